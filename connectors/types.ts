@@ -1,0 +1,189 @@
+/**
+ * The AccountingConnector port: everything overdue asks of a ledger, whichever provider keeps it.
+ * Adapters (xero/, quickbooks/, demo/) translate provider records into these canonical ones.
+ * Amounts are decimal strings; dates are "YYYY-MM-DD" in the ledger's zone; instants are Dates.
+ */
+
+export type Provider = 'xero' | 'quickbooks' | 'demo';
+
+export type Ledger = {
+  externalId: string;
+  name: string;
+  legalName?: string;
+  baseCurrency: string;
+  timezone: string;
+  country?: string;
+};
+
+export type Contact = {
+  externalId: string;
+  name: string;
+  legalName?: string;
+  email?: string;
+  people: { name?: string; email: string; role?: string; includeInEmails?: boolean }[];
+  phone?: string;
+  timezone?: string;
+  country?: string;
+  addresses: { kind?: string; lines: string[]; city?: string; region?: string; postalCode?: string; country?: string }[];
+  taxNumber?: string;
+  companyNumber?: string;
+  status: 'active' | 'archived' | 'deleted';
+  updatedAt: Date;
+  raw?: unknown;
+};
+
+export type InvoiceStatus = 'draft' | 'submitted' | 'open' | 'paid' | 'voided' | 'deleted';
+
+export type Invoice = {
+  externalId: string;
+  contactExternalId: string;
+  number?: string;
+  reference?: string;
+  status: InvoiceStatus;
+  currency: string;
+  issueDate: string;
+  dueDate?: string;
+  total: string;
+  amountDue: string;
+  amountPaid: string;
+  amountCredited: string;
+  onlineUrl?: string;
+  sentToContact: boolean;
+  paidAt?: Date;
+  updatedAt: Date;
+  raw?: unknown;
+};
+
+export type Allocation = { invoiceExternalId: string; amount: string };
+
+export type Payment = {
+  externalId: string;
+  contactExternalId?: string;
+  date: string;
+  amount: string;
+  currency: string;
+  status: 'active' | 'voided' | 'deleted';
+  allocations: Allocation[];
+  updatedAt: Date;
+  raw?: unknown;
+};
+
+export type CreditNote = {
+  externalId: string;
+  contactExternalId?: string;
+  number?: string;
+  status: string;
+  date: string;
+  currency: string;
+  total: string;
+  remaining: string;
+  allocations: Allocation[];
+  updatedAt: Date;
+  raw?: unknown;
+};
+
+export type Resource = 'contacts' | 'invoices' | 'payments' | 'credit_notes';
+export type RecordOf<R extends Resource> = {
+  contacts: Contact;
+  invoices: Invoice;
+  payments: Payment;
+  credit_notes: CreditNote;
+}[R];
+
+export type PageRequest = {
+  /** Only records the provider updated at or after this instant (incremental sync). */
+  modifiedSince?: Date;
+  /** Opaque cursor from the previous page; absent for the first page. */
+  cursor?: string;
+};
+
+export type Page<T> = {
+  items: T[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+  /** Provider's estimate of pages in the whole listing, when it has one (progress bars). */
+  estimatedPages?: number;
+};
+
+export type TokenSet = {
+  accessToken: string;
+  refreshToken: string;
+  accessExpiresAt: Date;
+  refreshExpiresAt?: Date;
+  refreshHardExpiresAt?: Date;
+  scopes: string[];
+};
+
+/** Everything we ask of one ledger. Implementations hold their own credentials and rate limits. */
+export interface AccountingConnector {
+  readonly provider: Provider;
+  listLedgers(): Promise<Ledger[]>;
+  page<R extends Resource>(ledgerId: string, resource: R, req: PageRequest): Promise<Page<RecordOf<R>>>;
+  fetchOne<R extends Resource>(ledgerId: string, resource: R, externalId: string): Promise<RecordOf<R> | null>;
+  /** The customer-facing link for paying or viewing the invoice, if the ledger has one. */
+  onlineInvoiceUrl(ledgerId: string, invoiceExternalId: string): Promise<string | null>;
+  /** Appends a history note to the ledger's invoice (the only thing overdue writes back). */
+  addInvoiceNote(ledgerId: string, invoiceExternalId: string, note: string): Promise<void>;
+  /** Exchanges the refresh token; implementations never call it concurrently for one grant. */
+  refresh?(refreshToken: string): Promise<TokenSet>;
+  revoke?(): Promise<void>;
+}
+
+export type ConnectorErrorCode =
+  | 'unauthorized'
+  | 'invalid_grant'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'conflict'
+  | 'validation'
+  | 'provider_unavailable'
+  | 'network'
+  | 'timeout'
+  | 'malformed_response'
+  | 'unknown';
+
+const RETRYABLE: ReadonlySet<ConnectorErrorCode> = new Set([
+  'rate_limited',
+  'provider_unavailable',
+  'network',
+  'timeout',
+]);
+
+/** Typed provider failure: callers branch on `code`/`retryable`, never on message text. */
+export class ConnectorError extends Error {
+  readonly retryable: boolean;
+  constructor(
+    readonly code: ConnectorErrorCode,
+    message: string,
+    readonly opts: { provider: Provider; providerCode?: string; retryAfterMs?: number; status?: number; cause?: unknown } ,
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'ConnectorError';
+    this.retryable = RETRYABLE.has(code);
+  }
+  get provider() {
+    return this.opts.provider;
+  }
+  get providerCode() {
+    return this.opts.providerCode;
+  }
+  get retryAfterMs() {
+    return this.opts.retryAfterMs;
+  }
+  get status() {
+    return this.opts.status;
+  }
+}
+
+/** Maps an HTTP status to a connector error code (shared by adapters). */
+export function codeForStatus(status: number): ConnectorErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409 || status === 412) return 'conflict';
+  if (status === 429) return 'rate_limited';
+  if (status === 400 || status === 422) return 'validation';
+  if (status >= 500) return 'provider_unavailable';
+  return 'unknown';
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+/** The one database type the services see, whichever driver sits underneath. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type Database =
+  | { kind: 'pglite'; db: Db; pglite: PGlite; close(): Promise<void> }
+  | { kind: 'postgres'; db: Db; url: string; sql: postgres.Sql; close(): Promise<void> };
+
+export type DatabaseOptions = { url?: string; pgliteDir: string; maxConnections?: number };
+
+/** Postgres when a URL is given, otherwise embedded PGlite (on disk, or `:memory:`). */
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const sql = postgres(opts.url, {
+      max: opts.maxConnections ?? 10,
+      onnotice: () => {},
+      // Numeric and date columns stay strings: money is never a float, dates never shift zones.
+      types: { date: { to: 1082, from: [1082], serialize: (x: string) => x, parse: (x: string) => x } },
+    });
+    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    return { kind: 'postgres', db, url: opts.url, sql, close: () => sql.end({ timeout: 5 }) };
+  }
+  const inMemory = opts.pgliteDir === ':memory:';
+  if (!inMemory) mkdirSync(opts.pgliteDir, { recursive: true });
+  const pglite = await PGlite.create(inMemory ? undefined : opts.pgliteDir);
+  const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    close: async () => {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** Raw SQL rows, whichever driver: postgres-js returns an array, PGlite an object with rows. */
+export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

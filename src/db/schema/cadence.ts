@@ -1,0 +1,73 @@
+import { boolean, date, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { contact } from './contact.ts';
+import { firm } from './firm.ts';
+import { invoice } from './invoice.ts';
+import { ledger } from './ledger.ts';
+
+export type CadenceStep = {
+  key: string;
+  offsetDays: number;
+  tone: 'friendly' | 'neutral' | 'firm' | 'final';
+  template: string;
+  kind?: 'email' | 'handoff';
+  ccEscalation?: string[];
+};
+export type SendWindow = { weekdays: [string, string] | null; weekends: [string, string] | null; skipHolidays: boolean };
+
+/** Firm default (ledger_id null), per-ledger policies, and named policies assigned to contacts. */
+export const cadencePolicy = pgTable(
+  'cadence_policy',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').references(() => ledger.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    steps: jsonb('steps').$type<CadenceStep[]>().notNull(),
+    repeatLast: jsonb('repeat_last').$type<{ everyDays: number; max: number } | null>(),
+    sendWindow: jsonb('send_window').$type<SendWindow>(),
+    frequencyCap: jsonb('frequency_cap').$type<{ max: number; perDays: number }>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('cadence_policy_scope_idx').on(t.firmId, t.ledgerId)],
+);
+
+/** Per-contact collection controls: policy override, pause, opt-out, exclusion. */
+export const contactState = pgTable(
+  'contact_state',
+  {
+    contactId: uuid('contact_id')
+      .primaryKey()
+      .references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
+    pausedUntil: tstz('paused_until'),
+    excluded: boolean('excluded').notNull().default(false),
+    optedOutAt: tstz('opted_out_at'),
+    updatedAt: updatedAt(),
+  },
+);
+
+export type Instalment = { dueDate: string; amount: string };
+
+/** Per-invoice collection state: dispute, promise-to-pay, payment plan, exclusion, handoff. */
+export const collectionState = pgTable(
+  'collection_state',
+  {
+    invoiceId: uuid('invoice_id')
+      .primaryKey()
+      .references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    disputedAt: tstz('disputed_at'),
+    disputeReason: text('dispute_reason'),
+    promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),
+    paymentPlan: jsonb('payment_plan').$type<Instalment[] | null>(),
+    excluded: boolean('excluded').notNull().default(false),
+    handedOffAt: tstz('handed_off_at'),
+    updatedAt: updatedAt(),
+  },
+);

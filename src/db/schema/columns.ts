@@ -1,0 +1,14 @@
+import { customType, numeric, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** Shared column builders: every row has an id and timestamps; money is numeric, read as a string. */
+export const id = () => uuid('id').primaryKey().defaultRandom();
+export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+export const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+export const tstz = (name: string) => timestamp(name, { withTimezone: true });
+/** Amounts: exact decimals as strings, never JS numbers. 4 places covers every ledger currency. */
+export const money = (name: string) => numeric(name, { precision: 19, scale: 4, mode: 'string' });
+
+/** Raw bytes (webhook bodies must be kept exactly as received, BOM and all). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});

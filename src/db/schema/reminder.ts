@@ -1,0 +1,90 @@
+import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { contact } from './contact.ts';
+import { firm } from './firm.ts';
+import { invoice } from './invoice.ts';
+import { ledger } from './ledger.ts';
+
+export const reminderStatusEnum = pgEnum('reminder_status', [
+  'scheduled',
+  'awaiting_approval',
+  'sending',
+  'sent',
+  'skipped',
+  'cancelled',
+  'failed',
+  'needs_review',
+]);
+
+export type GateResult = { gate: string; ok: boolean; detail?: string };
+
+/** One planned action for one contact; it may cover several invoices (consolidated message). */
+export const reminder = pgTable(
+  'reminder',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').notNull().references(() => contact.id, { onDelete: 'cascade' }),
+    stepKey: text('step_key').notNull(),
+    dueAt: tstz('due_at').notNull(),
+    status: reminderStatusEnum('status').notNull().default('scheduled'),
+    attempts: integer('attempts').notNull().default(0),
+    gateResults: jsonb('gate_results').$type<GateResult[]>(),
+    statusReason: text('status_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('reminder_due_idx').on(t.status, t.dueAt), index('reminder_contact_idx').on(t.contactId)],
+);
+
+/** The invoices a reminder covers. Unique (invoice, step): at most one message per invoice and step. */
+export const reminderItem = pgTable(
+  'reminder_item',
+  {
+    reminderId: uuid('reminder_id').notNull().references(() => reminder.id, { onDelete: 'cascade' }),
+    invoiceId: uuid('invoice_id').notNull().references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    stepKey: text('step_key').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.reminderId, t.invoiceId] }),
+    uniqueIndex('reminder_item_invoice_step_uq').on(t.invoiceId, t.stepKey),
+  ],
+);
+
+export const messageStatusEnum = pgEnum('message_status', ['captured', 'sent', 'bounced', 'failed']);
+
+/** The communication log: every message as rendered and sent, with why it was allowed to go. */
+export const message = pgTable(
+  'message',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').references(() => contact.id, { onDelete: 'set null' }),
+    reminderId: uuid('reminder_id').references(() => reminder.id, { onDelete: 'set null' }),
+    channel: text('channel').notNull().default('email'),
+    fromAddress: text('from_address').notNull(),
+    toAddresses: text('to_addresses').array().notNull(),
+    ccAddresses: text('cc_addresses').array().notNull().default([]),
+    subject: text('subject').notNull(),
+    html: text('html').notNull(),
+    text: text('text').notNull(),
+    templateKey: text('template_key'),
+    templateVersion: text('template_version'),
+    gateResults: jsonb('gate_results').$type<GateResult[]>(),
+    ledgerSnapshotHash: text('ledger_snapshot_hash'),
+    status: messageStatusEnum('status').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+    sentAt: tstz('sent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('message_idempotency_uq').on(t.idempotencyKey),
+    index('message_contact_idx').on(t.contactId, t.createdAt),
+    index('message_ledger_idx').on(t.ledgerId, t.createdAt),
+  ],
+);

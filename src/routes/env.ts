@@ -1,0 +1,23 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { RequestIdVariables } from 'hono/request-id';
+import type { AppDeps } from '../deps.ts';
+import { errorBody, zodIssues } from './error-handler.ts';
+
+/** Hono environment shared by every sub-app: dependencies are in `c.var.deps`. */
+export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps } };
+export type AppRouter = OpenAPIHono<AppEnv>;
+
+type Issues = readonly { path: readonly PropertyKey[]; message: string }[];
+
+/** A zod failure on any declared route: 400 with the field paths, in the one error shape. */
+export const validationHook = (result: { success: boolean; error?: { issues: Issues } }, c: Context<AppEnv>) => {
+  if (!result.success) {
+    return c.json(errorBody(c, 'validation_failed', 'request is invalid', zodIssues(result.error!.issues)), 400);
+  }
+};
+
+/** Every sub-app is made here so each gets the same validation hook. */
+export function router(): AppRouter {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,51 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, type ErrorCode, type FieldIssue } from '../errors.ts';
+import type { AppEnv } from './env.ts';
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  not_found: 404,
+  validation_failed: 400,
+  conflict: 409,
+  unauthenticated: 401,
+  forbidden: 403,
+  precondition_failed: 412,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The one error body every endpoint returns. */
+export type ErrorBody = { error: { code: string; message: string; requestId: string; issues?: FieldIssue[] } };
+
+export function errorBody(c: Context<AppEnv>, code: string, message: string, issues?: FieldIssue[]): ErrorBody {
+  return { error: { code, message, requestId: c.get('requestId') ?? 'unknown', ...(issues ? { issues } : {}) } };
+}
+
+export function zodIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** Maps domain errors to statuses; anything unexpected is logged and answered without internals. */
+export function onError(err: Error, c: Context<AppEnv>) {
+  if (err instanceof AppError) {
+    const issues = (err.details as { issues?: FieldIssue[] } | undefined)?.issues;
+    return c.json(errorBody(c, err.code, err.message, issues), STATUS[err.code]);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const code = status === 401 ? 'unauthenticated' : status === 413 ? 'payload_too_large' : 'bad_request';
+    return c.json(errorBody(c, code, err.message || 'request rejected'), status);
+  }
+  c.var.deps?.logger.error('unhandled error', {
+    requestId: c.get('requestId'),
+    path: c.req.path,
+    error: err.name,
+    message: err.message,
+  });
+  return c.json(errorBody(c, 'internal', 'internal error'), 500);
+}
+
+export function onNotFound(c: Context<AppEnv>) {
+  return c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+}

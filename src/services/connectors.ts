@@ -1,0 +1,39 @@
+import { DemoConnector } from '../../connectors/demo/connector.ts';
+import type { AccountingConnector } from '../../connectors/types.ts';
+import type { ledger } from '../db/schema/index.ts';
+import { PreconditionError } from '../errors.ts';
+import type { Clock } from '../lib/clock.ts';
+
+type LedgerRow = typeof ledger.$inferSelect;
+export type ConnectorResolver = (row: LedgerRow) => Promise<AccountingConnector>;
+
+export type DemoSettings = { demoSeed: number; demoAnchor: string };
+
+/**
+ * Finds the connector for a ledger. Provider adapters register here as they are built; a ledger
+ * whose provider is not configured gets a clear error rather than a crash.
+ */
+export function createConnectorResolver(deps: {
+  clock: Clock;
+  providers?: Partial<Record<'xero' | 'quickbooks', (row: LedgerRow) => Promise<AccountingConnector>>>;
+}): ConnectorResolver {
+  const demos = new Map<string, DemoConnector>();
+  return async (row) => {
+    if (row.provider === 'demo') {
+      const s = row.settings as Partial<DemoSettings>;
+      if (typeof s.demoSeed !== 'number' || typeof s.demoAnchor !== 'string') {
+        throw new PreconditionError('demo ledger has no seed/anchor settings');
+      }
+      const key = `${row.id}:${s.demoSeed}:${s.demoAnchor}`;
+      let c = demos.get(key);
+      if (!c) {
+        c = new DemoConnector({ seed: s.demoSeed, anchor: s.demoAnchor, clock: deps.clock });
+        demos.set(key, c);
+      }
+      return c;
+    }
+    const factory = deps.providers?.[row.provider];
+    if (!factory) throw new PreconditionError(`${row.provider} is not configured on this server`);
+    return factory(row);
+  };
+}

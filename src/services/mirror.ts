@@ -1,0 +1,159 @@
+import { and, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Contact, CreditNote, Invoice, Payment, RecordOf, Resource } from '../../connectors/types.ts';
+import type { Db } from '../db/client.ts';
+import { contact, creditNote, invoice, payment } from '../db/schema/index.ts';
+import { formatUnits, parseAmount } from '../domain/money.ts';
+
+/**
+ * Bulk upserts of provider records into the mirror. A row is only overwritten by a version the
+ * provider updated at the same time or later: webhooks and syncs arrive out of order.
+ */
+
+export type MirrorTarget = { firmId: string; ledgerId: string };
+export type Changed = { id: string; externalId: string };
+
+const dec = (v: string) => formatUnits(parseAmount(v), 4);
+
+const contactRow = (t: MirrorTarget, c: Contact) => ({
+  firmId: t.firmId,
+  ledgerId: t.ledgerId,
+  externalId: c.externalId,
+  providerUpdatedAt: c.updatedAt,
+  raw: c.raw ?? null,
+  name: c.name,
+  legalName: c.legalName ?? null,
+  email: c.email ?? null,
+  people: c.people,
+  phone: c.phone ?? null,
+  timezone: c.timezone ?? null,
+  country: c.country ?? null,
+  addresses: c.addresses,
+  taxNumber: c.taxNumber ?? null,
+  companyNumber: c.companyNumber ?? null,
+  status: c.status,
+});
+
+const invoiceRow = (t: MirrorTarget, i: Invoice) => ({
+  firmId: t.firmId,
+  ledgerId: t.ledgerId,
+  externalId: i.externalId,
+  providerUpdatedAt: i.updatedAt,
+  raw: i.raw ?? null,
+  contactExternalId: i.contactExternalId,
+  number: i.number ?? null,
+  reference: i.reference ?? null,
+  status: i.status,
+  currency: i.currency,
+  issueDate: i.issueDate,
+  dueDate: i.dueDate ?? null,
+  total: dec(i.total),
+  amountDue: dec(i.amountDue),
+  amountPaid: dec(i.amountPaid),
+  amountCredited: dec(i.amountCredited),
+  onlineUrl: i.onlineUrl ?? null,
+  sentToContact: i.sentToContact,
+  paidAt: i.paidAt ?? null,
+});
+
+const paymentRow = (t: MirrorTarget, p: Payment) => ({
+  firmId: t.firmId,
+  ledgerId: t.ledgerId,
+  externalId: p.externalId,
+  providerUpdatedAt: p.updatedAt,
+  raw: p.raw ?? null,
+  contactExternalId: p.contactExternalId ?? null,
+  date: p.date,
+  amount: dec(p.amount),
+  currency: p.currency,
+  status: p.status,
+  allocations: p.allocations.map((a) => ({ ...a, amount: dec(a.amount) })),
+});
+
+const creditNoteRow = (t: MirrorTarget, n: CreditNote) => ({
+  firmId: t.firmId,
+  ledgerId: t.ledgerId,
+  externalId: n.externalId,
+  providerUpdatedAt: n.updatedAt,
+  raw: n.raw ?? null,
+  contactExternalId: n.contactExternalId ?? null,
+  number: n.number ?? null,
+  status: n.status,
+  date: n.date,
+  currency: n.currency,
+  total: dec(n.total),
+  remaining: dec(n.remaining),
+  allocations: n.allocations.map((a) => ({ ...a, amount: dec(a.amount) })),
+});
+
+/** `SET col = excluded.col` for every column the provider owns (not id/created_at). */
+function excludedSet(table: PgTable, keys: string[]): Record<string, SQL> {
+  const cols = getTableColumns(table) as Record<string, { name: string }>;
+  const set: Record<string, SQL> = {};
+  for (const k of keys) set[k] = sql.raw(`excluded."${cols[k]!.name}"`);
+  set.updatedAt = sql`now()`;
+  return set;
+}
+
+type MirrorTable = typeof contact | typeof invoice | typeof payment | typeof creditNote;
+
+async function upsert(db: Db, table: MirrorTable, rows: Record<string, unknown>[]): Promise<Changed[]> {
+  if (rows.length === 0) return [];
+  const keys = Object.keys(rows[0]!).filter((k) => k !== 'firmId' && k !== 'ledgerId' && k !== 'externalId');
+  return db
+    .insert(table)
+    .values(rows as never)
+    .onConflictDoUpdate({
+      target: [table.ledgerId, table.externalId],
+      set: excludedSet(table, keys),
+      setWhere: sql`${table.providerUpdatedAt} <= excluded.provider_updated_at`,
+    })
+    .returning({ id: table.id, externalId: table.externalId });
+}
+
+/** Upserts one page of one resource; returns the rows that changed (newer-wins filtered). */
+export async function upsertRecords<R extends Resource>(
+  db: Db,
+  target: MirrorTarget,
+  resource: R,
+  records: RecordOf<R>[],
+): Promise<Changed[]> {
+  // Duplicates inside one batch would make ON CONFLICT touch a row twice: keep the newest.
+  const newest = new Map<string, RecordOf<R>>();
+  for (const r of records) {
+    const seen = newest.get(r.externalId);
+    if (!seen || seen.updatedAt <= r.updatedAt) newest.set(r.externalId, r);
+  }
+  const list = [...newest.values()];
+  switch (resource) {
+    case 'contacts':
+      return upsert(db, contact, (list as Contact[]).map((c) => contactRow(target, c)));
+    case 'invoices': {
+      const changed = await upsert(db, invoice, (list as Invoice[]).map((i) => invoiceRow(target, i)));
+      await linkInvoiceContacts(db, target.ledgerId);
+      return changed;
+    }
+    case 'payments':
+      return upsert(db, payment, (list as Payment[]).map((p) => paymentRow(target, p)));
+    default:
+      return upsert(db, creditNote, (list as CreditNote[]).map((n) => creditNoteRow(target, n)));
+  }
+}
+
+/** Points invoices at their mirrored contact once both are present (they can arrive in any order). */
+export async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<void> {
+  await db
+    .update(invoice)
+    .set({ contactId: sql`${contact.id}` })
+    .from(contact)
+    .where(
+      and(
+        eq(invoice.ledgerId, ledgerId),
+        isNull(invoice.contactId),
+        eq(contact.ledgerId, invoice.ledgerId),
+        eq(contact.externalId, invoice.contactExternalId),
+      ),
+    );
+}
+
+export const MIRROR_TABLES = { contacts: contact, invoices: invoice, payments: payment, credit_notes: creditNote } as const;
