@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index.ts';
@@ -29,6 +27,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     return { kind: 'postgres', db, url: opts.url, sql, close: () => sql.end({ timeout: 5 }) };
   }
+  // Loaded on demand: the Workers bundle only ever takes the Postgres path above.
+  const [{ PGlite }, { drizzle: drizzlePglite }, { mkdirSync }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('node:fs'),
+  ]);
   const inMemory = opts.pgliteDir === ':memory:';
   if (!inMemory) mkdirSync(opts.pgliteDir, { recursive: true });
   const pglite = await PGlite.create(inMemory ? undefined : opts.pgliteDir);

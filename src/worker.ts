@@ -1,0 +1,28 @@
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { systemClock } from './lib/clock.ts';
+import { createLogger } from './lib/logger.ts';
+
+/**
+ * Cloudflare Workers entry: the same createApp over Postgres through Hyperdrive. Migrations are
+ * applied from CI or the Node entry, never from a Worker. Bindings are described in wrangler.toml.
+ */
+type Env = Record<string, unknown> & { HYPERDRIVE: { connectionString: string } };
+
+async function depsFor(env: Env) {
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const config = loadConfig({ ...vars, DATABASE_URL: env.HYPERDRIVE.connectionString, DEMO_LEDGER: 'false' });
+  // Hyperdrive pools connections itself; a Worker invocation keeps a handful at most.
+  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: ':memory:', maxConnections: 3 });
+  return { config, database, logger: createLogger(config.logLevel, (l) => console.log(l)), clock: systemClock };
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    const deps = await depsFor(env);
+    const res = await createApp(deps).fetch(request);
+    ctx.waitUntil(deps.database.close());
+    return res;
+  },
+};

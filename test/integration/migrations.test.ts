@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.ts';
+import { expectedMigrationCount, migrationsApplied, runMigrations } from '../../src/db/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { testApp } from '../support/deps.ts';
+
+const TABLES = [
+  'firm', 'app_user', 'membership', 'api_token', 'connection', 'ledger', 'contact', 'invoice', 'payment',
+  'credit_note', 'webhook_event', 'sync_cursor', 'cadence_policy', 'contact_state', 'collection_state',
+  'reminder', 'reminder_item', 'message', 'risk_score', 'agency', 'handoff', 'handoff_event', 'audit_log',
+];
+
+describe('migrations', () => {
+  let bare: TestDatabase;
+  beforeAll(async () => {
+    bare = await createTestDatabase({ migrate: false });
+  });
+  afterAll(() => bare.drop());
+
+  it('a database without migrations is not ready (503)', async () => {
+    expect(await migrationsApplied(bare)).toBe(false);
+    const res = await testApp(bare).request('/readyz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ ok: false, database: true, migrations: false });
+  });
+
+  it('creates every table of the data model, and running again changes nothing', async () => {
+    await runMigrations(bare);
+    await runMigrations(bare);
+    const rows = await queryRows<{ table_name: string }>(
+      bare.db,
+      sql`select table_name from information_schema.tables where table_schema = 'public'`,
+    );
+    expect(rows.map((r) => r.table_name).sort()).toEqual([...TABLES].sort());
+    const [count] = await queryRows<{ n: number }>(bare.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect(count!.n).toBe(expectedMigrationCount());
+  });
+
+  it('is ready once migrated (200)', async () => {
+    const res = await testApp(bare).request('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, database: true, migrations: true });
+  });
+
+  it('every tenant table below firm carries firm_id', async () => {
+    const rows = await queryRows<{ table_name: string }>(
+      bare.db,
+      sql`select table_name from information_schema.columns where table_schema = 'public' and column_name = 'firm_id'`,
+    );
+    const withFirm = new Set(rows.map((r) => r.table_name));
+    for (const t of TABLES.filter((x) => !['firm', 'app_user'].includes(x))) expect(withFirm, t).toContain(t);
+  });
+
+  it('stores money as numeric and never as floating point', async () => {
+    const rows = await queryRows<{ data_type: string }>(
+      bare.db,
+      sql`select distinct data_type from information_schema.columns where table_schema = 'public'`,
+    );
+    const types = rows.map((r) => r.data_type);
+    expect(types).toContain('numeric');
+    expect(types).not.toContain('double precision');
+    expect(types).not.toContain('real');
+  });
+});

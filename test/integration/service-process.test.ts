@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
+import { invoice, ledger } from '../../src/db/schema/index.ts';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
+import { startService } from '../support/process.ts';
+
+/**
+ * The embedded default as a user runs it: start, ready, demo ledger mirrored, SIGTERM, restart,
+ * data still there. On Postgres the same, against a fresh database.
+ */
+let dataDir: string;
+let pg: TestDatabase | undefined;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'overdue-proc-'));
+  if (onPostgres()) pg = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => {
+  await pg?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const env = () => ({
+  DATA_DIR: dataDir,
+  ...(pg && pg.kind === 'postgres' ? { DATABASE_URL: pg.url, DEMO_LEDGER: 'true' } : {}),
+});
+
+async function counts() {
+  if (pg) {
+    const l = await pg.db.select({ n: count() }).from(ledger).where(eq(ledger.provider, 'demo'));
+    const i = await pg.db.select({ n: count() }).from(invoice);
+    return { ledgers: l[0]!.n, invoices: i[0]!.n };
+  }
+  const local = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
+  try {
+    const l = await local.db.select({ n: count() }).from(ledger).where(eq(ledger.provider, 'demo'));
+    const i = await local.db.select({ n: count() }).from(invoice);
+    return { ledgers: l[0]!.n, invoices: i[0]!.n };
+  } finally {
+    await local.close();
+  }
+}
+
+describe('service process', () => {
+  it('is ready within 10 s, mirrors the demo ledger, and keeps data across SIGTERM and restart', async () => {
+    const first = await startService(env());
+    const t0 = Date.now();
+    let ready = false;
+    while (!ready && Date.now() - t0 < 10_000) {
+      const res = await fetch(`http://127.0.0.1:${first.port}/readyz`).catch(() => null);
+      ready = res?.status === 200;
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    expect(first.startedMs + (Date.now() - t0)).toBeLessThan(10_000);
+    const synced = await first.waitForLog('ledger synced', 10_000);
+    const invoicesSynced = (synced.result as { invoices: { items: number } }).invoices.items;
+    expect(invoicesSynced).toBeGreaterThan(500);
+
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(first.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    const afterFirst = await counts();
+    expect(afterFirst).toEqual({ ledgers: 1, invoices: invoicesSynced });
+
+    const second = await startService(env());
+    expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(200);
+    const demo = await second.waitForLog('demo ledger ready');
+    expect(demo.created).toBe(false);
+    await second.waitForLog('ledger synced', 10_000);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const afterSecond = await counts();
+    expect(afterSecond.ledgers).toBe(1);
+    expect(afterSecond.invoices).toBeGreaterThanOrEqual(invoicesSynced);
+  }, 60_000);
+
+  it('refuses to start on bad configuration with one clear line', async () => {
+    await expect(startService({ ...env(), PORT: 'eighty' })).rejects.toThrow(/invalid configuration: PORT/);
+  });
+});

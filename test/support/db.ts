@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { withDatabase } from './global-setup.ts';
+
+export const onPostgres = () => Boolean(process.env.DATABASE_URL);
+
+export type TestDatabase = Database & { name: string; drop(): Promise<void> };
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite by default, or (DATABASE_URL set)
+ * a new Postgres database cloned from the migrated template.
+ */
+export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = opts.migrate ?? true;
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ pgliteDir: ':memory:' });
+    if (migrate) await runMigrations(database);
+    return Object.assign(database, { name: 'pglite', drop: () => database.close() });
+  }
+  const name = `overdue_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(migrate ? `create database "${name}" template "${inject('templateDatabase')}"` : `create database "${name}"`);
+  await admin.end();
+  const dbUrl = withDatabase(url, name);
+  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5 });
+  return Object.assign(database, {
+    name,
+    drop: async () => {
+      await database.close();
+      const a = postgres(url, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  });
+}
+
+export function databaseUrlFor(db: TestDatabase): string | undefined {
+  return db.kind === 'postgres' ? db.url : undefined;
+}

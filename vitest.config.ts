@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Pure domain tests run under several time zones: nothing may depend on the server's zone.
+const zones = ['UTC', 'Pacific/Auckland', 'America/Los_Angeles'];
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      ...zones.map((tz) => ({
+        extends: true as const,
+        test: { name: `unit:${tz}`, include: ['test/unit/**/*.test.ts'], env: { TZ: tz } },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } },
+      },
+    ],
+  },
+});
