@@ -13,6 +13,8 @@ export type Ledger = {
   baseCurrency: string;
   timezone: string;
   country?: string;
+  /** The provider's id for the link to this ledger (Xero connection id), used to disconnect it. */
+  connectionRef?: string;
 };
 
 export type Contact = {

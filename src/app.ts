@@ -3,7 +3,11 @@ import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps.ts';
 import { onError, onNotFound } from './routes/error-handler.ts';
 import { type AppEnv, validationHook } from './routes/env.ts';
+import { ledgerRoutes } from './routes/api/ledgers.ts';
+import { requireAuth } from './routes/auth.ts';
+import { devAuthRoutes } from './routes/dev-auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { oauthRoutes } from './routes/oauth.ts';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -18,6 +22,15 @@ export function createApp(deps: AppDeps) {
 
   // Public routes (health, provider webhooks, OAuth callbacks) are mounted before any auth middleware.
   app.route('/', healthRoutes());
+  app.route('/', oauthRoutes());
+  if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
+
+  // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.path === '/api/v1/openapi.json') return next();
+    return requireAuth(c as never, next);
+  });
+  app.route('/api/v1', ledgerRoutes());
 
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',

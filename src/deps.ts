@@ -2,6 +2,9 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
+import type { TokenCipher } from './lib/token-cipher.ts';
+import type { Integrations } from './services/integrations.ts';
+import type { JobQueue } from './services/jobs.ts';
 
 /** Everything createApp and the services need; built by an entry point (node.ts, worker.ts, tests). */
 export type AppDeps = {
@@ -9,4 +12,7 @@ export type AppDeps = {
   database: Database;
   logger: Logger;
   clock: Clock;
+  cipher: TokenCipher;
+  integrations: Integrations;
+  jobs: JobQueue;
 };

@@ -13,7 +13,8 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { loadOrCreateLocalKeys } from './lib/local-keys.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { createTokenCipher, type TokenCipher } from './lib/token-cipher.ts';
-import { createConnectorResolver } from './services/connectors.ts';
+import { createIntegrations } from './services/integrations.ts';
+import type { JobQueue } from './services/jobs.ts';
 import { ensureDemoLedger } from './services/demo.ts';
 
 export type Running = {
@@ -38,12 +39,13 @@ export async function startServer(
   logger.info('database ready', { kind: database.kind });
 
   const boss = await startBoss(database, logger);
-  const resolve = createConnectorResolver({ clock });
-  await workSyncLedger(boss, { db: database.db, clock, logger, resolve });
+  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger });
+  const jobs: JobQueue = { enqueueSync: async (id) => void (await enqueueSync(boss, id)) };
+  await workSyncLedger(boss, { db: database.db, clock, logger, resolve: integrations.resolve });
 
   if (config.demo.enabled) {
     const demo = await ensureDemoLedger(database.db, clock, config.demo.seed);
-    await enqueueSync(boss, demo.ledgerId);
+    await jobs.enqueueSync(demo.ledgerId);
     logger.info('demo ledger ready', { ledgerId: demo.ledgerId, created: demo.created });
   }
 
@@ -54,14 +56,14 @@ export async function startServer(
         .select({ id: ledger.id })
         .from(ledger)
         .where(eq(ledger.status, 'active'))
-        .then((rows) => Promise.all(rows.map((r) => enqueueSync(boss, r.id))))
+        .then((rows) => Promise.all(rows.map((r) => jobs.enqueueSync(r.id))))
         .catch((err: Error) => logger.error('reconcile scheduling failed', { message: err.message }));
     },
     15 * 60_000,
   );
   reconcile.unref();
 
-  const deps = { config, database, logger, clock, cipher, boss };
+  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolveServer(s));

@@ -3,6 +3,9 @@ import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
+import { createTokenCipher } from './lib/token-cipher.ts';
+import { PreconditionError } from './errors.ts';
+import { createIntegrations } from './services/integrations.ts';
 
 /**
  * Cloudflare Workers entry: the same createApp over Postgres through Hyperdrive. Migrations are
@@ -15,7 +18,18 @@ async function depsFor(env: Env) {
   const config = loadConfig({ ...vars, DATABASE_URL: env.HYPERDRIVE.connectionString, DEMO_LEDGER: 'false' });
   // Hyperdrive pools connections itself; a Worker invocation keeps a handful at most.
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: ':memory:', maxConnections: 3 });
-  return { config, database, logger: createLogger(config.logLevel, (l) => console.log(l)), clock: systemClock };
+  if (!config.encryptionKeys) throw new PreconditionError('ENCRYPTION_KEYS must be set as a Worker secret');
+  const cipher = await createTokenCipher(config.encryptionKeys);
+  const logger = createLogger(config.logLevel, (l) => console.log(l));
+  const clock = systemClock;
+  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger });
+  // Background work runs on the Node service's pg-boss workers; a Worker only serves requests.
+  const jobs = {
+    enqueueSync: async () => {
+      throw new PreconditionError('background sync is scheduled by the Node service');
+    },
+  };
+  return { config, database, logger, clock, cipher, integrations, jobs };
 }
 
 export default {

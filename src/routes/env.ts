@@ -11,13 +11,13 @@ export type AppRouter = OpenAPIHono<AppEnv>;
 type Issues = readonly { path: readonly PropertyKey[]; message: string }[];
 
 /** A zod failure on any declared route: 400 with the field paths, in the one error shape. */
-export const validationHook = (result: { success: boolean; error?: { issues: Issues } }, c: Context<AppEnv>) => {
+export const validationHook = <E extends AppEnv>(result: { success: boolean; error?: { issues: Issues } }, c: Context<E>) => {
   if (!result.success) {
     return c.json(errorBody(c, 'validation_failed', 'request is invalid', zodIssues(result.error!.issues)), 400);
   }
 };
 
 /** Every sub-app is made here so each gets the same validation hook. */
-export function router(): AppRouter {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function router<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({ defaultHook: validationHook });
 }

@@ -18,7 +18,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 /** The one error body every endpoint returns. */
 export type ErrorBody = { error: { code: string; message: string; requestId: string; issues?: FieldIssue[] } };
 
-export function errorBody(c: Context<AppEnv>, code: string, message: string, issues?: FieldIssue[]): ErrorBody {
+export function errorBody<E extends AppEnv>(c: Context<E>, code: string, message: string, issues?: FieldIssue[]): ErrorBody {
   return { error: { code, message, requestId: c.get('requestId') ?? 'unknown', ...(issues ? { issues } : {}) } };
 }
 

@@ -35,7 +35,13 @@ export async function syncLedger(
     const tally = { pages: 0, items: 0, changed: 0 };
     await ctx.db
       .update(syncCursor)
-      .set({ backfillStatus: cursor.backfillStatus === 'done' ? 'done' : 'running', lastRunAt: ctx.clock.now(), lastError: null })
+      .set({
+        backfillStatus: cursor.backfillStatus === 'done' ? 'done' : 'running',
+        lastRunAt: ctx.clock.now(),
+        lastError: null,
+        // A fresh run restarts the progress count; a resumed one keeps counting.
+        ...(pageCursor ? {} : { pagesDone: 0, itemsDone: 0 }),
+      })
       .where(eq(syncCursor.id, cursor.id));
     try {
       do {
@@ -49,7 +55,7 @@ export async function syncLedger(
             .set({
               providerCursor: pageCursor ?? null,
               pagesDone: sql`${syncCursor.pagesDone} + 1`,
-              pagesEstimated: page.estimatedPages ?? null,
+              ...(page.estimatedPages ? { pagesEstimated: page.estimatedPages } : {}),
               itemsDone: sql`${syncCursor.itemsDone} + ${page.items.length}`,
               updatedAt: ctx.clock.now(),
             })

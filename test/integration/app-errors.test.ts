@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.ts';
 import { NotFoundError } from '../../src/errors.ts';
 import { router } from '../../src/routes/env.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { captureLogger, testDeps } from '../support/deps.ts';
+import { testDeps } from '../support/deps.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -36,8 +36,8 @@ function probeRoutes() {
   return r;
 }
 
-function appWithProbe() {
-  const deps = { ...testDeps(database), logger: captureLogger() };
+async function appWithProbe() {
+  const deps = await testDeps(database);
   const app = createApp(deps);
   app.route('/', probeRoutes());
   return { app, logger: deps.logger };
@@ -45,25 +45,25 @@ function appWithProbe() {
 
 describe('HTTP error shape', () => {
   it('answers /healthz with a request id header', async () => {
-    const res = await createApp(testDeps(database)).request('/healthz');
+    const res = await createApp(await testDeps(database)).request('/healthz');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/.+/);
     expect(await res.json()).toEqual({ ok: true });
   });
 
   it('keeps a caller-supplied request id', async () => {
-    const res = await createApp(testDeps(database)).request('/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    const res = await createApp(await testDeps(database)).request('/healthz', { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
   });
 
   it('answers unknown routes with 404 in the error shape', async () => {
-    const res = await createApp(testDeps(database)).request('/nope', { headers: { 'x-request-id': 'r1' } });
+    const res = await createApp(await testDeps(database)).request('/nope', { headers: { 'x-request-id': 'r1' } });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for GET /nope', requestId: 'r1' } });
   });
 
   it('turns zod failures into 400 with field paths', async () => {
-    const { app } = appWithProbe();
+    const { app } = await appWithProbe();
     const res = await app.request('/probe/not-a-uuid', { method: 'POST' });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; issues: { path: string }[] } };
@@ -81,7 +81,7 @@ describe('HTTP error shape', () => {
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
-    const { app } = appWithProbe();
+    const { app } = await appWithProbe();
     const res = await app.request('/probe/2a7c1c6e-3c57-4a55-9a0e-6a0ad2b1e001', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -92,14 +92,14 @@ describe('HTTP error shape', () => {
   });
 
   it('maps domain errors without knowing HTTP in the domain', async () => {
-    const { app } = appWithProbe();
+    const { app } = await appWithProbe();
     const res = await app.request('/missing');
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('invoice not found');
   });
 
   it('hides internals of unexpected errors but logs them with the request id', async () => {
-    const { app, logger } = appWithProbe();
+    const { app, logger } = await appWithProbe();
     const res = await app.request('/boom', { headers: { 'x-request-id': 'boom-1' } });
     expect(res.status).toBe(500);
     const text = await res.text();
@@ -109,7 +109,7 @@ describe('HTTP error shape', () => {
   });
 
   it('publishes an OpenAPI document', async () => {
-    const res = await createApp(testDeps(database)).request('/api/v1/openapi.json');
+    const res = await createApp(await testDeps(database)).request('/api/v1/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');

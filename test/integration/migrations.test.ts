@@ -9,6 +9,7 @@ const TABLES = [
   'firm', 'app_user', 'membership', 'api_token', 'connection', 'ledger', 'contact', 'invoice', 'payment',
   'credit_note', 'webhook_event', 'sync_cursor', 'cadence_policy', 'contact_state', 'collection_state',
   'reminder', 'reminder_item', 'message', 'risk_score', 'agency', 'handoff', 'handoff_event', 'audit_log',
+  'session', 'oauth_state',
 ];
 
 describe('migrations', () => {
@@ -20,7 +21,7 @@ describe('migrations', () => {
 
   it('a database without migrations is not ready (503)', async () => {
     expect(await migrationsApplied(bare)).toBe(false);
-    const res = await testApp(bare).request('/readyz');
+    const res = await (await testApp(bare)).request('/readyz');
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ ok: false, database: true, migrations: false });
   });
@@ -38,7 +39,7 @@ describe('migrations', () => {
   });
 
   it('is ready once migrated (200)', async () => {
-    const res = await testApp(bare).request('/readyz');
+    const res = await (await testApp(bare)).request('/readyz');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, database: true, migrations: true });
   });

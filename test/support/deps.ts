@@ -3,12 +3,15 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { AppDeps } from '../../src/deps.ts';
 import { type Clock, fixedClock } from '../../src/lib/clock.ts';
 import { createLogger, type Logger } from '../../src/lib/logger.ts';
+import { createTokenCipher, type TokenCipher } from '../../src/lib/token-cipher.ts';
+import { createIntegrations } from '../../src/services/integrations.ts';
+import type { JobQueue } from '../../src/services/jobs.ts';
 import type { TestDatabase } from './db.ts';
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `test:${TEST_KEY}`, LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `test:${TEST_KEY}`, LOG_LEVEL: 'silent', DEMO_LEDGER: 'false', ...overrides });
 }
 
 /** Captures log lines so tests can assert what was (not) written. */
@@ -17,14 +20,27 @@ export function captureLogger(): Logger & { lines: string[] } {
   return Object.assign(createLogger('debug', (l) => lines.push(l)), { lines });
 }
 
-export function testDeps(database: TestDatabase, opts: { clock?: Clock; config?: Config } = {}): AppDeps {
-  return {
-    config: opts.config ?? testConfig(),
-    database,
-    logger: captureLogger(),
-    clock: opts.clock ?? fixedClock('2026-11-20T10:00:00Z'),
-  };
+export const recordingQueue = (): JobQueue & { synced: string[] } => {
+  const synced: string[] = [];
+  return { synced, enqueueSync: async (id) => void synced.push(id) };
+};
+
+let cipher: TokenCipher | undefined;
+export const testCipher = async () => (cipher ??= await createTokenCipher([{ id: 'test', key: new Uint8Array(32).fill(7) }]));
+
+export type TestDeps = AppDeps & { logger: Logger & { lines: string[] }; jobs: ReturnType<typeof recordingQueue> };
+
+export async function testDeps(
+  database: TestDatabase,
+  opts: { clock?: Clock; config?: Config; limiterClock?: Parameters<typeof createIntegrations>[0]['limiterClock'] } = {},
+): Promise<TestDeps> {
+  const config = opts.config ?? testConfig();
+  const clock = opts.clock ?? fixedClock('2026-11-20T10:00:00Z');
+  const logger = captureLogger();
+  const c = await testCipher();
+  const integrations = createIntegrations({ config, db: database.db, cipher: c, clock, logger, limiterClock: opts.limiterClock, random: () => 0.5 });
+  return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue() };
 }
 
-export const testApp = (database: TestDatabase, opts: Parameters<typeof testDeps>[1] = {}) =>
-  createApp(testDeps(database, opts));
+export const testApp = async (database: TestDatabase, opts: Parameters<typeof testDeps>[1] = {}) =>
+  createApp(await testDeps(database, opts));

@@ -12,3 +12,4 @@ export * from './reminder.ts';
 export * from './risk.ts';
 export * from './sync-cursor.ts';
 export * from './webhook-event.ts';
+export * from './auth.ts';

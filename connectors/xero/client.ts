@@ -1,0 +1,125 @@
+import { XeroClient } from 'xero-node';
+import { backoffMs } from '../shared/backoff.ts';
+import { codeForStatus, ConnectorError } from '../types.ts';
+import { DailyLimitExhausted, type LimiterClock, type XeroRateLimiter } from './ratelimit.ts';
+
+/**
+ * Calls the Accounting API through xero-node, one tenant at a time, within Xero's limits:
+ * waits for a rate-limit slot, retries 429 after Retry-After and 5xx/network failures with
+ * jittered backoff, and turns every failure into a typed ConnectorError.
+ */
+
+export type XeroResponse = { status: number; data: unknown; headers: Record<string, unknown> };
+export type XeroCall = (xero: XeroClient) => Promise<{ response: { status: number; data: unknown; headers: unknown } }>;
+
+export type XeroApiDeps = {
+  /** A valid access token for this connection (refreshing if needed). */
+  accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
+  limiter: XeroRateLimiter;
+  clock: LimiterClock;
+  maxAttempts?: number;
+  random?: () => number;
+};
+
+type RawFailure = { status: number; body: unknown; headers: Record<string, unknown> };
+
+/** xero-node rejects with a JSON string (API calls) or an axios-like object (identity calls). */
+export function parseFailure(err: unknown): RawFailure {
+  let e: unknown = err;
+  if (typeof e === 'string') {
+    try {
+      e = JSON.parse(e);
+    } catch {
+      return { status: 0, body: e, headers: {} };
+    }
+  }
+  const r = (e as { response?: { statusCode?: number; status?: number; body?: unknown; data?: unknown; headers?: unknown } })?.response;
+  if (!r) return { status: 0, body: (e as { body?: unknown })?.body, headers: {} };
+  return {
+    status: Number(r.statusCode ?? r.status ?? 0),
+    body: r.body ?? r.data,
+    headers: (r.headers ?? {}) as Record<string, unknown>,
+  };
+}
+
+function providerCode(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const v = b.Type ?? b.ErrorNumber ?? b.error ?? b.Title;
+  return v === undefined ? undefined : String(v);
+}
+
+export function retryAfterMs(headers: Record<string, unknown>): number | undefined {
+  const v = headers['retry-after'] ?? headers['Retry-After'];
+  if (v === undefined) return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(String(v));
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+export function toConnectorError(f: RawFailure): ConnectorError {
+  const code = f.status === 0 ? 'network' : codeForStatus(f.status);
+  const pc = providerCode(f.body);
+  return new ConnectorError(code, `Xero ${f.status || 'network'} ${pc ?? ''}`.trim(), {
+    provider: 'xero',
+    status: f.status || undefined,
+    providerCode: pc ?? (f.headers['x-rate-limit-problem'] as string | undefined),
+    retryAfterMs: retryAfterMs(f.headers),
+  });
+}
+
+export class XeroApi {
+  private readonly maxAttempts: number;
+  private readonly random: () => number;
+  /** Calls made, for tests and benchmarks. */
+  calls = 0;
+
+  constructor(private readonly deps: XeroApiDeps) {
+    this.maxAttempts = deps.maxAttempts ?? 6;
+    this.random = deps.random ?? Math.random;
+  }
+
+  async call(tenantId: string, op: XeroCall): Promise<XeroResponse> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      let release: () => void;
+      try {
+        release = await this.deps.limiter.acquire(tenantId);
+      } catch (err) {
+        if (err instanceof DailyLimitExhausted) {
+          throw new ConnectorError('rate_limited', err.message, { provider: 'xero', providerCode: 'daily', retryAfterMs: err.retryAfterMs });
+        }
+        throw err;
+      }
+      let failure: RawFailure;
+      try {
+        const token = await this.deps.accessToken({ forceRefresh: false });
+        const xero = new XeroClient();
+        xero.setTokenSet({ access_token: token });
+        this.calls++;
+        const { response } = await op(xero);
+        const headers = (response.headers ?? {}) as Record<string, unknown>;
+        this.deps.limiter.observe(tenantId, headers);
+        return { status: response.status, data: response.data, headers };
+      } catch (err) {
+        if (err instanceof ConnectorError) throw err; // from accessToken(): invalid_grant etc.
+        failure = parseFailure(err);
+        this.deps.limiter.observe(tenantId, failure.headers);
+      } finally {
+        release();
+      }
+      const error = toConnectorError(failure);
+      if (error.code === 'unauthorized' && !refreshed) {
+        // The token can die before its stated expiry (revoked, rotated elsewhere): refresh once.
+        refreshed = true;
+        await this.deps.accessToken({ forceRefresh: true });
+        continue;
+      }
+      if (!error.retryable || attempt >= this.maxAttempts) throw error;
+      const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, this.random);
+      if (error.code === 'rate_limited') this.deps.limiter.backOff(tenantId, wait);
+      await this.deps.clock.sleep(wait);
+    }
+  }
+}

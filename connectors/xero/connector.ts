@@ -1,0 +1,159 @@
+import type { XeroClient } from 'xero-node';
+import {
+  type AccountingConnector,
+  ConnectorError,
+  type Ledger,
+  type Page,
+  type PageRequest,
+  type RecordOf,
+  type Resource,
+} from '../types.ts';
+import type { XeroApi, XeroCall } from './client.ts';
+import { type CreditKind, mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment } from './map.ts';
+
+export const XERO_PAGE_SIZE = 1000;
+type Raw = Record<string, unknown>;
+type Endpoint = { key: string; list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
+
+/**
+ * Pages are walked by modification time (keyset on UpdatedDateUTC, ascending) rather than by
+ * page number alone: a record updated mid-backfill moves to the end and is read again, instead of
+ * shifting the pages and making us skip a neighbour.
+ */
+type Cursor = { e: number; s: string | null; o: string | null; p: number };
+
+export class XeroConnector implements AccountingConnector {
+  readonly provider = 'xero' as const;
+  private readonly endpoints: Record<Resource, Endpoint[]>;
+
+  constructor(
+    private readonly api: XeroApi,
+    private readonly opts: { timezone: string; pageSize?: number },
+  ) {
+    const size = opts.pageSize ?? XERO_PAGE_SIZE;
+    const order = 'UpdatedDateUTC ASC';
+    const credit = (kind: CreditKind) => (r: Raw) => mapCredit(r, kind);
+    this.endpoints = {
+      contacts: [
+        { key: 'Contacts', map: (r) => mapContact(r), list: (x, t, s, p) => x.accountingApi.getContacts(t, s, 'IsCustomer==true', order, undefined, p, true, false, undefined, size) },
+      ],
+      invoices: [
+        {
+          key: 'Invoices',
+          map: (r) => mapInvoice(r, opts.timezone),
+          list: (x, t, s, p) => x.accountingApi.getInvoices(t, s, 'Type=="ACCREC"', order, undefined, undefined, undefined, undefined, p, undefined, undefined, undefined, false, size),
+        },
+      ],
+      payments: [
+        { key: 'Payments', map: (r) => mapPayment(r), list: (x, t, s, p) => x.accountingApi.getPayments(t, s, 'PaymentType=="ACCRECPAYMENT"', order, p, size) },
+      ],
+      credit_notes: [
+        { key: 'CreditNotes', map: credit('credit_note'), list: (x, t, s, p) => x.accountingApi.getCreditNotes(t, s, 'Type=="ACCRECCREDIT"', order, p, undefined, size) },
+        { key: 'Overpayments', map: credit('overpayment'), list: (x, t, s, p) => x.accountingApi.getOverpayments(t, s, 'Type=="RECEIVE-OVERPAYMENT"', order, p, undefined, size) },
+        { key: 'Prepayments', map: credit('prepayment'), list: (x, t, s, p) => x.accountingApi.getPrepayments(t, s, 'Type=="RECEIVE-PREPAYMENT"', order, p, undefined, size) },
+      ],
+    };
+  }
+
+  private get pageSize() {
+    return this.opts.pageSize ?? XERO_PAGE_SIZE;
+  }
+
+  async listLedgers(): Promise<Ledger[]> {
+    const res = await this.api.call('identity', async (x) => ({
+      response: { status: 200, data: await x.updateTenants(false), headers: {} },
+    }));
+    const tenants = (res.data as Raw[]).filter((t) => t.tenantType === 'ORGANISATION');
+    const ledgers: Ledger[] = [];
+    for (const t of tenants) {
+      const tenantId = String(t.tenantId);
+      const org = await this.api.call(tenantId, (x) => x.accountingApi.getOrganisations(tenantId));
+      const raw = (((org.data as Raw).Organisations as Raw[] | undefined) ?? [])[0] ?? {};
+      ledgers.push({ ...mapOrganisation(raw, tenantId, String(t.tenantName ?? 'Xero organisation')), connectionRef: String(t.id) });
+    }
+    return ledgers;
+  }
+
+  async page<R extends Resource>(tenantId: string, resource: R, req: PageRequest): Promise<Page<RecordOf<R>>> {
+    const eps = this.endpoints[resource];
+    const origin = req.modifiedSince ? req.modifiedSince.toISOString() : null;
+    const cur: Cursor = req.cursor ? parseCursor(req.cursor) : { e: 0, s: origin, o: origin, p: 1 };
+    const ep = eps[cur.e];
+    if (!ep) throw new ConnectorError('validation', 'cursor points past the last endpoint', { provider: 'xero' });
+    const res = await this.api.call(tenantId, (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p));
+    const body = (res.data ?? {}) as Raw;
+    const rows = (Array.isArray(body[ep.key]) ? body[ep.key] : []) as Raw[];
+    const items = rows.map((r) => ep.map(r)) as RecordOf<R>[];
+    const pagination = body.pagination as { pageCount?: number } | undefined;
+
+    let next: Cursor | undefined;
+    if (rows.length >= this.pageSize) {
+      const last = Math.max(...items.map((i) => i.updatedAt.getTime()));
+      // One second back: the header has second precision and equal timestamps must be re-read.
+      const since = new Date(Math.floor(last / 1000) * 1000 - 1000).toISOString();
+      next = cur.s === null || since > cur.s ? { ...cur, s: since, p: 1 } : { ...cur, p: cur.p + 1 };
+    } else if (cur.e + 1 < eps.length) {
+      next = { e: cur.e + 1, s: cur.o, o: cur.o, p: 1 };
+    }
+    const firstPageOfWalk = cur.s === cur.o && cur.p === 1;
+    return {
+      items,
+      nextCursor: next ? JSON.stringify(next) : undefined,
+      estimatedPages: firstPageOfWalk && pagination?.pageCount ? pagination.pageCount + (eps.length - 1 - cur.e) : undefined,
+    };
+  }
+
+  async fetchOne<R extends Resource>(tenantId: string, resource: R, externalId: string): Promise<RecordOf<R> | null> {
+    const [kind, id] = externalId.includes(':') ? (externalId.split(':', 2) as [string, string]) : ['credit_note', externalId];
+    const calls: Record<Resource, [XeroCall, string, (r: Raw) => unknown]> = {
+      invoices: [(x) => x.accountingApi.getInvoice(tenantId, externalId), 'Invoices', (r) => mapInvoice(r, this.opts.timezone)],
+      contacts: [(x) => x.accountingApi.getContact(tenantId, externalId), 'Contacts', mapContact],
+      payments: [(x) => x.accountingApi.getPayment(tenantId, externalId), 'Payments', mapPayment],
+      credit_notes:
+        kind === 'overpayment'
+          ? [(x) => x.accountingApi.getOverpayment(tenantId, id), 'Overpayments', (r) => mapCredit(r, 'overpayment')]
+          : kind === 'prepayment'
+            ? [(x) => x.accountingApi.getPrepayment(tenantId, id), 'Prepayments', (r) => mapCredit(r, 'prepayment')]
+            : [(x) => x.accountingApi.getCreditNote(tenantId, id), 'CreditNotes', (r) => mapCredit(r, 'credit_note')],
+    };
+    const [call, key, map] = calls[resource];
+    try {
+      const res = await this.api.call(tenantId, call);
+      const row = (((res.data ?? {}) as Raw)[key] as Raw[] | undefined)?.[0];
+      return row ? (map(row) as RecordOf<R>) : null;
+    } catch (err) {
+      if (err instanceof ConnectorError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  async onlineInvoiceUrl(tenantId: string, invoiceExternalId: string): Promise<string | null> {
+    try {
+      const res = await this.api.call(tenantId, (x) => x.accountingApi.getOnlineInvoice(tenantId, invoiceExternalId));
+      const list = ((res.data ?? {}) as Raw).OnlineInvoices as Raw[] | undefined;
+      return typeof list?.[0]?.OnlineInvoiceUrl === 'string' ? list[0].OnlineInvoiceUrl : null;
+    } catch (err) {
+      // Drafts have no online invoice: Xero answers 400 (validation).
+      if (err instanceof ConnectorError && (err.code === 'not_found' || err.code === 'validation')) return null;
+      throw err;
+    }
+  }
+
+  async addInvoiceNote(tenantId: string, invoiceExternalId: string, note: string, idempotencyKey?: string): Promise<void> {
+    // Xero's history Details field holds at most 2,500 characters.
+    const details = note.length > 2500 ? `${note.slice(0, 2497)}...` : note;
+    await this.api.call(tenantId, (x) =>
+      x.accountingApi.createInvoiceHistory(tenantId, invoiceExternalId, { historyRecords: [{ details }] }, idempotencyKey),
+    );
+  }
+}
+
+function parseCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(raw) as Cursor;
+    if (typeof c.e === 'number' && typeof c.p === 'number' && c.p >= 1) return c;
+  } catch {
+    /* fall through */
+  }
+  throw new ConnectorError('validation', 'unreadable Xero page cursor', { provider: 'xero' });
+}

@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { XeroClient } from 'xero-node';
+import { ConnectorError, type TokenSet } from '../types.ts';
+import { parseFailure } from './client.ts';
+
+/** Read what we mirror; write only invoices, for the history notes we add. */
+export const XERO_SCOPES = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'accounting.invoices',
+  'accounting.payments.read',
+  'accounting.contacts.read',
+  'accounting.settings.read',
+];
+
+export type XeroAppCredentials = { clientId: string; clientSecret: string; redirectUri: string };
+export type XeroIdentity = { userId?: string; email?: string; name?: string };
+
+export const pkcePair = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+function tokenSetFrom(t: { access_token?: string; refresh_token?: string; expires_at?: number; expires_in?: number; scope?: string }, now: number): TokenSet {
+  if (!t.access_token || !t.refresh_token) {
+    throw new ConnectorError('malformed_response', 'token response without tokens', { provider: 'xero' });
+  }
+  const expiresAt = t.expires_at ? t.expires_at * 1000 : now + (t.expires_in ?? 1800) * 1000;
+  return {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token,
+    accessExpiresAt: new Date(expiresAt),
+    // Xero refresh tokens expire after 60 days unused.
+    refreshExpiresAt: new Date(now + 60 * 86_400_000),
+    scopes: (t.scope ?? '').split(' ').filter(Boolean),
+  };
+}
+
+function oauthError(err: unknown): ConnectorError {
+  if (err instanceof ConnectorError) return err;
+  const e = err as { error?: string; error_description?: string; name?: string };
+  // openid-client raises OPError with the provider's `error` code; axios errors carry a response.
+  if (e?.error === 'invalid_grant') return new ConnectorError('invalid_grant', 'Xero refused the grant', { provider: 'xero', providerCode: 'invalid_grant' });
+  if (e?.error) return new ConnectorError('validation', `Xero OAuth error ${e.error}`, { provider: 'xero', providerCode: e.error });
+  const f = parseFailure(err);
+  const body = f.body as { error?: string } | undefined;
+  if (body?.error === 'invalid_grant') return new ConnectorError('invalid_grant', 'Xero refused the grant', { provider: 'xero', providerCode: 'invalid_grant', status: f.status });
+  if (f.status === 0) return new ConnectorError('network', 'Xero identity unreachable', { provider: 'xero', cause: err });
+  return new ConnectorError(f.status >= 500 ? 'provider_unavailable' : 'unauthorized', `Xero identity ${f.status}`, {
+    provider: 'xero',
+    status: f.status,
+    providerCode: body?.error,
+  });
+}
+
+/** OAuth 2.0 with Xero through xero-node (discovery, consent URL with PKCE, code exchange, refresh, revoke). */
+export class XeroOAuth {
+  private client?: Promise<XeroClient>;
+
+  constructor(private readonly app: XeroAppCredentials) {}
+
+  private xero(): Promise<XeroClient> {
+    // Discovery is fetched once per process; a failed attempt is not cached.
+    this.client ??= new XeroClient({
+      clientId: this.app.clientId,
+      clientSecret: this.app.clientSecret,
+      redirectUris: [this.app.redirectUri],
+      scopes: XERO_SCOPES,
+      httpTimeout: 10_000,
+    })
+      .initialize()
+      .catch((err: unknown) => {
+        this.client = undefined;
+        throw oauthError(err);
+      });
+    return this.client;
+  }
+
+  async authorizationUrl(state: string, codeChallenge: string): Promise<string> {
+    const xero = await this.xero();
+    return xero.openIdClient.authorizationUrl({
+      redirect_uri: this.app.redirectUri,
+      scope: XERO_SCOPES.join(' '),
+      state,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    });
+  }
+
+  /** Exchanges the code (the id_token is verified by openid-client) and returns tokens and who consented. */
+  async exchange(callbackUrl: string, state: string, codeVerifier: string, now: number): Promise<{ tokens: TokenSet; identity: XeroIdentity }> {
+    const xero = await this.xero();
+    try {
+      const params = xero.openIdClient.callbackParams(callbackUrl);
+      const set = await xero.openIdClient.callback(this.app.redirectUri, params, { state, code_verifier: codeVerifier });
+      const claims = set.id_token ? set.claims() : ({} as Record<string, unknown>);
+      return {
+        tokens: tokenSetFrom(set, now),
+        identity: {
+          userId: (claims.xero_userid as string | undefined) ?? (claims.sub as string | undefined),
+          email: claims.email as string | undefined,
+          name: [claims.given_name, claims.family_name].filter(Boolean).join(' ') || undefined,
+        },
+      };
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  /** One refresh; callers serialise refreshes per connection (Xero refresh tokens are single-use). */
+  async refresh(refreshToken: string, now: number): Promise<TokenSet> {
+    const xero = new XeroClient();
+    try {
+      const set = await xero.refreshWithRefreshToken(this.app.clientId, this.app.clientSecret, refreshToken);
+      return tokenSetFrom(set, now);
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  async revoke(refreshToken: string): Promise<void> {
+    const xero = await this.xero();
+    try {
+      await xero.openIdClient.revoke(refreshToken, 'refresh_token');
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  /** Removes one organisation from the grant (DELETE /connections/{id}). */
+  async deleteConnection(accessToken: string, connectionRef: string): Promise<void> {
+    const xero = new XeroClient();
+    xero.setTokenSet({ access_token: accessToken });
+    try {
+      await xero.disconnect(connectionRef);
+    } catch (err) {
+      const e = oauthError(err);
+      if (e.status === 404) return; // already gone
+      throw e;
+    }
+  }
+}

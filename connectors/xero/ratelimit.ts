@@ -1,0 +1,114 @@
+/**
+ * Xero's published limits, enforced before we call rather than discovered by 429s: per tenant
+ * 5 concurrent calls and 60 a minute, 5,000 a day; 10,000 a minute across the app. The response
+ * headers (X-MinLimit-Remaining, X-DayLimit-Remaining, X-AppMinLimit-Remaining) tighten it further
+ * when other processes share the budget.
+ */
+export type LimiterClock = { now(): number; sleep(ms: number): Promise<void> };
+
+export type XeroLimits = { perTenantConcurrent: number; perTenantPerMinute: number; appPerMinute: number };
+export const XERO_LIMITS: XeroLimits = { perTenantConcurrent: 5, perTenantPerMinute: 60, appPerMinute: 10_000 };
+
+const MINUTE = 60_000;
+
+type TenantState = { active: number; waiters: (() => void)[]; calls: number[]; blockedUntil: number; dayExhaustedUntil: number };
+
+export class DailyLimitExhausted extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('Xero daily call limit reached for this organisation');
+  }
+}
+
+export class XeroRateLimiter {
+  private tenants = new Map<string, TenantState>();
+  private appCalls: number[] = [];
+  private appBlockedUntil = 0;
+
+  constructor(
+    private readonly clock: LimiterClock,
+    private readonly limits: XeroLimits = XERO_LIMITS,
+  ) {}
+
+  private state(tenantId: string): TenantState {
+    let s = this.tenants.get(tenantId);
+    if (!s) {
+      s = { active: 0, waiters: [], calls: [], blockedUntil: 0, dayExhaustedUntil: 0 };
+      this.tenants.set(tenantId, s);
+    }
+    return s;
+  }
+
+  /** Waits for a slot; returns the release function to call when the HTTP call is done. */
+  async acquire(tenantId: string): Promise<() => void> {
+    const s = this.state(tenantId);
+    if (s.active >= this.limits.perTenantConcurrent) {
+      await new Promise<void>((r) => s.waiters.push(r));
+    } else {
+      s.active++;
+    }
+    try {
+      await this.waitForWindow(s);
+    } catch (err) {
+      this.release(s);
+      throw err;
+    }
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.release(s);
+      }
+    };
+  }
+
+  private release(s: TenantState) {
+    const next = s.waiters.shift();
+    if (next) next();
+    else s.active--;
+  }
+
+  private async waitForWindow(s: TenantState) {
+    for (;;) {
+      const now = this.clock.now();
+      if (s.dayExhaustedUntil > now) throw new DailyLimitExhausted(s.dayExhaustedUntil - now);
+      s.calls = s.calls.filter((t) => t > now - MINUTE);
+      this.appCalls = this.appCalls.filter((t) => t > now - MINUTE);
+      let wait = Math.max(s.blockedUntil, this.appBlockedUntil) - now;
+      if (s.calls.length >= this.limits.perTenantPerMinute) wait = Math.max(wait, s.calls[0]! + MINUTE - now);
+      if (this.appCalls.length >= this.limits.appPerMinute) wait = Math.max(wait, this.appCalls[0]! + MINUTE - now);
+      if (wait <= 0) {
+        s.calls.push(now);
+        this.appCalls.push(now);
+        return;
+      }
+      await this.clock.sleep(wait);
+    }
+  }
+
+  /** Reads Xero's remaining-budget headers after a response. */
+  observe(tenantId: string, headers: Record<string, unknown>) {
+    const s = this.state(tenantId);
+    const now = this.clock.now();
+    const num = (name: string) => {
+      const v = headers[name] ?? headers[name.toLowerCase()];
+      const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : Number.NaN;
+      return Number.isFinite(n) ? n : undefined;
+    };
+    if (num('x-minlimit-remaining') === 0) s.blockedUntil = Math.max(s.blockedUntil, now + MINUTE);
+    if (num('x-applimit-remaining') === 0 || num('x-appminlimit-remaining') === 0) {
+      this.appBlockedUntil = Math.max(this.appBlockedUntil, now + MINUTE);
+    }
+    if (num('x-daylimit-remaining') === 0) s.dayExhaustedUntil = nextUtcMidnight(now);
+  }
+
+  /** After a 429: nobody calls this tenant again until Retry-After has passed. */
+  backOff(tenantId: string, ms: number) {
+    const s = this.state(tenantId);
+    s.blockedUntil = Math.max(s.blockedUntil, this.clock.now() + ms);
+  }
+}
+
+function nextUtcMidnight(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+}

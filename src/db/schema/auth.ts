@@ -1,0 +1,32 @@
+import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { providerEnum } from './connection.ts';
+import { createdAt, tstz } from './columns.ts';
+import { appUser, firm } from './firm.ts';
+
+/** Browser sessions. Only the SHA-256 of the cookie value is stored. */
+export const session = pgTable(
+  'session',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+  },
+  (t) => [index('session_user_idx').on(t.userId)],
+);
+
+/**
+ * One consent attempt: single use, bound to the session that started it, short-lived. The PKCE
+ * verifier is encrypted (AAD = the state id).
+ */
+export const oauthState = pgTable('oauth_state', {
+  id: text('id').primaryKey(),
+  sessionId: text('session_id').notNull(),
+  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+  provider: providerEnum('provider').notNull(),
+  codeVerifier: text('code_verifier_enc').notNull(),
+  createdAt: createdAt(),
+  expiresAt: tstz('expires_at').notNull(),
+  usedAt: tstz('used_at'),
+});

@@ -1,0 +1,92 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { disconnectConnection, getLedger, listLedgers, purgeLedger } from '../../services/ledgers.ts';
+import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
+import { router } from '../env.ts';
+
+const SyncState = z.object({
+  resource: z.string(),
+  status: z.string(),
+  pagesDone: z.number(),
+  pagesEstimated: z.number().nullable(),
+  itemsDone: z.number(),
+  lastRunAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+const LedgerBody = z
+  .object({
+    id: z.uuid(),
+    provider: z.string(),
+    name: z.string(),
+    baseCurrency: z.string(),
+    timezone: z.string(),
+    country: z.string().nullable(),
+    status: z.string(),
+    safeMode: z.boolean(),
+    sync: z.array(SyncState),
+  })
+  .openapi('Ledger');
+const IdParam = z.object({ id: z.uuid() });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** /api/v1/ledgers and /api/v1/connections: list, sync now, disconnect, purge. */
+export function ledgerRoutes() {
+  const app = router<AuthEnv>();
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/ledgers', summary: 'Ledgers of the firm', responses: { 200: json(z.object({ ledgers: z.array(LedgerBody) }), 'ledgers') } }),
+    async (c) => c.json({ ledgers: await listLedgers({ ctx: serviceCtx(c) }) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/ledgers/{id}/sync',
+      summary: 'Queue an incremental sync now',
+      request: { params: IdParam },
+      responses: { 202: json(z.object({ queued: z.literal(true) }), 'queued') },
+    }),
+    async (c) => {
+      requireRole('member', c.var.principal);
+      const ledger = await getLedger(serviceCtx(c), c.req.valid('param').id);
+      await c.var.deps.jobs.enqueueSync(ledger.id);
+      return c.json({ queued: true as const }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/ledgers/{id}/purge',
+      summary: "Delete a ledger's mirrored data",
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }), 'purged') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await purgeLedger({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/connections/{id}/disconnect',
+      summary: 'Disconnect a provider grant (revoke at the provider); keep or purge data',
+      request: {
+        params: IdParam,
+        body: { required: false, content: { 'application/json': { schema: z.object({ purge: z.boolean().default(false) }) } } },
+      },
+      responses: { 200: json(z.object({ connectionId: z.uuid(), ledgers: z.array(z.uuid()), purged: z.boolean() }), 'disconnected') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      const body = c.req.valid('json') ?? { purge: false };
+      const result = await disconnectConnection(
+        { ctx: serviceCtx(c), input: { connectionId: c.req.valid('param').id, purge: body.purge } },
+        c.var.deps,
+      );
+      return c.json(result, 200);
+    },
+  );
+  return app;
+}

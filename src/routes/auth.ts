@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { AppError } from '../errors.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { type Principal, SESSION_COOKIE, sessionPrincipal, tokenPrincipal } from '../services/sessions.ts';
+import type { AppEnv } from './env.ts';
+
+export type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { principal: Principal } };
+
+/** Session cookie (browser) or `Authorization: Bearer odt_…` (API). Mounted after public routes. */
+export const requireAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
+  const { database, clock } = c.var.deps;
+  const header = c.req.header('authorization');
+  let principal: Principal | null = null;
+  if (header?.startsWith('Bearer ')) principal = await tokenPrincipal(database.db, header.slice(7).trim(), clock.now());
+  else {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie) principal = await sessionPrincipal(database.db, cookie, clock.now());
+  }
+  if (!principal) throw new AppError('unauthenticated', 'sign in or send an API token');
+  c.set('principal', principal);
+  await next();
+};
+
+const RANK = { viewer: 0, member: 1, admin: 2, owner: 3 } as const;
+
+export function requireRole(min: keyof typeof RANK, p: Principal) {
+  if (RANK[p.role] < RANK[min]) throw new AppError('forbidden', `needs the ${min} role`);
+}
+
+/** The service context for the signed-in principal: every query below is scoped to its firm. */
+export function serviceCtx(c: { var: AuthEnv['Variables'] }): ServiceContext {
+  const { deps, principal } = c.var;
+  return { db: deps.database.db, firmId: principal.firmId, actor: principal.actor, logger: deps.logger, clock: deps.clock };
+}

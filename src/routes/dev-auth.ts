@@ -1,0 +1,34 @@
+import { eq } from 'drizzle-orm';
+import { setCookie } from 'hono/cookie';
+import { appUser, membership } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import { DEMO_USER_EMAIL } from '../services/demo.ts';
+import { createSession, SESSION_COOKIE } from '../services/sessions.ts';
+import { router } from './env.ts';
+
+/**
+ * Development sign-in for the embedded default only: signs in as the demo user. Not mounted at
+ * all in production or when the demo ledger is off.
+ */
+export function devAuthRoutes() {
+  const app = router();
+  app.get('/auth/dev', async (c) => {
+    const { database, clock, config } = c.var.deps;
+    const [user] = await database.db
+      .select({ id: appUser.id, firmId: membership.firmId })
+      .from(appUser)
+      .innerJoin(membership, eq(membership.userId, appUser.id))
+      .where(eq(appUser.email, DEMO_USER_EMAIL));
+    if (!user) throw new AppError('not_found', 'the demo firm is not set up yet');
+    const token = await createSession(database.db, user.id, user.firmId, clock.now());
+    setCookie(c, SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: config.publicUrl.startsWith('https://'),
+      path: '/',
+      maxAge: 14 * 86_400,
+    });
+    return c.redirect('/', 302);
+  });
+  return app;
+}

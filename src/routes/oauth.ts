@@ -1,0 +1,66 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getCookie } from 'hono/cookie';
+import { AppError } from '../errors.ts';
+import { sha256 } from '../lib/secrets.ts';
+import { completeXeroConnect, startXeroConnect } from '../services/connect.ts';
+import { SESSION_COOKIE, sessionPrincipal } from '../services/sessions.ts';
+import { router } from './env.ts';
+
+const Provider = z.object({ provider: z.enum(['xero']) });
+
+/** Consent start and provider callbacks: public routes, mounted before the API's auth middleware. */
+export function oauthRoutes() {
+  const app = router();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/connect/{provider}',
+      summary: 'Start connecting a ledger (redirects to the provider consent screen)',
+      request: { params: Provider },
+      responses: { 302: { description: 'to the provider' } },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const cookie = getCookie(c, SESSION_COOKIE);
+      const principal = cookie ? await sessionPrincipal(deps.database.db, cookie, deps.clock.now()) : null;
+      if (!principal?.sessionId) throw new AppError('unauthenticated', 'sign in before connecting a ledger');
+      if (principal.role === 'viewer' || principal.role === 'member') throw new AppError('forbidden', 'only owners and admins connect ledgers');
+      const url = await startXeroConnect(
+        {
+          ctx: { db: deps.database.db, firmId: principal.firmId, actor: principal.actor, logger: deps.logger, clock: deps.clock },
+          input: { sessionId: principal.sessionId },
+        },
+        deps,
+      );
+      return c.redirect(url, 302);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/callback/{provider}',
+      summary: 'Provider consent callback',
+      request: { params: Provider },
+      responses: {
+        302: { description: 'connected; back to the app' },
+        400: { description: 'bad, expired or replayed state' },
+      },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const cookie = getCookie(c, SESSION_COOKIE);
+      const result = await completeXeroConnect(
+        {
+          ctx: { db: deps.database.db, logger: deps.logger, clock: deps.clock },
+          input: { callbackUrl: c.req.url, sessionId: cookie ? sha256(cookie) : null },
+        },
+        deps,
+      );
+      const added = result.ledgers.filter((l) => l.created).length;
+      return c.redirect(`/?connected=xero&ledgers=${result.ledgers.length}&added=${added}`, 302);
+    },
+  );
+  return app;
+}

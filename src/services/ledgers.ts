@@ -1,0 +1,104 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { connection, contact, creditNote, invoice, ledger, payment, riskScore, syncCursor } from '../db/schema/index.ts';
+import { NotFoundError } from '../errors.ts';
+import { audit } from './audit.ts';
+import type { ServiceContext } from './context.ts';
+import type { Integrations } from './integrations.ts';
+
+/** Ledgers the firm can see, with connection health and sync progress. */
+export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefined }) {
+  const rows = await ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
+  const cursors = rows.length
+    ? await ctx.db.select().from(syncCursor).where(inArray(syncCursor.ledgerId, rows.map((r) => r.id)))
+    : [];
+  return rows.map((r) => ({
+    id: r.id,
+    provider: r.provider,
+    name: r.name,
+    baseCurrency: r.baseCurrency,
+    timezone: r.timezone,
+    country: r.country,
+    status: r.status,
+    safeMode: r.safeMode,
+    sync: cursors
+      .filter((c) => c.ledgerId === r.id)
+      .map((c) => ({
+        resource: c.resource,
+        status: c.backfillStatus,
+        pagesDone: c.pagesDone,
+        pagesEstimated: c.pagesEstimated,
+        itemsDone: c.itemsDone,
+        lastRunAt: c.lastRunAt?.toISOString() ?? null,
+        lastError: c.lastError,
+      })),
+  }));
+}
+
+export async function getLedger(ctx: ServiceContext, ledgerId: string) {
+  const [row] = await ctx.db
+    .select()
+    .from(ledger)
+    .where(and(eq(ledger.id, ledgerId), eq(ledger.firmId, ctx.firmId)));
+  if (!row) throw new NotFoundError('ledger');
+  return row;
+}
+
+/** Removes everything mirrored from a ledger; the ledger row stays (disconnected) for history. */
+export async function purgeLedger({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string } }) {
+  const row = await getLedger(ctx, input.ledgerId);
+  const counts = await ctx.db.transaction(async (tx) => {
+    const del = async (table: typeof invoice | typeof contact | typeof payment | typeof creditNote) =>
+      (await tx.delete(table).where(eq(table.ledgerId, row.id)).returning({ id: table.id })).length;
+    const result = {
+      invoices: await del(invoice),
+      payments: await del(payment),
+      creditNotes: await del(creditNote),
+      contacts: await del(contact),
+    };
+    await tx.delete(riskScore).where(eq(riskScore.ledgerId, row.id));
+    await tx.delete(syncCursor).where(eq(syncCursor.ledgerId, row.id));
+    return result;
+  });
+  await audit(ctx, 'ledger.purged', { type: 'ledger', id: row.id }, counts);
+  return counts;
+}
+
+/**
+ * Disconnects a grant: removes each organisation from it at the provider, revokes the token, and
+ * keeps the mirrored data read-only (or purges it when asked). Provider failures are logged, not
+ * fatal: the user's intent to leave wins.
+ */
+export async function disconnectConnection(
+  { ctx, input }: { ctx: ServiceContext; input: { connectionId: string; purge: boolean } },
+  deps: { integrations: Integrations },
+) {
+  const [conn] = await ctx.db
+    .select()
+    .from(connection)
+    .where(and(eq(connection.id, input.connectionId), eq(connection.firmId, ctx.firmId)));
+  if (!conn) throw new NotFoundError('connection');
+  const ledgers = await ctx.db.select().from(ledger).where(eq(ledger.connectionId, conn.id));
+  const xero = deps.integrations.xero;
+  if (conn.provider === 'xero' && xero && conn.status === 'active') {
+    try {
+      const token = await deps.integrations.tokens.accessToken(conn.id);
+      for (const l of ledgers) {
+        const ref = (l.settings as { xeroConnectionRef?: string }).xeroConnectionRef;
+        if (ref) await xero.oauth.deleteConnection(token, ref);
+      }
+    } catch (err) {
+      ctx.logger.warn('provider disconnect failed; disconnecting locally', { connectionId: conn.id, message: (err as Error).message });
+    }
+  }
+  await deps.integrations.tokens.revoke(conn.id).catch((err: Error) =>
+    ctx.logger.warn('token revoke failed', { connectionId: conn.id, message: err.message }),
+  );
+  await ctx.db
+    .update(connection)
+    .set({ status: 'disconnected', accessToken: null, refreshToken: null, updatedAt: ctx.clock.now() })
+    .where(eq(connection.id, conn.id));
+  await ctx.db.update(ledger).set({ status: 'disconnected', updatedAt: ctx.clock.now() }).where(eq(ledger.connectionId, conn.id));
+  await audit(ctx, 'connection.disconnected', { type: 'connection', id: conn.id }, { purge: input.purge });
+  if (input.purge) for (const l of ledgers) await purgeLedger({ ctx, input: { ledgerId: l.id } });
+  return { connectionId: conn.id, ledgers: ledgers.map((l) => l.id), purged: input.purge };
+}
