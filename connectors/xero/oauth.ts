@@ -27,7 +27,9 @@ function tokenSetFrom(t: { access_token?: string; refresh_token?: string; expire
   if (!t.access_token || !t.refresh_token) {
     throw new ConnectorError('malformed_response', 'token response without tokens', { provider: 'xero' });
   }
-  const expiresAt = t.expires_at ? t.expires_at * 1000 : now + (t.expires_in ?? 1800) * 1000;
+  // Seconds remaining, applied to our clock (openid-client's TokenSet derives it from its own).
+  const remaining = typeof t.expires_in === 'number' ? t.expires_in : t.expires_at ? t.expires_at - Date.now() / 1000 : 1800;
+  const expiresAt = now + Math.round(remaining) * 1000;
   return {
     accessToken: t.access_token,
     refreshToken: t.refresh_token,
@@ -41,6 +43,9 @@ function tokenSetFrom(t: { access_token?: string; refresh_token?: string; expire
 function oauthError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const e = err as { error?: string; error_description?: string; name?: string };
+  // openid-client's RPError: the provider's answer failed verification (id_token signature,
+  // issuer, audience, state). Never treated as success, never retried.
+  if (e?.name === 'RPError') return new ConnectorError('unauthorized', 'the Xero sign-in response could not be verified', { provider: 'xero', providerCode: 'verification_failed' });
   // openid-client raises OPError with the provider's `error` code; axios errors carry a response.
   if (e?.error === 'invalid_grant') return new ConnectorError('invalid_grant', 'Xero refused the grant', { provider: 'xero', providerCode: 'invalid_grant' });
   if (e?.error) return new ConnectorError('validation', `Xero OAuth error ${e.error}`, { provider: 'xero', providerCode: e.error });

@@ -89,8 +89,9 @@ export class XeroRateLimiter {
   observe(tenantId: string, headers: Record<string, unknown>) {
     const s = this.state(tenantId);
     const now = this.clock.now();
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     const num = (name: string) => {
-      const v = headers[name] ?? headers[name.toLowerCase()];
+      const v = lower[name];
       const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : Number.NaN;
       return Number.isFinite(n) ? n : undefined;
     };

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConnectorError } from '../../connectors/types.ts';
 import { AppError, type ErrorCode, type FieldIssue } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 
@@ -31,6 +32,15 @@ export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof AppError) {
     const issues = (err.details as { issues?: FieldIssue[] } | undefined)?.issues;
     return c.json(errorBody(c, err.code, err.message, issues), STATUS[err.code]);
+  }
+  if (err instanceof ConnectorError) {
+    // A provider failed us: say which and whether trying again may help, never the raw response.
+    const reconnect = err.code === 'invalid_grant';
+    c.var.deps?.logger.warn('provider error', { requestId: c.get('requestId'), provider: err.provider, code: err.code, providerCode: err.providerCode });
+    return c.json(
+      errorBody(c, reconnect ? 'needs_reconnect' : 'provider_error', reconnect ? `reconnect ${err.provider} to continue` : `${err.provider} request failed (${err.code})`),
+      reconnect ? 409 : 502,
+    );
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;

@@ -1,0 +1,303 @@
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { http, HttpResponse } from 'msw';
+import { msDate, templates } from './fixtures.ts';
+
+type Raw = Record<string, unknown>;
+export type FakeTenant = {
+  tenantId: string;
+  connectionId: string;
+  name: string;
+  org: Raw;
+  Invoices: Raw[];
+  Contacts: Raw[];
+  Payments: Raw[];
+  CreditNotes: Raw[];
+  Overpayments: Raw[];
+  Prepayments: Raw[];
+  history: Map<string, string[]>;
+};
+type Failure = { match: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number };
+
+const API = 'https://api.xero.com/api.xro/2.0';
+const b64url = (v: Buffer | string) => Buffer.from(v).toString('base64url');
+
+/**
+ * An in-memory Xero (identity + connections + Accounting API) behind msw, shaped by Xero's
+ * official examples: OAuth with PKCE and signed id_tokens, rotating single-use refresh tokens,
+ * If-Modified-Since and paging, rate-limit headers, and injectable failures.
+ */
+export class XeroFake {
+  readonly clientId = 'XERO-TEST-CLIENT';
+  readonly clientSecret = 'xero-test-secret-do-not-log';
+  private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private codes = new Map<string, { userId: string; challenge: string; redirectUri: string }>();
+  private refreshTokens = new Map<string, { userId: string; live: boolean }>();
+  private accessTokens = new Map<string, { userId: string }>();
+  readonly users = new Map<string, { email: string; tenantIds: string[] }>();
+  readonly tenants = new Map<string, FakeTenant>();
+  readonly failures: Failure[] = [];
+  tokenCalls = { authorization_code: 0, refresh_token: 0 };
+  apiCalls = 0;
+  revoked: string[] = [];
+  deletedConnections: string[] = [];
+  readonly requests: { method: string; path: string; headers: Record<string, string>; query: Record<string, string> }[] = [];
+  /** Minimum-limit header values the fake reports; tests can lower them. */
+  minLimitRemaining = 59;
+  /** Sign id_tokens with a key the JWKS does not publish (a forged response). */
+  forgeIdTokens = false;
+  private readonly rogue = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /** Artificial latency per API call (ms), so concurrency is observable. */
+  latencyMs = 0;
+
+  addUser(userId: string, email: string) {
+    this.users.set(userId, { email, tenantIds: [] });
+  }
+
+  addTenant(userId: string, name: string, opts: { timezone?: string; country?: string; currency?: string } = {}): FakeTenant {
+    const tenantId = randomUUID();
+    const t: FakeTenant = {
+      tenantId,
+      connectionId: randomUUID(),
+      name,
+      org: {
+        OrganisationID: tenantId,
+        Name: name,
+        LegalName: `${name} Limited`,
+        BaseCurrency: opts.currency ?? 'NZD',
+        CountryCode: opts.country ?? 'NZ',
+        Timezone: opts.timezone ?? 'NEWZEALANDSTANDARDTIME',
+      },
+      Invoices: [],
+      Contacts: [],
+      Payments: [],
+      CreditNotes: [],
+      Overpayments: [],
+      Prepayments: [],
+      history: new Map(),
+    };
+    this.tenants.set(tenantId, t);
+    this.users.get(userId)!.tenantIds.push(tenantId);
+    return t;
+  }
+
+  /** Adds invoices built from the official AUTHORISED example, updated at increasing times. */
+  seedInvoices(t: FakeTenant, n: number, opts: { start?: Date; stepMs?: number; contactId?: string } = {}) {
+    const tpl = templates().invoiceAuthorised;
+    const start = (opts.start ?? new Date('2026-06-01T00:00:00Z')).getTime();
+    for (let i = 0; i < n; i++) {
+      const updated = new Date(start + i * (opts.stepMs ?? 60_000));
+      t.Invoices.push({
+        ...tpl,
+        InvoiceID: randomUUID(),
+        InvoiceNumber: `INV-${String(t.Invoices.length + 1).padStart(6, '0')}`,
+        Contact: { ...(tpl.Contact as Raw), ContactID: opts.contactId ?? (tpl.Contact as Raw).ContactID },
+        Total: 115 + (i % 7),
+        AmountDue: 115 + (i % 7),
+        UpdatedDateUTC: msDate(updated),
+        UpdatedDateUTCString: updated.toISOString().slice(0, 19),
+      });
+    }
+  }
+
+  /** Simulates the user approving consent in Xero: returns the callback URL our app receives. */
+  consent(authorizationUrl: string, userId: string): string {
+    const u = new URL(authorizationUrl);
+    const code = randomUUID();
+    this.codes.set(code, {
+      userId,
+      challenge: u.searchParams.get('code_challenge') ?? '',
+      redirectUri: u.searchParams.get('redirect_uri') ?? '',
+    });
+    const back = new URL(u.searchParams.get('redirect_uri')!);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', u.searchParams.get('state') ?? '');
+    back.searchParams.set('scope', u.searchParams.get('scope') ?? '');
+    return back.toString();
+  }
+
+  /** Makes the next `times` requests whose path matches fail with this status. */
+  fail(match: RegExp, status: number, opts: { headers?: Record<string, string>; body?: unknown; times?: number } = {}) {
+    this.failures.push({ match, status, headers: opts.headers, body: opts.body, times: opts.times ?? 1 });
+  }
+
+  /** Kills every refresh token of a user (as when they revoke access in Xero). */
+  revokeUser(userId: string) {
+    for (const [, v] of this.refreshTokens) if (v.userId === userId) v.live = false;
+  }
+
+  private issue(userId: string) {
+    const access = `xat_${randomUUID()}`;
+    const refresh = `xrt_${randomUUID()}`;
+    this.accessTokens.set(access, { userId });
+    this.refreshTokens.set(refresh, { userId, live: true });
+    return { access, refresh };
+  }
+
+  private idToken(userId: string) {
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'RS256', kid: 'fake-key', typ: 'JWT' };
+    const payload = {
+      iss: 'https://identity.xero.com',
+      aud: this.clientId,
+      sub: `sub-${userId}`,
+      xero_userid: userId,
+      email: this.users.get(userId)?.email,
+      given_name: 'Test',
+      family_name: 'User',
+      iat: now,
+      nbf: now,
+      exp: now + 300,
+    };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+    return `${input}.${b64url(sign('RSA-SHA256', Buffer.from(input), (this.forgeIdTokens ? this.rogue : this.keys).privateKey))}`;
+  }
+
+  private injected(path: string): HttpResponse<never> | undefined {
+    const f = this.failures.find((x) => x.times > 0 && x.match.test(path));
+    if (!f) return undefined;
+    f.times--;
+    return HttpResponse.json(f.body ?? { Title: 'Injected failure', Status: f.status }, { status: f.status, headers: f.headers }) as never;
+  }
+
+  private authed(request: Request): { userId: string } | undefined {
+    const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
+    return token ? this.accessTokens.get(token) : undefined;
+  }
+
+  handlers() {
+    const identity = 'https://identity.xero.com';
+    return [
+      http.get(`${identity}/.well-known/openid-configuration`, () =>
+        HttpResponse.json({
+          issuer: identity,
+          authorization_endpoint: 'https://login.xero.com/identity/connect/authorize',
+          token_endpoint: `${identity}/connect/token`,
+          revocation_endpoint: `${identity}/connect/revocation`,
+          jwks_uri: `${identity}/.well-known/openid-configuration/jwks`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          code_challenge_methods_supported: ['S256'],
+          token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        }),
+      ),
+      http.get(`${identity}/.well-known/openid-configuration/jwks`, () =>
+        HttpResponse.json({ keys: [{ ...this.keys.publicKey.export({ format: 'jwk' }), kid: 'fake-key', alg: 'RS256', use: 'sig' }] }),
+      ),
+      http.post(`${identity}/connect/token`, async ({ request }) => {
+        const form = new URLSearchParams(await request.text());
+        const basic = request.headers.get('authorization');
+        const expected = `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`;
+        const clientOk = basic === expected || (form.get('client_id') === this.clientId && form.get('client_secret') === this.clientSecret);
+        if (!clientOk) return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
+        const grant = form.get('grant_type');
+        if (grant === 'authorization_code') {
+          this.tokenCalls.authorization_code++;
+          const code = this.codes.get(form.get('code') ?? '');
+          this.codes.delete(form.get('code') ?? '');
+          const verifier = form.get('code_verifier') ?? '';
+          const challenge = createHash('sha256').update(verifier).digest('base64url');
+          if (!code || code.challenge !== challenge || code.redirectUri !== form.get('redirect_uri')) {
+            return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
+          }
+          const t = this.issue(code.userId);
+          return HttpResponse.json({
+            access_token: t.access,
+            refresh_token: t.refresh,
+            id_token: this.idToken(code.userId),
+            expires_in: 1800,
+            token_type: 'Bearer',
+            scope: 'openid profile email offline_access accounting.invoices',
+          });
+        }
+        if (grant === 'refresh_token') {
+          this.tokenCalls.refresh_token++;
+          const injected = this.injected('/connect/token');
+          if (injected) return injected;
+          const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
+          if (!rt?.live) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
+          rt.live = false; // single use
+          const t = this.issue(rt.userId);
+          return HttpResponse.json({ access_token: t.access, refresh_token: t.refresh, expires_in: 1800, token_type: 'Bearer' });
+        }
+        return HttpResponse.json({ error: 'unsupported_grant_type' }, { status: 400 });
+      }),
+      http.post(`${identity}/connect/revocation`, async ({ request }) => {
+        const form = new URLSearchParams(await request.text());
+        const token = form.get('token') ?? '';
+        this.revoked.push(token);
+        const rt = this.refreshTokens.get(token);
+        if (rt) rt.live = false;
+        return new HttpResponse(null, { status: 200 });
+      }),
+      http.get('https://api.xero.com/connections', ({ request }) => {
+        const who = this.authed(request);
+        if (!who) return HttpResponse.json({ Title: 'Unauthorized' }, { status: 401 });
+        return HttpResponse.json(
+          this.users.get(who.userId)!.tenantIds.map((id) => {
+            const t = this.tenants.get(id)!;
+            return { id: t.connectionId, tenantId: id, tenantType: 'ORGANISATION', tenantName: t.name, createdDateUtc: '2026-01-01T00:00:00', updatedDateUtc: '2026-01-01T00:00:00' };
+          }),
+        );
+      }),
+      http.delete('https://api.xero.com/connections/:id', ({ request, params }) => {
+        if (!this.authed(request)) return HttpResponse.json({ Title: 'Unauthorized' }, { status: 401 });
+        this.deletedConnections.push(String(params.id));
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.all(`${API}/*`, async ({ request }) => this.accounting(request)),
+    ];
+  }
+
+  private async accounting(request: Request) {
+    const url = new URL(request.url);
+    const path = url.pathname.replace('/api.xro/2.0', '');
+    this.apiCalls++;
+    this.requests.push({
+      method: request.method,
+      path,
+      headers: Object.fromEntries(request.headers),
+      query: Object.fromEntries(url.searchParams),
+    });
+    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const injected = this.injected(path);
+    if (injected) return injected;
+    if (!this.authed(request)) return HttpResponse.json({ Type: 'AuthenticationUnsuccessful', Title: 'Unauthorized', Status: 401 }, { status: 401 });
+    const tenant = this.tenants.get(request.headers.get('xero-tenant-id') ?? '');
+    if (!tenant) return HttpResponse.json({ Type: 'AuthorizationUnsuccessful', Title: 'Forbidden', Status: 403 }, { status: 403 });
+    const limits = { 'X-MinLimit-Remaining': String(this.minLimitRemaining), 'X-DayLimit-Remaining': '4000', 'X-AppMinLimit-Remaining': '9000' };
+    const [, collection, id, sub] = path.split('/');
+    const envelope = (key: string, items: Raw[], pagination?: Raw) =>
+      HttpResponse.json({ Id: randomUUID(), Status: 'OK', ProviderName: 'overdue tests', DateTimeUTC: msDate(new Date()), ...(pagination ? { pagination } : {}), [key]: items }, { headers: limits });
+
+    if (collection === 'Organisation') return envelope('Organisations', [tenant.org]);
+    const key = collection as 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes' | 'Overpayments' | 'Prepayments';
+    const list = tenant[key];
+    if (!Array.isArray(list)) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
+    const idField = { Invoices: 'InvoiceID', Contacts: 'ContactID', Payments: 'PaymentID', CreditNotes: 'CreditNoteID', Overpayments: 'OverpaymentID', Prepayments: 'PrepaymentID' }[key];
+    if (id) {
+      const item = list.find((x) => x[idField] === id);
+      if (!item) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
+      if (sub === 'OnlineInvoice') {
+        if (item.Status === 'DRAFT') return HttpResponse.json({ Type: 'ValidationException', ErrorNumber: 10 }, { status: 400 });
+        return envelope('OnlineInvoices', [{ OnlineInvoiceUrl: `https://in.xero.com/${String(id).slice(0, 8)}` }]);
+      }
+      if (sub === 'History' && request.method === 'PUT') {
+        const body = (await request.json()) as { HistoryRecords: { Details: string }[] };
+        const notes = tenant.history.get(String(id)) ?? [];
+        notes.push(...body.HistoryRecords.map((h) => h.Details));
+        tenant.history.set(String(id), notes);
+        return envelope('HistoryRecords', body.HistoryRecords as Raw[]);
+      }
+      return envelope(key, [item]);
+    }
+    const since = request.headers.get('if-modified-since');
+    const sinceMs = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
+    const updated = (x: Raw) => Number(/\d+/.exec(String(x.UpdatedDateUTC))![0]);
+    const rows = list.filter((x) => updated(x) > sinceMs).sort((a, b) => updated(a) - updated(b));
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const size = Number(url.searchParams.get('pageSize') ?? 100);
+    const slice = rows.slice((page - 1) * size, page * size);
+    return envelope(key, slice, { page, pageSize: size, pageCount: Math.max(1, Math.ceil(rows.length / size)), itemCount: rows.length });
+  }
+}
