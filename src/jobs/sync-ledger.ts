@@ -4,6 +4,8 @@ import type { Db } from '../db/client.ts';
 import { ledger } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ConnectorError } from '../../connectors/types.ts';
+import { PreconditionError } from '../errors.ts';
 import type { ConnectorResolver } from '../services/connectors.ts';
 import { syncLedger } from '../services/sync.ts';
 import { QUEUES } from './boss.ts';
@@ -22,13 +24,20 @@ export async function workSyncLedger(
   return boss.work<SyncJob>(QUEUES.syncLedger, { localConcurrency: 2 }, async ([job]) => {
     const [row] = await deps.db.select().from(ledger).where(eq(ledger.id, job!.data.ledgerId));
     if (!row) return; // ledger deleted since the job was queued: nothing to do
-    const connector = await deps.resolve(row);
-    await syncLedger(
-      {
-        ctx: { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'sync' }, logger: deps.logger, clock: deps.clock },
-        input: { ledgerId: row.id },
-      },
-      connector,
-    );
+    try {
+      const connector = await deps.resolve(row);
+      await syncLedger(
+        {
+          ctx: { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'sync' }, logger: deps.logger, clock: deps.clock },
+          input: { ledgerId: row.id },
+        },
+        connector,
+      );
+    } catch (err) {
+      // Retrying cannot help a ledger that needs the user to reconnect: record it and stop.
+      const final = err instanceof PreconditionError || (err instanceof ConnectorError && !err.retryable);
+      deps.logger.warn('ledger sync failed', { ledgerId: row.id, code: (err as { code?: string }).code, final });
+      if (!final) throw err;
+    }
   });
 }

@@ -125,6 +125,11 @@ export class XeroFake {
     for (const [, v] of this.refreshTokens) if (v.userId === userId) v.live = false;
   }
 
+  /** Tokens as a completed consent would leave them (for benchmarks that skip the browser flow). */
+  grant(userId: string) {
+    return this.issue(userId);
+  }
+
   private issue(userId: string) {
     const access = `xat_${randomUUID()}`;
     const refresh = `xrt_${randomUUID()}`;

@@ -1,0 +1,4 @@
+import { xeroBackfill } from './xero-backfill.ts';
+
+/** `npm run bench`: every benchmark, results in bench/results/*.json. */
+await xeroBackfill();
