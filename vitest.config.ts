@@ -19,6 +19,11 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } },
       },
+      // QuickBooks dates are date-only in the company's zone: its suite also runs under these.
+      ...['UTC', 'Pacific/Auckland'].map((tz) => ({
+        extends: true as const,
+        test: { name: `quickbooks:${tz}`, include: ['test/integration/quickbooks*.test.ts'], env: { TZ: tz } },
+      })),
     ],
   },
 });

@@ -105,6 +105,10 @@ export type Page<T> = {
   nextCursor?: string;
   /** Provider's estimate of pages in the whole listing, when it has one (progress bars). */
   estimatedPages?: number;
+  /** The provider's own "changes up to here" mark (QuickBooks CDC response time): the next run's start. */
+  watermark?: Date;
+  /** Records the provider reports deleted: only their ids and when (the mirror marks them deleted). */
+  deleted?: { externalId: string; updatedAt: Date }[];
 };
 
 export type TokenSet = {

@@ -1,7 +1,7 @@
 import { XeroClient } from 'xero-node';
 import { backoffMs } from '../shared/backoff.ts';
 import { codeForStatus, ConnectorError } from '../types.ts';
-import { DailyLimitExhausted, type LimiterClock, type XeroRateLimiter } from './ratelimit.ts';
+import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
 
 /**
  * Calls the Accounting API through xero-node, one tenant at a time, within Xero's limits:
@@ -15,7 +15,7 @@ export type XeroCall = (xero: XeroClient) => Promise<{ response: { status: numbe
 export type XeroApiDeps = {
   /** A valid access token for this connection (refreshing if needed). */
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
-  limiter: XeroRateLimiter;
+  limiter: RateLimiter;
   clock: LimiterClock;
   maxAttempts?: number;
   random?: () => number;

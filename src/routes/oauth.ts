@@ -2,11 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { AppError } from '../errors.ts';
 import { sha256 } from '../lib/secrets.ts';
-import { completeXeroConnect, startXeroConnect } from '../services/connect.ts';
+import { completeConnect, startConnect } from '../services/connect.ts';
 import { SESSION_COOKIE, sessionPrincipal } from '../services/sessions.ts';
 import { router } from './env.ts';
 
-const Provider = z.object({ provider: z.enum(['xero']) });
+const Provider = z.object({ provider: z.enum(['xero', 'quickbooks']) });
 
 /** Consent start and provider callbacks: public routes, mounted before the API's auth middleware. */
 export function oauthRoutes() {
@@ -26,10 +26,10 @@ export function oauthRoutes() {
       const principal = cookie ? await sessionPrincipal(deps.database.db, cookie, deps.clock.now()) : null;
       if (!principal?.sessionId) throw new AppError('unauthenticated', 'sign in before connecting a ledger');
       if (principal.role === 'viewer' || principal.role === 'member') throw new AppError('forbidden', 'only owners and admins connect ledgers');
-      const url = await startXeroConnect(
+      const url = await startConnect(
         {
           ctx: { db: deps.database.db, firmId: principal.firmId, actor: principal.actor, logger: deps.logger, clock: deps.clock },
-          input: { sessionId: principal.sessionId },
+          input: { provider: c.req.valid('param').provider, sessionId: principal.sessionId },
         },
         deps,
       );
@@ -51,15 +51,16 @@ export function oauthRoutes() {
     async (c) => {
       const deps = c.var.deps;
       const cookie = getCookie(c, SESSION_COOKIE);
-      const result = await completeXeroConnect(
+      const provider = c.req.valid('param').provider;
+      const result = await completeConnect(
         {
           ctx: { db: deps.database.db, logger: deps.logger, clock: deps.clock },
-          input: { callbackUrl: c.req.url, sessionId: cookie ? sha256(cookie) : null },
+          input: { provider, callbackUrl: c.req.url, sessionId: cookie ? sha256(cookie) : null },
         },
         deps,
       );
       const added = result.ledgers.filter((l) => l.created).length;
-      return c.redirect(`/?connected=xero&ledgers=${result.ledgers.length}&added=${added}`, 302);
+      return c.redirect(`/?connected=${provider}&ledgers=${result.ledgers.length}&added=${added}`, 302);
     },
   );
   return app;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Ledger, TokenSet } from '../../connectors/types.ts';
 import { pkcePair } from '../../connectors/xero/oauth.ts';
-import type { Ledger } from '../../connectors/types.ts';
 import { connection, ledger, oauthState } from '../db/schema/index.ts';
 import { PreconditionError, ValidationError } from '../errors.ts';
 import { randomToken, sha256 } from '../lib/secrets.ts';
@@ -11,16 +11,46 @@ import type { Integrations } from './integrations.ts';
 import type { JobQueue } from './jobs.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
-
+export type ConsentProvider = 'xero' | 'quickbooks';
 export type ConnectDeps = { cipher: TokenCipher; integrations: Integrations; jobs: JobQueue };
 
-/** Starts a Xero consent: a single-use state bound to this browser session, with a PKCE verifier. */
-export async function startXeroConnect(
-  { ctx, input }: { ctx: ServiceContext; input: { sessionId: string } },
+/** What differs per provider: the consent URL, and what a completed consent yields. */
+type Consent = {
+  authorizationUrl(state: string, challenge: string): Promise<string>;
+  complete(callbackUrl: string, state: string, verifier: string, now: number): Promise<{ tokens: TokenSet; grantId?: string; ledgers(connectionId: string): Promise<Ledger[]> }>;
+};
+
+function consentFor(provider: ConsentProvider, integrations: Integrations): Consent {
+  if (provider === 'xero' && integrations.xero) {
+    const xero = integrations.xero;
+    return {
+      authorizationUrl: (state, challenge) => xero.oauth.authorizationUrl(state, challenge),
+      complete: async (url, state, verifier, now) => {
+        const { tokens, identity } = await xero.oauth.exchange(url, state, verifier, now);
+        return { tokens, grantId: identity.userId, ledgers: (id) => xero.connector(id, 'UTC').listLedgers() };
+      },
+    };
+  }
+  if (provider === 'quickbooks' && integrations.quickbooks) {
+    const qb = integrations.quickbooks;
+    return {
+      authorizationUrl: (state) => qb.oauth.authorizationUrl(state),
+      complete: async (url, _state, _verifier, now) => {
+        const { tokens, realmId } = await qb.oauth.exchange(url, now);
+        // One grant per realm: reconnecting a realm updates its connection.
+        return { tokens, grantId: `realm:${realmId}`, ledgers: (id) => qb.connector(id, { realmId, timezone: 'UTC', baseCurrency: 'USD' }).listLedgers() };
+      },
+    };
+  }
+  throw new PreconditionError(`${provider} is not configured on this server`);
+}
+
+/** Starts a consent: a single-use state bound to this browser session, with a PKCE verifier. */
+export async function startConnect(
+  { ctx, input }: { ctx: ServiceContext; input: { provider: ConsentProvider; sessionId: string } },
   deps: ConnectDeps,
 ): Promise<string> {
-  const xero = deps.integrations.xero;
-  if (!xero) throw new PreconditionError('Xero is not configured on this server');
+  const consent = consentFor(input.provider, deps.integrations);
   const state = randomToken();
   const id = sha256(state);
   const pkce = pkcePair();
@@ -28,23 +58,22 @@ export async function startXeroConnect(
     id,
     sessionId: input.sessionId,
     firmId: ctx.firmId,
-    provider: 'xero',
+    provider: input.provider,
     codeVerifier: await deps.cipher.encrypt(pkce.verifier, id),
     expiresAt: new Date(ctx.clock.now().getTime() + STATE_TTL_MS),
   });
-  return xero.oauth.authorizationUrl(state, pkce.challenge);
+  return consent.authorizationUrl(state, pkce.challenge);
 }
 
 /**
  * Finishes a consent: the state must be known, unused, unexpired and from this session, or no
  * code is exchanged. One consent may cover many organisations: each becomes (or updates) a ledger.
  */
-export async function completeXeroConnect(
-  { ctx, input }: { ctx: Omit<ServiceContext, 'firmId' | 'actor'>; input: { callbackUrl: string; sessionId: string | null } },
+export async function completeConnect(
+  { ctx, input }: { ctx: Omit<ServiceContext, 'firmId' | 'actor'>; input: { provider: ConsentProvider; callbackUrl: string; sessionId: string | null } },
   deps: ConnectDeps,
 ) {
-  const xero = deps.integrations.xero;
-  if (!xero) throw new PreconditionError('Xero is not configured on this server');
+  const consent = consentFor(input.provider, deps.integrations);
   const params = new URL(input.callbackUrl).searchParams;
   const state = params.get('state');
   if (!state) throw new ValidationError('the consent callback has no state', [{ path: 'state', message: 'required' }]);
@@ -55,51 +84,50 @@ export async function completeXeroConnect(
     .set({ usedAt: now })
     .where(and(eq(oauthState.id, sha256(state)), sql`${oauthState.usedAt} is null`))
     .returning();
-  if (!row || row.provider !== 'xero') throw new ValidationError('unknown or already used consent state');
+  if (!row || row.provider !== input.provider) throw new ValidationError('unknown or already used consent state');
   if (row.expiresAt <= now) throw new ValidationError('the consent took too long; start again');
   if (!input.sessionId || row.sessionId !== input.sessionId) throw new ValidationError('the consent was started in another session');
   const denied = params.get('error');
-  if (denied) throw new ValidationError(`Xero did not grant access (${denied})`);
+  if (denied) throw new ValidationError(`${input.provider} did not grant access (${denied})`);
   if (!params.get('code')) throw new ValidationError('the consent callback has no code', [{ path: 'code', message: 'required' }]);
 
   const verifier = await deps.cipher.decrypt(row.codeVerifier, row.id);
-  const { tokens, identity } = await xero.oauth.exchange(input.callbackUrl, state, verifier, now.getTime());
+  const result = await consent.complete(input.callbackUrl, state, verifier, now.getTime());
   const firmCtx: ServiceContext = { ...ctx, firmId: row.firmId, actor: { type: 'system', name: 'oauth' } };
 
-  // Re-consent by the same Xero user updates its connection instead of adding another.
-  const [existing] = identity.userId
+  // Re-consent by the same user (Xero) or for the same realm (QuickBooks) updates its connection.
+  const [existing] = result.grantId
     ? await ctx.db
         .select({ id: connection.id })
         .from(connection)
-        .where(and(eq(connection.firmId, row.firmId), eq(connection.provider, 'xero'), eq(connection.externalId, identity.userId)))
+        .where(and(eq(connection.firmId, row.firmId), eq(connection.provider, input.provider), eq(connection.externalId, result.grantId)))
     : [];
   const connectionId =
     existing?.id ??
     (await ctx.db
       .insert(connection)
-      .values({ firmId: row.firmId, provider: 'xero', externalId: identity.userId ?? null })
+      .values({ firmId: row.firmId, provider: input.provider, externalId: result.grantId ?? null })
       .returning({ id: connection.id }))[0]!.id;
-  await deps.integrations.tokens.store(ctx.db, connectionId, tokens);
+  await deps.integrations.tokens.store(ctx.db, connectionId, result.tokens);
 
-  const tenants = await xero.connector(connectionId, 'UTC').listLedgers();
-  const ledgers = await upsertLedgers(firmCtx, connectionId, tenants);
+  const ledgers = await upsertLedgers(firmCtx, input.provider, connectionId, await result.ledgers(connectionId));
   for (const l of ledgers) await deps.jobs.enqueueSync(l.id);
   await audit(firmCtx, 'connection.connected', { type: 'connection', id: connectionId }, {
-    provider: 'xero',
+    provider: input.provider,
     ledgers: ledgers.map((l) => l.id),
   });
   return { firmId: row.firmId, connectionId, ledgers };
 }
 
-async function upsertLedgers(ctx: ServiceContext, connectionId: string, tenants: Ledger[]) {
-  if (tenants.length === 0) return [];
+async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, connectionId: string, found: Ledger[]) {
+  if (found.length === 0) return [];
   const known = await ctx.db
     .select({ id: ledger.id, externalId: ledger.externalId, settings: ledger.settings })
     .from(ledger)
-    .where(and(eq(ledger.firmId, ctx.firmId), eq(ledger.provider, 'xero'), inArray(ledger.externalId, tenants.map((t) => t.externalId))));
-  const byTenant = new Map(known.map((k) => [k.externalId, k]));
+    .where(and(eq(ledger.firmId, ctx.firmId), eq(ledger.provider, provider), inArray(ledger.externalId, found.map((t) => t.externalId))));
+  const byExternal = new Map(known.map((k) => [k.externalId, k]));
   const out: { id: string; name: string; created: boolean }[] = [];
-  for (const t of tenants) {
+  for (const t of found) {
     const fields = {
       connectionId,
       name: t.name,
@@ -110,17 +138,15 @@ async function upsertLedgers(ctx: ServiceContext, connectionId: string, tenants:
       status: 'active' as const,
       updatedAt: ctx.clock.now(),
     };
-    const prior = byTenant.get(t.externalId);
+    const extra = t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {};
+    const prior = byExternal.get(t.externalId);
     if (prior) {
-      await ctx.db
-        .update(ledger)
-        .set({ ...fields, settings: { ...prior.settings, xeroConnectionRef: t.connectionRef } })
-        .where(eq(ledger.id, prior.id));
+      await ctx.db.update(ledger).set({ ...fields, settings: { ...prior.settings, ...extra } }).where(eq(ledger.id, prior.id));
       out.push({ id: prior.id, name: t.name, created: false });
     } else {
       const [created] = await ctx.db
         .insert(ledger)
-        .values({ firmId: ctx.firmId, provider: 'xero', externalId: t.externalId, settings: { xeroConnectionRef: t.connectionRef }, ...fields })
+        .values({ firmId: ctx.firmId, provider, externalId: t.externalId, settings: extra, ...fields })
         .returning({ id: ledger.id });
       out.push({ id: created!.id, name: t.name, created: true });
     }

@@ -1,8 +1,12 @@
 import { XeroApi } from '../../connectors/xero/client.ts';
 import { XeroConnector } from '../../connectors/xero/connector.ts';
 import { XeroOAuth } from '../../connectors/xero/oauth.ts';
-import { type LimiterClock, XeroRateLimiter } from '../../connectors/xero/ratelimit.ts';
+import { type LimiterClock, RateLimiter } from '../../connectors/shared/ratelimit.ts';
 import { realSleep } from '../../connectors/shared/backoff.ts';
+import { QboApi } from '../../connectors/quickbooks/client.ts';
+import { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
+import { QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
+import { QUICKBOOKS_LIMITS } from '../../connectors/shared/ratelimit.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { ledger } from '../db/schema/index.ts';
@@ -17,10 +21,17 @@ type LedgerRow = typeof ledger.$inferSelect;
 
 export type XeroIntegration = {
   oauth: XeroOAuth;
-  limiter: XeroRateLimiter;
+  limiter: RateLimiter;
   /** An API client for one connection (tokens refreshed and serialised through ConnectionTokens). */
   api(connectionId: string): XeroApi;
   connector(connectionId: string, timezone: string): XeroConnector;
+};
+
+export type QuickBooksIntegration = {
+  oauth: QuickBooksOAuth;
+  limiter: RateLimiter;
+  api(connectionId: string): QboApi;
+  connector(connectionId: string, ledger: { realmId: string; timezone: string; baseCurrency: string }): QuickBooksConnector;
 };
 
 /** Provider wiring: tokens, rate limiters and connector construction, built once per process. */
@@ -28,6 +39,7 @@ export type Integrations = {
   tokens: ConnectionTokens;
   resolve: ConnectorResolver;
   xero?: XeroIntegration;
+  quickbooks?: QuickBooksIntegration;
 };
 
 export function createIntegrations(deps: {
@@ -44,20 +56,43 @@ export function createIntegrations(deps: {
   const xeroOAuth = deps.config.xero
     ? new XeroOAuth({ ...deps.config.xero, redirectUri: `${deps.config.publicUrl}/callback/xero` })
     : undefined;
+  const qbConfig = deps.config.quickbooks;
+  const qbOAuth = qbConfig
+    ? new QuickBooksOAuth({ ...qbConfig, redirectUri: `${deps.config.publicUrl}/callback/quickbooks` })
+    : undefined;
   const tokens = new ConnectionTokens({
     db: deps.db,
     cipher: deps.cipher,
     clock: deps.clock,
     logger: deps.logger,
-    refreshers: { ...(xeroOAuth ? { xero: xeroOAuth } : {}) },
+    refreshers: { ...(xeroOAuth ? { xero: xeroOAuth } : {}), ...(qbOAuth ? { quickbooks: qbOAuth } : {}) },
   });
 
   let xero: XeroIntegration | undefined;
   if (xeroOAuth) {
-    const limiter = new XeroRateLimiter(limiterClock);
+    const limiter = new RateLimiter(limiterClock);
     const api = (connectionId: string) =>
       new XeroApi({ accessToken: (o) => tokens.accessToken(connectionId, o), limiter, clock: limiterClock, random: deps.random });
     xero = { oauth: xeroOAuth, limiter, api, connector: (id, timezone) => new XeroConnector(api(id), { timezone }) };
+  }
+
+  let quickbooks: QuickBooksIntegration | undefined;
+  if (qbOAuth && qbConfig) {
+    const limiter = new RateLimiter(limiterClock, QUICKBOOKS_LIMITS);
+    const api = (connectionId: string) =>
+      new QboApi({
+        accessToken: (o) => tokens.accessToken(connectionId, o),
+        limiter,
+        clock: limiterClock,
+        sandbox: qbConfig.environment === 'sandbox',
+        random: deps.random,
+      });
+    quickbooks = {
+      oauth: qbOAuth,
+      limiter,
+      api,
+      connector: (id, l) => new QuickBooksConnector(api(id), { ...l, now: () => deps.clock.now() }),
+    };
   }
 
   const needsConnection = (row: LedgerRow): string => {
@@ -70,7 +105,13 @@ export function createIntegrations(deps: {
     clock: deps.clock,
     providers: {
       ...(xero ? { xero: async (row: LedgerRow) => xero.connector(needsConnection(row), row.timezone) } : {}),
+      ...(quickbooks
+        ? {
+            quickbooks: async (row: LedgerRow) =>
+              quickbooks.connector(needsConnection(row), { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency }),
+          }
+        : {}),
     },
   });
-  return { tokens, resolve, xero };
+  return { tokens, resolve, xero, quickbooks };
 }

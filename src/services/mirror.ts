@@ -157,3 +157,22 @@ export async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<voi
 }
 
 export const MIRROR_TABLES = { contacts: contact, invoices: invoice, payments: payment, credit_notes: creditNote } as const;
+
+/** Marks rows the provider deleted, unless the mirror already holds a newer version. */
+export async function markDeleted(db: Db, ledgerId: string, resource: Resource, items: { externalId: string; updatedAt: Date }[]) {
+  const table = MIRROR_TABLES[resource];
+  let changed = 0;
+  for (const d of items) {
+    const set =
+      resource === 'invoices'
+        ? { status: 'deleted' as const, amountDue: '0', providerUpdatedAt: d.updatedAt, updatedAt: sql`now()` }
+        : { status: 'deleted', providerUpdatedAt: d.updatedAt, updatedAt: sql`now()` };
+    const rows = await db
+      .update(table)
+      .set(set as never)
+      .where(and(eq(table.ledgerId, ledgerId), eq(table.externalId, d.externalId), sql`${table.providerUpdatedAt} <= ${d.updatedAt.toISOString()}`))
+      .returning({ id: table.id });
+    changed += rows.length;
+  }
+  return changed;
+}

@@ -3,7 +3,7 @@ import type { AccountingConnector, Resource } from '../../connectors/types.ts';
 import { ledger, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
-import { MIRROR_TABLES, upsertRecords } from './mirror.ts';
+import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
 
 export const RESOURCES: Resource[] = ['contacts', 'invoices', 'payments', 'credit_notes'];
 /** Re-read a little behind the last high-water mark: providers commit updates slightly out of order. */
@@ -32,6 +32,7 @@ export async function syncLedger(
     const cursor = await loadCursor(ctx, row.id, resource);
     const since = cursor.modifiedSince ? new Date(cursor.modifiedSince.getTime() - OVERLAP_MS) : undefined;
     let pageCursor = cursor.providerCursor ?? undefined;
+    let watermark: Date | undefined;
     const tally = { pages: 0, items: 0, changed: 0 };
     await ctx.db
       .update(syncCursor)
@@ -47,9 +48,11 @@ export async function syncLedger(
       do {
         const page = await connector.page(row.externalId, resource, { modifiedSince: since, cursor: pageCursor });
         pageCursor = page.nextCursor;
+        if (page.watermark) watermark = page.watermark;
         await ctx.db.transaction(async (tx) => {
           const changed = await upsertRecords(tx, target, resource, page.items);
           tally.changed += changed.length;
+          if (page.deleted?.length) tally.changed += await markDeleted(tx, row.id, resource, page.deleted);
           await tx
             .update(syncCursor)
             .set({
@@ -80,7 +83,7 @@ export async function syncLedger(
     await ctx.db
       .update(syncCursor)
       .set({
-        modifiedSince: newest ? new Date(newest) : cursor.modifiedSince,
+        modifiedSince: watermark ?? (newest ? new Date(newest) : cursor.modifiedSince),
         providerCursor: null,
         backfillStatus: 'done',
         updatedAt: ctx.clock.now(),

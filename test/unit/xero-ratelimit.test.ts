@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DailyLimitExhausted, XeroRateLimiter } from '../../connectors/xero/ratelimit.ts';
+import { DailyLimitExhausted, RateLimiter } from '../../connectors/shared/ratelimit.ts';
 
 /** Virtual time: sleeping advances the clock instantly, so limits are checked without waiting. */
 function virtualClock() {
@@ -10,7 +10,7 @@ function virtualClock() {
 describe('Xero rate limiter', () => {
   it('allows 60 calls a minute per tenant and spaces the rest', async () => {
     const clock = virtualClock();
-    const limiter = new XeroRateLimiter(clock);
+    const limiter = new RateLimiter(clock);
     for (let i = 0; i < 150; i++) (await limiter.acquire('t1'))();
     // 150 calls need at least two full minutes.
     expect(clock.elapsed(clock.start)).toBeGreaterThanOrEqual(120_000);
@@ -19,7 +19,7 @@ describe('Xero rate limiter', () => {
 
   it('keeps tenants independent', async () => {
     const clock = virtualClock();
-    const limiter = new XeroRateLimiter(clock);
+    const limiter = new RateLimiter(clock);
     for (let i = 0; i < 60; i++) (await limiter.acquire('t1'))();
     for (let i = 0; i < 60; i++) (await limiter.acquire('t2'))();
     expect(clock.elapsed(clock.start)).toBe(0);
@@ -27,7 +27,7 @@ describe('Xero rate limiter', () => {
 
   it('never has more than 5 calls in flight for one tenant', async () => {
     const clock = virtualClock();
-    const limiter = new XeroRateLimiter(clock);
+    const limiter = new RateLimiter(clock);
     let active = 0;
     let peak = 0;
     await Promise.all(
@@ -45,7 +45,7 @@ describe('Xero rate limiter', () => {
 
   it('honours the remaining-budget headers and 429 back-off', async () => {
     const clock = virtualClock();
-    const limiter = new XeroRateLimiter(clock);
+    const limiter = new RateLimiter(clock);
     limiter.observe('t1', { 'x-minlimit-remaining': '0' });
     (await limiter.acquire('t1'))();
     expect(clock.elapsed(clock.start)).toBe(60_000);
@@ -57,7 +57,7 @@ describe('Xero rate limiter', () => {
 
   it('stops a tenant for the day when the daily budget is spent', async () => {
     const clock = virtualClock();
-    const limiter = new XeroRateLimiter(clock);
+    const limiter = new RateLimiter(clock);
     limiter.observe('t1', { 'X-DayLimit-Remaining': '0' });
     await expect(limiter.acquire('t1')).rejects.toBeInstanceOf(DailyLimitExhausted);
     (await limiter.acquire('t2'))();

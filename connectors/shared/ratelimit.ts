@@ -1,13 +1,16 @@
 /**
- * Xero's published limits, enforced before we call rather than discovered by 429s: per tenant
- * 5 concurrent calls and 60 a minute, 5,000 a day; 10,000 a minute across the app. The response
- * headers (X-MinLimit-Remaining, X-DayLimit-Remaining, X-AppMinLimit-Remaining) tighten it further
- * when other processes share the budget.
+ * Provider rate limits, enforced before we call rather than discovered by 429s: per ledger
+ * (Xero tenant, QuickBooks realm) a concurrency cap and a per-minute budget, plus an app-wide
+ * per-minute budget. Xero's remaining-budget headers (X-MinLimit-Remaining, X-DayLimit-Remaining,
+ * X-AppMinLimit-Remaining) tighten it further when other processes share the budget.
  */
 export type LimiterClock = { now(): number; sleep(ms: number): Promise<void> };
 
-export type XeroLimits = { perTenantConcurrent: number; perTenantPerMinute: number; appPerMinute: number };
-export const XERO_LIMITS: XeroLimits = { perTenantConcurrent: 5, perTenantPerMinute: 60, appPerMinute: 10_000 };
+export type Limits = { perTenantConcurrent: number; perTenantPerMinute: number; appPerMinute: number };
+/** Xero: 5 concurrent and 60/min per organisation, 10,000/min per app (5,000/day via headers). */
+export const XERO_LIMITS: Limits = { perTenantConcurrent: 5, perTenantPerMinute: 60, appPerMinute: 10_000 };
+/** QuickBooks Online: 10 concurrent and 500/min per realm. */
+export const QUICKBOOKS_LIMITS: Limits = { perTenantConcurrent: 10, perTenantPerMinute: 500, appPerMinute: Number.POSITIVE_INFINITY };
 
 const MINUTE = 60_000;
 
@@ -15,18 +18,18 @@ type TenantState = { active: number; waiters: (() => void)[]; calls: number[]; b
 
 export class DailyLimitExhausted extends Error {
   constructor(readonly retryAfterMs: number) {
-    super('Xero daily call limit reached for this organisation');
+    super('daily call limit reached for this ledger');
   }
 }
 
-export class XeroRateLimiter {
+export class RateLimiter {
   private tenants = new Map<string, TenantState>();
   private appCalls: number[] = [];
   private appBlockedUntil = 0;
 
   constructor(
     private readonly clock: LimiterClock,
-    private readonly limits: XeroLimits = XERO_LIMITS,
+    private readonly limits: Limits = XERO_LIMITS,
   ) {}
 
   private state(tenantId: string): TenantState {

@@ -1,0 +1,128 @@
+import { createRequire } from 'node:module';
+import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
+import { backoffMs } from '../shared/backoff.ts';
+import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
+import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types.ts';
+
+/**
+ * node-quickbooks, wrapped thinly: promises instead of callbacks, one instance per call built from
+ * the stored token, Intuit's limits (10 concurrent, 500/min per realm), retries for throttling and
+ * 5xx, and every failure as a typed ConnectorError whose providerCode is Fault.Error[].code.
+ */
+export const MINOR_VERSION = 75;
+
+// node-quickbooks is CommonJS (module.exports = QuickBooks); its typings describe an ES default.
+const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as new (...args: unknown[]) => QuickBooksClient;
+
+type Cb = (err: unknown, body: unknown, res?: unknown) => void;
+export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[]) => void>, cb: Cb) => void;
+
+export type QboApiDeps = {
+  accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
+  limiter: RateLimiter;
+  clock: LimiterClock;
+  sandbox: boolean;
+  maxAttempts?: number;
+  random?: () => number;
+};
+
+type Failure = { status: number; code?: string; headers: Record<string, unknown>; type?: string };
+
+const FAULT_CODE = /<Error[^>]*\bcode="(\d+)"/;
+const FAULT_TYPE = /<Fault[^>]*\btype="([A-Za-z]+)"/;
+
+/** Reads a failure's status, headers and Intuit fault code from whichever shape it arrived in. */
+export function parseFailure(err: unknown, body: unknown): Failure {
+  const e = err as { response?: { status?: number; headers?: Record<string, unknown>; data?: unknown }; Fault?: unknown };
+  const res = e?.response;
+  const data = res?.data ?? body ?? e;
+  let code: string | undefined;
+  let type: string | undefined;
+  if (typeof data === 'string') {
+    code = FAULT_CODE.exec(data)?.[1];
+    type = FAULT_TYPE.exec(data)?.[1];
+  } else if (data && typeof data === 'object') {
+    const fault = (data as { Fault?: { Error?: { code?: string }[]; type?: string }; fault?: { error?: { code?: string }[]; type?: string } });
+    code = fault.Fault?.Error?.[0]?.code ?? fault.fault?.error?.[0]?.code;
+    type = fault.Fault?.type ?? fault.fault?.type;
+  }
+  // A fault inside a 200 body has no HTTP status of its own.
+  const status = res?.status ?? (code ? 400 : 0);
+  return { status, code: code ? String(Number(code)) : undefined, type, headers: res?.headers ?? {} };
+}
+
+const FAULT_CODES: Record<string, ConnectorErrorCode> = {
+  '3001': 'rate_limited', // ThrottleExceeded
+  '3200': 'unauthorized', // AuthenticationFailed
+  '100': 'unauthorized',
+  '5010': 'conflict', // Stale object: SyncToken out of date
+  '610': 'not_found', // Object not found
+};
+
+export function toConnectorError(f: Failure): ConnectorError {
+  const code: ConnectorErrorCode =
+    (f.code && FAULT_CODES[f.code]) || (f.status === 0 ? 'network' : codeForStatus(f.status)) || 'unknown';
+  const retryAfter = Number(f.headers['retry-after']);
+  return new ConnectorError(code, `QuickBooks ${f.status || 'network'}${f.code ? ` fault ${f.code}` : ''}`, {
+    provider: 'quickbooks',
+    status: f.status || undefined,
+    providerCode: f.code ?? f.type,
+    retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+  });
+}
+
+export class QboApi {
+  calls = 0;
+  private readonly maxAttempts: number;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: QboApiDeps) {
+    this.maxAttempts = deps.maxAttempts ?? 6;
+    this.random = deps.random ?? Math.random;
+  }
+
+  client(token: string, realmId: string) {
+    return new QuickBooks({
+      consumerKey: '',
+      consumerSecret: '',
+      token,
+      tokenSecret: false,
+      realmId,
+      useSandbox: this.deps.sandbox,
+      debug: false,
+      minorversion: MINOR_VERSION,
+      oauthversion: '2.0',
+    } as never) as QuickBooksClient & Record<string, (...args: unknown[]) => void>;
+  }
+
+  async call<T = unknown>(realmId: string, op: QboOp): Promise<T> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      const release = await this.deps.limiter.acquire(realmId);
+      let failure: Failure;
+      try {
+        const token = await this.deps.accessToken();
+        this.calls++;
+        return await new Promise<T>((resolve, reject) =>
+          op(this.client(token, realmId), (err, body) => (err ? reject({ err, body }) : resolve(body as T))),
+        );
+      } catch (wrapped) {
+        if (wrapped instanceof ConnectorError) throw wrapped;
+        const { err, body } = wrapped as { err: unknown; body: unknown };
+        failure = parseFailure(err, body);
+      } finally {
+        release();
+      }
+      const error = toConnectorError(failure);
+      if (error.code === 'unauthorized' && !refreshed) {
+        refreshed = true;
+        await this.deps.accessToken({ forceRefresh: true });
+        continue;
+      }
+      if (!error.retryable || attempt >= this.maxAttempts) throw error;
+      const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, this.random);
+      if (error.code === 'rate_limited') this.deps.limiter.backOff(realmId, wait);
+      await this.deps.clock.sleep(wait);
+    }
+  }
+}

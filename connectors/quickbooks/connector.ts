@@ -1,0 +1,168 @@
+import { type AccountingConnector, ConnectorError, type Ledger, type Page, type PageRequest, type RecordOf, type Resource } from '../types.ts';
+import { xeroTimezone } from '../xero/timezones.ts';
+import type { QboApi, QboOp } from './client.ts';
+import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedAt } from './map.ts';
+
+type Raw = Record<string, unknown>;
+export const QBO_PAGE = 1000;
+const CDC_LOOKBACK_MS = 30 * 86_400_000;
+const ENTITY: Record<Resource, 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo'> = {
+  contacts: 'Customer',
+  invoices: 'Invoice',
+  payments: 'Payment',
+  credit_notes: 'CreditMemo',
+};
+const FINDER = { Customer: 'findCustomers', Invoice: 'findInvoices', Payment: 'findPayments', CreditMemo: 'findCreditMemos' } as const;
+const GETTER = { Customer: 'getCustomer', Invoice: 'getInvoice', Payment: 'getPayment', CreditMemo: 'getCreditMemo' } as const;
+
+/**
+ * Query: full listing by STARTPOSITION (backfill, or a resync when the cursor is older than
+ * CDC's 30 days). CDC: changes since a time, deletions included, 1,000 per entity per call.
+ */
+type Cursor = { m: 'query'; pos: number; since: string | null; t?: string } | { m: 'cdc'; since: string };
+
+export class QuickBooksConnector implements AccountingConnector {
+  readonly provider = 'quickbooks' as const;
+
+  constructor(
+    private readonly api: QboApi,
+    private readonly opts: { realmId: string; timezone: string; baseCurrency: string; now: () => Date; pageSize?: number },
+  ) {}
+
+  private get size() {
+    return this.opts.pageSize ?? QBO_PAGE;
+  }
+
+  private map<R extends Resource>(resource: R, raw: Raw): RecordOf<R> {
+    const o = this.opts;
+    const m = { contacts: mapCustomer, invoices: (r: Raw) => mapInvoice(r, o), payments: (r: Raw) => mapPayment(r, o.baseCurrency), credit_notes: (r: Raw) => mapCreditMemo(r, o.baseCurrency) }[resource];
+    return m(raw) as RecordOf<R>;
+  }
+
+  async listLedgers(): Promise<Ledger[]> {
+    const realm = this.opts.realmId;
+    const info = await this.api.call<Raw>(realm, (q, cb) => q.getCompanyInfo(realm, cb));
+    const prefs = await this.api.call<Raw>(realm, (q, cb) => q.getPreferences(cb));
+    const currency = ((prefs.CurrencyPrefs as Raw | undefined)?.HomeCurrency as Raw | undefined)?.value;
+    const country = typeof info.Country === 'string' ? info.Country : undefined;
+    return [
+      {
+        externalId: realm,
+        name: String(info.CompanyName ?? `QuickBooks company ${realm}`),
+        legalName: typeof info.LegalName === 'string' ? info.LegalName : undefined,
+        baseCurrency: typeof currency === 'string' ? currency : 'USD',
+        // The API does not expose the company's zone; the country's main zone is the best guess.
+        timezone: country === 'US' || !country ? 'America/New_York' : xeroTimezone(undefined, country),
+        country,
+      },
+    ];
+  }
+
+  async page<R extends Resource>(realmId: string, resource: R, req: PageRequest): Promise<Page<RecordOf<R>>> {
+    const entity = ENTITY[resource];
+    let cur: Cursor;
+    if (req.cursor) cur = parseCursor(req.cursor);
+    else if (!req.modifiedSince) cur = { m: 'query', pos: 1, since: null };
+    else if (this.opts.now().getTime() - req.modifiedSince.getTime() < CDC_LOOKBACK_MS) cur = { m: 'cdc', since: req.modifiedSince.toISOString() };
+    else cur = { m: 'query', pos: 1, since: req.modifiedSince.toISOString() }; // too old for CDC: resync by query
+
+    if (cur.m === 'cdc') {
+      const since = cur.since;
+      const body = await this.api.call<Raw>(realmId, (q, cb) => q.changeDataCapture([entity], since, cb));
+      const responses = ((body.CDCResponse as Raw[] | undefined)?.[0]?.QueryResponse as Raw[] | undefined) ?? [];
+      const rows = responses.flatMap((r) => (r[entity] as Raw[] | undefined) ?? []);
+      const live = rows.filter((r) => !isDeleted(r));
+      const deleted = rows.filter(isDeleted).map((r) => ({ externalId: String(r.Id), updatedAt: updatedAt(r) }));
+      let next: Cursor | undefined;
+      if (rows.length >= this.size) {
+        const newest = Math.max(...rows.map((r) => updatedAt(r).getTime()));
+        next = { m: 'cdc', since: new Date(newest - 1000).toISOString() };
+      }
+      return {
+        items: live.map((r) => this.map(resource, r)),
+        deleted,
+        nextCursor: next ? JSON.stringify(next) : undefined,
+        watermark: !next && typeof body.time === 'string' ? new Date(body.time) : undefined,
+      };
+    }
+
+    const where = cur.since ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime` : 'ORDERBY Id';
+    const query = `${where} STARTPOSITION ${cur.pos} MAXRESULTS ${this.size}`;
+    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(query, cb));
+    const qr = (body.QueryResponse ?? {}) as Raw;
+    const rows = (qr[entity] as Raw[] | undefined) ?? [];
+    // The first page's server time is where the next incremental run starts.
+    const started = cur.t ?? (typeof body.time === 'string' ? body.time : this.opts.now().toISOString());
+    const next: Cursor | undefined = rows.length >= this.size ? { m: 'query', pos: cur.pos + this.size, since: cur.since, t: started } : undefined;
+    const total = typeof qr.totalCount === 'number' ? qr.totalCount : undefined;
+    return {
+      items: rows.map((r) => this.map(resource, r)),
+      nextCursor: next ? JSON.stringify(next) : undefined,
+      estimatedPages: cur.pos === 1 && total !== undefined ? Math.max(1, Math.ceil(total / this.size)) : undefined,
+      watermark: next ? undefined : new Date(started),
+    };
+  }
+
+  async fetchOne<R extends Resource>(realmId: string, resource: R, externalId: string): Promise<RecordOf<R> | null> {
+    const entity = ENTITY[resource];
+    try {
+      const raw = await this.api.call<Raw>(realmId, (q, cb) => q[GETTER[entity]]!(externalId, cb));
+      return this.map(resource, (raw[entity] as Raw | undefined) ?? raw);
+    } catch (err) {
+      if (err instanceof ConnectorError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  /** The customer payment link needs `include=invoiceLink`, which node-quickbooks cannot pass. */
+  async onlineInvoiceUrl(realmId: string, invoiceExternalId: string): Promise<string | null> {
+    const op: QboOp = (q, cb) => {
+      const client = q as unknown as { endpoint: string; token: string };
+      const url = `${client.endpoint}${realmId}/invoice/${encodeURIComponent(invoiceExternalId)}?include=invoiceLink&minorversion=75`;
+      fetch(url, { headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' } })
+        .then(async (res) => {
+          const body = await res.json().catch(() => null);
+          if (!res.ok) cb({ response: { status: res.status, headers: Object.fromEntries(res.headers), data: body } }, body);
+          else cb(null, body);
+        })
+        .catch((err: unknown) => cb(err, null));
+    };
+    try {
+      const body = await this.api.call<Raw>(realmId, op);
+      const link = (body.Invoice as Raw | undefined)?.InvoiceLink;
+      return typeof link === 'string' && link ? link : null;
+    } catch (err) {
+      if (err instanceof ConnectorError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  /** Appends to the invoice's private note, keeping what is there; a stale SyncToken is re-read and retried. */
+  async addInvoiceNote(realmId: string, invoiceExternalId: string, note: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const inv = await this.api.call<Raw>(realmId, (q, cb) => q.getInvoice(invoiceExternalId, cb));
+      const existing = typeof inv.PrivateNote === 'string' ? inv.PrivateNote : '';
+      const combined = existing ? `${existing}\n${note}` : note;
+      // PrivateNote holds 4,000 characters; never cut what the business wrote.
+      if (combined.length > 4000) {
+        throw new ConnectorError('validation', 'the invoice private note is full', { provider: 'quickbooks', providerCode: 'note_full' });
+      }
+      try {
+        await this.api.call(realmId, (q, cb) => q.updateInvoice({ Id: String(inv.Id), SyncToken: String(inv.SyncToken), sparse: true, PrivateNote: combined } as never, cb));
+        return;
+      } catch (err) {
+        if (!(err instanceof ConnectorError && err.code === 'conflict') || attempt >= 3) throw err;
+      }
+    }
+  }
+}
+
+function parseCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(raw) as Cursor;
+    if (c.m === 'cdc' || (c.m === 'query' && typeof c.pos === 'number')) return c;
+  } catch {
+    /* fall through */
+  }
+  throw new ConnectorError('validation', 'unreadable QuickBooks page cursor', { provider: 'quickbooks' });
+}

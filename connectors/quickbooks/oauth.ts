@@ -1,0 +1,97 @@
+import OAuthClient from 'intuit-oauth';
+import { ConnectorError, type TokenSet } from '../types.ts';
+
+/** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
+export const QUICKBOOKS_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'email'];
+
+export type QuickBooksApp = { clientId: string; clientSecret: string; redirectUri: string; environment: 'sandbox' | 'production' };
+
+type TokenJson = {
+  access_token?: string;
+  refresh_token?: string;
+  expires_in?: number;
+  x_refresh_token_expires_in?: number;
+  x_refresh_token_hard_expires_in?: number;
+};
+
+export function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QUICKBOOKS_SCOPES): TokenSet {
+  if (!json.access_token || !json.refresh_token) {
+    throw new ConnectorError('malformed_response', 'token response without tokens', { provider: 'quickbooks' });
+  }
+  return {
+    accessToken: json.access_token,
+    refreshToken: json.refresh_token,
+    accessExpiresAt: new Date(now + (json.expires_in ?? 3600) * 1000),
+    refreshExpiresAt: new Date(now + (json.x_refresh_token_expires_in ?? 8_726_400) * 1000),
+    // Intuit's five-year cap on a grant; warned about before it lands.
+    refreshHardExpiresAt: json.x_refresh_token_hard_expires_in ? new Date(now + json.x_refresh_token_hard_expires_in * 1000) : undefined,
+    scopes,
+  };
+}
+
+function oauthError(err: unknown): ConnectorError {
+  const e = err as { error?: string; authResponse?: { status?: () => number } | string; code?: string };
+  if (e?.error === 'invalid_grant') {
+    return new ConnectorError('invalid_grant', 'Intuit refused the grant', { provider: 'quickbooks', providerCode: 'invalid_grant' });
+  }
+  const status = typeof e?.authResponse === 'object' && e.authResponse?.status ? e.authResponse.status() : undefined;
+  if (!status) return new ConnectorError('network', 'Intuit identity unreachable', { provider: 'quickbooks', cause: err });
+  return new ConnectorError(status >= 500 ? 'provider_unavailable' : status === 429 ? 'rate_limited' : 'unauthorized', `Intuit OAuth ${status}`, {
+    provider: 'quickbooks',
+    status,
+    providerCode: e.error || undefined,
+  });
+}
+
+/**
+ * OAuth 2.0 with Intuit through intuit-oauth. A new client per call: the library keeps token
+ * state in the instance, and we never want it to use anything but the token we pass. Its file
+ * logging stays off (it would write tokens to ./logs).
+ */
+export class QuickBooksOAuth {
+  constructor(private readonly app: QuickBooksApp) {}
+
+  private client() {
+    return new OAuthClient({
+      clientId: this.app.clientId,
+      clientSecret: this.app.clientSecret,
+      environment: this.app.environment,
+      redirectUri: this.app.redirectUri,
+      logging: false,
+    });
+  }
+
+  /** Intuit's authorize endpoint takes no PKCE parameters through intuit-oauth; state is single-use and session-bound. */
+  async authorizationUrl(state: string): Promise<string> {
+    return this.client().authorizeUri({ scope: QUICKBOOKS_SCOPES, state });
+  }
+
+  async exchange(callbackUrl: string, now: number): Promise<{ tokens: TokenSet; realmId: string }> {
+    const realmId = new URL(callbackUrl).searchParams.get('realmId');
+    if (!realmId) throw new ConnectorError('validation', 'callback without realmId', { provider: 'quickbooks' });
+    try {
+      const res = await this.client().createToken(callbackUrl);
+      return { tokens: tokenSetFrom(res.getJson() as TokenJson, now), realmId };
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  /** Always with the stored refresh token, never a client's in-memory one. */
+  async refresh(refreshToken: string, now: number): Promise<TokenSet> {
+    try {
+      const res = await this.client().refreshUsingToken(refreshToken);
+      return tokenSetFrom(res.getJson() as TokenJson, now);
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.client().revoke({ refresh_token: refreshToken });
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+}

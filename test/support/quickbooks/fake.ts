@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { http, HttpResponse } from 'msw';
+import { SHARED } from '../xero/fixtures.ts';
+
+type Raw = Record<string, unknown>;
+const fixture = (name: string) => readFileSync(`${SHARED}fixtures/quickbooks/${name}`, 'utf8');
+const json = <T = Raw>(name: string) => JSON.parse(fixture(name)) as T;
+const API = 'https://quickbooks.api.intuit.com/v3/company';
+const TOKEN = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer';
+
+/**
+ * An in-memory QuickBooks Online behind msw, shaped by Intuit's published examples
+ * (shared/fixtures/quickbooks): token endpoint with rotating refresh tokens, query paging,
+ * CDC with deletions, invoice reads and sparse updates with SyncToken, and the real XML
+ * throttle fault.
+ */
+export class QuickBooksFake {
+  readonly clientId = 'QBO-TEST-CLIENT';
+  readonly clientSecret = 'qbo-test-secret-do-not-log';
+  readonly realms = new Map<string, { name: string; country: string; currency: string; Invoice: Raw[]; Customer: Raw[]; Payment: Raw[]; CreditMemo: Raw[]; deleted: Raw[] }>();
+  private codes = new Map<string, string>();
+  private refresh = new Map<string, { realmId: string; diesAt: number }>();
+  private access = new Map<string, string>();
+  tokenCalls = 0;
+  apiCalls = 0;
+  queries: string[] = [];
+  cdcCalls: string[] = [];
+  revoked: string[] = [];
+  minorVersions = new Set<string>();
+  private failures: { match: RegExp; status: number; body: string; type: string; times: number }[] = [];
+  /** The time CDC responses report. */
+  now = () => new Date();
+
+  addRealm(realmId: string, name = 'Sandbox Company', country = 'US', currency = 'USD') {
+    this.realms.set(realmId, { name, country, currency, Invoice: [], Customer: [], Payment: [], CreditMemo: [], deleted: [] });
+    return this.realms.get(realmId)!;
+  }
+
+  /** Invoices built from Intuit's "Query an invoice" example, Ids 1..n, updated a minute apart. */
+  seedInvoices(realmId: string, n: number, start = new Date('2026-10-01T00:00:00Z')) {
+    const tpl = json<{ QueryResponse: { Invoice: Raw[] } }>('query-response-invoice.json').QueryResponse.Invoice[0]!;
+    const realm = this.realms.get(realmId)!;
+    for (let i = 0; i < n; i++) {
+      const id = String(realm.Invoice.length + 1);
+      realm.Invoice.push({ ...tpl, Id: id, DocNumber: `${1000 + Number(id)}`, MetaData: { CreateTime: start.toISOString(), LastUpdatedTime: new Date(start.getTime() + i * 60_000).toISOString() } });
+    }
+  }
+
+  consent(authorizationUrl: string, realmId: string): string {
+    const u = new URL(authorizationUrl);
+    const code = randomUUID();
+    this.codes.set(code, realmId);
+    const back = new URL(u.searchParams.get('redirect_uri')!);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', u.searchParams.get('state') ?? '');
+    back.searchParams.set('realmId', realmId);
+    return back.toString();
+  }
+
+  fail(match: RegExp, status: number, opts: { body?: string; type?: string; times?: number } = {}) {
+    this.failures.push({ match, status, body: opts.body ?? '', type: opts.type ?? 'application/json', times: opts.times ?? 1 });
+  }
+  throttleXml = () => fixture('throttle-fault-429.xml');
+
+  killGrant(realmId: string) {
+    for (const [, v] of this.refresh) if (v.realmId === realmId) v.diesAt = 0;
+  }
+
+  private issue(realmId: string) {
+    const a = `qat_${randomUUID()}`;
+    const r = `qrt_${randomUUID()}`;
+    this.access.set(a, realmId);
+    this.refresh.set(r, { realmId, diesAt: Number.POSITIVE_INFINITY });
+    return { access_token: a, refresh_token: r, token_type: 'bearer', expires_in: 3600, x_refresh_token_expires_in: 8_726_400, x_refresh_token_hard_expires_in: 156_032_154 };
+  }
+
+  handlers() {
+    return [
+      http.post(TOKEN, async ({ request }) => {
+        this.tokenCalls++;
+        const form = new URLSearchParams(await request.text());
+        if (request.headers.get('authorization') !== `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`) {
+          return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
+        }
+        const invalid = () => new HttpResponse(fixture('oauth-error-invalid-grant.json'), { status: 400, headers: { 'content-type': 'application/json' } });
+        if (form.get('grant_type') === 'authorization_code') {
+          const realm = this.codes.get(form.get('code') ?? '');
+          this.codes.delete(form.get('code') ?? '');
+          return realm ? HttpResponse.json(this.issue(realm)) : invalid();
+        }
+        const rt = this.refresh.get(form.get('refresh_token') ?? '');
+        if (!rt || rt.diesAt <= Date.now()) return invalid();
+        // Rotation: the old refresh token keeps working for 24 hours.
+        rt.diesAt = Math.min(rt.diesAt, Date.now() + 86_400_000);
+        return HttpResponse.json(this.issue(rt.realmId));
+      }),
+      http.post('https://developer.api.intuit.com/v2/oauth2/tokens/revoke', async ({ request }) => {
+        const body = (await request.json().catch(() => ({}))) as { token?: string };
+        this.revoked.push(body.token ?? '');
+        return new HttpResponse(null, { status: 200 });
+      }),
+      http.all(`${API}/:realm/*`, async ({ request, params }) => this.api(request, String(params.realm))),
+    ];
+  }
+
+  private async api(request: Request, realmId: string) {
+    this.apiCalls++;
+    const url = new URL(request.url);
+    const path = url.pathname.replace(`/v3/company/${realmId}`, '');
+    this.minorVersions.add(url.searchParams.get('minorversion') ?? 'none');
+    const f = this.failures.find((x) => x.times > 0 && x.match.test(path));
+    if (f) {
+      f.times--;
+      return new HttpResponse(f.body, { status: f.status, headers: { 'content-type': f.type } });
+    }
+    if (this.access.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '') !== realmId) {
+      return HttpResponse.json({ fault: { error: [{ message: 'message=AuthenticationFailed', code: '3200' }], type: 'AUTHENTICATION' } }, { status: 401 });
+    }
+    const realm = this.realms.get(realmId)!;
+    const time = this.now().toISOString();
+    if (path.startsWith('/companyinfo/')) return HttpResponse.json({ CompanyInfo: { CompanyName: realm.name, LegalName: `${realm.name} LLC`, Country: realm.country }, time });
+    if (path === '/preferences') return HttpResponse.json({ Preferences: { CurrencyPrefs: { HomeCurrency: { value: realm.currency } } }, time });
+    if (path === '/query') {
+      const q = url.searchParams.get('query') ?? '';
+      this.queries.push(q);
+      const m = /select \* from (\w+)(?: where MetaData\.LastUpdatedTime >= '([^']+)')?.*STARTPOSITION (\d+) MAXRESULTS (\d+)/i.exec(q);
+      if (!m) return HttpResponse.json({ Fault: { Error: [{ code: '4000', Message: 'QueryParserError' }], type: 'ValidationFault' } }, { status: 400 });
+      const entity = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
+      const key = entity === 'Creditmemo' ? 'CreditMemo' : (entity as 'Invoice' | 'Customer' | 'Payment');
+      let rows = [...realm[key]];
+      if (m[2]) rows = rows.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) >= Date.parse(m[2]!));
+      const start = Number(m[3]);
+      const max = Number(m[4]);
+      const page = rows.slice(start - 1, start - 1 + max);
+      return HttpResponse.json({ QueryResponse: { startPosition: start, maxResults: page.length, totalCount: rows.length, ...(page.length ? { [key]: page } : {}) }, time });
+    }
+    if (path === '/cdc') {
+      const entities = (url.searchParams.get('entities') ?? '').split(',');
+      const since = Date.parse(url.searchParams.get('changedSince') ?? '');
+      this.cdcCalls.push(url.searchParams.get('changedSince') ?? '');
+      const changed = (list: Raw[]) => list.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) > since);
+      const responses = entities.map((e) => {
+        const key = e as 'Invoice' | 'Customer' | 'Payment' | 'CreditMemo';
+        const rows = [...changed(realm[key]), ...changed(realm.deleted.filter((d) => d._entity === e)).map(({ _entity, ...rest }) => rest)].slice(0, 1000);
+        return { [key]: rows, startPosition: 1, maxResults: rows.length };
+      });
+      return HttpResponse.json({ CDCResponse: [{ QueryResponse: responses }], time });
+    }
+    const inv = /^\/invoice\/(\w+)$/.exec(path);
+    if (inv && request.method === 'GET') {
+      const row = realm.Invoice.find((r) => r.Id === inv[1]);
+      if (!row) return HttpResponse.json({ Fault: { Error: [{ code: '610', Message: 'Object Not Found' }], type: 'ValidationFault' } }, { status: 400 });
+      const link = url.searchParams.get('include') === 'invoiceLink' ? { InvoiceLink: `https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-${row.Id}` } : {};
+      return HttpResponse.json({ Invoice: { ...row, ...link }, time });
+    }
+    if (path === '/invoice' && request.method === 'POST') {
+      const body = (await request.json()) as Raw;
+      const row = realm.Invoice.find((r) => r.Id === body.Id);
+      if (!row) return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
+      if (row.SyncToken !== body.SyncToken) {
+        return HttpResponse.json({ Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' } }, { status: 400 });
+      }
+      Object.assign(row, { PrivateNote: body.PrivateNote, SyncToken: String(Number(row.SyncToken) + 1) });
+      return HttpResponse.json({ Invoice: row, time });
+    }
+    return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
+  }
+}
