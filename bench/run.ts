@@ -1,4 +1,6 @@
+import { quickbooksBackfill } from './quickbooks-backfill.ts';
 import { xeroBackfill } from './xero-backfill.ts';
 
 /** `npm run bench`: every benchmark, results in bench/results/*.json. */
 await xeroBackfill();
+await quickbooksBackfill();
