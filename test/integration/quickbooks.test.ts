@@ -1,6 +1,7 @@
 import { and, count, eq } from 'drizzle-orm';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import type { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { createApp } from '../../src/app.ts';
 import { connection, invoice, ledger, syncCursor } from '../../src/db/schema/index.ts';
@@ -48,7 +49,7 @@ async function setup(realmId = '9130350000000001') {
 
 const invoices = async (ledgerId: string) => database.db.select().from(invoice).where(eq(invoice.ledgerId, ledgerId));
 
-describe('QuickBooks connect', () => {
+describeWithFixtures('QuickBooks connect', () => {
   it('sends the user to Intuit with the accounting scope and a single-use state', async () => {
     const { app, user } = await setup();
     const res = await app.request('/connect/quickbooks', { headers: { cookie: user.cookie } });
@@ -85,7 +86,7 @@ describe('QuickBooks connect', () => {
   });
 });
 
-describe('QuickBooks sync', () => {
+describeWithFixtures('QuickBooks sync', () => {
   it('backfills by query pages of 1,000 at minorversion 75', async () => {
     const { fake, connect, sync, ledgerRow, realmId } = await setup();
     await connect();

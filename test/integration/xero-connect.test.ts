@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import { createApp } from '../../src/app.ts';
 import { auditLog, connection, ledger } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -34,7 +35,7 @@ async function setup() {
   return { fake, deps, app, firm, user, start, callback };
 }
 
-describe('Xero connect', () => {
+describeWithFixtures('Xero connect', () => {
   it('sends the user to Xero with state, PKCE and the scopes we need', async () => {
     const { start, fake } = await setup();
     const url = new URL(await start());

@@ -1,5 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { XeroConnector } from '../../connectors/xero/connector.ts';
 import { ConnectorError } from '../../connectors/types.ts';
 import { openDatabase } from '../../src/db/client.ts';
@@ -8,7 +8,7 @@ import { syncLedger } from '../../src/services/sync.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { msDate, templates } from '../support/xero/fixtures.ts';
+import { msDate, templates, describeWithFixtures } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
 
 const xero = useXeroFake();
@@ -29,7 +29,7 @@ async function setup() {
   return { fake, ...c, connector, sync };
 }
 
-describe('Xero backfill and incremental sync', () => {
+describeWithFixtures('Xero backfill and incremental sync', () => {
   it('backfills across 3+ pages of 1,000, with every resource mirrored and progress recorded', async () => {
     const { fake, tenant, ledger: l, sync } = await setup();
     const t = templates();
@@ -118,7 +118,7 @@ describe('Xero backfill and incremental sync', () => {
   });
 });
 
-describe('Xero API resilience', () => {
+describeWithFixtures('Xero API resilience', () => {
   it('waits out a 429 for Retry-After seconds, then succeeds', async () => {
     const { fake, tenant, ledger: l, sync, limiterClock } = await setup();
     fake.seedInvoices(tenant, 10);
@@ -163,7 +163,7 @@ describe('Xero API resilience', () => {
   });
 });
 
-describe('Xero tokens', () => {
+describeWithFixtures('Xero tokens', () => {
   it('50 concurrent calls with an expired token, from two processes, cause exactly one refresh', async () => {
     const { fake, tenant, connection: conn, deps, ledger: l, otherProcess } = await setup();
     fake.seedInvoices(tenant, 1);

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseFailure, toConnectorError } from '../../connectors/quickbooks/client.ts';
 import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, QboMappingError } from '../../connectors/quickbooks/map.ts';
-import { SHARED } from '../support/xero/fixtures.ts';
+import { SHARED, describeWithFixtures } from '../support/xero/fixtures.ts';
 
 const fx = <T = Record<string, unknown>>(name: string) => JSON.parse(readFileSync(`${SHARED}fixtures/quickbooks/${name}`, 'utf8')) as T;
 const opts = { timezone: 'America/Los_Angeles', baseCurrency: 'USD' };
 
-describe('QuickBooks mapping (Intuit examples)', () => {
+describeWithFixtures('QuickBooks mapping (Intuit examples)', () => {
   it('maps the Invoice sample: amounts, dates, email status', () => {
     const raw = fx<{ Invoice: Record<string, unknown> }>('invoice-read-sample.json').Invoice;
     const inv = mapInvoice(raw, opts);
