@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
-import { backoffMs } from '../shared/backoff.ts';
+import { afterFailure } from '../shared/retry.ts';
 import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
 import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types.ts';
 
@@ -113,16 +113,16 @@ export class QboApi {
       } finally {
         release();
       }
-      const error = toConnectorError(failure);
-      if (error.code === 'unauthorized' && !refreshed) {
-        refreshed = true;
-        await this.deps.accessToken({ forceRefresh: true });
-        continue;
-      }
-      if (!error.retryable || attempt >= this.maxAttempts) throw error;
-      const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, this.random);
-      if (error.code === 'rate_limited') this.deps.limiter.backOff(realmId, wait);
-      await this.deps.clock.sleep(wait);
+      ({ refreshed } = await afterFailure(toConnectorError(failure), {
+        attempt,
+        refreshed,
+        maxAttempts: this.maxAttempts,
+        tenantId: realmId,
+        limiter: this.deps.limiter,
+        clock: this.deps.clock,
+        random: this.random,
+        accessToken: this.deps.accessToken,
+      }));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { XeroClient } from 'xero-node';
-import { backoffMs } from '../shared/backoff.ts';
+import { afterFailure } from '../shared/retry.ts';
 import { codeForStatus, ConnectorError } from '../types.ts';
 import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
 
@@ -109,17 +109,16 @@ export class XeroApi {
       } finally {
         release();
       }
-      const error = toConnectorError(failure);
-      if (error.code === 'unauthorized' && !refreshed) {
-        // The token can die before its stated expiry (revoked, rotated elsewhere): refresh once.
-        refreshed = true;
-        await this.deps.accessToken({ forceRefresh: true });
-        continue;
-      }
-      if (!error.retryable || attempt >= this.maxAttempts) throw error;
-      const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, this.random);
-      if (error.code === 'rate_limited') this.deps.limiter.backOff(tenantId, wait);
-      await this.deps.clock.sleep(wait);
+      ({ refreshed } = await afterFailure(toConnectorError(failure), {
+        attempt,
+        refreshed,
+        maxAttempts: this.maxAttempts,
+        tenantId,
+        limiter: this.deps.limiter,
+        clock: this.deps.clock,
+        random: this.random,
+        accessToken: this.deps.accessToken,
+      }));
     }
   }
 }
