@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
-import { afterFailure } from '../shared/retry.ts';
+import { callWithRetries } from '../shared/retry.ts';
 import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
 import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types.ts';
 
@@ -96,33 +96,24 @@ export class QboApi {
   }
 
   async call<T = unknown>(realmId: string, op: QboOp): Promise<T> {
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      const release = await this.deps.limiter.acquire(realmId);
-      let failure: Failure;
-      try {
-        const token = await this.deps.accessToken();
+    return callWithRetries({
+      provider: 'quickbooks',
+      tenantId: realmId,
+      limiter: this.deps.limiter,
+      clock: this.deps.clock,
+      random: this.random,
+      maxAttempts: this.maxAttempts,
+      accessToken: this.deps.accessToken,
+      attempt: (token) => {
         this.calls++;
-        return await new Promise<T>((resolve, reject) =>
+        return new Promise<T>((resolve, reject) =>
           op(this.client(token, realmId), (err, body) => (err ? reject({ err, body }) : resolve(body as T))),
         );
-      } catch (wrapped) {
-        if (wrapped instanceof ConnectorError) throw wrapped;
+      },
+      classify: (wrapped) => {
         const { err, body } = wrapped as { err: unknown; body: unknown };
-        failure = parseFailure(err, body);
-      } finally {
-        release();
-      }
-      ({ refreshed } = await afterFailure(toConnectorError(failure), {
-        attempt,
-        refreshed,
-        maxAttempts: this.maxAttempts,
-        tenantId: realmId,
-        limiter: this.deps.limiter,
-        clock: this.deps.clock,
-        random: this.random,
-        accessToken: this.deps.accessToken,
-      }));
-    }
+        return toConnectorError(parseFailure(err, body));
+      },
+    });
   }
 }

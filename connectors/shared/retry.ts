@@ -1,31 +1,57 @@
-import type { ConnectorError } from '../types.ts';
+import { ConnectorError, type Provider } from '../types.ts';
 import { backoffMs } from './backoff.ts';
-import type { LimiterClock, RateLimiter } from './ratelimit.ts';
+import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from './ratelimit.ts';
 
-export type RetryContext = {
-  attempt: number;
-  refreshed: boolean;
-  maxAttempts: number;
+export type RetryOptions<T> = {
+  provider: Provider;
+  /** The rate-limited unit: Xero tenant, QuickBooks realm. */
   tenantId: string;
   limiter: RateLimiter;
   clock: LimiterClock;
   random: () => number;
+  maxAttempts: number;
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
+  /** One call with a token; throws the provider's raw failure. */
+  attempt: (token: string) => Promise<T>;
+  /** Turns a raw failure into a typed error (by status and provider code, never by message). */
+  classify: (err: unknown) => ConnectorError;
 };
 
 /**
- * What both provider clients do after a failed call: refresh once on 401 (tokens can die before
- * their stated expiry), wait out throttling for Retry-After, back off with jitter on transient
- * errors, and throw anything else. Resolves with whether the token was refreshed.
+ * One provider call inside the limits, as both clients make it: wait for a rate-limit slot, call,
+ * and on failure refresh once on 401 (tokens can die before their stated expiry), wait out
+ * throttling for Retry-After, back off with jitter on transient errors, and throw anything else.
  */
-export async function afterFailure(error: ConnectorError, ctx: RetryContext): Promise<{ refreshed: boolean }> {
-  if (error.code === 'unauthorized' && !ctx.refreshed) {
-    await ctx.accessToken({ forceRefresh: true });
-    return { refreshed: true };
+export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
+  let refreshed = false;
+  for (let attempt = 1; ; attempt++) {
+    let release: () => void;
+    try {
+      release = await o.limiter.acquire(o.tenantId);
+    } catch (err) {
+      if (err instanceof DailyLimitExhausted) {
+        throw new ConnectorError('rate_limited', err.message, { provider: o.provider, providerCode: 'daily', retryAfterMs: err.retryAfterMs });
+      }
+      throw err;
+    }
+    let error: ConnectorError;
+    try {
+      return await o.attempt(await o.accessToken());
+    } catch (err) {
+      // Already typed (from accessToken(): invalid_grant and the like): nothing to retry here.
+      if (err instanceof ConnectorError) throw err;
+      error = o.classify(err);
+    } finally {
+      release();
+    }
+    if (error.code === 'unauthorized' && !refreshed) {
+      refreshed = true;
+      await o.accessToken({ forceRefresh: true });
+      continue;
+    }
+    if (!error.retryable || attempt >= o.maxAttempts) throw error;
+    const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, o.random);
+    if (error.code === 'rate_limited') o.limiter.backOff(o.tenantId, wait);
+    await o.clock.sleep(wait);
   }
-  if (!error.retryable || ctx.attempt >= ctx.maxAttempts) throw error;
-  const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(ctx.attempt, ctx.random);
-  if (error.code === 'rate_limited') ctx.limiter.backOff(ctx.tenantId, wait);
-  await ctx.clock.sleep(wait);
-  return { refreshed: ctx.refreshed };
 }

@@ -1,7 +1,7 @@
 import { XeroClient } from 'xero-node';
-import { afterFailure } from '../shared/retry.ts';
+import { callWithRetries } from '../shared/retry.ts';
 import { codeForStatus, ConnectorError } from '../types.ts';
-import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
+import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
 
 /**
  * Calls the Accounting API through xero-node, one tenant at a time, within Xero's limits:
@@ -81,44 +81,29 @@ export class XeroApi {
   }
 
   async call(tenantId: string, op: XeroCall): Promise<XeroResponse> {
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      let release: () => void;
-      try {
-        release = await this.deps.limiter.acquire(tenantId);
-      } catch (err) {
-        if (err instanceof DailyLimitExhausted) {
-          throw new ConnectorError('rate_limited', err.message, { provider: 'xero', providerCode: 'daily', retryAfterMs: err.retryAfterMs });
-        }
-        throw err;
-      }
-      let failure: RawFailure;
-      try {
-        const token = await this.deps.accessToken({ forceRefresh: false });
+    const { limiter } = this.deps;
+    return callWithRetries({
+      provider: 'xero',
+      tenantId,
+      limiter,
+      clock: this.deps.clock,
+      random: this.random,
+      maxAttempts: this.maxAttempts,
+      accessToken: this.deps.accessToken,
+      attempt: async (token) => {
         const xero = new XeroClient();
         xero.setTokenSet({ access_token: token });
         this.calls++;
         const { response } = await op(xero);
         const headers = (response.headers ?? {}) as Record<string, unknown>;
-        this.deps.limiter.observe(tenantId, headers);
+        limiter.observe(tenantId, headers);
         return { status: response.status, data: response.data, headers };
-      } catch (err) {
-        if (err instanceof ConnectorError) throw err; // from accessToken(): invalid_grant etc.
-        failure = parseFailure(err);
-        this.deps.limiter.observe(tenantId, failure.headers);
-      } finally {
-        release();
-      }
-      ({ refreshed } = await afterFailure(toConnectorError(failure), {
-        attempt,
-        refreshed,
-        maxAttempts: this.maxAttempts,
-        tenantId,
-        limiter: this.deps.limiter,
-        clock: this.deps.clock,
-        random: this.random,
-        accessToken: this.deps.accessToken,
-      }));
-    }
+      },
+      classify: (err) => {
+        const failure = parseFailure(err);
+        limiter.observe(tenantId, failure.headers);
+        return toConnectorError(failure);
+      },
+    });
   }
 }
