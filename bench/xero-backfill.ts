@@ -1,15 +1,7 @@
 import { setupServer } from 'msw/node';
-import { openDatabase } from '../src/db/client.ts';
-import { runMigrations } from '../src/db/migrate.ts';
-import { fixedClock } from '../src/lib/clock.ts';
-import { silentLogger } from '../src/lib/logger.ts';
-import { createTokenCipher } from '../src/lib/token-cipher.ts';
-import { loadConfig } from '../src/config.ts';
-import { createIntegrations } from '../src/services/integrations.ts';
-import { syncLedger } from '../src/services/sync.ts';
-import { connection, firm, ledger } from '../src/db/schema/index.ts';
 import { XeroFake } from '../test/support/xero/fake.ts';
 import { report } from './lib.ts';
+import { backfillBench } from './setup.ts';
 
 /**
  * A 100,000-invoice Xero organisation backfilled through the real connector, client and rate
@@ -32,56 +24,30 @@ export async function xeroBackfill() {
     tenant.Contacts.push({ ...contactTpl, ContactID: `c-${i}`, Name: `Customer ${i}`, UpdatedDateUTC: `/Date(${Date.UTC(2026, 0, 1) + i * 1000}+0000)/` });
   }
 
-  const database = await openDatabase({ url: process.env.DATABASE_URL, pgliteDir: ':memory:' });
-  await runMigrations(database);
-  const config = loadConfig({ XERO_CLIENT_ID: fake.clientId, XERO_CLIENT_SECRET: fake.clientSecret, DEMO_LEDGER: 'false', LOG_LEVEL: 'silent' });
-  const cipher = await createTokenCipher([{ id: 'bench', key: new Uint8Array(32).fill(1) }]);
-  let virtual = Date.now();
-  const start = virtual;
-  const limiterClock = { now: () => virtual, sleep: async (ms: number) => void (virtual += ms) };
-  const clock = fixedClock('2026-11-20T10:00:00Z');
-  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger: silentLogger, limiterClock });
-
-  const [f] = await database.db.insert(firm).values({ name: 'Bench' }).returning();
-  const [conn] = await database.db.insert(connection).values({ firmId: f!.id, provider: 'xero' }).returning();
-  // A live grant as the consent flow would have stored it.
-  const token = fake.grant('bench');
-  await integrations.tokens.store(database.db, conn!.id, {
-    accessToken: token.access,
-    refreshToken: token.refresh,
-    accessExpiresAt: new Date('2030-01-01T00:00:00Z'),
-    scopes: [],
-  });
-  const [l] = await database.db
-    .insert(ledger)
-    .values({ firmId: f!.id, connectionId: conn!.id, provider: 'xero', externalId: tenant.tenantId, name: 'Bench', baseCurrency: 'NZD', timezone: 'Pacific/Auckland' })
-    .returning();
-
-  const rss0 = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const connector = await integrations.resolve(l!);
-  const result = await syncLedger(
-    { ctx: { db: database.db, firmId: f!.id, actor: { type: 'system', name: 'bench' }, logger: silentLogger, clock }, input: { ledgerId: l!.id } },
-    connector,
+  const bench = await backfillBench({ XERO_CLIENT_ID: fake.clientId, XERO_CLIENT_SECRET: fake.clientSecret });
+  const grant = fake.grant('bench');
+  const l = await bench.connect(
+    { accessToken: grant.access, refreshToken: grant.refresh, accessExpiresAt: new Date('2030-01-01T00:00:00Z'), scopes: [] },
+    { provider: 'xero', externalId: tenant.tenantId, baseCurrency: 'NZD', timezone: 'Pacific/Auckland' },
   );
-  const wallMs = performance.now() - t0;
-  const calls = fake.apiCalls;
-  const limitedMs = virtual - start;
+  const rss0 = process.memoryUsage().rss;
+  const { result, wallMs, limitedMs } = await bench.backfill(l);
+  const rssDelta = process.memoryUsage().rss - rss0;
   server.close();
-  await database.close();
+  await bench.close();
   return report('xero-backfill', [
     {
-      database: database.kind,
+      database: bench.database.kind,
       invoices: INVOICES,
       contacts: CONTACTS,
-      apiCalls: calls,
+      apiCalls: fake.apiCalls,
       invoicePages: result.invoices.pages,
       wallSeconds: Number((wallMs / 1000).toFixed(1)),
       invoicesPerSecondWall: Math.round(INVOICES / (wallMs / 1000)),
       rateLimitWaitMinutes: Number((limitedMs / 60_000).toFixed(2)),
       estimatedMinutes: Number(((wallMs + limitedMs) / 60_000).toFixed(2)),
-      boundMinutes: Number((calls / 60).toFixed(2)),
-      peakRssDeltaMB: Math.round((process.memoryUsage().rss - rss0) / 1e6),
+      boundMinutes: Number((fake.apiCalls / 60).toFixed(2)),
+      peakRssDeltaMB: Math.round(rssDelta / 1e6),
     },
   ]);
 }
