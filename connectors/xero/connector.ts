@@ -25,12 +25,13 @@ type Cursor = { e: number; s: string | null; o: string | null; p: number };
 export class XeroConnector implements AccountingConnector {
   readonly provider = 'xero' as const;
   private readonly endpoints: Record<Resource, Endpoint[]>;
+  private readonly pageSize: number;
 
   constructor(
     private readonly api: XeroApi,
     private readonly opts: { timezone: string; pageSize?: number },
   ) {
-    const size = opts.pageSize ?? XERO_PAGE_SIZE;
+    const size = (this.pageSize = opts.pageSize ?? XERO_PAGE_SIZE);
     const order = 'UpdatedDateUTC ASC';
     const credit = (kind: CreditKind) => (r: Raw) => mapCredit(r, kind);
     this.endpoints = {
@@ -53,10 +54,6 @@ export class XeroConnector implements AccountingConnector {
         { key: 'Prepayments', map: credit('prepayment'), list: (x, t, s, p) => x.accountingApi.getPrepayments(t, s, 'Type=="RECEIVE-PREPAYMENT"', order, p, undefined, size) },
       ],
     };
-  }
-
-  private get pageSize() {
-    return this.opts.pageSize ?? XERO_PAGE_SIZE;
   }
 
   async listLedgers(): Promise<Ledger[]> {

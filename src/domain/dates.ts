@@ -131,15 +131,6 @@ export function parseDate(date: IsoDate): { y: number; m: number; d: number } {
   return { y, m, d };
 }
 
-export function isIsoDate(value: string): boolean {
-  try {
-    parseDate(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const toDayNumber = (date: IsoDate) => {
   const { y, m, d } = parseDate(date);
   return Date.UTC(y, m - 1, d) / DAY_MS;

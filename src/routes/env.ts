@@ -6,7 +6,6 @@ import { errorBody, zodIssues } from './error-handler.ts';
 
 /** Hono environment shared by every sub-app: dependencies are in `c.var.deps`. */
 export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps } };
-export type AppRouter = OpenAPIHono<AppEnv>;
 
 type Issues = readonly { path: readonly PropertyKey[]; message: string }[];
 

@@ -31,10 +31,6 @@ export async function sessionPrincipal(db: Db, cookie: string, now: Date): Promi
   return { firmId: row.firmId, actor: { type: 'user', userId: row.userId }, role: row.role, sessionId: row.id };
 }
 
-export async function endSession(db: Db, cookie: string) {
-  await db.delete(session).where(eq(session.id, sha256(cookie)));
-}
-
 /** Creates an API token for a firm; the plaintext is returned once and never stored. */
 export async function createApiToken(db: Db, firmId: string, name: string, scopes: string[] = ['admin']) {
   const token = randomToken('odt_');

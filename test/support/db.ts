@@ -37,7 +37,3 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     },
   });
 }
-
-export function databaseUrlFor(db: TestDatabase): string | undefined {
-  return db.kind === 'postgres' ? db.url : undefined;
-}

@@ -10,7 +10,7 @@ import type { XeroFake } from './fake.ts';
 
 export function virtualLimiterClock() {
   let t = Date.now();
-  return { now: () => t, sleep: async (ms: number) => void (t += ms), waited: 0 };
+  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
 }
 
 /** A firm with a Xero organisation connected through the real consent flow. */
