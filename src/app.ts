@@ -8,6 +8,8 @@ import { requireAuth } from './routes/auth.ts';
 import { devAuthRoutes } from './routes/dev-auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { oauthRoutes } from './routes/oauth.ts';
+import { webhookEventRoutes } from './routes/api/webhook-events.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -23,6 +25,7 @@ export function createApp(deps: AppDeps) {
   // Public routes (health, provider webhooks, OAuth callbacks) are mounted before any auth middleware.
   app.route('/', healthRoutes());
   app.route('/', oauthRoutes());
+  app.route('/', webhookRoutes());
   if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
 
   // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
@@ -31,6 +34,7 @@ export function createApp(deps: AppDeps) {
     return requireAuth(c as never, next);
   });
   app.route('/api/v1', ledgerRoutes());
+  app.route('/api/v1', webhookEventRoutes());
 
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',

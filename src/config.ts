@@ -82,6 +82,7 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.email().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
 });
 
 export type ProviderCredentials = { clientId: string; clientSecret: string };
@@ -104,6 +105,8 @@ export type Config = {
   /** Absent: messages are captured in the outbox table instead of sent. */
   smtp?: { url: string; from?: string };
   shutdownGraceMs: number;
+  /** How often every active ledger is re-synced incrementally to catch missed webhooks. */
+  reconcileIntervalMs: number;
 };
 
 function credentials(
@@ -154,5 +157,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
   };
 }

@@ -1,13 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { eq } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
-import { createApp } from './app.ts';
+import { type App, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
-import { ledger } from './db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
 import { startBoss } from './jobs/boss.ts';
+import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
+import { startSchedules } from './jobs/reconcile.ts';
 import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { loadOrCreateLocalKeys } from './lib/local-keys.ts';
@@ -16,6 +16,7 @@ import { createTokenCipher, type TokenCipher } from './lib/token-cipher.ts';
 import { createIntegrations } from './services/integrations.ts';
 import type { JobQueue } from './services/jobs.ts';
 import { ensureDemoLedger } from './services/demo.ts';
+import { fanOut, type MirrorChangeHandler } from './services/mirror-changes.ts';
 
 export type Running = {
   deps: AppDeps & { cipher: TokenCipher; boss: PgBoss };
@@ -29,7 +30,7 @@ export type Running = {
  */
 export async function startServer(
   config: Config,
-  opts: { logger?: Logger; clock?: Clock; database?: Database } = {},
+  opts: { logger?: Logger; clock?: Clock; database?: Database; extend?: (app: App) => void } = {},
 ): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
@@ -40,31 +41,30 @@ export async function startServer(
 
   const boss = await startBoss(database, logger);
   const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger });
-  const jobs: JobQueue = { enqueueSync: async (id) => void (await enqueueSync(boss, id)) };
-  await workSyncLedger(boss, { db: database.db, clock, logger, resolve: integrations.resolve });
+  const dispatcher = inboxDispatcher(boss, logger);
+  const jobs: JobQueue = {
+    enqueueSync: async (id) => void (await enqueueSync(boss, id)),
+    enqueueInbox: dispatcher.enqueue,
+  };
+  // Subscribers to mirror changes (reminder planning, risk scoring) register here.
+  const mirrorHandlers: MirrorChangeHandler[] = [];
+  const onChange = fanOut(mirrorHandlers, logger);
+  const workerDeps = { db: database.db, clock, logger, resolve: integrations.resolve, onChange };
+  await workSyncLedger(boss, workerDeps);
+  await workInbox(boss, workerDeps);
 
   if (config.demo.enabled) {
     const demo = await ensureDemoLedger(database.db, clock, config.demo.seed);
-    await jobs.enqueueSync(demo.ledgerId);
     logger.info('demo ledger ready', { ledgerId: demo.ledgerId, created: demo.created });
   }
 
-  // Reconciliation: every active ledger is re-synced periodically, catching anything missed.
-  const reconcile = setInterval(
-    () => {
-      void database.db
-        .select({ id: ledger.id })
-        .from(ledger)
-        .where(eq(ledger.status, 'active'))
-        .then((rows) => Promise.all(rows.map((r) => jobs.enqueueSync(r.id))))
-        .catch((err: Error) => logger.error('reconcile scheduling failed', { message: err.message }));
-    },
-    15 * 60_000,
-  );
-  reconcile.unref();
+  // Webhooks can be missed: reconcile every ledger at start-up and on an interval, and sweep the inbox.
+  const stopSchedules = startSchedules({ db: database.db, clock, logger, jobs, reconcileMs: config.reconcileIntervalMs, sweepMs: 30_000 });
 
   const deps = { config, database, logger, clock, cipher, integrations, jobs, boss };
   const app = createApp(deps);
+  // Benchmarks mount a bare reference route beside the real ones, on the same server.
+  opts.extend?.(app);
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolveServer(s));
   });
@@ -75,9 +75,10 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(reconcile);
+      stopSchedules();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
+      await dispatcher.stop();
       await boss.stop({ graceful: true, timeout: config.shutdownGraceMs, close: true });
       await database.close();
       logger.info('stopped');

@@ -28,6 +28,8 @@ async function depsFor(env: Env) {
     enqueueSync: async () => {
       throw new PreconditionError('background sync is scheduled by the Node service');
     },
+    // Stored webhook events are picked up by the Node service's inbox sweep (every 30 s).
+    enqueueInbox: async () => {},
   };
   return { config, database, logger, clock, cipher, integrations, jobs };
 }

@@ -52,3 +52,14 @@ export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
+
+/**
+ * The driver's own error under drizzle's wrapper. Drizzle's message carries the query and its
+ * parameters (bodies, tokens): log and store this instead, never the wrapper's message.
+ */
+export function dbError(err: unknown): { code?: string; message: string } {
+  const inner = (err as { cause?: unknown })?.cause ?? err;
+  const code = (inner as { code?: unknown })?.code;
+  const message = inner instanceof Error ? inner.message : 'database error';
+  return { code: typeof code === 'string' ? code : undefined, message: message.slice(0, 300) };
+}

@@ -5,6 +5,8 @@ import type { Logger } from '../lib/logger.ts';
 export const QUEUES = {
   /** Backfill or incremental sync of one ledger; one queued and one running per ledger at most. */
   syncLedger: 'sync-ledger',
+  /** Webhook inbox of one provider account; one queued and one running per account at most. */
+  processInbox: 'process-inbox',
 } as const;
 
 /**
@@ -20,5 +22,6 @@ export async function startBoss(database: Database, logger: Logger): Promise<PgB
   boss.on('error', (err: Error) => logger.error('job engine error', { error: err.name, message: err.message }));
   await boss.start();
   await boss.createQueue(QUEUES.syncLedger, { policy: 'stately', retryLimit: 5, retryBackoff: true, retryDelay: 5 });
+  await boss.createQueue(QUEUES.processInbox, { policy: 'stately', retryLimit: 10, retryBackoff: true, retryDelay: 2 });
   return boss;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import { ConnectorError } from '../../connectors/types.ts';
 import { PreconditionError } from '../errors.ts';
 import type { ConnectorResolver } from '../services/connectors.ts';
+import type { MirrorChangeHandler } from '../services/mirror-changes.ts';
 import { syncLedger } from '../services/sync.ts';
 import { QUEUES } from './boss.ts';
 
@@ -19,7 +20,7 @@ export function enqueueSync(boss: PgBoss, ledgerId: string) {
 /** Runs queued ledger syncs; a failure is retried by pg-boss with backoff and resumes from its cursor. */
 export async function workSyncLedger(
   boss: PgBoss,
-  deps: { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver },
+  deps: { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler },
 ) {
   return boss.work<SyncJob>(QUEUES.syncLedger, { localConcurrency: 2 }, async ([job]) => {
     const [row] = await deps.db.select().from(ledger).where(eq(ledger.id, job!.data.ledgerId));
@@ -32,6 +33,7 @@ export async function workSyncLedger(
           input: { ledgerId: row.id },
         },
         connector,
+        deps.onChange,
       );
     } catch (err) {
       // Retrying cannot help a ledger that needs the user to reconnect: record it and stop.

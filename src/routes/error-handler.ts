@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConnectorError } from '../../connectors/types.ts';
+import { dbError } from '../db/client.ts';
 import { AppError, type ErrorCode, type FieldIssue } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 
@@ -51,7 +52,7 @@ export function onError(err: Error, c: Context<AppEnv>) {
     requestId: c.get('requestId'),
     path: c.req.path,
     error: err.name,
-    message: err.message,
+    ...dbError(err),
   });
   return c.json(errorBody(c, 'internal', 'internal error'), 500);
 }

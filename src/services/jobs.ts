@@ -1,2 +1,9 @@
+/** Which inbox to drain: one provider account (Xero tenant or QuickBooks realm). */
+export type InboxKey = { provider: 'xero' | 'quickbooks'; accountRef: string };
+
 /** What services may ask of the job engine; pg-boss implements it (src/jobs), tests record calls. */
-export type JobQueue = { enqueueSync(ledgerId: string): Promise<void> };
+export type JobQueue = {
+  enqueueSync(ledgerId: string): Promise<void>;
+  /** Process the inbox of one provider account soon (at most one queued and one running per account). */
+  enqueueInbox(key: InboxKey): Promise<void>;
+};

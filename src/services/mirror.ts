@@ -158,10 +158,15 @@ export async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<voi
 
 export const MIRROR_TABLES = { contacts: contact, invoices: invoice, payments: payment, credit_notes: creditNote } as const;
 
-/** Marks rows the provider deleted, unless the mirror already holds a newer version. */
-export async function markDeleted(db: Db, ledgerId: string, resource: Resource, items: { externalId: string; updatedAt: Date }[]) {
+/** Marks rows the provider deleted, unless the mirror already holds a newer version; returns those marked. */
+export async function markDeleted(
+  db: Db,
+  ledgerId: string,
+  resource: Resource,
+  items: { externalId: string; updatedAt: Date }[],
+): Promise<Changed[]> {
   const table = MIRROR_TABLES[resource];
-  let changed = 0;
+  const changed: Changed[] = [];
   for (const d of items) {
     const set =
       resource === 'invoices'
@@ -171,8 +176,8 @@ export async function markDeleted(db: Db, ledgerId: string, resource: Resource, 
       .update(table)
       .set(set as never)
       .where(and(eq(table.ledgerId, ledgerId), eq(table.externalId, d.externalId), sql`${table.providerUpdatedAt} <= ${d.updatedAt.toISOString()}`))
-      .returning({ id: table.id });
-    changed += rows.length;
+      .returning({ id: table.id, externalId: table.externalId });
+    changed.push(...rows);
   }
   return changed;
 }

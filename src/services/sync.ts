@@ -1,8 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { AccountingConnector, Resource } from '../../connectors/types.ts';
+import { type AccountingConnector, ConnectorError, type Resource } from '../../connectors/types.ts';
+import { dbError } from '../db/client.ts';
 import { ledger, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
+import { type MirrorChangeHandler, noMirrorHandlers } from './mirror-changes.ts';
 import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
 
 export const RESOURCES: Resource[] = ['contacts', 'invoices', 'payments', 'credit_notes'];
@@ -19,6 +21,7 @@ export type SyncResult = Record<Resource, { pages: number; items: number; change
 export async function syncLedger(
   { ctx, input }: { ctx: ServiceContext; input: SyncInput },
   connector: AccountingConnector,
+  onChange: MirrorChangeHandler = noMirrorHandlers,
 ): Promise<SyncResult> {
   const [row] = await ctx.db
     .select()
@@ -49,10 +52,9 @@ export async function syncLedger(
         const page = await connector.page(row.externalId, resource, { modifiedSince: since, cursor: pageCursor });
         pageCursor = page.nextCursor;
         if (page.watermark) watermark = page.watermark;
-        await ctx.db.transaction(async (tx) => {
+        const changed = await ctx.db.transaction(async (tx) => {
           const changed = await upsertRecords(tx, target, resource, page.items);
-          tally.changed += changed.length;
-          if (page.deleted?.length) tally.changed += await markDeleted(tx, row.id, resource, page.deleted);
+          if (page.deleted?.length) changed.push(...(await markDeleted(tx, row.id, resource, page.deleted)));
           await tx
             .update(syncCursor)
             .set({
@@ -63,14 +65,21 @@ export async function syncLedger(
               updatedAt: ctx.clock.now(),
             })
             .where(eq(syncCursor.id, cursor.id));
+          return changed;
         });
+        tally.changed += changed.length;
+        // Reconciliation recovers what webhooks missed, so its changes replan and rescore too.
+        if (resource === 'invoices' || resource === 'contacts') {
+          const ids = changed.map((c) => c.id);
+          await onChange({ firmId: ctx.firmId, ledgerId: row.id, invoiceIds: resource === 'invoices' ? ids : [], contactIds: resource === 'contacts' ? ids : [], source: 'sync' });
+        }
         tally.pages++;
         tally.items += page.items.length;
       } while (pageCursor);
     } catch (err) {
       await ctx.db
         .update(syncCursor)
-        .set({ lastError: err instanceof Error ? err.message.slice(0, 500) : 'sync failed' })
+        .set({ lastError: err instanceof ConnectorError ? err.message.slice(0, 500) : dbError(err).message })
         .where(eq(syncCursor.id, cursor.id));
       throw err;
     }

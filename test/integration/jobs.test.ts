@@ -1,9 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
-import { startBoss } from '../../src/jobs/boss.ts';
+import type { AccountingConnector } from '../../connectors/types.ts';
+import { QUEUES, startBoss } from '../../src/jobs/boss.ts';
+import { enqueueInbox, sweepInbox, workInbox } from '../../src/jobs/inbox.ts';
+import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { storeDelivery } from '../../webhooks/inbox.ts';
+import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { makeFirm, makeLedger } from '../support/factories.ts';
+import { xeroBatch } from '../support/webhooks/deliver.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -54,5 +61,45 @@ describe('job engine', () => {
     await second.stop({ graceful: true, timeout: 5000, close: false });
     const [row] = await queryRows<{ state: string }>(database.db, sql`select state from pgboss.job where id = ${id}`);
     expect(row?.state).toBe('completed');
+  });
+});
+
+describe('webhook inbox jobs', () => {
+  it('keeps one queued job per account, and the sweep queues events whose job was never sent', async () => {
+    const firm = await makeFirm(database.db);
+    const tenantId = crypto.randomUUID();
+    const l = await makeLedger(database.db, firm.id, { provider: 'xero', externalId: tenantId, settings: {} });
+    const fetched: string[] = [];
+    const connector = {
+      provider: 'xero',
+      fetchOne: async (_t: string, _r: string, id: string) => {
+        fetched.push(id);
+        return { externalId: id, contactExternalId: 'c', status: 'paid', currency: 'NZD', issueDate: '2026-11-01', total: '10', amountDue: '0', amountPaid: '10', amountCredited: '0', sentToContact: true, updatedAt: new Date() };
+      },
+    } as unknown as AccountingConnector;
+    const boss = await startBoss(database, silentLogger);
+    const key = { provider: 'xero' as const, accountRef: tenantId };
+    // Stately: a second send while one job waits adds nothing.
+    expect(await enqueueInbox(boss, key)).toBeTruthy();
+    expect(await enqueueInbox(boss, key)).toBeNull();
+    const [queued] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.processInbox} and singleton_key = ${`xero:${tenantId}`}`);
+    expect(queued!.n).toBe(1);
+
+    // A delivery stored by a process that died before queueing its job.
+    const body = xeroBatch([{ tenantId, resourceId: 'inv-9' }]);
+    const bytes = new TextEncoder().encode(body);
+    const parsed = parseXeroDelivery(bytes);
+    if (parsed.kind !== 'events') throw new Error(parsed.reason);
+    await storeDelivery(database.db, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
+    await workInbox(boss, { db: database.db, clock: systemClock, logger: silentLogger, resolve: async () => connector, onChange: async () => {} });
+    await waitFor(() => fetched.length === 1);
+    const jobs = { enqueueSync: async () => {}, enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)) };
+    expect(await sweepInbox(database.db, systemClock, jobs)).toBe(0);
+    await storeDelivery(database.db, { provider: 'xero', body: new TextEncoder().encode(`${body} `), headers: {}, events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })), now: new Date() });
+    expect(await sweepInbox(database.db, systemClock, jobs)).toBe(1);
+    await waitFor(() => fetched.length === 2);
+    expect(fetched).toEqual(['inv-9', 'inv-10']);
+    await boss.stop({ graceful: true, timeout: 5000, close: false });
+    void l;
   });
 });

@@ -3,15 +3,9 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import type { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
-import { createApp } from '../../src/app.ts';
 import { connection, invoice, ledger, syncCursor } from '../../src/db/schema/index.ts';
-import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { testConfig, testDeps } from '../support/deps.ts';
-import { makeFirm, systemCtx } from '../support/factories.ts';
-import { QuickBooksFake } from '../support/quickbooks/fake.ts';
-import { signedIn } from '../support/session.ts';
-import { virtualLimiterClock } from '../support/xero/connected.ts';
+import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -23,29 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-async function setup(realmId = '9130350000000001') {
-  const fake = new QuickBooksFake();
-  server.use(...fake.handlers());
-  fake.addRealm(realmId, 'Riverside Joinery');
-  const limiterClock = virtualLimiterClock();
-  const config = testConfig({ QUICKBOOKS_CLIENT_ID: fake.clientId, QUICKBOOKS_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com' });
-  const deps = await testDeps(database, { config, limiterClock });
-  const app = createApp(deps);
-  const firm = await makeFirm(database.db);
-  const user = await signedIn(database.db, firm.id);
-  const connect = async (realm = realmId) => {
-    const start = await app.request('/connect/quickbooks', { headers: { cookie: user.cookie } });
-    const cb = new URL(fake.consent(start.headers.get('location')!, realm));
-    return app.request(`${cb.pathname}${cb.search}`, { headers: { cookie: user.cookie } });
-  };
-  const ledgerRow = async () => (await database.db.select().from(ledger).where(eq(ledger.firmId, firm.id)))[0]!;
-  const ctx = systemCtx(database.db, firm.id, deps.clock);
-  const sync = async () => {
-    const l = await ledgerRow();
-    return syncLedger({ ctx, input: { ledgerId: l.id } }, await deps.integrations.resolve(l));
-  };
-  return { fake, deps, app, firm, user, connect, ledgerRow, sync, ctx, realmId, limiterClock };
-}
+const setup = (realmId?: string) => quickBooksSetup(database, server, realmId);
 
 const invoices = async (ledgerId: string) => database.db.select().from(invoice).where(eq(invoice.ledgerId, ledgerId));
 

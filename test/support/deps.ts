@@ -5,7 +5,7 @@ import { type Clock, fixedClock } from '../../src/lib/clock.ts';
 import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { createTokenCipher, type TokenCipher } from '../../src/lib/token-cipher.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
-import type { JobQueue } from '../../src/services/jobs.ts';
+import type { InboxKey, JobQueue } from '../../src/services/jobs.ts';
 import type { TestDatabase } from './db.ts';
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -20,9 +20,10 @@ export function captureLogger(): Logger & { lines: string[] } {
   return Object.assign(createLogger('debug', (l) => lines.push(l)), { lines });
 }
 
-export const recordingQueue = (): JobQueue & { synced: string[] } => {
+export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey[] } => {
   const synced: string[] = [];
-  return { synced, enqueueSync: async (id) => void synced.push(id) };
+  const inbox: InboxKey[] = [];
+  return { synced, inbox, enqueueSync: async (id) => void synced.push(id), enqueueInbox: async (key) => void inbox.push(key) };
 };
 
 let cipher: TokenCipher | undefined;

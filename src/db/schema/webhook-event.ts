@@ -1,8 +1,6 @@
 import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, id, tstz } from './columns.ts';
 import { providerEnum } from './connection.ts';
-import { firm } from './firm.ts';
-import { ledger } from './ledger.ts';
 
 export const webhookStatusEnum = pgEnum('webhook_status', [
   'received',
@@ -15,27 +13,57 @@ export const webhookStatusEnum = pgEnum('webhook_status', [
 ]);
 
 /**
- * The durable inbox: a delivery is committed here before the provider gets its 2xx.
- * firm_id/ledger_id are null when the tenant is unknown (kept, logged, never processed).
+ * One signed delivery exactly as it arrived (bytes and headers), committed before the provider
+ * gets its 2xx. Identical bytes are one delivery: a provider's retry adds nothing.
+ */
+export const webhookDelivery = pgTable(
+  'webhook_delivery',
+  {
+    id: id(),
+    provider: providerEnum('provider').notNull(),
+    bodySha256: text('body_sha256').notNull(),
+    rawBody: bytea('raw_body').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull(),
+    receivedAt: tstz('received_at').notNull().defaultNow(),
+    eventCount: integer('event_count').notNull().default(0),
+    /** 'received' when its events were parsed; 'quarantined' (with error) when the body made no sense. */
+    status: webhookStatusEnum('status').notNull().default('received'),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('webhook_delivery_body_uq').on(t.provider, t.bodySha256), index('webhook_delivery_status_idx').on(t.status, t.receivedAt)],
+);
+
+/**
+ * The inbox: one row per provider event, deduplicated on a key derived from the event, processed
+ * asynchronously. `account_ref` is the Xero tenant or QuickBooks realm; the ledger is resolved
+ * when the event is processed, so an event for an unknown tenant is kept but never acted on.
  */
 export const webhookEvent = pgTable(
   'webhook_event',
   {
     id: id(),
-    firmId: uuid('firm_id').references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').references(() => ledger.id, { onDelete: 'cascade' }),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDelivery.id, { onDelete: 'cascade' }),
     provider: providerEnum('provider').notNull(),
     dedupeKey: text('dedupe_key').notNull(),
-    rawBody: bytea('raw_body').notNull(),
-    headers: jsonb('headers').$type<Record<string, string>>().notNull(),
+    accountRef: text('account_ref').notNull(),
+    /** Provider entity name as sent (INVOICE, Invoice, qbo.invoice…) normalised to lower case. */
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    operation: text('operation').notNull(),
+    occurredAt: tstz('occurred_at'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     receivedAt: tstz('received_at').notNull().defaultNow(),
     status: webhookStatusEnum('status').notNull().default('received'),
     attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
     error: text('error'),
     processedAt: tstz('processed_at'),
   },
   (t) => [
     uniqueIndex('webhook_event_dedupe_uq').on(t.provider, t.dedupeKey),
-    index('webhook_event_status_idx').on(t.status, t.receivedAt),
+    index('webhook_event_status_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_event_account_idx').on(t.provider, t.accountRef, t.status),
   ],
 );

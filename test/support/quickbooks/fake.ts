@@ -147,12 +147,13 @@ export class QuickBooksFake {
       });
       return HttpResponse.json({ CDCResponse: [{ QueryResponse: responses }], time });
     }
-    const inv = /^\/invoice\/(\w+)$/.exec(path);
-    if (inv && request.method === 'GET') {
-      const row = realm.Invoice.find((r) => r.Id === inv[1]);
+    const one = /^\/(invoice|payment|customer|creditmemo)\/(\w+)$/.exec(path);
+    if (one && request.method === 'GET') {
+      const key = ({ invoice: 'Invoice', payment: 'Payment', customer: 'Customer', creditmemo: 'CreditMemo' } as const)[one[1] as 'invoice'];
+      const row = realm[key].find((r) => r.Id === one[2]);
       if (!row) return HttpResponse.json({ Fault: { Error: [{ code: '610', Message: 'Object Not Found' }], type: 'ValidationFault' } }, { status: 400 });
-      const link = url.searchParams.get('include') === 'invoiceLink' ? { InvoiceLink: `https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-${row.Id}` } : {};
-      return HttpResponse.json({ Invoice: { ...row, ...link }, time });
+      const link = key === 'Invoice' && url.searchParams.get('include') === 'invoiceLink' ? { InvoiceLink: `https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-${row.Id}` } : {};
+      return HttpResponse.json({ [key]: { ...row, ...link }, time });
     }
     if (path === '/invoice' && request.method === 'POST') {
       const body = (await request.json()) as Raw;

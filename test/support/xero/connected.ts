@@ -14,11 +14,11 @@ export function virtualLimiterClock() {
 }
 
 /** A firm with a Xero organisation connected through the real consent flow. */
-export async function connectXero(database: TestDatabase, fake: XeroFake) {
+export async function connectXero(database: TestDatabase, fake: XeroFake, env: Record<string, string> = {}) {
   fake.addUser('xu-1', 'owner@example.com');
   const tenant = fake.addTenant('xu-1', 'Harbour Dental Ltd', { timezone: 'NEWZEALANDSTANDARDTIME', country: 'NZ', currency: 'NZD' });
   const limiterClock = virtualLimiterClock();
-  const config = testConfig({ XERO_CLIENT_ID: fake.clientId, XERO_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com' });
+  const config = testConfig({ XERO_CLIENT_ID: fake.clientId, XERO_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com', ...env });
   const deps = await testDeps(database, { config, limiterClock });
   const app = createApp(deps);
   const firm = await makeFirm(database.db);

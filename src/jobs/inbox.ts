@@ -1,0 +1,68 @@
+import { and, inArray, lte } from 'drizzle-orm';
+import type { PgBoss } from 'pg-boss';
+import type { Db } from '../db/client.ts';
+import { webhookEvent } from '../db/schema/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import { type InboxDeps, processInbox } from '../services/inbox.ts';
+import type { InboxKey, JobQueue } from '../services/jobs.ts';
+import { QUEUES } from './boss.ts';
+
+export function enqueueInbox(boss: PgBoss, key: InboxKey) {
+  return boss.send(QUEUES.processInbox, key, { singletonKey: singletonKey(key) });
+}
+
+const singletonKey = (key: InboxKey) => `${key.provider}:${key.accountRef}`;
+
+/**
+ * The webhook hot path's enqueue: keys are collected for `flushMs` and inserted as one statement,
+ * so a burst of deliveries costs one job insert, not one per request. Losing a batch (crash
+ * before the flush) loses no event: the rows are already committed and the sweep queues them.
+ */
+export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
+  const pending = new Map<string, InboxKey>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = async () => {
+    timer = undefined;
+    if (pending.size === 0) return;
+    const keys = [...pending.values()];
+    pending.clear();
+    try {
+      await boss.insert(QUEUES.processInbox, keys.map((k) => ({ data: k, singletonKey: singletonKey(k) })));
+    } catch (err) {
+      logger.warn('inbox jobs not queued; the sweep will', { accounts: keys.length, message: (err as Error).message });
+    }
+  };
+  return {
+    enqueue: async (key: InboxKey) => {
+      pending.set(singletonKey(key), key);
+      timer ??= setTimeout(() => void flush(), flushMs);
+    },
+    async stop() {
+      clearTimeout(timer);
+      await flush();
+    },
+  };
+}
+
+/** Drains one account's inbox per job; a full batch queues the next one straight away. */
+export async function workInbox(boss: PgBoss, deps: InboxDeps) {
+  return boss.work<InboxKey>(QUEUES.processInbox, { localConcurrency: 4 }, async ([job]) => {
+    const key = job!.data;
+    const run = await processInbox(deps, key);
+    if (run.more) await enqueueInbox(boss, key);
+  });
+}
+
+/**
+ * Queues every account with events due: retries whose backoff has passed, and deliveries whose
+ * job was never queued (the process died between commit and enqueue). Cheap: one indexed query.
+ */
+export async function sweepInbox(db: Db, clock: Clock, jobs: Pick<JobQueue, 'enqueueInbox'>): Promise<number> {
+  const due = await db
+    .selectDistinct({ provider: webhookEvent.provider, accountRef: webhookEvent.accountRef })
+    .from(webhookEvent)
+    .where(and(inArray(webhookEvent.status, ['received', 'failed']), lte(webhookEvent.nextAttemptAt, clock.now())));
+  for (const d of due) await jobs.enqueueInbox({ provider: d.provider as InboxKey['provider'], accountRef: d.accountRef });
+  return due.length;
+}

@@ -1,0 +1,109 @@
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ParsedDelivery } from '../../webhooks/events.ts';
+import { inboxWriter, keptHeaders, type WebhookProvider } from '../../webhooks/inbox.ts';
+import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
+import { verifyHmacBase64 } from '../../webhooks/verify.ts';
+import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { dbError } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+import { type AppEnv, router } from './env.ts';
+
+/**
+ * Time we allow ourselves to commit a delivery before answering 503: inside each provider's
+ * deadline (Xero 5 s, Intuit 3 s) with room for the network, so a slow database turns into a
+ * provider retry instead of a timeout the provider may count against the endpoint.
+ */
+export const ACK_BUDGET_MS = { xero: 4_000, quickbooks: 2_500 } as const;
+
+type Receiver = {
+  provider: WebhookProvider;
+  secret: (c: Context<AppEnv>) => string | undefined;
+  setting: string;
+  signatureHeader: string;
+  parse: (body: Uint8Array) => ParsedDelivery;
+};
+
+const RECEIVERS: Receiver[] = [
+  { provider: 'xero', secret: (c) => c.var.deps.config.xero?.webhookKey, setting: 'XERO_WEBHOOK_KEY', signatureHeader: 'x-xero-signature', parse: parseXeroDelivery },
+  {
+    provider: 'quickbooks',
+    secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier,
+    setting: 'QUICKBOOKS_WEBHOOK_VERIFIER',
+    signatureHeader: 'intuit-signature',
+    parse: parseQuickBooksDelivery,
+  },
+];
+
+const TIMEOUT: unique symbol = Symbol('timeout');
+
+/** Resolves with the value, or with `timeout` once `ms` have passed (the work itself carries on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Provider webhooks: verify the signature on the exact bytes, commit them to the inbox, answer.
+ * Processing happens in a job. A validly signed body that makes no sense is kept (quarantined)
+ * and still answered 200: Intuit holds back later events until one is acknowledged.
+ */
+export function webhookRoutes() {
+  const app = router();
+  app.use('/webhooks/*', bodyLimit({ maxSize: 5 * 1024 * 1024, onError: () => { throw new AppError('validation_failed', 'webhook body over 5 MB'); } }));
+
+  for (const r of RECEIVERS) {
+    app.post(`/webhooks/${r.provider}`, async (c) => {
+      const { deps } = c.var;
+      const started = Date.now();
+      const secret = r.secret(c);
+      if (!secret) {
+        deps.logger.error('webhook received but not configured', { provider: r.provider, setting: r.setting });
+        throw new AppError('unavailable', `${r.provider} webhooks are not configured on this server (${r.setting})`);
+      }
+      // Raw bytes first: nothing may parse (and re-serialise) the body before the signature check.
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      if (!(await verifyHmacBase64(secret, body, c.req.header(r.signatureHeader)))) {
+        deps.logger.warn('webhook signature rejected', { provider: r.provider, requestId: c.get('requestId'), bytes: body.length });
+        throw new AppError('unauthenticated', `${r.signatureHeader} does not match the body`);
+      }
+      const parsed = r.parse(body);
+      // Xero's intent-to-receive check: a signed, empty batch. Nothing to store.
+      if (parsed.kind === 'events' && parsed.events.length === 0) return c.body(null, 200);
+
+      const stored = await within(
+        inboxWriter(deps.database.db).store({
+          provider: r.provider,
+          body,
+          headers: keptHeaders(c.req.raw.headers),
+          events: parsed.kind === 'events' ? parsed.events : [],
+          quarantine: parsed.kind === 'malformed' ? parsed.reason : undefined,
+          now: deps.clock.now(),
+        }).catch((err: unknown): typeof TIMEOUT => {
+          deps.logger.error('webhook not stored', { provider: r.provider, requestId: c.get('requestId'), ...dbError(err) });
+          return TIMEOUT;
+        }),
+        ACK_BUDGET_MS[r.provider],
+      );
+      if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
+      if (parsed.kind === 'malformed') deps.logger.warn('webhook quarantined', { provider: r.provider, requestId: c.get('requestId'), reason: parsed.reason });
+
+      // Stored is what the 2xx promises. Queueing is best effort inside the budget: the inbox
+      // sweeper queues anything left in `received`.
+      const accounts = new Set(stored.created.filter((e) => e.status === 'received').map((e) => e.accountRef));
+      if (accounts.size > 0) {
+        const queued = Promise.all([...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef }))).catch((err: Error) =>
+          deps.logger.warn('inbox job not queued; the sweeper will', { provider: r.provider, message: err.message }),
+        );
+        await within(queued, Math.max(0, ACK_BUDGET_MS[r.provider] - (Date.now() - started)));
+      }
+      return c.body(null, 200);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,186 @@
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { ConnectorError, type AccountingConnector, type Resource } from '../../connectors/types.ts';
+import { resourceFor } from '../../webhooks/events.ts';
+import { type Db, dbError } from '../db/client.ts';
+import { ledger, webhookEvent } from '../db/schema/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ConnectorResolver } from './connectors.ts';
+import type { InboxKey } from './jobs.ts';
+import type { MirrorChangeHandler } from './mirror-changes.ts';
+import { markDeleted, upsertRecords } from './mirror.ts';
+
+/** After this many failed attempts an event is dead: kept, listed, and only requeued by an operator. */
+export const MAX_ATTEMPTS = 6;
+/** 30 s, 2 min, 8 min, 32 min, ~2 h: long enough to ride out a provider incident. */
+export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt - 1), 6 * 3_600_000);
+
+export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
+export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
+
+type Row = typeof webhookEvent.$inferSelect;
+type LedgerRow = typeof ledger.$inferSelect;
+type Item = { resource: Resource; externalId: string; rows: Row[] };
+
+/**
+ * Processes the due events of one provider account. Webhooks carry ids only, so each changed
+ * entity is fetched once (however many events name it) and upserted newer-wins; the order
+ * events arrive in does not matter. A payment or credit also refreshes the invoices it pays.
+ */
+export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit?: number } = {}): Promise<InboxRun> {
+  const limit = opts.limit ?? 200;
+  const now = deps.clock.now();
+  const run: InboxRun = { processed: 0, failed: 0, dead: 0, ignored: 0, more: false };
+  const rows = await deps.db
+    .select()
+    .from(webhookEvent)
+    .where(
+      and(
+        eq(webhookEvent.provider, key.provider),
+        eq(webhookEvent.accountRef, key.accountRef),
+        inArray(webhookEvent.status, ['received', 'failed']),
+        lte(webhookEvent.nextAttemptAt, now),
+      ),
+    )
+    .orderBy(asc(webhookEvent.receivedAt), asc(webhookEvent.id))
+    .limit(limit);
+  if (rows.length === 0) return run;
+  run.more = rows.length === limit;
+
+  const ledgers = await deps.db
+    .select()
+    .from(ledger)
+    .where(and(eq(ledger.provider, key.provider), eq(ledger.externalId, key.accountRef)));
+  const active = ledgers.filter((l) => l.status === 'active');
+  if (active.length === 0) {
+    const reason = ledgers.length === 0 ? 'unknown tenant: no ledger is connected for this account' : `ledger is ${ledgers[0]!.status}`;
+    deps.logger.warn('webhook events not processed', { provider: key.provider, accountRef: key.accountRef, events: rows.length, reason });
+    await settle(deps.db, rows, { status: 'ignored', error: reason, processedAt: now });
+    run.ignored = rows.length;
+    return run;
+  }
+
+  const items = new Map<string, Item>();
+  const add = (resource: Resource, row: Row) => {
+    const k = `${resource}:${row.entityId}`;
+    const item = items.get(k) ?? { resource, externalId: row.entityId, rows: [] };
+    item.rows.push(row);
+    items.set(k, item);
+  };
+  const mergedAway: Row[] = [];
+  for (const row of rows) {
+    const resource = resourceFor(row.entity);
+    if (!resource) continue; // stored as ignored on receipt; only here after a manual replay
+    add(resource, row);
+    const p = row.payload as { deletedId?: string; data?: { deletedid?: string } };
+    const merged = p.deletedId ?? p.data?.deletedid;
+    if (row.operation === 'merge' && merged) mergedAway.push({ ...row, entityId: merged });
+  }
+  const unmapped = rows.filter((r) => !resourceFor(r.entity));
+  if (unmapped.length) {
+    await settle(deps.db, unmapped, { status: 'ignored', error: 'entity not mirrored', processedAt: now });
+    run.ignored += unmapped.length;
+  }
+
+  const failures = new Map<string, string>();
+  for (const l of active) {
+    const result = await applyToLedger(deps, l, [...items.values()], mergedAway);
+    for (const [k, msg] of result) failures.set(k, msg);
+  }
+
+  const ok: Row[] = [];
+  for (const [k, item] of items) {
+    const error = failures.get(k);
+    if (!error) {
+      ok.push(...item.rows);
+      continue;
+    }
+    for (const row of item.rows) {
+      const attempts = row.attempts + 1;
+      const dead = attempts >= MAX_ATTEMPTS;
+      await deps.db
+        .update(webhookEvent)
+        .set({ status: dead ? 'dead' : 'failed', attempts, error, nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)) })
+        .where(eq(webhookEvent.id, row.id));
+      if (dead) {
+        run.dead++;
+        deps.logger.error('webhook event dead-lettered', { eventId: row.id, provider: key.provider, entity: row.entity, attempts, error });
+      } else run.failed++;
+    }
+  }
+  await settle(deps.db, ok, { status: 'processed', error: null, processedAt: now, bumpAttempts: true });
+  run.processed = ok.length;
+  return run;
+}
+
+/** Fetches and mirrors each item for one ledger; returns the items that failed and why. */
+async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], mergedAway: Row[]): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  const target = { firmId: l.firmId, ledgerId: l.id };
+  const invoiceIds = new Set<string>();
+  const contactIds = new Set<string>();
+  let connector: AccountingConnector;
+  try {
+    connector = await deps.resolve(l);
+  } catch (err) {
+    for (const i of items) failed.set(`${i.resource}:${i.externalId}`, describe(err));
+    return failed;
+  }
+
+  const queue = [...items];
+  const seen = new Set(items.map((i) => `${i.resource}:${i.externalId}`));
+  for (let n = 0; n < queue.length; n++) {
+    const item = queue[n]!;
+    const k = `${item.resource}:${item.externalId}`;
+    try {
+      const record = await connector.fetchOne(l.externalId, item.resource, item.externalId);
+      const changed = record
+        ? await upsertRecords(deps.db, target, item.resource, [record])
+        : // Not found now means deleted (ids are never reused), whatever order the events came in.
+          await markDeleted(deps.db, l.id, item.resource, [{ externalId: item.externalId, updatedAt: deps.clock.now() }]);
+      if (item.resource === 'invoices') changed.forEach((c) => invoiceIds.add(c.id));
+      if (item.resource === 'contacts') changed.forEach((c) => contactIds.add(c.id));
+      // A payment or credit changes the invoices it is allocated to: refresh them too.
+      if (record && 'allocations' in record) {
+        for (const a of record.allocations) {
+          const ik = `invoices:${a.invoiceExternalId}`;
+          if (!seen.has(ik)) {
+            seen.add(ik);
+            queue.push({ resource: 'invoices', externalId: a.invoiceExternalId, rows: [] });
+          }
+        }
+      }
+    } catch (err) {
+      failed.set(k, describe(err));
+      deps.logger.warn('webhook entity not refreshed', { ledgerId: l.id, resource: item.resource, code: (err as { code?: string }).code });
+    }
+  }
+  for (const m of mergedAway) {
+    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: m.entityId, updatedAt: deps.clock.now() }]);
+    gone.forEach((c) => contactIds.add(c.id));
+  }
+  await deps.onChange({ firmId: l.firmId, ledgerId: l.id, invoiceIds: [...invoiceIds], contactIds: [...contactIds], source: 'webhook' });
+  return failed;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConnectorError) return `${err.provider} ${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}: ${err.message}`.slice(0, 500);
+  if (err instanceof Error) {
+    const e = dbError(err);
+    return `${e.code ?? err.name}: ${e.message}`.slice(0, 500);
+  }
+  return 'processing failed';
+}
+
+async function settle(db: Db, rows: Row[], set: { status: 'processed' | 'ignored'; error: string | null; processedAt: Date; bumpAttempts?: boolean }) {
+  if (rows.length === 0) return;
+  await db
+    .update(webhookEvent)
+    .set({
+      status: set.status,
+      error: set.error,
+      processedAt: set.processedAt,
+      ...(set.bumpAttempts ? { attempts: sql`${webhookEvent.attempts} + 1` } : {}),
+    })
+    .where(inArray(webhookEvent.id, rows.map((r) => r.id)));
+}

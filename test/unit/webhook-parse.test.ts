@@ -1,0 +1,92 @@
+import { expect, it } from 'vitest';
+import { resourceFor } from '../../webhooks/events.ts';
+import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
+import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { fixtureBytes } from '../support/webhooks/shared.ts';
+import { describeWithFixtures } from '../support/xero/fixtures.ts';
+
+const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+const events = (p: ReturnType<typeof parseXeroDelivery>) => {
+  if (p.kind !== 'events') throw new Error(`expected events, got ${p.reason}`);
+  return p.events;
+};
+
+describeWithFixtures('webhook payloads from the providers’ own examples', () => {
+  it("parses Xero's example batch; its zone-less eventDateUtc is UTC", () => {
+    const [e, ...rest] = events(parseXeroDelivery(fixtureBytes('xero/webhook-events.json')));
+    expect(rest).toHaveLength(0);
+    expect(e).toMatchObject({
+      accountRef: 'c2cc9b6e-9458-4c7d-93cc-f02b81b0594f',
+      entity: 'contact',
+      entityId: '717f2bfc-c6d4-41fd-b238-3f2f0c0cf777',
+      operation: 'update',
+      dedupeKey: 'xero:c2cc9b6e-9458-4c7d-93cc-f02b81b0594f:CONTACT:717f2bfc-c6d4-41fd-b238-3f2f0c0cf777:2024-06-21T01:15:39.902:UPDATE',
+    });
+    expect(e!.occurredAt!.toISOString()).toBe('2024-06-21T01:15:39.902Z');
+  });
+
+  it('parses every legacy Intuit example, one event per changed entity, with derived dedupe keys', () => {
+    const signed = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-signed.json')));
+    expect(signed).toEqual([
+      expect.objectContaining({ accountRef: '1185883450', entity: 'customer', entityId: '1', operation: 'create', dedupeKey: 'qbo:1185883450:Customer:1:2015-10-05T14:42:19-0700:Create' }),
+    ]);
+    expect(signed[0]!.occurredAt!.toISOString()).toBe('2015-10-05T21:42:19.000Z');
+    const two = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-two-entities.json')));
+    expect(two.map((e) => [e.entity, e.entityId, e.operation])).toEqual([
+      ['vendor', '40', 'update'],
+      ['customer', '43', 'create'],
+    ]);
+    const blog = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-blog-sample.json')));
+    expect(blog[0]).toMatchObject({ accountRef: '310687', entity: 'account', entityId: '1234', operation: 'create' });
+  });
+
+  it('parses every CloudEvents example, keyed on the event id; data may be absent', () => {
+    const blog = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-blog-sample.json')));
+    expect(blog[0]).toMatchObject({ dedupeKey: 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068', accountRef: '310687', entity: 'account', entityId: '1234', operation: 'create' });
+    const app = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-sampleapp.json')));
+    expect(app[0]).toMatchObject({ entity: 'customer', operation: 'create' });
+    const merged = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-customer-merged.json')));
+    expect(merged[0]).toMatchObject({ entity: 'customer', entityId: '123', operation: 'merge', payload: expect.objectContaining({ data: { deletedid: '27' } }) });
+    const noData = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-salesreceipt-updated-no-data.json')));
+    expect(noData[0]).toMatchObject({ entity: 'salesreceipt', entityId: '150', operation: 'update' });
+    expect(resourceFor('salesreceipt')).toBeNull();
+    // The same Intuit event in both formats names the same account, entity, id and operation.
+    const legacy = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-blog-sample.json')))[0]!;
+    expect([legacy.accountRef, legacy.entity, legacy.entityId, legacy.operation]).toEqual([blog[0]!.accountRef, blog[0]!.entity, blog[0]!.entityId, blog[0]!.operation]);
+  });
+});
+
+it('maps the entities overdue mirrors and ignores the rest', () => {
+  expect(['invoice', 'contact', 'customer', 'payment', 'creditnote', 'creditmemo', 'subscription', 'vendor'].map(resourceFor)).toEqual([
+    'invoices',
+    'contacts',
+    'contacts',
+    'payments',
+    'credit_notes',
+    'credit_notes',
+    null,
+    null,
+  ]);
+});
+
+it('calls a body malformed, with a reason, instead of throwing', () => {
+  const cases: [ReturnType<typeof parseXeroDelivery>, RegExp][] = [
+    [parseXeroDelivery(enc('not json')), /not JSON/],
+    [parseXeroDelivery(new Uint8Array([0x7b, 0xff, 0x7d])), /not JSON/],
+    [parseXeroDelivery(enc({ events: [{ resourceId: 'x' }] })), /events\.0\./],
+    [parseXeroDelivery(enc([])), /expected object/],
+    [parseQuickBooksDelivery(enc({ eventNotifications: 'nope' })), /eventNotifications/],
+    [parseQuickBooksDelivery(enc([])), /too_small|>=1|at least/i],
+    [parseQuickBooksDelivery(enc([{ specversion: '1.0', id: 'a', type: 'invoice-updated', intuitentityid: '1', intuitaccountid: '2' }])), /qbo\.<entity>/],
+    [parseQuickBooksDelivery(enc({ hello: 'world' })), /eventNotifications/],
+    [parseQuickBooksDelivery(enc('null')), /./],
+  ];
+  for (const [parsed, reason] of cases) {
+    expect(parsed.kind).toBe('malformed');
+    expect(parsed.kind === 'malformed' && parsed.reason).toMatch(reason);
+  }
+});
+
+it('treats a signed, empty Xero batch as intent-to-receive (no events)', () => {
+  expect(parseXeroDelivery(enc({ events: [], firstEventSequence: 0, lastEventSequence: 0, entropy: 'ABC' }))).toEqual({ kind: 'events', events: [] });
+});

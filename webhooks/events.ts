@@ -1,0 +1,60 @@
+import type { Resource } from '../connectors/types.ts';
+
+/** One provider event, normalised: what the inbox stores and the processing job acts on. */
+export type InboxEvent = {
+  dedupeKey: string;
+  /** Xero tenantId or QuickBooks realmId. */
+  accountRef: string;
+  /** Lower-case provider entity name: invoice, contact, customer, payment, creditmemo, … */
+  entity: string;
+  entityId: string;
+  /** create, update, delete, merge, void, emailed, … (lower case, as the provider names it). */
+  operation: string;
+  occurredAt: Date | null;
+  payload: Record<string, unknown>;
+};
+
+/** What a verified body turned out to hold. */
+export type ParsedDelivery =
+  | { kind: 'events'; events: InboxEvent[] }
+  | { kind: 'malformed'; reason: string };
+
+/** Which mirror resource an event's entity refreshes; null for entities overdue does not mirror. */
+export function resourceFor(entity: string): Resource | null {
+  switch (entity) {
+    case 'invoice':
+      return 'invoices';
+    case 'contact':
+    case 'customer':
+      return 'contacts';
+    case 'payment':
+      return 'payments';
+    case 'creditnote':
+    case 'creditmemo':
+      return 'credit_notes';
+    default:
+      return null;
+  }
+}
+
+export function decodeJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    // fatal: a body that is not UTF-8 is malformed, not silently repaired.
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, reason: `body is not JSON: ${(err as Error).message.slice(0, 200)}` };
+  }
+}
+
+/** First zod issue as one readable line (kept with the quarantined delivery). */
+export function firstIssue(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const i = issues[0];
+  return i ? `${i.path.map(String).join('.') || '(root)'}: ${i.message}` : 'invalid payload';
+}
+
+export const parseDate = (s: string | undefined): Date | null => {
+  if (!s) return null;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
