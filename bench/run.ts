@@ -1,4 +1,5 @@
 import { quickbooksBackfill } from './quickbooks-backfill.ts';
+import { reminderBench } from './reminders.ts';
 import { webhookAck } from './webhook-ack.ts';
 import { xeroBackfill } from './xero-backfill.ts';
 
@@ -6,3 +7,4 @@ import { xeroBackfill } from './xero-backfill.ts';
 await xeroBackfill();
 await quickbooksBackfill();
 await webhookAck();
+await reminderBench();

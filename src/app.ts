@@ -10,6 +10,10 @@ import { healthRoutes } from './routes/health.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { webhookEventRoutes } from './routes/api/webhook-events.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { collectionRoutes } from './routes/api/collection.ts';
+import { policyRoutes } from './routes/api/policies.ts';
+import { reminderRoutes } from './routes/api/reminders.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -26,6 +30,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes());
   app.route('/', oauthRoutes());
   app.route('/', webhookRoutes());
+  app.route('/', unsubscribeRoutes());
   if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
 
   // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
@@ -35,6 +40,9 @@ export function createApp(deps: AppDeps) {
   });
   app.route('/api/v1', ledgerRoutes());
   app.route('/api/v1', webhookEventRoutes());
+  app.route('/api/v1', reminderRoutes());
+  app.route('/api/v1', collectionRoutes());
+  app.route('/api/v1', policyRoutes());
 
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',

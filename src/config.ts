@@ -83,6 +83,7 @@ const envSchema = z.object({
   MAIL_FROM: z.email().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  TICK_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type ProviderCredentials = { clientId: string; clientSecret: string };
@@ -107,6 +108,10 @@ export type Config = {
   shutdownGraceMs: number;
   /** How often every active ledger is re-synced incrementally to catch missed webhooks. */
   reconcileIntervalMs: number;
+  /** How often due reminders are claimed and sent. */
+  tickIntervalMs: number;
+  /** Envelope sender; messages carry the business's name and reply to the business. */
+  mailFrom: string;
 };
 
 function credentials(
@@ -158,5 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
+    tickIntervalMs: e.TICK_INTERVAL_SECONDS * 1000,
+    mailFrom: e.MAIL_FROM ?? 'reminders@overdue.localhost',
   };
 }

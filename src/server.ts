@@ -8,6 +8,8 @@ import type { AppDeps } from './deps.ts';
 import { startBoss } from './jobs/boss.ts';
 import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
+import { replanOnChange, startReminderTicks } from './jobs/reminders.ts';
+import { mailerFor } from './notify/mailer.ts';
 import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { loadOrCreateLocalKeys } from './lib/local-keys.ts';
@@ -47,7 +49,7 @@ export async function startServer(
     enqueueInbox: dispatcher.enqueue,
   };
   // Subscribers to mirror changes (reminder planning, risk scoring) register here.
-  const mirrorHandlers: MirrorChangeHandler[] = [];
+  const mirrorHandlers: MirrorChangeHandler[] = [replanOnChange({ db: database.db, clock, logger })];
   const onChange = fanOut(mirrorHandlers, logger);
   const workerDeps = { db: database.db, clock, logger, resolve: integrations.resolve, onChange };
   await workSyncLedger(boss, workerDeps);
@@ -60,6 +62,11 @@ export async function startServer(
 
   // Webhooks can be missed: reconcile every ledger at start-up and on an interval, and sweep the inbox.
   const stopSchedules = startSchedules({ db: database.db, clock, logger, jobs, reconcileMs: config.reconcileIntervalMs, sweepMs: 30_000 });
+  const mailer = mailerFor(config.smtp);
+  const stopTicks = startReminderTicks(
+    { db: database.db, clock, logger, resolve: integrations.resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
+    config.tickIntervalMs,
+  );
 
   const deps = { config, database, logger, clock, cipher, integrations, jobs, boss };
   const app = createApp(deps);
@@ -76,6 +83,7 @@ export async function startServer(
   const stop = () =>
     (stopping ??= (async () => {
       stopSchedules();
+      stopTicks();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
       await dispatcher.stop();

@@ -108,13 +108,22 @@ export function sumDecimal(values: (string | number)[]): string {
   return formatUnits(add(...values.map(parseAmount)), SCALE);
 }
 
+// Intl formatters are costly to build and immutable: one per locale and currency is reused.
+const digitsCache = new Map<string, number>();
+const formatCache = new Map<string, Intl.NumberFormat>();
+
 /** Minor-unit digits of an ISO 4217 currency (JPY 0, USD 2, KWD 3), from Intl. */
 export function currencyDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    throw new MoneyError(`unknown currency: ${currency}`);
+  let digits = digitsCache.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      throw new MoneyError(`unknown currency: ${currency}`);
+    }
+    digitsCache.set(currency, digits);
   }
+  return digits;
 }
 
 /**
@@ -124,11 +133,11 @@ export function currencyDigits(currency: string): number {
 export function formatMoney(amount: string | Units, currency: string, locale = 'en-GB'): string {
   const units = typeof amount === 'bigint' ? amount : parseAmount(amount);
   const digits = currencyDigits(currency);
-  const text = formatUnits(units, digits);
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(text as unknown as number);
+  const key = `${locale}|${currency}`;
+  let f = formatCache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatCache.set(key, f);
+  }
+  return f.format(formatUnits(units, digits) as unknown as number);
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AppDeps } from '../deps.ts';
@@ -20,3 +21,7 @@ export const validationHook = <E extends AppEnv>(result: { success: boolean; err
 export function router<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
   return new OpenAPIHono<E>({ defaultHook: validationHook });
 }
+
+/** OpenAPI response and request-body declarations, JSON only (every API route's shape). */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });

@@ -1,16 +1,13 @@
 import { and, count, eq } from 'drizzle-orm';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import type { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { connection, invoice, ledger, syncCursor } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMsw();
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -1,18 +1,15 @@
 import { and, eq } from 'drizzle-orm';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { contact, invoice, payment } from '../../src/db/schema/index.ts';
 import { processInbox } from '../../src/services/inbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { deliver, qboCloudEvents, qboLegacy, webhookEnv } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { describeWithFixtures } from '../support/xero/fixtures.ts';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMsw();
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();

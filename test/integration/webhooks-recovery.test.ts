@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { invoice } from '../../src/db/schema/index.ts';
 import { reconcileAll } from '../../src/jobs/reconcile.ts';
 import type { MirrorChange } from '../../src/services/mirror-changes.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useMsw } from '../support/msw.ts';
 import { recordingQueue } from '../support/deps.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { XeroFake } from '../support/xero/fake.ts';
@@ -13,10 +13,7 @@ import { connectXero } from '../support/xero/connected.ts';
 import { describeWithFixtures, msDate } from '../support/xero/fixtures.ts';
 
 /** Reliability #11: every webhook of a 6-hour window is lost; reconciliation restores the ledger. */
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMsw();
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -5,15 +5,7 @@ import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
 import { ledger } from './ledger.ts';
 
-export type CadenceStep = {
-  key: string;
-  offsetDays: number;
-  tone: 'friendly' | 'neutral' | 'firm' | 'final';
-  template: string;
-  kind?: 'email' | 'handoff';
-  ccEscalation?: string[];
-};
-export type SendWindow = { weekdays: [string, string] | null; weekends: [string, string] | null; skipHolidays: boolean };
+import type { SendWindow, Step as CadenceStep } from '../../domain/cadence/policy.ts';
 
 /** Firm default (ledger_id null), per-ledger policies, and named policies assigned to contacts. */
 export const cadencePolicy = pgTable(
@@ -47,6 +39,8 @@ export const contactState = pgTable(
     pausedUntil: tstz('paused_until'),
     excluded: boolean('excluded').notNull().default(false),
     optedOutAt: tstz('opted_out_at'),
+    /** Secret in the contact's opt-out link (random; the link works without signing in). */
+    optOutToken: text('opt_out_token').unique(),
     updatedAt: updatedAt(),
   },
 );

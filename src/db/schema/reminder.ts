@@ -27,6 +27,9 @@ export const reminder = pgTable(
     ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
     contactId: uuid('contact_id').notNull().references(() => contact.id, { onDelete: 'cascade' }),
     stepKey: text('step_key').notNull(),
+    /** Template of the most severe step it covers; `handoff` steps send nothing (agency hand-off). */
+    templateKey: text('template_key').notNull().default('neutral'),
+    kind: text('kind').notNull().default('email'),
     dueAt: tstz('due_at').notNull(),
     status: reminderStatusEnum('status').notNull().default('scheduled'),
     attempts: integer('attempts').notNull().default(0),

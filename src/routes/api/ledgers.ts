@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { disconnectConnection, getLedger, listLedgers, purgeLedger } from '../../services/ledgers.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { router } from '../env.ts';
+import { jsonBody, jsonResponse, router } from '../env.ts';
 
 const SyncState = z.object({
   resource: z.string(),
@@ -26,14 +26,13 @@ const LedgerBody = z
   })
   .openapi('Ledger');
 const IdParam = z.object({ id: z.uuid() });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 /** /api/v1/ledgers and /api/v1/connections: list, sync now, disconnect, purge. */
 export function ledgerRoutes() {
   const app = router<AuthEnv>();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/ledgers', summary: 'Ledgers of the firm', responses: { 200: json(z.object({ ledgers: z.array(LedgerBody) }), 'ledgers') } }),
+    createRoute({ method: 'get', path: '/ledgers', summary: 'Ledgers of the firm', responses: { 200: jsonResponse(z.object({ ledgers: z.array(LedgerBody) }), 'ledgers') } }),
     async (c) => c.json({ ledgers: await listLedgers({ ctx: serviceCtx(c) }) }, 200),
   );
 
@@ -43,7 +42,7 @@ export function ledgerRoutes() {
       path: '/ledgers/{id}/sync',
       summary: 'Queue an incremental sync now',
       request: { params: IdParam },
-      responses: { 202: json(z.object({ queued: z.literal(true) }), 'queued') },
+      responses: { 202: jsonResponse(z.object({ queued: z.literal(true) }), 'queued') },
     }),
     async (c) => {
       requireRole('member', c.var.principal);
@@ -59,7 +58,7 @@ export function ledgerRoutes() {
       path: '/ledgers/{id}/purge',
       summary: "Delete a ledger's mirrored data",
       request: { params: IdParam },
-      responses: { 200: json(z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }), 'purged') },
+      responses: { 200: jsonResponse(z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }), 'purged') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
@@ -76,7 +75,7 @@ export function ledgerRoutes() {
         params: IdParam,
         body: { required: false, content: { 'application/json': { schema: z.object({ purge: z.boolean().default(false) }) } } },
       },
-      responses: { 200: json(z.object({ connectionId: z.uuid(), ledgers: z.array(z.uuid()), purged: z.boolean() }), 'disconnected') },
+      responses: { 200: jsonResponse(z.object({ connectionId: z.uuid(), ledgers: z.array(z.uuid()), purged: z.boolean() }), 'disconnected') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);

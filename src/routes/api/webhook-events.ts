@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { webhookStatusEnum } from '../../db/schema/index.ts';
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvents } from '../../services/webhook-events.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { router } from '../env.ts';
+import { jsonBody, jsonResponse, router } from '../env.ts';
 
 const Status = z.enum(webhookStatusEnum.enumValues);
 const EventBody = z
@@ -23,8 +23,6 @@ const EventBody = z
   })
   .openapi('WebhookEvent');
 const Replayed = z.object({ replayed: z.number() });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 /** The webhook inbox for operators: what arrived, what failed and why, and replays. */
 export function webhookEventRoutes() {
@@ -44,7 +42,7 @@ export function webhookEventRoutes() {
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
       },
-      responses: { 200: json(z.object({ events: z.array(EventBody) }), 'events') },
+      responses: { 200: jsonResponse(z.object({ events: z.array(EventBody) }), 'events') },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -59,7 +57,7 @@ export function webhookEventRoutes() {
       path: '/webhook-events/{id}',
       summary: 'One webhook event with its payload',
       request: { params: z.object({ id: z.uuid() }) },
-      responses: { 200: json(EventBody.extend({ payload: z.record(z.string(), z.unknown()) }), 'event') },
+      responses: { 200: jsonResponse(EventBody.extend({ payload: z.record(z.string(), z.unknown()) }), 'event') },
     }),
     async (c) => c.json(await getWebhookEvent({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200),
   );
@@ -70,7 +68,7 @@ export function webhookEventRoutes() {
       path: '/webhook-events/{id}/replay',
       summary: 'Process one event again',
       request: { params: z.object({ id: z.uuid() }) },
-      responses: { 202: json(Replayed, 'queued') },
+      responses: { 202: jsonResponse(Replayed, 'queued') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
@@ -85,7 +83,7 @@ export function webhookEventRoutes() {
       path: '/webhook-events/replay',
       summary: 'Process again every event received in [from, to), optionally of one status or ledger',
       request: {
-        body: body(
+        body: jsonBody(
           z.object({
             from: z.iso.datetime({ offset: true }),
             to: z.iso.datetime({ offset: true }),
@@ -94,7 +92,7 @@ export function webhookEventRoutes() {
           }),
         ),
       },
-      responses: { 202: json(Replayed, 'queued') },
+      responses: { 202: jsonResponse(Replayed, 'queued') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
@@ -110,7 +108,7 @@ export function webhookEventRoutes() {
       path: '/webhook-events/requeue-dead',
       summary: 'Requeue every dead-lettered event (optionally of one ledger)',
       request: { body: { required: false, content: { 'application/json': { schema: z.object({ ledgerId: z.uuid().optional() }) } } } },
-      responses: { 202: json(Replayed, 'queued') },
+      responses: { 202: jsonResponse(Replayed, 'queued') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);

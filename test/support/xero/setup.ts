@@ -1,14 +1,10 @@
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { useMsw } from '../msw.ts';
 import { XeroFake } from './fake.ts';
 
 /** One fake Xero per test file; unhandled requests fail the test (nothing reaches the network). */
 export function useXeroFake() {
   const ref: { fake: XeroFake } = { fake: new XeroFake() };
-  const server = setupServer();
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => server.resetHandlers());
-  afterAll(() => server.close());
+  const server = useMsw();
   return {
     get fake() {
       return ref.fake;

@@ -1,0 +1,30 @@
+import type { contact, invoice, ledger } from '../../db/schema/index.ts';
+import { daysBetween } from '../../domain/dates.ts';
+import { BUILT_IN_TEMPLATES, type Rendered, renderTemplate } from '../../domain/cadence/templates.ts';
+
+/** The message for a reminder from mirror rows: the same for the preview and the real send. */
+export function composeMessage(args: {
+  templateKey: string;
+  contactRow: typeof contact.$inferSelect;
+  ledgerRow: typeof ledger.$inferSelect;
+  invoices: (typeof invoice.$inferSelect)[];
+  today: string;
+  optOutLink: string;
+}): Rendered {
+  const l = args.ledgerRow;
+  return renderTemplate(BUILT_IN_TEMPLATES[args.templateKey] ?? BUILT_IN_TEMPLATES.neutral!, {
+    businessName: l.legalName ?? l.name,
+    contactName: args.contactRow.name,
+    optOutLink: args.optOutLink,
+    lines: args.invoices.map((i) => ({
+      number: i.number ?? i.externalId,
+      currency: i.currency,
+      amountDue: i.amountDue,
+      dueDate: i.dueDate,
+      daysOverdue: i.dueDate ? daysBetween(i.dueDate, args.today) : 0,
+      payLink: i.onlineUrl,
+    })),
+    discountTerms: typeof l.settings.discountTerms === 'string' ? l.settings.discountTerms : undefined,
+    lateFeeTerms: typeof l.settings.lateFeeTerms === 'string' ? l.settings.lateFeeTerms : undefined,
+  });
+}

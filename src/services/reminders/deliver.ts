@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { collectionState, contact, contactState, type GateResult, invoice, ledger, message, reminder, reminderItem } from '../../db/schema/index.ts';
+import { localDate, resolveTimeZone } from '../../domain/dates.ts';
+import { holidaysFor } from '../../domain/cadence/holidays.ts';
+import { policyStepKey } from '../../domain/cadence/planner.ts';
+import type { Rendered } from '../../domain/cadence/templates.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { randomToken } from '../../lib/secrets.ts';
+import { MailError, type Mailer } from '../../notify/mailer.ts';
+import type { ConnectorResolver } from '../connectors.ts';
+import { upsertRecords } from '../mirror.ts';
+import { composeMessage } from './compose.ts';
+import { contactGates, invoiceGate } from './gates.ts';
+import { policiesFor } from './policies.ts';
+
+export type DeliverDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; mailer: Mailer; publicUrl: string; mailFrom: string };
+export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed' | 'handoff';
+
+export const TEMPLATE_VERSION = 'builtin-1';
+
+/**
+ * Sends one reminder the tick has claimed (status `sending`). Every invoice is fetched from the
+ * provider first; the gates run on that fresh state; only then is anything sent. The outcome and
+ * every gate's result are recorded on the reminder and, when sent, on the message.
+ */
+export async function deliverReminder(deps: DeliverDeps, reminderId: string): Promise<Outcome> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const [rem] = await db.select().from(reminder).where(eq(reminder.id, reminderId));
+  if (!rem || rem.status !== 'sending') return 'skipped';
+  const [{ c, s } = { c: undefined, s: undefined }] = await db.select({ c: contact, s: contactState }).from(contact).leftJoin(contactState, eq(contactState.contactId, contact.id)).where(eq(contact.id, rem.contactId));
+  const [l] = await db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
+  if (!c || !l) return finish(db, rem.id, 'cancelled', 'contact or ledger no longer exists', []);
+  const tz = resolveTimeZone(c.timezone, l.timezone);
+  const isHoliday = holidaysFor(l.country);
+  const policy = (await policiesFor(db, l.firmId, [{ id: c.id, ledgerId: l.id, policyId: s?.policyId ?? null }], new Map([[l.id, l]]))).get(c.id)!;
+  const items = await db.select().from(reminderItem).where(eq(reminderItem.reminderId, rem.id));
+
+  // Re-fetch every invoice from the ledger: the mirror may be a webhook behind.
+  let healthy = l.status === 'active';
+  if (healthy) {
+    try {
+      const connector = await deps.resolve(l);
+      const rows = await db.select({ externalId: invoice.externalId }).from(invoice).where(inArray(invoice.id, items.map((i) => i.invoiceId)));
+      for (const r of rows) {
+        const fresh = await connector.fetchOne(l.externalId, 'invoices', r.externalId);
+        if (fresh) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', [fresh]);
+      }
+    } catch (err) {
+      deps.logger.warn('pre-send fetch failed', { reminderId: rem.id, code: (err as { code?: string }).code });
+      healthy = false;
+    }
+  }
+  const invoices = await db.select({ i: invoice, cs: collectionState }).from(invoice).leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id)).where(inArray(invoice.id, items.map((i) => i.invoiceId)));
+  const today = localDate(now, tz);
+  const gates: GateResult[] = [];
+  const chase = invoices.filter(({ i, cs }) => {
+    if (rem.kind === 'thank_you') {
+      gates.push({ gate: `invoice:${i.number ?? i.externalId}`, ok: i.status === 'paid', ...(i.status === 'paid' ? {} : { detail: `invoice is ${i.status}` }) });
+      return i.status === 'paid';
+    }
+    const why = invoiceGate({ id: i.id, status: i.status, amountDue: i.amountDue, disputed: !!cs?.disputedAt, excluded: !!cs?.excluded, handedOff: !!cs?.handedOffAt, promiseToPayUntil: cs?.promiseToPayUntil ?? null }, today);
+    gates.push({ gate: `invoice:${i.number ?? i.externalId}`, ok: !why, ...(why ? { detail: why } : {}) });
+    return !why;
+  });
+  if (healthy && chase.length < invoices.length) {
+    // Invoices that may no longer be chased leave the reminder (and are free to be replanned).
+    const gone = invoices.filter((x) => !chase.includes(x)).map((x) => x.i.id);
+    await db.delete(reminderItem).where(and(eq(reminderItem.reminderId, rem.id), inArray(reminderItem.invoiceId, gone)));
+  }
+  if (healthy && chase.length === 0) return finish(db, rem.id, 'cancelled', 'no invoice left to chase', gates);
+
+  const recent = await db
+    .select({ at: message.sentAt })
+    .from(message)
+    .where(and(eq(message.contactId, c.id), inArray(message.status, ['sent', 'captured']), gt(message.sentAt, new Date(now.getTime() - policy.frequencyCap.perDays * 86_400_000))));
+  const decision = contactGates({
+    now,
+    contact: { email: c.email, optedOut: !!s?.optedOutAt, excluded: !!s?.excluded, pausedUntil: s?.pausedUntil ?? null },
+    connectionHealthy: healthy,
+    tz,
+    policy,
+    isHoliday,
+    recentSends: recent.map((r) => r.at!).filter(Boolean),
+  });
+  gates.push(...decision.gates);
+  if (decision.action === 'reschedule') {
+    await db.update(reminder).set({ status: 'scheduled', dueAt: decision.at, gateResults: gates, statusReason: decision.reason, updatedAt: now }).where(eq(reminder.id, rem.id));
+    return 'rescheduled';
+  }
+  if (decision.action !== 'send') return finish(db, rem.id, decision.action === 'cancel' ? 'cancelled' : 'skipped', decision.reason, gates);
+  if (rem.kind === 'handoff') return finish(db, rem.id, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
+
+  const token = s?.optOutToken ?? (await ensureOptOutToken(db, c.id, c.firmId, c.ledgerId));
+  const unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${token}`;
+  const rendered = composeMessage({ templateKey: rem.templateKey, contactRow: c, ledgerRow: l, invoices: chase.map((x) => x.i), today, optOutLink: unsubscribeUrl });
+  const snapshot = createHash('sha256')
+    .update(JSON.stringify(chase.map(({ i }) => [i.id, i.status, i.amountDue, i.providerUpdatedAt.toISOString()])))
+    .digest('hex');
+  return send(deps, { rem, contactRow: c, ledgerRow: l, rendered, gates, snapshot, unsubscribeUrl, cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [], invoiceExternalIds: chase.map(({ i }) => i.externalId) });
+}
+
+type SendArgs = {
+  rem: typeof reminder.$inferSelect;
+  contactRow: typeof contact.$inferSelect;
+  ledgerRow: typeof ledger.$inferSelect;
+  rendered: Rendered;
+  gates: GateResult[];
+  snapshot: string;
+  unsubscribeUrl: string;
+  cc: string[];
+  invoiceExternalIds: string[];
+};
+
+async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
+  const { db } = deps;
+  const to = [a.contactRow.email!];
+  const replyTo = (a.ledgerRow.settings.replyTo as string | undefined) ?? undefined;
+  const base = {
+    firmId: a.rem.firmId,
+    ledgerId: a.rem.ledgerId,
+    contactId: a.contactRow.id,
+    reminderId: a.rem.id,
+    fromAddress: deps.mailFrom,
+    toAddresses: to,
+    ccAddresses: a.cc,
+    subject: a.rendered.subject,
+    html: a.rendered.html,
+    text: a.rendered.text,
+    templateKey: a.rem.templateKey,
+    templateVersion: TEMPLATE_VERSION,
+    gateResults: a.gates,
+    ledgerSnapshotHash: a.snapshot,
+    idempotencyKey: `reminder:${a.rem.id}`,
+  };
+  let outcome;
+  try {
+    outcome = await deps.mailer.send({
+      fromName: a.ledgerRow.legalName ?? a.ledgerRow.name,
+      fromAddress: deps.mailFrom,
+      replyTo,
+      to,
+      cc: a.cc,
+      subject: a.rendered.subject,
+      html: a.rendered.html,
+      text: a.rendered.text,
+      unsubscribeUrl: a.unsubscribeUrl,
+      idempotencyKey: a.rem.id,
+    });
+  } catch (err) {
+    // Anything but a refusal from the mail server leaves it unknown whether the message left:
+    // the tick turns that into needs_review rather than guess.
+    if (!(err instanceof MailError)) throw err;
+    const permanent = err.permanent;
+    const reason = `mail server: ${err.message}`;
+    await db.transaction(async (tx) => {
+      await tx.insert(message).values({ ...base, status: permanent ? 'bounced' : 'failed', error: reason.slice(0, 500) }).onConflictDoNothing();
+      await tx.update(reminder).set({ status: 'failed', statusReason: reason.slice(0, 500), gateResults: a.gates, updatedAt: deps.clock.now() }).where(eq(reminder.id, a.rem.id));
+    });
+    deps.logger.warn('reminder not delivered', { reminderId: a.rem.id, permanent, code: err.responseCode });
+    return 'failed';
+  }
+  const sentAt = deps.clock.now();
+  await db.transaction(async (tx) => {
+    await tx.insert(message).values({ ...base, status: outcome.status, providerMessageId: outcome.providerMessageId, sentAt }).onConflictDoNothing();
+    await tx.update(reminder).set({ status: 'sent', gateResults: a.gates, statusReason: null, updatedAt: sentAt }).where(eq(reminder.id, a.rem.id));
+  });
+  // History on the ledger's invoices (the only write-back); best effort, never blocks sending.
+  try {
+    const connector = await deps.resolve(a.ledgerRow);
+    for (const id of a.invoiceExternalIds) await connector.addInvoiceNote(a.ledgerRow.externalId, id, `overdue: reminder "${a.rendered.subject}" emailed to ${to.join(', ')}`);
+  } catch (err) {
+    deps.logger.warn('ledger note not written', { reminderId: a.rem.id, code: (err as { code?: string }).code });
+  }
+  return 'sent';
+}
+
+async function finish(db: Db, id: string, status: 'cancelled' | 'skipped', reason: string, gates: GateResult[], outcome?: Outcome): Promise<Outcome> {
+  await db.update(reminder).set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` }).where(eq(reminder.id, id));
+  return outcome ?? status;
+}
+
+export async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledgerId: string): Promise<string> {
+  const token = randomToken();
+  await db.insert(contactState).values({ contactId, firmId, ledgerId, optOutToken: token }).onConflictDoUpdate({ target: contactState.contactId, set: { optOutToken: sql`coalesce(${contactState.optOutToken}, excluded.opt_out_token)` } });
+  const [row] = await db.select({ t: contactState.optOutToken }).from(contactState).where(eq(contactState.contactId, contactId));
+  return row!.t!;
+}

@@ -1,0 +1,86 @@
+import type { GateResult } from '../../db/schema/index.ts';
+import { insideWindow, nextSendInstant, type HolidayCheck, wallTime } from '../../domain/cadence/window.ts';
+import type { Policy } from '../../domain/cadence/policy.ts';
+import { parseAmount } from '../../domain/money.ts';
+
+export type InvoiceFacts = {
+  id: string;
+  status: string;
+  amountDue: string;
+  disputed: boolean;
+  excluded: boolean;
+  handedOff: boolean;
+  promiseToPayUntil: string | null;
+};
+
+/** Invoice gates at send time, on the freshly fetched state; null when the invoice may be chased. */
+export function invoiceGate(i: InvoiceFacts, today: string): string | null {
+  if (i.status !== 'open') return `invoice is ${i.status}`;
+  if (parseAmount(i.amountDue) <= 0n) return 'nothing due';
+  if (i.disputed) return 'disputed';
+  if (i.excluded) return 'invoice excluded';
+  if (i.handedOff) return 'handed off to an agency';
+  if (i.promiseToPayUntil && i.promiseToPayUntil >= today) return `promise to pay until ${i.promiseToPayUntil}`;
+  return null;
+}
+
+export type ContactFacts = { email: string | null; optedOut: boolean; excluded: boolean; pausedUntil: Date | null };
+
+/** What to do with a reminder whose contact-level gates are evaluated at `now`. */
+export type Decision =
+  | { action: 'send'; gates: GateResult[] }
+  | { action: 'reschedule'; at: Date; gates: GateResult[]; reason: string }
+  | { action: 'cancel' | 'skip'; gates: GateResult[]; reason: string };
+
+/**
+ * Contact, connection, window and frequency gates, in that order; each records its result. The
+ * frequency cap counts messages already sent to the contact across all invoices.
+ */
+export function contactGates(input: {
+  now: Date;
+  contact: ContactFacts;
+  connectionHealthy: boolean;
+  tz: string;
+  policy: Policy;
+  isHoliday: HolidayCheck;
+  /** Send times of this contact's messages within the cap's period, oldest first. */
+  recentSends: Date[];
+}): Decision {
+  const { now, contact, policy, tz } = input;
+  const gates: GateResult[] = [];
+  const fail = (gate: string, detail: string) => gates.push({ gate, ok: false, detail });
+  const pass = (gate: string, detail?: string) => gates.push({ gate, ok: true, ...(detail ? { detail } : {}) });
+
+  if (contact.optedOut) return fail('opt_out', 'contact opted out'), { action: 'cancel', gates, reason: 'contact opted out' };
+  pass('opt_out');
+  if (contact.excluded) return fail('excluded', 'contact excluded'), { action: 'cancel', gates, reason: 'contact excluded' };
+  pass('excluded');
+  if (!contact.email) return fail('email', 'contact has no email address'), { action: 'skip', gates, reason: 'contact has no email address' };
+  pass('email');
+  if (contact.pausedUntil && contact.pausedUntil > now) {
+    fail('paused', `paused until ${contact.pausedUntil.toISOString()}`);
+    return { action: 'reschedule', at: nextSendInstant(contact.pausedUntil, tz, policy.sendWindow, input.isHoliday) ?? contact.pausedUntil, gates, reason: 'contact paused' };
+  }
+  pass('paused');
+  if (!input.connectionHealthy) {
+    fail('connection', 'ledger connection needs attention');
+    return { action: 'reschedule', at: new Date(now.getTime() + 3_600_000), gates, reason: 'connection unhealthy' };
+  }
+  pass('connection');
+  if (!insideWindow(now, tz, policy.sendWindow, input.isHoliday)) {
+    fail('send_window', `${wallTime(now, tz)} in ${tz} is outside the send window`);
+    const at = nextSendInstant(now, tz, policy.sendWindow, input.isHoliday);
+    return at ? { action: 'reschedule', at, gates, reason: 'outside send window' } : { action: 'skip', gates, reason: 'send window never opens' };
+  }
+  pass('send_window', `${wallTime(now, tz)} ${tz}`);
+  const { max, perDays } = policy.frequencyCap;
+  const periodStart = now.getTime() - perDays * 86_400_000;
+  const inPeriod = input.recentSends.filter((t) => t.getTime() > periodStart).sort((a, b) => a.getTime() - b.getTime());
+  if (inPeriod.length >= max) {
+    fail('frequency_cap', `${inPeriod.length} of ${max} messages in ${perDays} days`);
+    const frees = new Date(inPeriod[inPeriod.length - max]!.getTime() + perDays * 86_400_000 + 1000);
+    return { action: 'reschedule', at: nextSendInstant(frees, tz, policy.sendWindow, input.isHoliday) ?? frees, gates, reason: 'frequency cap' };
+  }
+  pass('frequency_cap', `${inPeriod.length} of ${max} in ${perDays} days`);
+  return { action: 'send', gates };
+}
