@@ -14,6 +14,7 @@ import { collectionRoutes } from './routes/api/collection.ts';
 import { policyRoutes } from './routes/api/policies.ts';
 import { reminderRoutes } from './routes/api/reminders.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { outboxPage } from './routes/ui/outbox.ts';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', reminderRoutes());
   app.route('/api/v1', collectionRoutes());
   app.route('/api/v1', policyRoutes());
+  app.route('/', outboxPage());
 
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',

@@ -118,3 +118,18 @@ it('reports per step how many reminded invoices were paid within 7 days', async 
   const res = await (await s.call('GET', `/reminders/effectiveness?ledgerId=${s.ledger.id}`)).json();
   expect(res.steps).toEqual([{ step: 'pre-3', reminded: 1, paidWithin7Days: 1, rate: 1 }]);
 });
+
+it('shows captured messages on the outbox page, escaped, to signed-in users only', async () => {
+  const s = await setup();
+  expect(await tick(s.deps)).toMatchObject({ sent: 1 });
+  const page = await s.app.request('/outbox', { headers: { cookie: s.user.cookie } });
+  expect(page.status).toBe(200);
+  const body = await page.text();
+  expect(body).toContain(`Invoice ${s.inv.number} from Harbour Dental Limited`);
+  expect(body).toContain('<b>captured</b>');
+  expect(body).toContain('Kea &amp; &lt;Sons&gt;');
+  expect(body).not.toContain('<Sons>');
+  expect((await s.app.request('/outbox')).status).toBe(401);
+  const other = await signedIn(database.db, (await makeFirm(database.db)).id);
+  expect(await (await s.app.request('/outbox', { headers: { cookie: other.cookie } })).text()).toContain('No messages yet.');
+});
