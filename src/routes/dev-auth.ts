@@ -28,7 +28,9 @@ export function devAuthRoutes() {
       path: '/',
       maxAge: 14 * 86_400,
     });
-    return c.redirect('/', 302);
+    // Only a path on this site: an open redirect would let a link send the user anywhere.
+    const next = c.req.query('next');
+    return c.redirect(next && /^\/(?!\/)[\w\-/?=&.]*$/.test(next) ? next : '/', 302);
   });
   return app;
 }
