@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -11,4 +13,32 @@ export function report(name: string, rows: Record<string, string | number>[], ex
   console.log(`\n== ${name}`);
   console.table(rows);
   return result;
+}
+
+/**
+ * A fresh, empty Postgres database for one benchmark run (dropped after), on BENCH_DATABASE_URL,
+ * DATABASE_URL or the local server. No url when Postgres is unreachable: the caller runs on PGlite.
+ */
+export async function freshBenchDatabase(): Promise<{ url?: string; note: string; drop(): Promise<void> }> {
+  const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `overdue_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 3 });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } catch (err) {
+    return { note: `Postgres unreachable (${(err as Error).message}); ran on embedded PGlite`, drop: async () => {} };
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    note: 'Postgres',
+    drop: async () => {
+      const a = postgres(base, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
 }

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import type { AccountingConnector } from '../connectors/types.ts';
 import { type Database, openDatabase, queryRows } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
@@ -9,7 +7,7 @@ import { silentLogger } from '../src/lib/logger.ts';
 import { captureMailer } from '../src/notify/mailer.ts';
 import { replanContacts } from '../src/services/reminders/planning.ts';
 import { tick } from '../src/services/reminders/tick.ts';
-import { report } from './lib.ts';
+import { freshBenchDatabase, report } from './lib.ts';
 
 /**
  * Reminder planning and the tick at scale (Postgres when reachable):
@@ -25,28 +23,14 @@ const DUE = 10_000;
 const PER_CONTACT = 10;
 
 async function benchDatabase(): Promise<{ database: Database; drop(): Promise<void>; note: string }> {
-  const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `overdue_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 3 });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-    await admin.end();
-  } catch {
-    await admin.end();
-    const database = await openDatabase({ pgliteDir: ':memory:' });
-    return { database, drop: () => database.close(), note: 'PGlite (Postgres unreachable)' };
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), pgliteDir: ':memory:', maxConnections: 8 });
+  const fresh = await freshBenchDatabase();
+  const database = await openDatabase({ url: fresh.url, pgliteDir: ':memory:', maxConnections: 8 });
   return {
     database,
-    note: 'Postgres',
+    note: fresh.note,
     drop: async () => {
       await database.close();
-      const a = postgres(base, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
-      await a.end();
+      await fresh.drop();
     },
   };
 }

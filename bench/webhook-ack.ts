@@ -3,7 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { report } from './lib.ts';
+import { freshBenchDatabase, report } from './lib.ts';
 
 /**
  * Webhook acknowledgement under load, on Postgres: signed deliveries per second and ack latency
@@ -14,30 +14,6 @@ const XERO_KEY = 'bench-xero-webhook-key';
 const QBO_TOKEN = 'bench-intuit-verifier';
 const RATE = 500;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-
-async function benchDatabase(): Promise<{ url?: string; drop(): Promise<void>; note: string }> {
-  const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `overdue_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 3 });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-  } catch (err) {
-    await admin.end();
-    return { drop: async () => {}, note: `Postgres unreachable (${(err as Error).message}); ran on embedded PGlite` };
-  }
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    note: 'Postgres',
-    drop: async () => {
-      const a = postgres(base, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
-      await a.end();
-    },
-  };
-}
 
 function startService(databaseUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   const env = {
@@ -124,7 +100,7 @@ async function drained(url: string | undefined) {
 }
 
 export async function webhookAck() {
-  const db = await benchDatabase();
+  const db = await freshBenchDatabase();
   const { child, port } = await startService(db.url);
   const rows: Record<string, string | number>[] = [];
   try {

@@ -45,10 +45,13 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string): Pr
     try {
       const connector = await deps.resolve(l);
       const rows = await db.select({ externalId: invoice.externalId }).from(invoice).where(inArray(invoice.id, items.map((i) => i.invoiceId)));
+      const fresh = [];
       for (const r of rows) {
-        const fresh = await connector.fetchOne(l.externalId, 'invoices', r.externalId);
-        if (fresh) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', [fresh]);
+        const f = await connector.fetchOne(l.externalId, 'invoices', r.externalId);
+        if (f) fresh.push(f);
       }
+      // One upsert (and one contact-linking pass over the ledger) for all of them, not one per invoice.
+      if (fresh.length) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', fresh);
     } catch (err) {
       deps.logger.warn('pre-send fetch failed', { reminderId: rem.id, code: (err as { code?: string }).code });
       healthy = false;

@@ -1,5 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
-import { sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { reminder } from '../../db/schema/index.ts';
 import { type DeliverDeps, deliverReminder, type Outcome } from './deliver.ts';
