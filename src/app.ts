@@ -13,6 +13,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { collectionRoutes } from './routes/api/collection.ts';
 import { policyRoutes } from './routes/api/policies.ts';
 import { reminderRoutes } from './routes/api/reminders.ts';
+import { riskRoutes } from './routes/api/risk.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { outboxPage } from './routes/ui/outbox.ts';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', reminderRoutes());
   app.route('/api/v1', collectionRoutes());
   app.route('/api/v1', policyRoutes());
+  app.route('/api/v1', riskRoutes());
   app.route('/', outboxPage());
 
   app.doc31('/api/v1/openapi.json', {

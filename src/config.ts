@@ -84,6 +84,7 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   TICK_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  RISK_RESCORE_HOURS: z.coerce.number().int().min(1).max(168).default(24),
 });
 
 export type ProviderCredentials = { clientId: string; clientSecret: string };
@@ -110,6 +111,8 @@ export type Config = {
   reconcileIntervalMs: number;
   /** How often due reminders are claimed and sent. */
   tickIntervalMs: number;
+  /** How often every ledger's risk model is refitted and all its scores recomputed. */
+  rescoreIntervalMs: number;
   /** Envelope sender; messages carry the business's name and reply to the business. */
   mailFrom: string;
 };
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
     tickIntervalMs: e.TICK_INTERVAL_SECONDS * 1000,
+    rescoreIntervalMs: e.RISK_RESCORE_HOURS * 3600_000,
     mailFrom: e.MAIL_FROM ?? 'reminders@overdue.localhost',
   };
 }

@@ -9,6 +9,7 @@ import { startBoss } from './jobs/boss.ts';
 import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
 import { replanOnChange, startReminderTicks } from './jobs/reminders.ts';
+import { rescoreOnChange, startRiskSchedule, workRescore } from './jobs/risk.ts';
 import { mailerFor } from './notify/mailer.ts';
 import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
@@ -18,7 +19,7 @@ import { createTokenCipher, type TokenCipher } from './lib/token-cipher.ts';
 import { createIntegrations } from './services/integrations.ts';
 import type { JobQueue } from './services/jobs.ts';
 import { ensureDemoLedger } from './services/demo.ts';
-import { fanOut, type MirrorChangeHandler } from './services/mirror-changes.ts';
+import { fanOut, inOrder, type MirrorChangeHandler } from './services/mirror-changes.ts';
 
 export type Running = {
   deps: AppDeps & { cipher: TokenCipher; boss: PgBoss };
@@ -48,12 +49,14 @@ export async function startServer(
     enqueueSync: async (id) => void (await enqueueSync(boss, id)),
     enqueueInbox: dispatcher.enqueue,
   };
-  // Subscribers to mirror changes (reminder planning, risk scoring) register here.
-  const mirrorHandlers: MirrorChangeHandler[] = [replanOnChange({ db: database.db, clock, logger })];
+  // Subscribers to mirror changes register here. Risk first: replanning picks cadences by risk band.
+  const base = { db: database.db, clock, logger };
+  const mirrorHandlers: MirrorChangeHandler[] = [inOrder([rescoreOnChange(base), replanOnChange(base)], logger)];
   const onChange = fanOut(mirrorHandlers, logger);
   const workerDeps = { db: database.db, clock, logger, resolve: integrations.resolve, onChange };
   await workSyncLedger(boss, workerDeps);
   await workInbox(boss, workerDeps);
+  await workRescore(boss, base);
 
   if (config.demo.enabled) {
     const demo = await ensureDemoLedger(database.db, clock, config.demo.seed);
@@ -62,6 +65,7 @@ export async function startServer(
 
   // Webhooks can be missed: reconcile every ledger at start-up and on an interval, and sweep the inbox.
   const stopSchedules = startSchedules({ db: database.db, clock, logger, jobs, reconcileMs: config.reconcileIntervalMs, sweepMs: 30_000 });
+  const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
   const mailer = mailerFor(config.smtp);
   const stopTicks = startReminderTicks(
     { db: database.db, clock, logger, resolve: integrations.resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
@@ -84,6 +88,7 @@ export async function startServer(
     (stopping ??= (async () => {
       stopSchedules();
       stopTicks();
+      stopRisk();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
       await dispatcher.stop();

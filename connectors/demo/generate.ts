@@ -75,7 +75,32 @@ function amountFor(r: Rng, currency: string): Units {
   return BigInt(major) * 10_000n + BigInt(minor) * 100n;
 }
 
-function invoiceFor(r: Rng, c: DemoCustomer, seq: number, issueDate: IsoDate, historyStart: IsoDate): DemoInvoice {
+/** A stretch of dates during which a customer is short of cash and pays later than usual. */
+type Spell = { from: IsoDate; to: IsoDate; extraDays: number };
+
+/**
+ * Real payers are not stationary: businesses go through tight spells (a lost client, a slow
+ * season) lasting a few months, during which even prompt payers slip. About one spell per
+ * customer every two years; drawn from the customer's own stream so nothing else shifts.
+ */
+function cashSpells(r: Rng, start: IsoDate, end: IsoDate): Spell[] {
+  const spells: Spell[] = [];
+  for (let d = start; d <= end; d = addDays(d, 30)) {
+    if (!r.chance(0.04)) continue;
+    const to = addDays(d, r.int(45, 120));
+    spells.push({ from: d, to, extraDays: r.int(10, 25) });
+    d = to;
+  }
+  return spells;
+}
+
+/** Larger invoices than usual wait longer for approval: a few days per doubling of the amount. */
+function sizeDelay(total: Units, currency: string): number {
+  const typical = (currency === 'JPY' ? 40_000 : 300) * Math.exp(0.6);
+  return Math.round(4 * Math.log(Number(total / 10_000n) / typical));
+}
+
+function invoiceFor(r: Rng, c: DemoCustomer, seq: number, issueDate: IsoDate, historyStart: IsoDate, spells: Spell[] = []): DemoInvoice {
   const p = c.profile;
   const currency = c.region.currency;
   const dueDate = addDays(issueDate, c.termsDays);
@@ -97,7 +122,8 @@ function invoiceFor(r: Rng, c: DemoCustomer, seq: number, issueDate: IsoDate, hi
   }
   // A deteriorating payer drifts later through the history.
   const drift = p.behaviour === 'deteriorating' ? Math.max(0, daysBetween(historyStart, issueDate)) / 18 : 0;
-  let lateBy = Math.round(r.normal(p.meanLate + drift, p.sdLate));
+  const spell = spells.find((x) => x.from <= issueDate && issueDate <= x.to)?.extraDays ?? 0;
+  let lateBy = Math.round(r.normal(p.meanLate + drift, p.sdLate)) + spell + sizeDelay(total, currency);
   lateBy = Math.max(lateBy, -daysBetween(issueDate, dueDate));
   if (r.chance(p.pDispute)) {
     // Disputes end in a credit note for the whole invoice, a while after the due date.
@@ -128,9 +154,10 @@ export function generateDemoBook(seed: number, anchor: IsoDate, customers = 40):
   const invoices: DemoInvoice[] = [];
   for (const c of list) {
     const r = rng.fork(`invoices:${c.externalId}`);
+    const spells = cashSpells(rng.fork(`spells:${c.externalId}`), historyStart, end);
     let seq = 1;
     for (let d = addDays(historyStart, r.int(0, c.everyDays)); d <= end; d = addDays(d, c.everyDays + r.int(-3, 3))) {
-      invoices.push(invoiceFor(r, c, seq++, d, historyStart));
+      invoices.push(invoiceFor(r, c, seq++, d, historyStart, spells));
     }
   }
   return {

@@ -22,7 +22,7 @@ export function demoHistory(seed: number, asOf: IsoDate, customers = 40): (HistI
         break;
       }
     }
-    out.push({ id: inv.externalId, contactId: inv.customer.externalId, issueDate: inv.issueDate, dueDate: inv.dueDate, amount: formatAmount(inv.total), paidDate, disputed: false, behaviour: inv.customer.profile.behaviour });
+    out.push({ id: inv.externalId, contactId: inv.customer.externalId, issueDate: inv.issueDate, dueDate: inv.dueDate, amount: formatAmount(inv.total), paidDate, disputed: false, partial: paidDate !== null && inv.payments.length > 1, behaviour: inv.customer.profile.behaviour });
   }
   return out;
 }

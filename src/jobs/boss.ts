@@ -7,6 +7,8 @@ export const QUEUES = {
   syncLedger: 'sync-ledger',
   /** Webhook inbox of one provider account; one queued and one running per account at most. */
   processInbox: 'process-inbox',
+  /** Full risk rescoring (model refit) of one ledger; one queued and one running per ledger at most. */
+  rescoreLedger: 'rescore-ledger',
 } as const;
 
 /**
@@ -23,5 +25,6 @@ export async function startBoss(database: Database, logger: Logger): Promise<PgB
   await boss.start();
   await boss.createQueue(QUEUES.syncLedger, { policy: 'stately', retryLimit: 5, retryBackoff: true, retryDelay: 5 });
   await boss.createQueue(QUEUES.processInbox, { policy: 'stately', retryLimit: 10, retryBackoff: true, retryDelay: 2 });
+  await boss.createQueue(QUEUES.rescoreLedger, { policy: 'stately', retryLimit: 3, retryBackoff: true, retryDelay: 30 });
   return boss;
 }

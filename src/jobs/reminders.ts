@@ -1,9 +1,7 @@
-import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { invoice } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { MirrorChangeHandler } from '../services/mirror-changes.ts';
+import { changedContacts, type MirrorChangeHandler } from '../services/mirror-changes.ts';
 import type { DeliverDeps } from '../services/reminders/deliver.ts';
 import { replanContacts } from '../services/reminders/planning.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
@@ -11,10 +9,7 @@ import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 /** Mirror changes (webhook or sync) replan the contacts they touch: a payment drops its reminders. */
 export function replanOnChange(deps: { db: Db; clock: Clock; logger: Logger }): MirrorChangeHandler {
   return async (change) => {
-    const viaInvoices = change.invoiceIds.length
-      ? await deps.db.select({ contactId: invoice.contactId }).from(invoice).where(inArray(invoice.id, change.invoiceIds))
-      : [];
-    const contacts = [...change.contactIds, ...viaInvoices.map((r) => r.contactId).filter((x): x is string => !!x)];
+    const contacts = await changedContacts(deps.db, change);
     if (contacts.length) await replanContacts(deps, contacts);
   };
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { connection, contact, creditNote, invoice, ledger, payment, riskScore, syncCursor } from '../db/schema/index.ts';
+import { connection, contact, creditNote, historyImport, invoice, ledger, payment, riskModel, riskScore, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
@@ -56,6 +56,9 @@ export async function purgeLedger({ ctx, input }: { ctx: ServiceContext; input: 
       contacts: await del(contact),
     };
     await tx.delete(riskScore).where(eq(riskScore.ledgerId, row.id));
+    await tx.delete(riskModel).where(eq(riskModel.ledgerId, row.id));
+    // Imported history is the customers' payment record too: it goes with the mirror (rows cascade).
+    await tx.delete(historyImport).where(eq(historyImport.ledgerId, row.id));
     await tx.delete(syncCursor).where(eq(syncCursor.ledgerId, row.id));
     return result;
   });

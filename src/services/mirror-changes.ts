@@ -1,3 +1,6 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { invoice } from '../db/schema/index.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
@@ -26,6 +29,30 @@ export function fanOut(handlers: MirrorChangeHandler[], logger: Logger): MirrorC
       }
     }
   };
+}
+
+/**
+ * Handlers that depend on each other, one after another: risk scores first, then the replanning
+ * that reads them to pick a cadence. A failing step is logged and the next still runs.
+ */
+export function inOrder(handlers: MirrorChangeHandler[], logger: Logger): MirrorChangeHandler {
+  return async (change) => {
+    for (const h of handlers) {
+      try {
+        await h(change);
+      } catch (err) {
+        logger.error('mirror change handler failed', { ledgerId: change.ledgerId, error: (err as Error)?.name, message: (err as Error)?.message });
+      }
+    }
+  };
+}
+
+/** The contacts a change touches: those named, and those of the invoices named. */
+export async function changedContacts(db: Db, change: MirrorChange): Promise<string[]> {
+  const viaInvoices = change.invoiceIds.length
+    ? await db.select({ contactId: invoice.contactId }).from(invoice).where(inArray(invoice.id, change.invoiceIds))
+    : [];
+  return [...new Set([...change.contactIds, ...viaInvoices.map((r) => r.contactId).filter((x): x is string => !!x)])];
 }
 
 export const noMirrorHandlers: MirrorChangeHandler = async () => {};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { invoice, ledger } from '../../src/db/schema/index.ts';
+import { contact, invoice, ledger, riskScore } from '../../src/db/schema/index.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
 import { startService } from '../support/process.ts';
 
@@ -29,17 +29,24 @@ const env = () => ({
   ...(pg && pg.kind === 'postgres' ? { DATABASE_URL: pg.url, DEMO_LEDGER: 'true' } : {}),
 });
 
+/** Customers with a risk score, of all customers: sync's changes are scored as they arrive. */
+async function scored(db: TestDatabase['db']) {
+  const c = await db.select({ n: count() }).from(contact);
+  const s = await db.select({ n: count() }).from(riskScore).where(eq(riskScore.subjectType, 'contact'));
+  return { contacts: c[0]!.n, scoredContacts: s[0]!.n };
+}
+
 async function counts() {
   if (pg) {
     const l = await pg.db.select({ n: count() }).from(ledger).where(eq(ledger.provider, 'demo'));
     const i = await pg.db.select({ n: count() }).from(invoice);
-    return { ledgers: l[0]!.n, invoices: i[0]!.n };
+    return { ledgers: l[0]!.n, invoices: i[0]!.n, ...(await scored(pg.db)) };
   }
   const local = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
   try {
     const l = await local.db.select({ n: count() }).from(ledger).where(eq(ledger.provider, 'demo'));
     const i = await local.db.select({ n: count() }).from(invoice);
-    return { ledgers: l[0]!.n, invoices: i[0]!.n };
+    return { ledgers: l[0]!.n, invoices: i[0]!.n, ...(await scored(local.db)) };
   } finally {
     await local.close();
   }
@@ -61,10 +68,12 @@ describe('service process', () => {
     const invoicesSynced = (synced.result as { invoices: { items: number } }).invoices.items;
     expect(invoicesSynced).toBeGreaterThan(500);
 
-    expect(await first.stop('SIGTERM')).toBe(0);
+    const firstExit = await first.stop("SIGTERM");
+    if (firstExit !== 0) console.log(first.lines.join("\n"));
+    expect(firstExit).toBe(0);
     expect(first.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
     const afterFirst = await counts();
-    expect(afterFirst).toEqual({ ledgers: 1, invoices: invoicesSynced });
+    expect(afterFirst).toMatchObject({ ledgers: 1, invoices: invoicesSynced, contacts: 40, scoredContacts: 40 });
 
     const second = await startService(env());
     expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(200);

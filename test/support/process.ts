@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
 
 export type ServiceProcess = {
   child: ChildProcess;
@@ -16,7 +15,8 @@ export type ServiceProcess = {
 /** Starts `src/node.ts` as `npm start` would, with the given environment; resolves when it listens. */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const t0 = Date.now();
-  const child = spawn(TSX, ['src/node.ts'], {
+  // As `npm start` runs it: one process with tsx's loader, so signals reach the service itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -71,6 +71,27 @@ describe('risk scoring', () => {
     const observed = rows.filter((r) => r.late).length / rows.length;
     expect(Math.abs(predicted - observed)).toBeLessThan(0.08);
     expect(m.auc).toBeGreaterThan(0.8);
+    // The baseline knows only each customer's past late ratio; the model also sees recent
+    // behaviour, invoice size and exposure, which the simulated payers (like real ones) follow.
+    const baseline = metrics(rows.map((r) => ({ p: r.baseline, y: r.late! })));
+    expect(m.auc).toBeGreaterThan(baseline.auc + 0.02);
+  });
+
+  it('counts broken promises and instalments as of the scoring date, and says so', () => {
+    const base = Array.from({ length: 6 }, (_, k) => inv(`p${k}`, 'c', addDays('2026-01-01', k * 30), addDays('2026-01-31', k * 30), addDays('2026-02-05', k * 30)));
+    const withPartials = base.map((h, k) => ({ ...h, partial: k >= 3 }));
+    const promised = { ...inv('open-1', 'c', '2026-08-01', '2026-08-31', null), promisedBy: '2026-09-15' };
+    const all = [...withPartials, promised];
+    const priors = GLOBAL_PRIORS;
+    // Before the promised date the promise is not yet broken; after it, it is.
+    expect(features(all, 'c', '2026-09-10', priors).brokenPromises).toBe(0);
+    expect(features(all, 'c', '2026-09-20', priors).brokenPromises).toBe(1);
+    // Kept: paid by the promised date.
+    expect(features([...withPartials, { ...promised, paidDate: '2026-09-14' }], 'c', '2026-09-20', priors).brokenPromises).toBe(0);
+    expect(features(all, 'c', '2026-09-20', priors).partialShare).toBeGreaterThan(features(base, 'c', '2026-09-20', priors).partialShare);
+    const model = trainModel(history, '2026-09-20');
+    const texts = score(model, all, 'c', '2026-09-20').reasons.map((r) => r.text);
+    expect(texts).toContain('broke 1 promise to pay');
   });
 });
 

@@ -1,5 +1,5 @@
-import { date, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, tstz } from './columns.ts';
+import { boolean, date, index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, money, tstz } from './columns.ts';
 import { firm } from './firm.ts';
 import { ledger } from './ledger.ts';
 
@@ -25,5 +25,53 @@ export const riskScore = pgTable(
     modelVersion: text('model_version').notNull(),
     computedAt: tstz('computed_at').notNull(),
   },
-  (t) => [uniqueIndex('risk_score_subject_uq').on(t.subjectType, t.subjectId)],
+  (t) => [uniqueIndex('risk_score_subject_uq').on(t.subjectType, t.subjectId), index('risk_score_ledger_idx').on(t.ledgerId, t.subjectType, t.pLate)],
+);
+
+/**
+ * The ledger's fitted model (coefficients and priors), refitted by the full rescoring job, so
+ * incremental rescoring of one contact reuses it instead of refitting on every webhook.
+ */
+export const riskModel = pgTable('risk_model', {
+  ledgerId: uuid('ledger_id')
+    .primaryKey()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+  version: text('version').notNull(),
+  params: jsonb('params').$type<unknown>().notNull(),
+  fittedAt: tstz('fitted_at').notNull(),
+});
+
+/** One CSV import of older invoice history (e.g. from before the ledger moved to this provider). */
+export const historyImport = pgTable('history_import', {
+  id: id(),
+  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+  filename: text('filename'),
+  rows: integer('rows').notNull(),
+  createdBy: uuid('created_by'),
+  createdAt: createdAt(),
+});
+
+/**
+ * Imported invoice history. Used only for risk scoring, never chased; an invoice the mirror
+ * also has is taken from the mirror (the ledger is the source of truth).
+ */
+export const historyInvoice = pgTable(
+  'history_invoice',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    importId: uuid('import_id').notNull().references(() => historyImport.id, { onDelete: 'cascade' }),
+    customerRef: text('customer_ref').notNull(),
+    invoiceRef: text('invoice_ref').notNull(),
+    issueDate: date('issue_date', { mode: 'string' }).notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency'),
+    paidDate: date('paid_date', { mode: 'string' }),
+    disputed: boolean('disputed').notNull().default(false),
+  },
+  (t) => [uniqueIndex('history_invoice_ledger_ref_uq').on(t.ledgerId, t.invoiceRef), index('history_invoice_customer_idx').on(t.ledgerId, t.customerRef)],
 );

@@ -37,7 +37,7 @@ export function backtest(history: readonly HistInvoice[], split = 0.7): Backtest
 
 /** The baseline: the customer's share of invoices paid late before this one was issued. */
 export function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): number {
-  const settled = history.filter((i) => i.contactId === inv.contactId && i.id !== inv.id && i.paidDate !== null && i.paidDate < inv.issueDate);
+  const settled = history.filter((i) => i.contactId === inv.contactId && i.id !== inv.id && i.paidDate !== null && i.paidDate <= inv.issueDate);
   if (settled.length === 0) return 0.5;
   return settled.filter((i) => i.paidDate! > i.dueDate).length / settled.length;
 }

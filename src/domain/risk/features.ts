@@ -18,8 +18,12 @@ export const FEATURE_NAMES = [
   'recentDaysLate',
   'trend',
   'paidCount',
+  'payVsTerms',
+  'partialShare',
   'disputes',
+  'brokenPromises',
   'openCount',
+  'openAmount',
   'overdueCount',
   'maxDaysOverdue',
   'amountVsAverage',
@@ -51,6 +55,11 @@ export function features(history: readonly HistInvoice[], contactId: string, asO
   const recentMean = recent.length ? recent.reduce((a, b) => a + Math.max(0, b), 0) / recent.length : 0;
   const overdue = open.map((i) => daysBetween(i.dueDate, asOf)).filter((d) => d > 0);
   const avgAmount = mine.length ? mine.reduce((s, i) => s + num(i.amount), 0) / mine.length : 0;
+  const openAmount = open.reduce((s, i) => s + num(i.amount), 0);
+  // Days to pay as a multiple of the terms given (1 = paid on the due date).
+  const termsUsed = settled.map((i) => daysBetween(i.issueDate, i.paidDate!) / Math.max(1, daysBetween(i.issueDate, i.dueDate)));
+  // A promise is broken once its date has passed without the invoice being paid by it.
+  const broken = mine.filter((i) => i.promisedBy && i.promisedBy < asOf && !(i.paidDate && i.paidDate <= i.promisedBy)).length;
   return {
     lateRatio: shrink(n ? lateCount / n : 0, n, priors.lateRate),
     // Whether the most recent settled invoice was late (prior rate when there is none).
@@ -63,8 +72,13 @@ export function features(history: readonly HistInvoice[], contactId: string, asO
     recentDaysLate: shrink(recentMean, recent.length, priors.meanDaysLate),
     trend: shrink(recentMean - mean, recent.length, 0),
     paidCount: Math.log1p(n),
+    payVsTerms: shrink(n ? termsUsed.reduce((a, b) => a + b, 0) / n : 1, n, 1 + priors.meanDaysLate / 30),
+    partialShare: shrink(n ? settled.filter((i) => i.partial).length / n : 0, n, 0),
     disputes: mine.filter((i) => i.disputed).length,
+    brokenPromises: broken,
     openCount: open.length,
+    // Open balance in units of the customer's usual invoice: exposure without mixing currencies.
+    openAmount: avgAmount > 0 ? Math.log1p(openAmount / avgAmount) : 0,
     overdueCount: overdue.length,
     maxDaysOverdue: overdue.length ? Math.max(...overdue) : 0,
     amountVsAverage: target && avgAmount > 0 ? Math.log(num(target.amount) / avgAmount) : 0,

@@ -10,6 +10,10 @@ export type HistInvoice = {
   amount: string;
   paidDate: IsoDate | null;
   disputed: boolean;
+  /** Settled in more than one payment (known once it is settled). */
+  partial?: boolean;
+  /** The date the customer promised to pay by, if they did. */
+  promisedBy?: IsoDate | null;
 };
 
 /** Days late of a settled invoice (negative: early). */

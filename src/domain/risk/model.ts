@@ -8,7 +8,8 @@ export const MODEL_FAMILY = 'lr-l2-v1';
 const OUTCOMES: Outcome[] = ['late', 'veryLate', 'severe'];
 /** Fewer examples of either class than this and an outcome falls back to the shrunk rates. */
 const MIN_CLASS = 10;
-const MAX_ROWS = 5000;
+/** The most recent examples a model is fitted on: enough to learn, bounded in time. */
+export const MAX_TRAINING_ROWS = 5000;
 
 export type RiskModel = { version: string; asOf: IsoDate; priors: Priors; models: Partial<Record<Outcome, LogisticModel>>; rows: number };
 export type Reason = { code: string; text: string; weight: number };
@@ -33,7 +34,7 @@ export function trainModel(history: readonly HistInvoice[], asOf: IsoDate): Risk
   const examples = history
     .filter((i) => i.issueDate <= asOf)
     .sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.id < b.id ? -1 : 1))
-    .slice(-MAX_ROWS);
+    .slice(-MAX_TRAINING_ROWS);
   const models: RiskModel['models'] = {};
   const rows = examples.map((i) => ({ i, x: vector(features(contacts.get(i.contactId)!, i.contactId, i.issueDate, timeline(i.issueDate), i)) }));
   for (const outcome of OUTCOMES) {
@@ -111,6 +112,9 @@ function reasons(mine: HistInvoice[], asOf: IsoDate, f: Features, contributions:
   else out.push({ code: 'late_ratio', text: `paid ${lateOnes.length} of the last ${last.length} invoices late${lateOnes.length ? `, ${avg} days on average` : ''}`, weight: weight('lateRatio') + weight('meanDaysLate') });
   if (f.overdueCount > 0) out.push({ code: 'overdue_now', text: `${f.overdueCount} invoice${f.overdueCount > 1 ? 's' : ''} overdue now, the oldest ${f.maxDaysOverdue} days`, weight: weight('overdueCount') + weight('maxDaysOverdue') + 0.5 });
   if (settled.length >= 4 && f.trend > 3) out.push({ code: 'trend', text: 'paying later recently than before', weight: weight('trend') });
+  const partials = last.filter((i) => i.partial).length;
+  if (partials >= 2) out.push({ code: 'partial', text: `paid ${partials} of the last ${last.length} invoices in instalments`, weight: weight('partialShare') });
+  if (f.brokenPromises > 0) out.push({ code: 'broken_promises', text: `broke ${f.brokenPromises} promise${f.brokenPromises > 1 ? 's' : ''} to pay`, weight: weight('brokenPromises') + 0.5 });
   if (f.disputes > 0) out.push({ code: 'disputes', text: `${f.disputes} disputed invoice${f.disputes > 1 ? 's' : ''}`, weight: weight('disputes') });
   if (target && Math.abs(f.amountVsAverage) > Math.log(2)) out.push({ code: 'amount', text: `this invoice is ${Math.exp(f.amountVsAverage).toFixed(1)}× their usual amount`, weight: weight('amountVsAverage') });
   if (target && daysBetween(asOf, target.dueDate) < 0) out.push({ code: 'past_due', text: `${daysBetween(target.dueDate, asOf)} days past due`, weight: 1 });
