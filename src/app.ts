@@ -15,6 +15,9 @@ import { policyRoutes } from './routes/api/policies.ts';
 import { reminderRoutes } from './routes/api/reminders.ts';
 import { riskRoutes } from './routes/api/risk.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { agencyCallbackRoutes } from './routes/agency-callbacks.ts';
+import { agencyRoutes } from './routes/api/agencies.ts';
+import { handoffRoutes } from './routes/api/handoffs.ts';
 import { outboxPage } from './routes/ui/outbox.ts';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
@@ -33,6 +36,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', oauthRoutes());
   app.route('/', webhookRoutes());
   app.route('/', unsubscribeRoutes());
+  app.route('/', agencyCallbackRoutes());
   if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
 
   // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
@@ -46,6 +50,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', collectionRoutes());
   app.route('/api/v1', policyRoutes());
   app.route('/api/v1', riskRoutes());
+  app.route('/api/v1', agencyRoutes());
+  app.route('/api/v1', handoffRoutes());
   app.route('/', outboxPage());
 
   app.doc31('/api/v1/openapi.json', {

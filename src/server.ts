@@ -10,6 +10,7 @@ import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
 import { replanOnChange, startReminderTicks } from './jobs/reminders.ts';
 import { rescoreOnChange, startRiskSchedule, workRescore } from './jobs/risk.ts';
+import { startHandoffSchedule } from './jobs/handoff.ts';
 import { mailerFor } from './notify/mailer.ts';
 import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
@@ -72,6 +73,11 @@ export async function startServer(
     config.tickIntervalMs,
   );
 
+  const stopHandoff = startHandoffSchedule(
+    { db: database.db, clock, logger, cipher, mailer, mailFrom: config.mailFrom },
+    { deliveryMs: 30_000, rulesMs: config.reconcileIntervalMs },
+  );
+
   const deps = { config, database, logger, clock, cipher, integrations, jobs, boss };
   const app = createApp(deps);
   // Benchmarks mount a bare reference route beside the real ones, on the same server.
@@ -89,6 +95,7 @@ export async function startServer(
       stopSchedules();
       stopTicks();
       stopRisk();
+      stopHandoff();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
       await dispatcher.stop();

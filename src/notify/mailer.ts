@@ -9,8 +9,10 @@ export type OutgoingMail = {
   subject: string;
   html: string;
   text: string;
-  /** One-click opt-out (RFC 8058) for this recipient. */
-  unsubscribeUrl: string;
+  /** One-click opt-out (RFC 8058) for this recipient; reminders always carry one. */
+  unsubscribeUrl?: string;
+  /** Files sent with the message (agency case files). */
+  attachments?: { filename: string; content: string; contentType: string }[];
   /** Stable per reminder: the same message is never two different messages. */
   idempotencyKey: string;
 };
@@ -55,9 +57,9 @@ export function smtpMailer(url: string): Mailer {
           // A fixed Message-ID per reminder lets a receiving server or a later audit tie a
           // retried message to the first; SMTP itself has no idempotency key.
           messageId: `<${mail.idempotencyKey}@overdue.invalid>`,
+          attachments: mail.attachments,
           headers: {
-            'List-Unsubscribe': `<${mail.unsubscribeUrl}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            ...(mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
             'X-Overdue-Reminder': mail.idempotencyKey,
           },
         });

@@ -113,6 +113,6 @@ describe('HTTP error shape', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/api/v1/ledgers/{id}/risk', '/api/v1/ledgers/{id}/history-imports', '/api/v1/agencies', '/api/v1/handoffs/{id}/approve', '/api/v1/handoffs/{id}/export']));
   });
 });

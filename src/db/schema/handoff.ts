@@ -1,4 +1,5 @@
-import { index, jsonb, numeric, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, money, tstz, updatedAt } from './columns.ts';
 import { contact } from './contact.ts';
 import { appUser, firm } from './firm.ts';
@@ -58,10 +59,28 @@ export const handoff = pgTable(
     approvedBy: uuid('approved_by').references(() => appUser.id, { onDelete: 'set null' }),
     approvedAt: tstz('approved_at'),
     sentAt: tstz('sent_at'),
+    /** Short reference quoted to the debtor and the agency (e.g. OD-7K2M9Q). */
+    reference: text('reference'),
+    /** How the case arose: a rule, a cadence's hand-off step, or a person. */
+    origin: text('origin').notNull().default('user'),
+    /** The agency's own case number, once it tells us. */
+    agencyRef: text('agency_ref'),
+    deliveryAttempts: integer('delivery_attempts').notNull().default(0),
+    /** Set when approved and not yet delivered: the next delivery attempt. */
+    nextAttemptAt: tstz('next_attempt_at'),
+    lastError: text('last_error'),
+    endedAt: tstz('ended_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('handoff_ledger_idx').on(t.ledgerId, t.status)],
+  (t) => [
+    index('handoff_ledger_idx').on(t.ledgerId, t.status),
+    index('handoff_delivery_idx').on(t.nextAttemptAt),
+    // One live case per customer and currency: rules running twice cannot open a second one.
+    uniqueIndex('handoff_active_uq')
+      .on(t.contactId, t.currency)
+      .where(sql`status in ('pending_approval', 'sent', 'acknowledged', 'collecting')`),
+  ],
 );
 
 export const handoffEvent = pgTable(
@@ -72,7 +91,9 @@ export const handoffEvent = pgTable(
     handoffId: uuid('handoff_id').notNull().references(() => handoff.id, { onDelete: 'cascade' }),
     kind: text('kind').notNull(),
     data: jsonb('data').$type<unknown>(),
+    /** The agency's delivery id for callbacks: a retried callback is recorded once. */
+    dedupeKey: text('dedupe_key'),
     at: createdAt(),
   },
-  (t) => [index('handoff_event_case_idx').on(t.handoffId, t.at)],
+  (t) => [index('handoff_event_case_idx').on(t.handoffId, t.at), uniqueIndex('handoff_event_dedupe_uq').on(t.handoffId, t.dedupeKey)],
 );

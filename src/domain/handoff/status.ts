@@ -1,0 +1,28 @@
+/**
+ * The life of a collection case. A case waits for approval, is sent to the agency, which
+ * acknowledges it and starts collecting, and ends recovered or closed; the business can recall it
+ * at any point before it ends. Ended cases never move again.
+ */
+export type CaseStatus = 'pending_approval' | 'sent' | 'acknowledged' | 'collecting' | 'recovered' | 'closed' | 'recalled';
+
+const NEXT: Record<CaseStatus, readonly CaseStatus[]> = {
+  pending_approval: ['sent', 'closed'],
+  sent: ['acknowledged', 'collecting', 'recovered', 'closed', 'recalled'],
+  acknowledged: ['collecting', 'recovered', 'closed', 'recalled'],
+  collecting: ['recovered', 'closed', 'recalled'],
+  recovered: [],
+  closed: [],
+  recalled: [],
+};
+
+/** Statuses the agency may report (by signed callback) or a user may record on its behalf. */
+export const AGENCY_STATUSES = ['acknowledged', 'collecting', 'recovered', 'closed'] as const;
+export type AgencyStatus = (typeof AGENCY_STATUSES)[number];
+
+/** Cases that hold their invoices: no reminders, no second case for the same invoices. */
+export const ACTIVE_STATUSES: readonly CaseStatus[] = ['pending_approval', 'sent', 'acknowledged', 'collecting'];
+
+export const canMove = (from: CaseStatus, to: CaseStatus) => NEXT[from].includes(to);
+export const isEnded = (s: CaseStatus) => NEXT[s].length === 0;
+/** A status the agency repeats (a retried callback) is not an error, just nothing new. */
+export const isRepeat = (from: CaseStatus, to: CaseStatus) => from === to;
