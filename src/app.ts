@@ -18,7 +18,16 @@ import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { agencyCallbackRoutes } from './routes/agency-callbacks.ts';
 import { agencyRoutes } from './routes/api/agencies.ts';
 import { handoffRoutes } from './routes/api/handoffs.ts';
-import { outboxPage } from './routes/ui/outbox.ts';
+import { firmRoutes } from './routes/api/firm.ts';
+import { outboxPage } from './routes/ui/outbox.tsx';
+import { uiActions } from './routes/ui/actions.ts';
+import { mountApiDocs } from './routes/ui/api-docs.tsx';
+import { customerPage } from './routes/ui/customer.tsx';
+import { portfolioPages } from './routes/ui/portfolio.tsx';
+import { settingsPages } from './routes/ui/settings.tsx';
+import { signinPage } from './routes/ui/signin.tsx';
+import { signInRoutes } from './routes/signin-oauth.ts';
+import { invitePages } from './routes/ui/invite.tsx';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -38,10 +47,12 @@ export function createApp(deps: AppDeps) {
   app.route('/', unsubscribeRoutes());
   app.route('/', agencyCallbackRoutes());
   if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
+  app.route('/', signinPage());
+  app.route('/', signInRoutes());
 
   // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
   app.use('/api/v1/*', async (c, next) => {
-    if (c.req.path === '/api/v1/openapi.json') return next();
+    if (c.req.path === '/api/v1/openapi.json' || c.req.path === '/api/v1/docs') return next();
     return requireAuth(c as never, next);
   });
   app.route('/api/v1', ledgerRoutes());
@@ -52,7 +63,15 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', riskRoutes());
   app.route('/api/v1', agencyRoutes());
   app.route('/api/v1', handoffRoutes());
+  app.route('/api/v1', firmRoutes());
+  // The dashboard: server-rendered pages and their forms (session cookie, same-site Origin).
   app.route('/', outboxPage());
+  app.route('/', portfolioPages());
+  app.route('/', customerPage());
+  app.route('/', settingsPages());
+  app.route('/', uiActions());
+  app.route('/', invitePages());
+  mountApiDocs(app);
 
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',

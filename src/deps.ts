@@ -3,6 +3,7 @@ import type { Database } from './db/client.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { TokenCipher } from './lib/token-cipher.ts';
+import type { Mailer } from './notify/mailer.ts';
 import type { Integrations } from './services/integrations.ts';
 import type { JobQueue } from './services/jobs.ts';
 
@@ -15,4 +16,6 @@ export type AppDeps = {
   cipher: TokenCipher;
   integrations: Integrations;
   jobs: JobQueue;
+  /** Mail for people (invitations); reminders use the same transport. */
+  mailer: Mailer;
 };

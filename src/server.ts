@@ -78,7 +78,7 @@ export async function startServer(
     { deliveryMs: 30_000, rulesMs: config.reconcileIntervalMs },
   );
 
-  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss };
+  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss, mailer };
   const app = createApp(deps);
   // Benchmarks mount a bare reference route beside the real ones, on the same server.
   opts.extend?.(app);

@@ -4,6 +4,7 @@ import { openDatabase } from './db/client.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { createTokenCipher } from './lib/token-cipher.ts';
+import { mailerFor } from './notify/mailer.ts';
 import { PreconditionError } from './errors.ts';
 import { createIntegrations } from './services/integrations.ts';
 
@@ -31,7 +32,7 @@ async function depsFor(env: Env) {
     // Stored webhook events are picked up by the Node service's inbox sweep (every 30 s).
     enqueueInbox: async () => {},
   };
-  return { config, database, logger, clock, cipher, integrations, jobs };
+  return { config, database, logger, clock, cipher, integrations, jobs, mailer: mailerFor(config.smtp) };
 }
 
 export default {

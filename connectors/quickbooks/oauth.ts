@@ -4,6 +4,9 @@ import { ConnectorError, type TokenSet } from '../types.ts';
 /** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
 export const QUICKBOOKS_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'email'];
 
+/** Sign in with Intuit: who the person is, no company data. */
+export const INTUIT_SIGNIN_SCOPES = ['openid', 'email', 'profile'];
+
 export type QuickBooksApp = { clientId: string; clientSecret: string; redirectUri: string; environment: 'sandbox' | 'production' };
 
 type TokenJson = {
@@ -49,7 +52,10 @@ function oauthError(err: unknown): ConnectorError {
  * logging stays off (it would write tokens to ./logs).
  */
 export class QuickBooksOAuth {
-  constructor(private readonly app: QuickBooksApp) {}
+  constructor(
+    private readonly app: QuickBooksApp,
+    private readonly scopes: string[] = QUICKBOOKS_SCOPES,
+  ) {}
 
   private client() {
     return new OAuthClient({
@@ -63,7 +69,39 @@ export class QuickBooksOAuth {
 
   /** Intuit's authorize endpoint takes no PKCE parameters through intuit-oauth; state is single-use and session-bound. */
   async authorizationUrl(state: string): Promise<string> {
-    return this.client().authorizeUri({ scope: QUICKBOOKS_SCOPES, state });
+    return this.client().authorizeUri({ scope: this.scopes, state });
+  }
+
+  /**
+   * Sign-in: exchanges the code, verifies the id_token (issuer, audience, expiry, signature
+   * against Intuit's JWKS) and reads the verified email from the userinfo endpoint. The two must
+   * name the same subject. No tokens are kept.
+   */
+  async identify(callbackUrl: string): Promise<{ subject: string; email?: string; name?: string }> {
+    const client = this.client();
+    let idToken: string | undefined;
+    try {
+      const res = await client.createToken(callbackUrl);
+      idToken = (res.getJson() as { id_token?: string }).id_token;
+    } catch (err) {
+      throw oauthError(err);
+    }
+    const unverified = () => new ConnectorError('unauthorized', 'the Intuit sign-in response could not be verified', { provider: 'quickbooks', providerCode: 'verification_failed' });
+    if (!idToken) throw unverified();
+    try {
+      if (!(await client.validateIdToken())) throw unverified();
+    } catch {
+      throw unverified();
+    }
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: string };
+    let info: { sub?: string; email?: string; emailVerified?: boolean; givenName?: string; familyName?: string };
+    try {
+      info = (await client.getUserInfo()).getJson() as typeof info;
+    } catch (err) {
+      throw oauthError(err);
+    }
+    if (!claims.sub || info.sub !== claims.sub) throw unverified();
+    return { subject: claims.sub, email: info.emailVerified ? info.email : undefined, name: [info.givenName, info.familyName].filter(Boolean).join(' ') || undefined };
   }
 
   async exchange(callbackUrl: string, now: number): Promise<{ tokens: TokenSet; realmId: string }> {

@@ -16,6 +16,8 @@ export const XERO_SCOPES = [
 ];
 
 export type XeroAppCredentials = { clientId: string; clientSecret: string; redirectUri: string };
+/** Sign in with Xero: who the person is, nothing of their organisations. */
+export const XERO_SIGNIN_SCOPES = ['openid', 'profile', 'email'];
 export type XeroIdentity = { userId?: string; email?: string; name?: string };
 
 export const pkcePair = () => {
@@ -64,7 +66,10 @@ function oauthError(err: unknown): ConnectorError {
 export class XeroOAuth {
   private client?: Promise<XeroClient>;
 
-  constructor(private readonly app: XeroAppCredentials) {}
+  constructor(
+    private readonly app: XeroAppCredentials,
+    private readonly scopes: string[] = XERO_SCOPES,
+  ) {}
 
   private xero(): Promise<XeroClient> {
     // Discovery is fetched once per process; a failed attempt is not cached.
@@ -72,7 +77,7 @@ export class XeroOAuth {
       clientId: this.app.clientId,
       clientSecret: this.app.clientSecret,
       redirectUris: [this.app.redirectUri],
-      scopes: XERO_SCOPES,
+      scopes: this.scopes,
       httpTimeout: 10_000,
     })
       .initialize()
@@ -87,7 +92,7 @@ export class XeroOAuth {
     const xero = await this.xero();
     return xero.openIdClient.authorizationUrl({
       redirect_uri: this.app.redirectUri,
-      scope: XERO_SCOPES.join(' '),
+      scope: this.scopes.join(' '),
       state,
       code_challenge: codeChallenge,
       code_challenge_method: 'S256',
@@ -108,6 +113,27 @@ export class XeroOAuth {
           email: claims.email as string | undefined,
           name: [claims.given_name, claims.family_name].filter(Boolean).join(' ') || undefined,
         },
+      };
+    } catch (err) {
+      throw oauthError(err);
+    }
+  }
+
+  /**
+   * Sign-in: exchanges the code and returns who signed in, from the id_token that openid-client
+   * verified (signature, issuer, audience, expiry). No tokens are kept.
+   */
+  async identify(callbackUrl: string, state: string, codeVerifier: string): Promise<{ subject: string; email?: string; name?: string }> {
+    const xero = await this.xero();
+    try {
+      const params = xero.openIdClient.callbackParams(callbackUrl);
+      const set = await xero.openIdClient.callback(this.app.redirectUri, params, { state, code_verifier: codeVerifier });
+      if (!set.id_token) throw new ConnectorError('malformed_response', 'Xero sent no id_token', { provider: 'xero' });
+      const claims = set.claims();
+      return {
+        subject: String(claims.sub),
+        email: claims.email_verified === false ? undefined : (claims.email as string | undefined),
+        name: [claims.given_name, claims.family_name].filter(Boolean).join(' ') || undefined,
       };
     } catch (err) {
       throw oauthError(err);

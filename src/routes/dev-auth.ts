@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { setCookie } from 'hono/cookie';
 import { appUser, membership } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import { DEMO_USER_EMAIL } from '../services/demo.ts';
-import { createSession, SESSION_COOKIE } from '../services/sessions.ts';
+import { createSession } from '../services/sessions.ts';
+import { setSessionCookie } from './session-cookie.ts';
 import { router } from './env.ts';
 
 /**
@@ -13,7 +13,7 @@ import { router } from './env.ts';
 export function devAuthRoutes() {
   const app = router();
   app.get('/auth/dev', async (c) => {
-    const { database, clock, config } = c.var.deps;
+    const { database, clock } = c.var.deps;
     const [user] = await database.db
       .select({ id: appUser.id, firmId: membership.firmId })
       .from(appUser)
@@ -21,13 +21,7 @@ export function devAuthRoutes() {
       .where(eq(appUser.email, DEMO_USER_EMAIL));
     if (!user) throw new AppError('not_found', 'the demo firm is not set up yet');
     const token = await createSession(database.db, user.id, user.firmId, clock.now());
-    setCookie(c, SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: config.publicUrl.startsWith('https://'),
-      path: '/',
-      maxAge: 14 * 86_400,
-    });
+    setSessionCookie(c, token);
     // Only a path on this site: an open redirect would let a link send the user anywhere.
     const next = c.req.query('next');
     return c.redirect(next && /^\/(?!\/)[\w\-/?=&.]*$/.test(next) ? next : '/', 302);

@@ -84,7 +84,7 @@ export async function completeConnect(
     .set({ usedAt: now })
     .where(and(eq(oauthState.id, sha256(state)), sql`${oauthState.usedAt} is null`))
     .returning();
-  if (!row || row.provider !== input.provider) throw new ValidationError('unknown or already used consent state');
+  if (!row || row.provider !== input.provider || row.purpose !== 'connect' || !row.firmId) throw new ValidationError('unknown or already used consent state');
   if (row.expiresAt <= now) throw new ValidationError('the consent took too long; start again');
   if (!input.sessionId || row.sessionId !== input.sessionId) throw new ValidationError('the consent was started in another session');
   const denied = params.get('error');
@@ -93,7 +93,8 @@ export async function completeConnect(
 
   const verifier = await deps.cipher.decrypt(row.codeVerifier, row.id);
   const result = await consent.complete(input.callbackUrl, state, verifier, now.getTime());
-  const firmCtx: ServiceContext = { ...ctx, firmId: row.firmId, actor: { type: 'system', name: 'oauth' } };
+  const firmId = row.firmId;
+  const firmCtx: ServiceContext = { ...ctx, firmId, actor: { type: 'system', name: 'oauth' } };
 
   // Re-consent by the same user (Xero) or for the same realm (QuickBooks) updates its connection.
   const [existing] = result.grantId

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -11,6 +12,13 @@ export type ServiceContext = {
   actor: Actor;
   logger: Logger;
   clock: Clock;
+  /** For members: the ledgers they may act on. Absent: the whole firm. */
+  ledgerScope?: readonly string[];
 };
 
 export type UseCase<I, O> = (args: { ctx: ServiceContext; input: I }) => Promise<O>;
+
+/** Refuses a change to a ledger the acting member is not assigned to. */
+export function assertCanAct(ctx: ServiceContext, ledgerId: string) {
+  if (ctx.ledgerScope && !ctx.ledgerScope.includes(ledgerId)) throw new AppError('forbidden', 'you are not assigned to this ledger');
+}

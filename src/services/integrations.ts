@@ -1,11 +1,11 @@
 import { XeroApi } from '../../connectors/xero/client.ts';
 import { XeroConnector } from '../../connectors/xero/connector.ts';
-import { XeroOAuth } from '../../connectors/xero/oauth.ts';
+import { XERO_SIGNIN_SCOPES, XeroOAuth } from '../../connectors/xero/oauth.ts';
 import { type LimiterClock, RateLimiter } from '../../connectors/shared/ratelimit.ts';
 import { realSleep } from '../../connectors/shared/backoff.ts';
 import { QboApi } from '../../connectors/quickbooks/client.ts';
 import { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
-import { QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
+import { INTUIT_SIGNIN_SCOPES, QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
 import { QUICKBOOKS_LIMITS } from '../../connectors/shared/ratelimit.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -21,6 +21,8 @@ type LedgerRow = typeof ledger.$inferSelect;
 
 export type XeroIntegration = {
   oauth: XeroOAuth;
+  /** Sign in with Xero (OpenID Connect through the same app, identity scopes only). */
+  signIn: XeroOAuth;
   limiter: RateLimiter;
   /** An API client for one connection (tokens refreshed and serialised through ConnectionTokens). */
   api(connectionId: string): XeroApi;
@@ -29,6 +31,8 @@ export type XeroIntegration = {
 
 export type QuickBooksIntegration = {
   oauth: QuickBooksOAuth;
+  /** Sign in with Intuit (OpenID Connect through the same app, identity scopes only). */
+  signIn: QuickBooksOAuth;
   limiter: RateLimiter;
   api(connectionId: string): QboApi;
   connector(connectionId: string, ledger: { realmId: string; timezone: string; baseCurrency: string }): QuickBooksConnector;
@@ -73,7 +77,8 @@ export function createIntegrations(deps: {
     const limiter = new RateLimiter(limiterClock);
     const api = (connectionId: string) =>
       new XeroApi({ accessToken: (o) => tokens.accessToken(connectionId, o), limiter, clock: limiterClock, random: deps.random });
-    xero = { oauth: xeroOAuth, limiter, api, connector: (id, timezone) => new XeroConnector(api(id), { timezone }) };
+    const signIn = new XeroOAuth({ ...deps.config.xero!, redirectUri: `${deps.config.publicUrl}/auth/callback/xero` }, XERO_SIGNIN_SCOPES);
+    xero = { oauth: xeroOAuth, signIn, limiter, api, connector: (id, timezone) => new XeroConnector(api(id), { timezone }) };
   }
 
   let quickbooks: QuickBooksIntegration | undefined;
@@ -89,6 +94,7 @@ export function createIntegrations(deps: {
       });
     quickbooks = {
       oauth: qbOAuth,
+      signIn: new QuickBooksOAuth({ ...qbConfig, redirectUri: `${deps.config.publicUrl}/auth/callback/quickbooks` }, INTUIT_SIGNIN_SCOPES),
       limiter,
       api,
       connector: (id, l) => new QuickBooksConnector(api(id), { ...l, now: () => deps.clock.now() }),

@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { connection, contact, creditNote, historyImport, invoice, ledger, payment, riskModel, riskScore, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { audit } from './audit.ts';
+import { replanContacts } from './reminders/planning.ts';
 import type { ServiceContext } from './context.ts';
 import type { Integrations } from './integrations.ts';
 
@@ -20,6 +21,7 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     country: r.country,
     status: r.status,
     safeMode: r.safeMode,
+    byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ?? {}) as Record<string, string>,
     sync: cursors
       .filter((c) => c.ledgerId === r.id)
       .map((c) => ({
@@ -41,6 +43,17 @@ export async function getLedger(ctx: ServiceContext, ledgerId: string) {
     .where(and(eq(ledger.id, ledgerId), eq(ledger.firmId, ctx.firmId)));
   if (!row) throw new NotFoundError('ledger');
   return row;
+}
+
+/** Safe mode on: every planned reminder waits for approval. Off: they go on schedule. */
+export async function setSafeMode({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string; safeMode: boolean } }) {
+  const row = await getLedger(ctx, input.ledgerId);
+  await ctx.db.update(ledger).set({ safeMode: input.safeMode, updatedAt: ctx.clock.now() }).where(eq(ledger.id, row.id));
+  await audit(ctx, 'ledger.safe_mode', { type: 'ledger', id: row.id }, { safeMode: input.safeMode });
+  // Planned reminders take the new mode now, not at their next change.
+  const contacts = await ctx.db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, row.id));
+  await replanContacts(ctx, contacts.map((c) => c.id));
+  return { ledgerId: row.id, safeMode: input.safeMode };
 }
 
 /** Removes everything mirrored from a ledger; the ledger row stays (disconnected) for history. */

@@ -1,6 +1,6 @@
-import { and, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Contact, CreditNote, Invoice, Payment, RecordOf, Resource } from '../../connectors/types.ts';
+import { excludedSet } from '../db/upsert.ts';
 import type { Db } from '../db/client.ts';
 import { contact, creditNote, invoice, payment } from '../db/schema/index.ts';
 import { formatUnits, parseAmount } from '../domain/money.ts';
@@ -86,15 +86,6 @@ const creditNoteRow = (t: MirrorTarget, n: CreditNote) => ({
   allocations: n.allocations.map((a) => ({ ...a, amount: dec(a.amount) })),
 });
 
-/** `SET col = excluded.col` for every column the provider owns (not id/created_at). */
-function excludedSet(table: PgTable, keys: string[]): Record<string, SQL> {
-  const cols = getTableColumns(table) as Record<string, { name: string }>;
-  const set: Record<string, SQL> = {};
-  for (const k of keys) set[k] = sql.raw(`excluded."${cols[k]!.name}"`);
-  set.updatedAt = sql`now()`;
-  return set;
-}
-
 type MirrorTable = typeof contact | typeof invoice | typeof payment | typeof creditNote;
 
 async function upsert(db: Db, table: MirrorTable, rows: Record<string, unknown>[]): Promise<Changed[]> {
@@ -105,7 +96,7 @@ async function upsert(db: Db, table: MirrorTable, rows: Record<string, unknown>[
     .values(rows as never)
     .onConflictDoUpdate({
       target: [table.ledgerId, table.externalId],
-      set: excludedSet(table, keys),
+      set: excludedSet(table as never, keys as never, { touch: true }),
       setWhere: sql`${table.providerUpdatedAt} <= excluded.provider_updated_at`,
     })
     .returning({ id: table.id, externalId: table.externalId });

@@ -1,13 +1,14 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { apiToken, membership, session } from '../db/schema/index.ts';
+import { apiToken, membership, membershipLedger, session } from '../db/schema/index.ts';
 import { randomToken, sha256 } from '../lib/secrets.ts';
 import type { Actor } from './context.ts';
 
 export const SESSION_COOKIE = 'overdue_session';
 const SESSION_DAYS = 14;
 
-export type Principal = { firmId: string; actor: Actor; role: 'owner' | 'admin' | 'member' | 'viewer'; sessionId?: string };
+/** Who is calling. `ledgerIds` is set for members: the only ledgers they may act on. */
+export type Principal = { firmId: string; actor: Actor; role: 'owner' | 'admin' | 'member' | 'viewer'; sessionId?: string; ledgerIds?: string[] };
 
 /** Starts a browser session; returns the cookie value (its hash is the row id). */
 export async function createSession(db: Db, userId: string, firmId: string, now: Date): Promise<string> {
@@ -21,6 +22,11 @@ export async function createSession(db: Db, userId: string, firmId: string, now:
   return token;
 }
 
+/** Sign-out: the session row goes, so a copied cookie stops working too. */
+export async function endSessionByCookie(db: Db, cookie: string) {
+  await db.delete(session).where(eq(session.id, sha256(cookie)));
+}
+
 export async function sessionPrincipal(db: Db, cookie: string, now: Date): Promise<Principal | null> {
   const [row] = await db
     .select({ id: session.id, userId: session.userId, firmId: session.firmId, role: membership.role })
@@ -28,7 +34,12 @@ export async function sessionPrincipal(db: Db, cookie: string, now: Date): Promi
     .innerJoin(membership, and(eq(membership.userId, session.userId), eq(membership.firmId, session.firmId)))
     .where(and(eq(session.id, sha256(cookie)), gt(session.expiresAt, now)));
   if (!row) return null;
-  return { firmId: row.firmId, actor: { type: 'user', userId: row.userId }, role: row.role, sessionId: row.id };
+  const principal: Principal = { firmId: row.firmId, actor: { type: 'user', userId: row.userId }, role: row.role, sessionId: row.id };
+  if (row.role === 'member') {
+    const assigned = await db.select({ id: membershipLedger.ledgerId }).from(membershipLedger).where(and(eq(membershipLedger.firmId, row.firmId), eq(membershipLedger.userId, row.userId)));
+    principal.ledgerIds = assigned.map((a) => a.id);
+  }
+  return principal;
 }
 
 /** Creates an API token for a firm; the plaintext is returned once and never stored. */

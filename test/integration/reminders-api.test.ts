@@ -129,7 +129,9 @@ it('shows captured messages on the outbox page, escaped, to signed-in users only
   expect(body).toContain('<b>captured</b>');
   expect(body).toContain('Kea &amp; &lt;Sons&gt;');
   expect(body).not.toContain('<Sons>');
-  expect((await s.app.request('/outbox')).status).toBe(401);
+  const anonymous = await s.app.request('/outbox');
+  expect(anonymous.status).toBe(303);
+  expect(anonymous.headers.get('location')).toBe('/signin?next=%2Foutbox');
   const other = await signedIn(database.db, (await makeFirm(database.db)).id);
   expect(await (await s.app.request('/outbox', { headers: { cookie: other.cookie } })).text()).toContain('No messages yet.');
 });

@@ -1,3 +1,4 @@
+import { captureMailer } from '../../src/notify/mailer.ts';
 import { createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { AppDeps } from '../../src/deps.ts';
@@ -40,7 +41,7 @@ export async function testDeps(
   const logger = captureLogger();
   const c = await testCipher();
   const integrations = createIntegrations({ config, db: database.db, cipher: c, clock, logger, limiterClock: opts.limiterClock, random: () => 0.5 });
-  return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue() };
+  return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue(), mailer: captureMailer };
 }
 
 export const testApp = async (database: TestDatabase, opts: Parameters<typeof testDeps>[1] = {}) =>

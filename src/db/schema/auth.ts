@@ -23,7 +23,12 @@ export const session = pgTable(
 export const oauthState = pgTable('oauth_state', {
   id: text('id').primaryKey(),
   sessionId: text('session_id').notNull(),
-  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+  /** The firm a connect consent adds ledgers to; none for a sign-in. */
+  firmId: uuid('firm_id').references(() => firm.id, { onDelete: 'cascade' }),
+  /** connect: add ledgers to a firm; signin: identify a person. */
+  purpose: text('purpose').notNull().default('connect'),
+  /** Where a sign-in goes afterwards (a same-site path). */
+  next: text('next'),
   provider: providerEnum('provider').notNull(),
   codeVerifier: text('code_verifier_enc').notNull(),
   createdAt: createdAt(),

@@ -50,3 +50,36 @@ export const apiToken = pgTable(
   },
   (t) => [uniqueIndex('api_token_hash_uq').on(t.tokenHash), index('api_token_firm_idx').on(t.firmId)],
 );
+
+/** An invitation by email link: single use, expires, stored as a hash of its token. */
+export const invite = pgTable(
+  'invite',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: roleEnum('role').notNull(),
+    ledgerIds: uuid('ledger_ids').array().notNull().default([]),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: uuid('created_by').references(() => appUser.id, { onDelete: 'set null' }),
+    expiresAt: tstz('expires_at').notNull(),
+    acceptedAt: tstz('accepted_at'),
+    acceptedBy: uuid('accepted_by').references(() => appUser.id, { onDelete: 'set null' }),
+    revokedAt: tstz('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invite_token_uq').on(t.tokenHash), index('invite_firm_idx').on(t.firmId)],
+);
+
+/** A sign-in identity at Xero or Intuit (the OpenID subject), linked to one user. */
+export const userIdentity = pgTable(
+  'user_identity',
+  {
+    provider: text('provider').notNull(),
+    subject: text('subject').notNull(),
+    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
+    email: text('email'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index('user_identity_user_idx').on(t.userId)],
+);

@@ -7,6 +7,7 @@ export * from './firm.ts';
 export * from './handoff.ts';
 export * from './invoice.ts';
 export * from './ledger.ts';
+export * from './membership-ledger.ts';
 export * from './payment.ts';
 export * from './reminder.ts';
 export * from './risk.ts';

@@ -6,6 +6,7 @@ import { approveCase, approveCases } from '../../services/handoff/approve.ts';
 import { assignAgency, createCase, getCase, listCases, proposeForLedger } from '../../services/handoff/cases.ts';
 import { getHandoffRule, setHandoffRule } from '../../services/handoff/rules.ts';
 import { exportCase, recallCase, recordStatus, redeliverCase } from '../../services/handoff/status.ts';
+import { assertCanAct } from '../../services/context.ts';
 import { getLedger } from '../../services/ledgers.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
@@ -42,6 +43,7 @@ export function handoffRoutes() {
       requireRole('member', c.var.principal);
       const ctx = serviceCtx(c);
       const l = await getLedger(ctx, c.req.valid('param').id);
+      assertCanAct(ctx, l.id);
       return c.json({ proposed: await proposeForLedger(ctx, l.id) }, 200);
     },
   );

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { disconnectConnection, getLedger, listLedgers, purgeLedger } from '../../services/ledgers.ts';
+import { assertCanAct } from '../../services/context.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { jsonBody, jsonResponse, router } from '../env.ts';
+import { jsonResponse, router } from '../env.ts';
 
 const SyncState = z.object({
   resource: z.string(),
@@ -46,7 +47,9 @@ export function ledgerRoutes() {
     }),
     async (c) => {
       requireRole('member', c.var.principal);
-      const ledger = await getLedger(serviceCtx(c), c.req.valid('param').id);
+      const ctx = serviceCtx(c);
+      const ledger = await getLedger(ctx, c.req.valid('param').id);
+      assertCanAct(ctx, ledger.id);
       await c.var.deps.jobs.enqueueSync(ledger.id);
       return c.json({ queued: true as const }, 202);
     },

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { reminderStatusEnum } from '../../db/schema/index.ts';
-import { BUILT_IN_TEMPLATES, renderTemplate, unknownPlaceholders } from '../../domain/cadence/templates.ts';
-import { ValidationError } from '../../errors.ts';
+import { BUILT_IN_TEMPLATES } from '../../domain/cadence/templates.ts';
+import { previewTemplate } from '../../services/reminders/templates.ts';
 import { approveReminders, listMessages, listReminders, previewReminder, reminderEffectiveness } from '../../services/reminders/manage.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
@@ -88,14 +88,7 @@ export function reminderRoutes() {
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const t = typeof b.template === 'string' ? BUILT_IN_TEMPLATES[b.template]! : b.template;
-      const unknown = unknownPlaceholders(t);
-      if (unknown.length) throw new ValidationError('template uses unknown placeholders', unknown.map((u) => ({ path: 'template', message: `unknown placeholder {{${u}}}` })));
-      const sample = [
-        { number: 'INV-1001', currency: 'NZD', amountDue: '1150.00', dueDate: '2026-10-31', daysOverdue: 22, payLink: 'https://pay.example.com/INV-1001' },
-        { number: 'INV-1009', currency: 'NZD', amountDue: '230.00', dueDate: '2026-11-30', daysOverdue: -8, payLink: null },
-      ];
-      return c.json(renderTemplate(t, { businessName: b.businessName, contactName: b.contactName, lines: sample, optOutLink: 'https://overdue.example.com/unsubscribe/sample' }), 200);
+      return c.json(previewTemplate(b.template, { businessName: b.businessName, contactName: b.contactName }), 200);
     },
   );
   return app;

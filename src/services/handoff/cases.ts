@@ -9,7 +9,7 @@ import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
 import { ConflictError, NotFoundError, PreconditionError, ValidationError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { ServiceContext } from '../context.ts';
+import { assertCanAct, type ServiceContext } from '../context.ts';
 import { policiesFor } from '../reminders/policies.ts';
 
 /** A short reference people can quote on the phone: OD- and 8 letters/digits without look-alikes. */
@@ -109,6 +109,7 @@ export async function proposeForLedger(deps: { db: Db; clock: Clock; logger: Log
 export async function createCase({ ctx, input }: { ctx: ServiceContext; input: { contactId: string; invoiceIds?: string[]; agencyId?: string | null; reason?: string } }) {
   const [c] = await ctx.db.select().from(contact).where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
+  assertCanAct(ctx, c.ledgerId);
   const [l] = await ctx.db.select().from(ledger).where(eq(ledger.id, c.ledgerId));
   if (input.agencyId) {
     const [a] = await ctx.db.select({ id: agency.id }).from(agency).where(and(eq(agency.id, input.agencyId), eq(agency.firmId, ctx.firmId)));

@@ -7,7 +7,7 @@ import { type AgencyStatus, canMove, type CaseStatus, isEnded } from '../../doma
 import { formatUnits, mulRatio, parseAmount, roundToPlaces, SCALE } from '../../domain/money.ts';
 import { ConflictError, NotFoundError, PreconditionError } from '../../errors.ts';
 import { audit } from '../audit.ts';
-import type { ServiceContext } from '../context.ts';
+import { assertCanAct, type ServiceContext } from '../context.ts';
 import { replanContacts } from '../reminders/planning.ts';
 import { type HandoffDeps, ledgerNotes, type Packet } from './approve.ts';
 import { getCase, loadCase } from './cases.ts';
@@ -52,6 +52,7 @@ async function transition(db: Db, row: CaseRow, u: StatusUpdate, by: 'agency' | 
 export async function recordStatus({ ctx, input }: { ctx: ServiceContext; input: { id: string } & StatusUpdate }) {
   await ctx.db.transaction(async (tx) => {
     const row = await loadCase(tx, ctx.firmId, input.id, true);
+    assertCanAct(ctx, row.ledgerId);
     if (row.status === 'pending_approval') throw new PreconditionError('the case has not been sent to the agency yet');
     await transition(tx, row, input, 'user', ctx.clock.now());
   });

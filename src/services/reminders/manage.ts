@@ -4,7 +4,7 @@ import { cadencePolicy, collectionState, contact, contactState, invoice, ledger,
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { NotFoundError } from '../../errors.ts';
 import { audit } from '../audit.ts';
-import type { ServiceContext } from '../context.ts';
+import { assertCanAct, type ServiceContext } from '../context.ts';
 import { composeMessage } from './compose.ts';
 import { replanContacts } from './planning.ts';
 
@@ -53,6 +53,8 @@ export async function approveReminders({ ctx, input }: { ctx: ServiceContext; in
         eq(reminder.status, 'awaiting_approval'),
         input.ids ? inArray(reminder.id, input.ids) : undefined,
         input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
+        // A member approves only on the ledgers assigned to them.
+        ctx.ledgerScope ? inArray(reminder.ledgerId, ctx.ledgerScope.length ? [...ctx.ledgerScope] : ['00000000-0000-0000-0000-000000000000']) : undefined,
       ),
     )
     .returning({ id: reminder.id });
@@ -84,6 +86,7 @@ export type InvoiceCollectionInput = {
 export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext; input: InvoiceCollectionInput }) {
   const [inv] = await ctx.db.select().from(invoice).where(and(eq(invoice.id, input.invoiceId), eq(invoice.firmId, ctx.firmId)));
   if (!inv) throw new NotFoundError('invoice');
+  assertCanAct(ctx, inv.ledgerId);
   const set = {
     ...(input.dispute !== undefined ? { disputedAt: input.dispute ? ctx.clock.now() : null, disputeReason: input.dispute?.reason ?? null } : {}),
     ...(input.promiseToPayUntil !== undefined ? { promiseToPayUntil: input.promiseToPayUntil } : {}),
@@ -110,6 +113,7 @@ export type ContactCollectionInput = { contactId: string; pausedUntil?: Date | n
 export async function setContactCollection({ ctx, input }: { ctx: ServiceContext; input: ContactCollectionInput }) {
   const [c] = await ctx.db.select().from(contact).where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
+  assertCanAct(ctx, c.ledgerId);
   if (input.policyId) {
     const [p] = await ctx.db.select({ id: cadencePolicy.id }).from(cadencePolicy).where(and(eq(cadencePolicy.id, input.policyId), eq(cadencePolicy.firmId, ctx.firmId)));
     if (!p) throw new NotFoundError('policy');
@@ -174,6 +178,7 @@ export async function listMessages({ ctx, input }: { ctx: ServiceContext; input:
     gateResults: m.gateResults ?? [],
     ledgerSnapshotHash: m.ledgerSnapshotHash,
     sentAt: m.sentAt?.toISOString() ?? null,
+    createdAt: m.createdAt.toISOString(),
     error: m.error,
   }));
 }

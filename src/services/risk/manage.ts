@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { contact, historyImport, historyInvoice, invoice, riskModel, riskScore } from '../../db/schema/index.ts';
 import { localDate } from '../../domain/dates.ts';
+import { excludedSet } from '../../db/upsert.ts';
 import { readHistoryCsv } from '../../domain/risk/csv.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { audit } from '../audit.ts';
-import type { ServiceContext } from '../context.ts';
+import { assertCanAct, type ServiceContext } from '../context.ts';
 import { getLedger } from '../ledgers.ts';
 import { rescoreLedger } from './scoring.ts';
 
@@ -76,6 +77,7 @@ export async function getContactRisk({ ctx, input }: { ctx: ServiceContext; inpu
 /** Refit the ledger's model and rescore everything now (the daily job does the same). */
 export async function rescoreNow({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string } }) {
   const ledger = await getLedger(ctx, input.ledgerId);
+  assertCanAct(ctx, ledger.id);
   const result = await rescoreLedger(ctx, ledger.id);
   await audit(ctx, 'risk.rescored', { type: 'ledger', id: ledger.id }, result);
   return result;
@@ -90,6 +92,7 @@ const IMPORT_BATCH = 1000;
  */
 export async function importHistory({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string; csv: string; filename?: string } }) {
   const ledger = await getLedger(ctx, input.ledgerId);
+  assertCanAct(ctx, ledger.id);
   const parsed = readHistoryCsv(input.csv);
   if (!parsed.ok) {
     const issues = parsed.issues.map((i) => ({ path: `line ${i.line}${i.column ? `, ${i.column}` : ''}`, message: i.message }));
@@ -120,16 +123,7 @@ export async function importHistory({ ctx, input }: { ctx: ServiceContext; input
         .values(values)
         .onConflictDoUpdate({
           target: [historyInvoice.ledgerId, historyInvoice.invoiceRef],
-          set: {
-            importId: sql`excluded.import_id`,
-            customerRef: sql`excluded.customer_ref`,
-            issueDate: sql`excluded.issue_date`,
-            dueDate: sql`excluded.due_date`,
-            amount: sql`excluded.amount`,
-            currency: sql`excluded.currency`,
-            paidDate: sql`excluded.paid_date`,
-            disputed: sql`excluded.disputed`,
-          },
+          set: excludedSet(historyInvoice, ['importId', 'customerRef', 'issueDate', 'dueDate', 'amount', 'currency', 'paidDate', 'disputed']),
         })
         // xmax is non-zero on rows that an upsert updated rather than inserted.
         .returning({ updated: sql<boolean>`xmax::text <> '0'` });

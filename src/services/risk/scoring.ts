@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { contact, invoice, ledger as ledgerTable, riskModel, riskScore } from '../../db/schema/index.ts';
+import { excludedSet } from '../../db/upsert.ts';
 import { localDate } from '../../domain/dates.ts';
 import { FEATURE_NAMES } from '../../domain/risk/features.ts';
 import type { HistInvoice } from '../../domain/risk/history.ts';
@@ -132,16 +133,7 @@ async function scoreAndStore(deps: RiskDeps, ledger: LedgerRef, model: RiskModel
       .values(rows.slice(k, k + BATCH))
       .onConflictDoUpdate({
         target: [riskScore.subjectType, riskScore.subjectId],
-        set: {
-          pLate: sql`excluded.p_late`,
-          pVeryLate: sql`excluded.p_very_late`,
-          pSevere: sql`excluded.p_severe`,
-          band: sql`excluded.band`,
-          predictedPayDate: sql`excluded.predicted_pay_date`,
-          reasons: sql`excluded.reasons`,
-          modelVersion: sql`excluded.model_version`,
-          computedAt: sql`excluded.computed_at`,
-        },
+        set: excludedSet(riskScore, ['pLate', 'pVeryLate', 'pSevere', 'band', 'predictedPayDate', 'reasons', 'modelVersion', 'computedAt']),
       });
   }
   return { contacts: byContact.size, invoices };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import { SHARED } from '../xero/fixtures.ts';
 
@@ -29,6 +29,14 @@ export class QuickBooksFake {
   revoked: string[] = [];
   minorVersions = new Set<string>();
   private failures: { match: RegExp; status: number; body: string; type: string; times: number }[] = [];
+  /** People who can sign in with Intuit (OpenID subject → profile). */
+  readonly people = new Map<string, { email: string; verified: boolean }>();
+  private identityCodes = new Map<string, string>();
+  private identityTokens = new Map<string, string>();
+  private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private readonly rogue = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /** Sign id_tokens with a key the JWKS does not publish (a forged response). */
+  forgeIdTokens = false;
   /** The time CDC responses report. */
   now = () => new Date();
 
@@ -58,6 +66,24 @@ export class QuickBooksFake {
     return back.toString();
   }
 
+  /** Simulates a person approving "Sign in with Intuit": the callback URL our app receives. */
+  signIn(authorizationUrl: string, subject: string): string {
+    const u = new URL(authorizationUrl);
+    const code = randomUUID();
+    this.identityCodes.set(code, subject);
+    const back = new URL(u.searchParams.get('redirect_uri')!);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', u.searchParams.get('state') ?? '');
+    return back.toString();
+  }
+
+  private idToken(subject: string) {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${b64({ alg: 'RS256', kid: 'fake-intuit-key', typ: 'JWT' })}.${b64({ iss: 'https://oauth.platform.intuit.com/op/v1', aud: [this.clientId], sub: subject, iat: now, exp: now + 3600, auth_time: now })}`;
+    return `${input}.${sign('RSA-SHA256', Buffer.from(input), (this.forgeIdTokens ? this.rogue : this.keys).privateKey).toString('base64url')}`;
+  }
+
   fail(match: RegExp, status: number, opts: { body?: string; type?: string; times?: number } = {}) {
     this.failures.push({ match, status, body: opts.body ?? '', type: opts.type ?? 'application/json', times: opts.times ?? 1 });
   }
@@ -84,6 +110,13 @@ export class QuickBooksFake {
           return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
         }
         const invalid = () => new HttpResponse(fixture('oauth-error-invalid-grant.json'), { status: 400, headers: { 'content-type': 'application/json' } });
+        if (form.get('grant_type') === 'authorization_code' && this.identityCodes.has(form.get('code') ?? '')) {
+          const subject = this.identityCodes.get(form.get('code')!)!;
+          this.identityCodes.delete(form.get('code')!);
+          const access = `qit_${randomUUID()}`;
+          this.identityTokens.set(access, subject);
+          return HttpResponse.json({ access_token: access, refresh_token: `qrt_${randomUUID()}`, token_type: 'bearer', expires_in: 3600, id_token: this.idToken(subject) });
+        }
         if (form.get('grant_type') === 'authorization_code') {
           const realm = this.codes.get(form.get('code') ?? '');
           this.codes.delete(form.get('code') ?? '');
@@ -99,6 +132,16 @@ export class QuickBooksFake {
         const body = (await request.json().catch(() => ({}))) as { token?: string };
         this.revoked.push(body.token ?? '');
         return new HttpResponse(null, { status: 200 });
+      }),
+      http.get('https://oauth.platform.intuit.com/op/v1/jwks', () => {
+        const jwk = this.keys.publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+        return HttpResponse.json({ keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'fake-intuit-key', n: jwk.n, e: jwk.e }] });
+      }),
+      http.get('https://accounts.platform.intuit.com/v1/openid_connect/userinfo', ({ request }) => {
+        const subject = this.identityTokens.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '');
+        if (!subject) return HttpResponse.json({ error: 'invalid_token' }, { status: 401 });
+        const p = this.people.get(subject);
+        return HttpResponse.json({ sub: subject, email: p?.email, emailVerified: p?.verified ?? false, givenName: 'Ida', familyName: 'Intuit' });
       }),
       http.all(`${API}/:realm/*`, async ({ request, params }) => this.api(request, String(params.realm))),
     ];

@@ -1,0 +1,110 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createInvite, issueToken, listInvites, listMembers, listTokens, revokeInvite, revokeToken, updateMember } from '../../services/firm-admin.ts';
+import { setSafeMode } from '../../services/ledgers.ts';
+import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
+import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
+import { jsonBody, jsonResponse, router } from '../env.ts';
+
+const IdParam = z.object({ id: z.uuid() });
+const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const Any = z.record(z.string(), z.unknown());
+
+/** The firm: portfolio figures, ledger overview and settings, members, invitations, API tokens. */
+export function firmRoutes() {
+  const app = router<AuthEnv>();
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/portfolio', summary: 'Every ledger with overdue total, DSO, % overdue, reminders due today, approvals waiting, health', responses: { 200: jsonResponse(z.object({ ledgers: z.array(Any) }), 'portfolio') } }),
+    async (c) => c.json({ ledgers: await portfolio({ ctx: serviceCtx(c) }) }, 200),
+  );
+  app.openapi(
+    createRoute({ method: 'get', path: '/ledgers/{id}/overview', summary: 'Aging buckets, DSO trend and activity of a ledger', request: { params: IdParam }, responses: { 200: jsonResponse(Any, 'overview') } }),
+    async (c) => {
+      const o = await ledgerOverview({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } });
+      return c.json({ ledgerId: o.ledger.id, currency: o.ledger.baseCurrency, asOf: o.today, aging: o.aging, dsoTrend: o.dsoTrend, activity: o.feed, otherCurrencyInvoices: o.otherCurrencies }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'patch', path: '/ledgers/{id}', summary: 'Turn safe mode on or off', request: { params: IdParam, body: jsonBody(z.object({ safeMode: z.boolean() })) }, responses: { 200: jsonResponse(z.object({ ledgerId: z.uuid(), safeMode: z.boolean() }), 'updated') } }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await setSafeMode({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, ...c.req.valid('json') } }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/members', summary: 'People in the firm, their roles and (for members) ledgers', responses: { 200: jsonResponse(z.object({ members: z.array(Any) }), 'members') } }),
+    async (c) => c.json({ members: await listMembers({ ctx: serviceCtx(c) }) }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/members/{id}',
+      summary: "Change a person's role or a member's ledgers",
+      request: { params: IdParam, body: jsonBody(z.object({ role: Role.optional(), ledgerIds: z.array(z.uuid()).max(500).optional() })) },
+      responses: { 200: jsonResponse(Any, 'updated') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await updateMember({ ctx: serviceCtx(c), input: { userId: c.req.valid('param').id, ...c.req.valid('json') } }, c.var.principal.role), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/invites', summary: 'Invitations not yet accepted', responses: { 200: jsonResponse(z.object({ invites: z.array(Any) }), 'invites') } }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json({ invites: await listInvites({ ctx: serviceCtx(c) }) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/invites',
+      summary: 'Invite someone by email (a single-use link, valid 7 days)',
+      request: { body: jsonBody(z.object({ email: z.email(), role: Role.exclude(['owner']), ledgerIds: z.array(z.uuid()).max(500).optional() })) },
+      responses: { 201: jsonResponse(z.object({ id: z.uuid(), email: z.string(), role: z.string(), expiresAt: z.string(), link: z.string() }), 'invited') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      const { mailer, config } = c.var.deps;
+      return c.json(await createInvite({ ctx: serviceCtx(c), input: c.req.valid('json') }, { mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom }), 201);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'delete', path: '/invites/{id}', summary: 'Withdraw an invitation', request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') } }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await revokeInvite({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/tokens', summary: "The firm's API tokens (never their values)", responses: { 200: jsonResponse(z.object({ tokens: z.array(Any) }), 'tokens') } }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json({ tokens: await listTokens({ ctx: serviceCtx(c) }) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tokens',
+      summary: 'Create an API token (read, write or admin); its value is shown once',
+      request: { body: jsonBody(z.object({ name: z.string().min(1).max(100), scope: z.enum(['read', 'write', 'admin']) })) },
+      responses: { 201: jsonResponse(z.object({ id: z.uuid(), name: z.string(), scope: z.string(), token: z.string() }), 'created') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await issueToken({ ctx: serviceCtx(c), input: c.req.valid('json') }), 201);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke an API token', request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') } }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      return c.json(await revokeToken({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200);
+    },
+  );
+  return app;
+}

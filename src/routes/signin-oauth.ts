@@ -1,0 +1,36 @@
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { randomToken } from '../lib/secrets.ts';
+import { completeSignIn, startSignIn } from '../services/signin.ts';
+import { type AppEnv, router } from './env.ts';
+import { setSessionCookie } from './session-cookie.ts';
+import { safeNext } from './ui/guard.ts';
+
+/** Ties a sign-in's state to the browser that started it (short-lived, HttpOnly). */
+const BROWSER_COOKIE = 'overdue_signin';
+const Provider = z.enum(['xero', 'quickbooks']);
+
+/** Sign in with Xero or Intuit (OpenID Connect through the same apps as the ledger connections). Public routes. */
+export function signInRoutes() {
+  const app = router<AppEnv>();
+  app.get('/auth/:provider', async (c, next) => {
+    const provider = Provider.safeParse(c.req.param('provider'));
+    if (!provider.success) return next();
+    const { database, cipher, integrations, clock, config } = c.var.deps;
+    const browser = randomToken();
+    setCookie(c, BROWSER_COOKIE, browser, { httpOnly: true, sameSite: 'Lax', secure: config.publicUrl.startsWith('https://'), path: '/auth', maxAge: 600 });
+    const url = await startSignIn({ db: database.db, cipher, integrations, now: clock.now() }, { provider: provider.data, browser, next: safeNext(c.req.query('next')) });
+    return c.redirect(url, 302);
+  });
+  app.get('/auth/callback/:provider', async (c) => {
+    const provider = Provider.safeParse(c.req.param('provider'));
+    if (!provider.success) throw new AppError('not_found', 'no such sign-in provider');
+    const { database, cipher, integrations, clock } = c.var.deps;
+    const done = await completeSignIn({ db: database.db, cipher, integrations, now: clock.now() }, { provider: provider.data, callbackUrl: c.req.url, browser: getCookie(c, BROWSER_COOKIE) ?? null });
+    deleteCookie(c, BROWSER_COOKIE, { path: '/auth' });
+    setSessionCookie(c, done.token);
+    return c.redirect(safeNext(done.next), 302);
+  });
+  return app;
+}

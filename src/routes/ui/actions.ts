@@ -1,0 +1,123 @@
+import type { Context } from 'hono';
+import { AppError } from '../../errors.ts';
+import { approveCase } from '../../services/handoff/approve.ts';
+import { createCase } from '../../services/handoff/cases.ts';
+import { approveReminders, setContactCollection, setInvoiceCollection } from '../../services/reminders/manage.ts';
+import { and, eq } from 'drizzle-orm';
+import { contact, ledger } from '../../db/schema/index.ts';
+import { addDays, zonedTimeToInstant } from '../../domain/dates.ts';
+import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
+import { router } from '../env.ts';
+import { formCsrf, formFields, requireUiAuth, safeNext } from './guard.ts';
+
+type C = Context<AuthEnv>;
+
+/**
+ * Runs a form's action and goes back to the page with a notice, or with the error in words
+ * (post/redirect/get: a reload never posts twice).
+ */
+async function act(c: C, back: string, run: () => Promise<string>) {
+  const to = safeNext(back);
+  const sep = to.includes('?') ? '&' : '?';
+  try {
+    const notice = await run();
+    return c.redirect(`${to}${sep}notice=${encodeURIComponent(notice)}`, 303);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return c.redirect(`${to}${sep}error=${encodeURIComponent(err.message)}`, 303);
+  }
+}
+
+const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+
+/** The dashboard's forms. Each needs a signed-in member (viewers read only) and a same-site Origin. */
+export function uiActions() {
+  const app = router<AuthEnv>();
+  app.use('/ui/*', formCsrf(), requireUiAuth);
+
+  app.post('/ui/reminders/approve', async (c) => {
+    const f = await formFields(c);
+    return act(c, f.one('back') || '/#approvals', async () => {
+      requireRole('member', c.var.principal);
+      const ids = f.many('ids');
+      if (ids.length === 0) throw new AppError('validation_failed', 'select at least one reminder');
+      const r = await approveReminders({ ctx: serviceCtx(c), input: { ids } });
+      return `${r.approved} reminder${r.approved === 1 ? '' : 's'} approved`;
+    });
+  });
+
+  app.post('/ui/handoffs/:id/approve', async (c) =>
+    act(c, '/#approvals', async () => {
+      requireRole('admin', c.var.principal);
+      const { resolve } = c.var.deps.integrations;
+      await approveCase({ ctx: serviceCtx(c), input: { id: c.req.param('id') } }, { resolve });
+      return 'hand-off approved: the case goes to the agency';
+    }),
+  );
+
+  const customerAction = (path: string, run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>) =>
+    app.post(`/ui/customers/:id/${path}`, async (c) => {
+      const id = c.req.param('id');
+      const f = await formFields(c);
+      return act(c, `/customers/${id}`, async () => {
+        requireRole('member', c.var.principal);
+        return run(c, id, f);
+      });
+    });
+
+  customerAction('pause', async (c, id, f) => {
+    const until = f.one('until');
+    if (!isDate(until)) throw new AppError('validation_failed', 'choose the date to pause until');
+    // Paused through the whole chosen day in the ledger's zone.
+    const [row] = await c.var.deps.database.db.select({ tz: ledger.timezone }).from(contact).innerJoin(ledger, eq(ledger.id, contact.ledgerId)).where(and(eq(contact.id, id), eq(contact.firmId, c.var.principal.firmId)));
+    await setContactCollection({ ctx: serviceCtx(c), input: { contactId: id, pausedUntil: zonedTimeToInstant(addDays(until, 1), '00:00', row?.tz ?? 'UTC') } });
+    return `reminders paused until ${until}`;
+  });
+  customerAction('resume', async (c, id) => {
+    await setContactCollection({ ctx: serviceCtx(c), input: { contactId: id, pausedUntil: null } });
+    return 'reminders resumed';
+  });
+  customerAction('exclude', async (c, id, f) => {
+    const excluded = f.one('excluded') === 'true';
+    await setContactCollection({ ctx: serviceCtx(c), input: { contactId: id, excluded } });
+    return excluded ? 'customer excluded from reminders' : 'customer included in reminders again';
+  });
+  customerAction('handoff', async (c, id, f) => {
+    const agencyId = f.one('agencyId') || null;
+    const h = await createCase({ ctx: serviceCtx(c), input: { contactId: id, agencyId, reason: 'opened from the customer page' } });
+    return `hand-off case ${h.reference} opened: it waits for approval`;
+  });
+
+  const invoiceAction = (path: string, run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>) =>
+    app.post(`/ui/invoices/:id/${path}`, async (c) => {
+      const f = await formFields(c);
+      return act(c, f.one('back') || '/', async () => {
+        requireRole('member', c.var.principal);
+        return run(c, c.req.param('id'), f);
+      });
+    });
+
+  invoiceAction('dispute', async (c, id, f) => {
+    const reason = f.one('reason');
+    if (f.one('clear') !== '1' && !reason) throw new AppError('validation_failed', 'say what the dispute is about');
+    await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: id, dispute: f.one('clear') === '1' ? null : { reason: reason.slice(0, 500) } } });
+    return f.one('clear') === '1' ? 'dispute resolved: reminders resume' : 'invoice marked disputed: its reminders stop';
+  });
+  invoiceAction('promise', async (c, id, f) => {
+    const date = f.one('date');
+    if (date && !isDate(date)) throw new AppError('validation_failed', 'a promised date looks like 2026-12-31');
+    await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: id, promiseToPayUntil: date || null } });
+    return date ? `promise to pay by ${date} recorded` : 'promise cleared';
+  });
+  invoiceAction('plan', async (c, id, f) => {
+    const lines = f.one('plan').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const plan = lines.map((l, k) => {
+      const m = /^(\d{4}-\d{2}-\d{2})\s+(\d{1,15}(?:\.\d{1,4})?)$/.exec(l);
+      if (!m) throw new AppError('validation_failed', `plan line ${k + 1}: write a date and an amount, like "2026-12-31 250.00"`);
+      return { dueDate: m[1]!, amount: m[2]! };
+    });
+    await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: id, paymentPlan: plan.length ? plan : null } });
+    return plan.length ? `payment plan of ${plan.length} instalments saved` : 'payment plan removed';
+  });
+  return app;
+}
