@@ -19,6 +19,8 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } },
       },
+      // The Workers bundle in workerd (Miniflare) against Postgres.
+      { extends: true as const, test: { name: 'worker', include: ['test/worker/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 } },
       // The dashboard in headless chromium against the real service.
       { extends: true as const, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 } },
       // QuickBooks dates are date-only in the company's zone: its suite also runs under these.

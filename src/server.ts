@@ -8,8 +8,9 @@ import type { AppDeps } from './deps.ts';
 import { startBoss } from './jobs/boss.ts';
 import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
-import { replanOnChange, startReminderTicks } from './jobs/reminders.ts';
-import { rescoreOnChange, startRiskSchedule, workRescore } from './jobs/risk.ts';
+import { startReminderTicks } from './jobs/reminders.ts';
+import { startRiskSchedule, workRescore } from './jobs/risk.ts';
+import { mirrorHandlers as standardHandlers } from './services/background.ts';
 import { startHandoffSchedule } from './jobs/handoff.ts';
 import { mailerFor } from './notify/mailer.ts';
 import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
@@ -20,7 +21,7 @@ import { createTokenCipher, type TokenCipher } from './lib/token-cipher.ts';
 import { createIntegrations } from './services/integrations.ts';
 import type { JobQueue } from './services/jobs.ts';
 import { ensureDemoLedger } from './services/demo.ts';
-import { fanOut, inOrder, type MirrorChangeHandler } from './services/mirror-changes.ts';
+import { fanOut, type MirrorChangeHandler } from './services/mirror-changes.ts';
 
 export type Running = {
   deps: AppDeps & { cipher: TokenCipher; boss: PgBoss };
@@ -52,7 +53,7 @@ export async function startServer(
   };
   // Subscribers to mirror changes register here. Risk first: replanning picks cadences by risk band.
   const base = { db: database.db, clock, logger };
-  const mirrorHandlers: MirrorChangeHandler[] = [inOrder([rescoreOnChange(base), replanOnChange(base)], logger)];
+  const mirrorHandlers: MirrorChangeHandler[] = [standardHandlers(base)];
   const onChange = fanOut(mirrorHandlers, logger);
   const workerDeps = { db: database.db, clock, logger, resolve: integrations.resolve, onChange };
   await workSyncLedger(boss, workerDeps);

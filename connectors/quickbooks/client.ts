@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import * as nodeQuickBooks from 'node-quickbooks';
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
 import { callWithRetries } from '../shared/retry.ts';
 import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
@@ -12,7 +12,9 @@ import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types
 export const MINOR_VERSION = 75;
 
 // node-quickbooks is CommonJS (module.exports = QuickBooks); its typings describe an ES default.
-const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as new (...args: unknown[]) => QuickBooksClient;
+// Node and bundlers both put module.exports at `default` of the namespace (no createRequire, so
+// the Workers bundle needs no file URL).
+const QuickBooks = (nodeQuickBooks as unknown as { default: new (...args: unknown[]) => QuickBooksClient }).default;
 
 type Cb = (err: unknown, body: unknown, res?: unknown) => void;
 export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[]) => void>, cb: Cb) => void;

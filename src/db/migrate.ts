@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import { type Database, queryRows } from './client.ts';
+import type { Database } from './client.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -22,26 +20,5 @@ export async function runMigrations(database: Database): Promise<void> {
   } finally {
     await lockConn`select pg_advisory_unlock(7411420913)`.catch(() => {});
     lockConn.release();
-  }
-}
-
-/** Number of migrations in drizzle/meta/_journal.json. */
-export function expectedMigrationCount(): number {
-  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as {
-    entries: unknown[];
-  };
-  return journal.entries.length;
-}
-
-/** True when every generated migration is recorded as applied. */
-export async function migrationsApplied(database: Database, expected = expectedMigrationCount()): Promise<boolean> {
-  try {
-    const [row] = await queryRows<{ n: number }>(
-      database.db,
-      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
-    );
-    return Number(row?.n ?? 0) >= expected;
-  } catch {
-    return false;
   }
 }

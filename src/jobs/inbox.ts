@@ -1,11 +1,7 @@
-import { and, inArray, lte } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
-import type { Db } from '../db/client.ts';
-import { webhookEvent } from '../db/schema/index.ts';
-import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type InboxDeps, processInbox } from '../services/inbox.ts';
-import type { InboxKey, JobQueue } from '../services/jobs.ts';
+import type { InboxKey } from '../services/jobs.ts';
 import { QUEUES } from './boss.ts';
 
 export function enqueueInbox(boss: PgBoss, key: InboxKey) {
@@ -54,15 +50,3 @@ export async function workInbox(boss: PgBoss, deps: InboxDeps) {
   });
 }
 
-/**
- * Queues every account with events due: retries whose backoff has passed, and deliveries whose
- * job was never queued (the process died between commit and enqueue). Cheap: one indexed query.
- */
-export async function sweepInbox(db: Db, clock: Clock, jobs: Pick<JobQueue, 'enqueueInbox'>): Promise<number> {
-  const due = await db
-    .selectDistinct({ provider: webhookEvent.provider, accountRef: webhookEvent.accountRef })
-    .from(webhookEvent)
-    .where(and(inArray(webhookEvent.status, ['received', 'failed']), lte(webhookEvent.nextAttemptAt, clock.now())));
-  for (const d of due) await jobs.enqueueInbox({ provider: d.provider as InboxKey['provider'], accountRef: d.accountRef });
-  return due.length;
-}

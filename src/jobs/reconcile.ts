@@ -1,17 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { type Db, dbError } from '../db/client.ts';
-import { ledger } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JobQueue } from '../services/jobs.ts';
-import { sweepInbox } from './inbox.ts';
-
-/** Queues an incremental sync (Xero If-Modified-Since, QuickBooks CDC) of every active ledger. */
-export async function reconcileAll(db: Db, jobs: Pick<JobQueue, 'enqueueSync'>): Promise<number> {
-  const rows = await db.select({ id: ledger.id }).from(ledger).where(eq(ledger.status, 'active'));
-  for (const r of rows) await jobs.enqueueSync(r.id);
-  return rows.length;
-}
+import { reconcileAll, sweepInbox } from '../services/background.ts';
 
 /**
  * The safety nets behind webhooks: reconciliation at start-up and every `intervalMs`, and the

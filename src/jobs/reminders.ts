@@ -1,18 +1,5 @@
-import type { Db } from '../db/client.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { Logger } from '../lib/logger.ts';
-import { changedContacts, type MirrorChangeHandler } from '../services/mirror-changes.ts';
 import type { DeliverDeps } from '../services/reminders/deliver.ts';
-import { replanContacts } from '../services/reminders/planning.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
-
-/** Mirror changes (webhook or sync) replan the contacts they touch: a payment drops its reminders. */
-export function replanOnChange(deps: { db: Db; clock: Clock; logger: Logger }): MirrorChangeHandler {
-  return async (change) => {
-    const contacts = await changedContacts(deps.db, change);
-    if (contacts.length) await replanContacts(deps, contacts);
-  };
-}
 
 /**
  * The reminder tick on an interval: claim and send what is due, and turn reminders interrupted

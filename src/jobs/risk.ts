@@ -4,19 +4,10 @@ import { type Db, dbError } from '../db/client.ts';
 import { ledger, riskModel } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import { changedContacts, type MirrorChangeHandler } from '../services/mirror-changes.ts';
-import { rescoreContacts, rescoreLedger } from '../services/risk/scoring.ts';
+import { rescoreLedger } from '../services/risk/scoring.ts';
 import { QUEUES } from './boss.ts';
 
 type RiskJobDeps = { db: Db; clock: Clock; logger: Logger };
-
-/** A new invoice or payment rescores the contacts it touches (before their reminders are replanned). */
-export function rescoreOnChange(deps: RiskJobDeps): MirrorChangeHandler {
-  return async (change) => {
-    const contacts = await changedContacts(deps.db, change);
-    if (contacts.length) await rescoreContacts(deps, change.ledgerId, contacts);
-  };
-}
 
 export function enqueueRescore(boss: PgBoss, ledgerId: string) {
   return boss.send(QUEUES.rescoreLedger, { ledgerId }, { singletonKey: ledgerId });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
-import { migrationsApplied } from '../db/migrate.ts';
+import { migrationsApplied } from '../db/migration-status.ts';
 import { router } from './env.ts';
 
 const healthz = createRoute({

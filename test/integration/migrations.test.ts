@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
-import { expectedMigrationCount, migrationsApplied, runMigrations } from '../../src/db/migrate.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { expectedMigrationCount, migrationsApplied } from '../../src/db/migration-status.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testApp } from '../support/deps.ts';
 

@@ -1,7 +1,7 @@
+import { replanOnChange } from '../../src/services/background.ts';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectionState, contactState, invoice, ledger, message, reminder, reminderItem } from '../../src/db/schema/index.ts';
-import { replanOnChange } from '../../src/jobs/reminders.ts';
 import { smtpMailer, type Mailer } from '../../src/notify/mailer.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { recoverStuckSending, tick } from '../../src/services/reminders/tick.ts';

@@ -1,10 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { replanOnChange, rescoreOnChange } from '../../src/services/background.ts';
 import { invoice, ledger, reminderItem, riskModel, riskScore } from '../../src/db/schema/index.ts';
 import { addDays, zonedTimeToInstant } from '../../src/domain/dates.ts';
-import { replanOnChange } from '../../src/jobs/reminders.ts';
-import { rescoreOnChange } from '../../src/jobs/risk.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { inOrder } from '../../src/services/mirror-changes.ts';

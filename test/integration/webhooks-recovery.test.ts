@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { invoice } from '../../src/db/schema/index.ts';
-import { reconcileAll } from '../../src/jobs/reconcile.ts';
+import { reconcileAll } from '../../src/services/background.ts';
 import type { MirrorChange } from '../../src/services/mirror-changes.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

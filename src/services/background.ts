@@ -1,0 +1,55 @@
+import { and, eq, inArray, lte } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { ledger, webhookEvent } from '../db/schema/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { InboxKey, JobQueue } from './jobs.ts';
+import { changedContacts, inOrder, type MirrorChangeHandler } from './mirror-changes.ts';
+import { replanContacts } from './reminders/planning.ts';
+import { rescoreContacts } from './risk/scoring.ts';
+
+/**
+ * Background work that both runtimes share (Node with pg-boss, Workers with Queues and Cron
+ * Triggers): what to queue and what to run on a mirror change. No job engine is imported here.
+ */
+
+/** Queues an incremental sync (Xero If-Modified-Since, QuickBooks CDC) of every active ledger. */
+export async function reconcileAll(db: Db, jobs: Pick<JobQueue, 'enqueueSync'>): Promise<number> {
+  const rows = await db.select({ id: ledger.id }).from(ledger).where(eq(ledger.status, 'active'));
+  for (const r of rows) await jobs.enqueueSync(r.id);
+  return rows.length;
+}
+
+/**
+ * Queues every account with events due: retries whose backoff has passed, and deliveries whose
+ * job was never queued (the process died between commit and enqueue). Cheap: one indexed query.
+ */
+export async function sweepInbox(db: Db, clock: Clock, jobs: Pick<JobQueue, 'enqueueInbox'>): Promise<number> {
+  const due = await db
+    .selectDistinct({ provider: webhookEvent.provider, accountRef: webhookEvent.accountRef })
+    .from(webhookEvent)
+    .where(and(inArray(webhookEvent.status, ['received', 'failed']), lte(webhookEvent.nextAttemptAt, clock.now())));
+  for (const d of due) await jobs.enqueueInbox({ provider: d.provider as InboxKey['provider'], accountRef: d.accountRef });
+  return due.length;
+}
+
+type ChangeDeps = { db: Db; clock: Clock; logger: Logger };
+
+/** Mirror changes (webhook or sync) replan the contacts they touch: a payment drops its reminders. */
+export function replanOnChange(deps: ChangeDeps): MirrorChangeHandler {
+  return async (change) => {
+    const contacts = await changedContacts(deps.db, change);
+    if (contacts.length) await replanContacts(deps, contacts);
+  };
+}
+
+/** A new invoice or payment rescores the contacts it touches (before their reminders are replanned). */
+export function rescoreOnChange(deps: ChangeDeps): MirrorChangeHandler {
+  return async (change) => {
+    const contacts = await changedContacts(deps.db, change);
+    if (contacts.length) await rescoreContacts(deps, change.ledgerId, contacts);
+  };
+}
+
+/** What runs on every mirror change, in order: risk first, since replanning picks cadences by risk band. */
+export const mirrorHandlers = (deps: ChangeDeps): MirrorChangeHandler => inOrder([rescoreOnChange(deps), replanOnChange(deps)], deps.logger);

@@ -1,0 +1,74 @@
+import { eq } from 'drizzle-orm';
+import { ledger } from '../db/schema/index.ts';
+import type { AppDeps } from '../deps.ts';
+import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background.ts';
+import { proposeForLedger } from '../services/handoff/cases.ts';
+import { deliverDueCases } from '../services/handoff/deliver.ts';
+import { processInbox } from '../services/inbox.ts';
+import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
+import { rescoreLedger } from '../services/risk/scoring.ts';
+import { syncLedger } from '../services/sync.ts';
+import type { JobMessage } from './deps.ts';
+
+/** The Cron Triggers wrangler.toml declares, by what each runs. */
+export const CRONS = { tick: '* * * * *', reconcile: '*/15 * * * *', rescore: '0 3 * * *' } as const;
+/** A scheduled run stops taking new work after this, well inside a Worker's limits. */
+const BUDGET_MS = 20_000;
+
+const deliverDeps = (d: AppDeps) => ({ db: d.database.db, clock: d.clock, logger: d.logger, resolve: d.integrations.resolve, mailer: d.mailer, publicUrl: d.config.publicUrl, mailFrom: d.config.mailFrom });
+
+async function activeLedgers(d: AppDeps) {
+  return d.database.db.select({ id: ledger.id }).from(ledger).where(eq(ledger.status, 'active'));
+}
+
+/**
+ * One Cron Trigger: every minute the reminder tick (claims use SKIP LOCKED, so overlapping runs
+ * are safe) and agency deliveries; every 15 minutes reconciliation, the inbox sweep and hand-off
+ * rules; nightly the risk models. Returns what it did, for the logs.
+ */
+export async function runScheduled(d: AppDeps, cron: string): Promise<Record<string, number>> {
+  const started = Date.now();
+  const out: Record<string, number> = {};
+  if (cron === CRONS.tick) {
+    const deps = deliverDeps(d);
+    out.recovered = await recoverStuckSending(deps);
+    out.claimed = 0;
+    while (Date.now() - started < BUDGET_MS) {
+      const r = await tick(deps);
+      out.claimed += r.claimed;
+      if (r.claimed === 0) break;
+    }
+    out.casesDelivered = (await deliverDueCases({ ...deps, cipher: d.cipher })).delivered;
+  } else if (cron === CRONS.reconcile) {
+    out.syncsQueued = await reconcileAll(d.database.db, d.jobs);
+    out.inboxesQueued = await sweepInbox(d.database.db, d.clock, d.jobs);
+    out.casesProposed = 0;
+    for (const l of await activeLedgers(d)) out.casesProposed += await proposeForLedger(deliverDeps(d), l.id);
+  } else if (cron === CRONS.rescore) {
+    out.ledgersRescored = 0;
+    for (const l of await activeLedgers(d)) {
+      if (Date.now() - started > BUDGET_MS) break;
+      await rescoreLedger({ db: d.database.db, clock: d.clock }, l.id);
+      out.ledgersRescored++;
+    }
+  }
+  return out;
+}
+
+/**
+ * One queued job: process a webhook account's inbox (re-fetch, upsert, rescore, replan), or sync
+ * a ledger. An inbox with more events due queues itself again.
+ */
+export async function runJob(d: AppDeps, job: JobMessage): Promise<void> {
+  const base = { db: d.database.db, clock: d.clock, logger: d.logger };
+  const onChange = mirrorHandlers(base);
+  if (job.kind === 'inbox') {
+    const run = await processInbox({ ...base, resolve: d.integrations.resolve, onChange }, job.key);
+    if (run.more) await d.jobs.enqueueInbox(job.key);
+    return;
+  }
+  const [row] = await d.database.db.select().from(ledger).where(eq(ledger.id, job.ledgerId));
+  if (!row) return;
+  const connector = await d.integrations.resolve(row);
+  await syncLedger({ ctx: { ...base, firmId: row.firmId, actor: { type: 'system', name: 'sync' } }, input: { ledgerId: row.id } }, connector, onChange);
+}

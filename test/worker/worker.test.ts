@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reminder, webhookDelivery, webhookEvent } from '../../src/db/schema/index.ts';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
+import { TEST_KEY } from '../support/deps.ts';
+import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
+import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
+
+/**
+ * The bundle `npm run build:worker` makes, run in workerd (Miniflare) against the machine's
+ * Postgres through a local Hyperdrive binding, with the JOBS queue consumed by the same Worker.
+ * A Worker only ever talks to Postgres, so the suite runs in the Postgres pass of the tests.
+ */
+const describeOnPostgres = (onPostgres() ? describe : describe.skip) as typeof describe;
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+let database: TestDatabase;
+let mf: Miniflare;
+let out: string;
+
+const withPassword = (url: string) => {
+  const u = new URL(url);
+  if (!u.password) u.password = 'local';
+  return u.toString();
+};
+
+async function until<T>(probe: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeOnPostgres('the bundled Worker in workerd', () => {
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'overdue-worker-'));
+    execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: 'pipe' });
+    database = await createTestDatabase();
+    if (database.kind !== 'postgres') throw new Error('needs Postgres');
+    mf = new Miniflare({
+      modules: true,
+      scriptPath: join(out, 'worker.js'),
+      modulesRoot: out,
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENCRYPTION_KEYS: `test:${TEST_KEY}`, ...webhookEnv },
+      // Miniflare insists on a password; the machine's Postgres trusts local connections anyway.
+      hyperdrives: { HYPERDRIVE: withPassword(database.url) },
+      queueProducers: { JOBS: 'overdue-jobs' },
+      queueConsumers: { 'overdue-jobs': { maxBatchSize: 10, maxBatchTimeout: 1 } },
+    });
+    await mf.ready;
+  }, 120_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+    await database?.drop();
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  it('serves /healthz and /readyz from the same app', async () => {
+    expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
+    const ready = await mf.dispatchFetch('http://localhost/readyz');
+    expect(await ready.json()).toEqual({ ok: true, database: true, migrations: true });
+  });
+
+  it('stores a signed Xero webhook in the inbox and processes it from the queue; a bad signature is 401', async () => {
+    const body = xeroBatch([{ tenantId: 'tenant-nobody-knows', resourceId: '0b7e9a64-0000-4000-8000-000000000001' }]);
+    const ok = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) }, body });
+    expect(ok.status).toBe(200);
+    const [event] = await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, 'tenant-nobody-knows'));
+    expect(event).toMatchObject({ provider: 'xero', entity: 'invoice' });
+    // The queue consumer ran processInbox: an unknown tenant's event is marked ignored, not retried.
+    await until(async () => (await database.db.select().from(webhookEvent).where(eq(webhookEvent.id, event!.id)))[0]?.status === 'ignored');
+
+    const before = (await database.db.select().from(webhookDelivery)).length;
+    const forged = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign('not-the-key', body) }, body });
+    expect(forged.status).toBe(401);
+    expect((await database.db.select().from(webhookDelivery)).length).toBe(before);
+  });
+
+  it('runs the reminder tick on its Cron Trigger', async () => {
+    const firm = await makeFirm(database.db);
+    const l = await makeLedger(database.db, firm.id, { externalId: 'worker-ledger' });
+    const c = await makeContact(database.db, l);
+    // A reminder left mid-send 20 minutes ago (a crashed run): the tick turns it into needs_review.
+    const [r] = await database.db
+      .insert(reminder)
+      .values({ firmId: firm.id, ledgerId: l.id, contactId: c.id, dueAt: new Date(Date.now() - 3600_000), status: 'sending', stepKey: 'post+3', updatedAt: new Date(Date.now() - 20 * 60_000) })
+      .returning();
+    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
+    const result = await worker.scheduled({ cron: '* * * * *' });
+    expect(result.outcome).toBe('ok');
+    const [after] = await database.db.select().from(reminder).where(eq(reminder.id, r!.id));
+    expect(after!.status).toBe('needs_review');
+  });
+});
