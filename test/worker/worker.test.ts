@@ -9,7 +9,9 @@ import { reminder, webhookDelivery, webhookEvent } from '../../src/db/schema/ind
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
 import { TEST_KEY } from '../support/deps.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
+import { smtpSink } from '../support/reminders.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
+import { createApiToken } from '../../src/services/sessions.ts';
 
 /**
  * The bundle `npm run build:worker` makes, run in workerd (Miniflare) against the machine's
@@ -22,6 +24,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 let database: TestDatabase;
 let mf: Miniflare;
 let out: string;
+let sink: Awaited<ReturnType<typeof smtpSink>>;
 
 const withPassword = (url: string) => {
   const u = new URL(url);
@@ -45,13 +48,14 @@ describeOnPostgres('the bundled Worker in workerd', () => {
     execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: 'pipe' });
     database = await createTestDatabase();
     if (database.kind !== 'postgres') throw new Error('needs Postgres');
+    sink = await smtpSink();
     mf = new Miniflare({
       modules: true,
       scriptPath: join(out, 'worker.js'),
       modulesRoot: out,
       compatibilityDate: '2026-04-01',
       compatibilityFlags: ['nodejs_compat'],
-      bindings: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENCRYPTION_KEYS: `test:${TEST_KEY}`, ...webhookEnv },
+      bindings: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENCRYPTION_KEYS: `test:${TEST_KEY}`, SMTP_URL: sink.url, MAIL_FROM: 'team@overdue.example.com', ...webhookEnv },
       // Miniflare insists on a password; the machine's Postgres trusts local connections anyway.
       hyperdrives: { HYPERDRIVE: withPassword(database.url) },
       queueProducers: { JOBS: 'overdue-jobs' },
@@ -62,6 +66,7 @@ describeOnPostgres('the bundled Worker in workerd', () => {
 
   afterAll(async () => {
     await mf?.dispose();
+    await sink?.close();
     await database?.drop();
     if (out) rmSync(out, { recursive: true, force: true });
   });
@@ -85,6 +90,20 @@ describeOnPostgres('the bundled Worker in workerd', () => {
     const forged = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign('not-the-key', body) }, body });
     expect(forged.status).toBe(401);
     expect((await database.db.select().from(webhookDelivery)).length).toBe(before);
+  });
+
+  it('sends mail over SMTP from the Worker (an invitation through the API)', async () => {
+    const firm = await makeFirm(database.db, 'Worker Books');
+    const { token } = await createApiToken(database.db, firm.id, 'ops', ['admin']);
+    const res = await mf.dispatchFetch('http://localhost/api/v1/invites', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'new.person@books.example', role: 'viewer' }),
+    });
+    expect(res.status).toBe(201);
+    const mail = await until(async () => sink.received[0]);
+    expect(mail.envelopeTo).toEqual(['new.person@books.example']);
+    expect(mail.subject).toBe('You are invited to Worker Books on overdue');
   });
 
   it('runs the reminder tick on its Cron Trigger', async () => {
