@@ -19,6 +19,7 @@ import { agencyCallbackRoutes } from './routes/agency-callbacks.ts';
 import { agencyRoutes } from './routes/api/agencies.ts';
 import { handoffRoutes } from './routes/api/handoffs.ts';
 import { firmRoutes } from './routes/api/firm.ts';
+import { creditRoutes } from './routes/api/credit.ts';
 import { outboxPage } from './routes/ui/outbox.tsx';
 import { uiActions } from './routes/ui/actions.ts';
 import { mountApiDocs } from './routes/ui/api-docs.tsx';
@@ -28,6 +29,7 @@ import { settingsPages } from './routes/ui/settings.tsx';
 import { signinPage } from './routes/ui/signin.tsx';
 import { signInRoutes } from './routes/signin-oauth.ts';
 import { invitePages } from './routes/ui/invite.tsx';
+import { reportPages } from './routes/ui/reports.tsx';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', agencyRoutes());
   app.route('/api/v1', handoffRoutes());
   app.route('/api/v1', firmRoutes());
+  app.route('/api/v1', creditRoutes());
   // The dashboard: server-rendered pages and their forms (session cookie, same-site Origin).
   app.route('/', outboxPage());
   app.route('/', portfolioPages());
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', settingsPages());
   app.route('/', uiActions());
   app.route('/', invitePages());
+  app.route('/', reportPages());
   mountApiDocs(app);
 
   app.doc31('/api/v1/openapi.json', {

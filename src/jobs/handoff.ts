@@ -3,9 +3,11 @@ import { dbError } from '../db/client.ts';
 import { ledger } from '../db/schema/index.ts';
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { type CaseDeliveryDeps, deliverDueCases } from '../services/handoff/deliver.ts';
+import { deliverOutbound } from '../services/outbound/events.ts';
 
 /**
- * Hand-off in the background: approved cases are delivered (and retried) every `deliveryMs`;
+ * Deliveries in the background: approved cases to agencies and events to the firm's webhook
+ * endpoints (both retried with backoff) every `deliveryMs`;
  * every ledger's rule runs every `rulesMs` and at start-up, opening cases that wait for approval.
  * Claims use SKIP LOCKED and one live case per customer is enforced by the database, so every
  * process can run this.
@@ -21,6 +23,8 @@ export function startHandoffSchedule(deps: CaseDeliveryDeps, opts: { deliveryMs:
         const r = await deliverDueCases(deps);
         if (r.delivered + r.failed === 0) break;
       }
+      // Outbound webhooks to the firm's own integrations ride the same loop.
+      while ((await deliverOutbound(deps)).claimed > 0);
     } catch (err) {
       deps.logger.error('case delivery failed', dbError(err));
     } finally {

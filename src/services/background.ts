@@ -7,6 +7,7 @@ import type { InboxKey, JobQueue } from './jobs.ts';
 import { changedContacts, inOrder, type MirrorChangeHandler } from './mirror-changes.ts';
 import { replanContacts } from './reminders/planning.ts';
 import { rescoreContacts } from './risk/scoring.ts';
+import { creditAlertsOnChange } from './credit/limits.ts';
 
 /**
  * Background work that both runtimes share (Node with pg-boss, Workers with Queues and Cron
@@ -51,5 +52,9 @@ export function rescoreOnChange(deps: ChangeDeps): MirrorChangeHandler {
   };
 }
 
-/** What runs on every mirror change, in order: risk first, since replanning picks cadences by risk band. */
-export const mirrorHandlers = (deps: ChangeDeps): MirrorChangeHandler => inOrder([rescoreOnChange(deps), replanOnChange(deps)], deps.logger);
+/**
+ * What runs on every mirror change, in order: risk first (replanning picks cadences by band and
+ * credit alerts read it), then replanning, then the credit policy checks on new invoices.
+ */
+export const mirrorHandlers = (deps: ChangeDeps): MirrorChangeHandler =>
+  inOrder([rescoreOnChange(deps), replanOnChange(deps), creditAlertsOnChange(deps)], deps.logger);

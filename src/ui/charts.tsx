@@ -44,3 +44,36 @@ export function TrendChart(props: { points: { date: string; dso: number }[] }) {
     </svg>
   );
 }
+
+const PALETTE = ['#1f6feb', '#bc4c00', '#1a7f37', '#8250df', '#cf222e', '#9a6700'];
+
+/** Grouped bars for any report: one group per label, one bar per series, with a legend. */
+export function SeriesChart(props: { labels: string[]; series: { name: string; values: number[] }[]; title: string }) {
+  const n = Math.max(1, props.labels.length);
+  const top = Math.max(1, ...props.series.flatMap((s) => s.values.map((v) => Math.abs(v))));
+  const w = 720;
+  const h = 220;
+  const group = (w - 40) / n;
+  const bar = Math.max(2, (group - 6) / Math.max(1, props.series.length));
+  const summary = props.series.map((s) => `${s.name}: ${s.values.map((v, k) => `${props.labels[k]} ${v}`).join(', ')}`).join('; ');
+  return (
+    <svg role="img" aria-label={`${props.title}. ${summary}`.slice(0, 2000)} viewBox={`0 0 ${w} ${h + 20 + 16 * props.series.length}`} width="100%">
+      {props.labels.map((label, k) => (
+        <g>
+          {props.series.map((s, j) => {
+            const v = s.values[k] ?? 0;
+            const bh = Math.round((Math.abs(v) / top) * (h - 40));
+            return <rect x={30 + k * group + j * bar} y={h - 20 - bh} width={bar - 1} height={bh} fill={PALETTE[j % PALETTE.length]} />;
+          })}
+          {n <= 16 ? <text x={30 + k * group} y={h - 4}>{label.length > 12 ? `${label.slice(0, 11)}…` : label}</text> : null}
+        </g>
+      ))}
+      {props.series.map((s, j) => (
+        <g>
+          <rect x="30" y={h + 8 + 16 * j} width="10" height="10" fill={PALETTE[j % PALETTE.length]} />
+          <text x="46" y={h + 17 + 16 * j}>{s.name}</text>
+        </g>
+      ))}
+    </svg>
+  );
+}

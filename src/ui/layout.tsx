@@ -54,6 +54,7 @@ export function Layout(props: { title: string; user?: PageUser; notice?: string 
             <>
               <nav aria-label="Main">
                 <a href="/">Portfolio</a>
+                <a href="/reports">Reports</a>
                 <a href="/settings">Settings</a>
                 <a href="/outbox">Outbox</a>
                 <a href="/api/v1/docs">API</a>

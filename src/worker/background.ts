@@ -5,6 +5,7 @@ import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
 import { processInbox } from '../services/inbox.ts';
+import { deliverOutbound } from '../services/outbound/events.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 import { rescoreLedger } from '../services/risk/scoring.ts';
 import { syncLedger } from '../services/sync.ts';
@@ -39,6 +40,7 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
       if (r.claimed === 0) break;
     }
     out.casesDelivered = (await deliverDueCases({ ...deps, cipher: d.cipher })).delivered;
+    out.webhooksDelivered = (await deliverOutbound({ ...deps, cipher: d.cipher })).delivered;
   } else if (cron === CRONS.reconcile) {
     out.syncsQueued = await reconcileAll(d.database.db, d.jobs);
     out.inboxesQueued = await sweepInbox(d.database.db, d.clock, d.jobs);

@@ -9,7 +9,7 @@ import { testApp } from '../support/deps.ts';
 const TABLES = [
   'firm', 'app_user', 'membership', 'api_token', 'connection', 'ledger', 'contact', 'invoice', 'payment',
   'credit_note', 'webhook_delivery', 'webhook_event', 'sync_cursor', 'cadence_policy', 'contact_state', 'collection_state',
-  'reminder', 'reminder_item', 'message', 'risk_score', 'risk_model', 'history_import', 'history_invoice', 'membership_ledger', 'invite', 'user_identity', 'agency', 'handoff', 'handoff_event', 'audit_log',
+  'reminder', 'reminder_item', 'message', 'risk_score', 'risk_model', 'history_import', 'history_invoice', 'membership_ledger', 'invite', 'user_identity', 'credit_limit', 'credit_alert', 'forecast_snapshot', 'webhook_endpoint', 'outbound_delivery', 'agency', 'handoff', 'handoff_event', 'audit_log',
   'session', 'oauth_state',
 ];
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { agency, collectionState, connection, contactState, handoff, invite, ledger, reminder } from '../../src/db/schema/index.ts';
+import { agency, collectionState, connection, contactState, handoff, invite, ledger, reminder, webhookEndpoint } from '../../src/db/schema/index.ts';
 import { createApiToken } from '../../src/services/sessions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
@@ -29,7 +29,8 @@ async function firmA() {
   const [h] = await db.insert(handoff).values({ firmId: f.id, ledgerId: l.id, contactId: c.id, agencyId: a!.id, invoiceIds: [inv.id], amount: '115', currency: 'NZD', reference: 'OD-ALPHA001' }).returning();
   const [i] = await db.insert(invite).values({ firmId: f.id, email: 'x@alpha.example', role: 'member', tokenHash: 'h-alpha', expiresAt: new Date('2027-01-01T00:00:00Z') }).returning();
   const token = await createApiToken(db, f.id, 'alpha', ['admin']);
-  return { f, owner, conn: conn!, l, c, inv, r: r!, a: a!, h: h!, i: i!, token };
+  const [e] = await db.insert(webhookEndpoint).values({ firmId: f.id, url: 'https://alpha.example/hook', secret: 'x', events: ['reminder.sent'] }).returning();
+  return { f, owner, conn: conn!, l, c, inv, r: r!, a: a!, h: h!, i: i!, token, endpoint: e!.id };
 }
 
 /** Real ids of firm A for each resource an API path names. */
@@ -47,6 +48,7 @@ function idFor(path: string, A: Awaited<ReturnType<typeof firmA>>): string {
     tokens: A.token.id,
     members: A.owner.userId,
     'webhook-events': randomUUID(),
+    'webhook-endpoints': A.endpoint,
   };
   if (!ids[seg!]) throw new Error(`no firm-A id for ${path}: add one to this test`);
   return ids[seg!]!;
@@ -78,6 +80,9 @@ function bodyFor(method: string, path: string, A: Awaited<ReturnType<typeof firm
     'PATCH /api/v1/members/{id}': json({ role: 'viewer' }),
     'POST /api/v1/invites': json({ email: 'someone@b.example', role: 'viewer' }),
     'POST /api/v1/tokens': json({ name: 'b', scope: 'read' }),
+    'PUT /api/v1/contacts/{id}/credit-limit': json({ amount: '1' }),
+    'PUT /api/v1/ledgers/{id}/credit-policy': json({ defaultTermsDays: 7 }),
+    'POST /api/v1/webhook-endpoints': json({ url: 'https://b.example/hook', events: ['reminder.sent'] }),
   };
   return bodies[`${method} ${path}`];
 }
@@ -99,7 +104,7 @@ it('walks every API route with another firm’s token: ids of firm A answer 404,
   });
   const before = await snapshot();
   const doc = (await (await app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
-  const secrets = [A.l.id, A.c.id, A.inv.id, A.r.id, A.a.id, A.h.id, A.i.id, A.token.id, A.conn.id, 'Alpha Customer', 'Alpha Ledger', 'Alpha Agency', 'OD-ALPHA001', 'x@alpha.example'];
+  const secrets = [A.endpoint, 'alpha.example/hook', A.l.id, A.c.id, A.inv.id, A.r.id, A.a.id, A.h.id, A.i.id, A.token.id, A.conn.id, 'Alpha Customer', 'Alpha Ledger', 'Alpha Agency', 'OD-ALPHA001', 'x@alpha.example'];
   let walked = 0;
   for (const [path, item] of Object.entries(doc.paths)) {
     if (!path.startsWith('/api/v1/')) continue;
@@ -107,7 +112,7 @@ it('walks every API route with another firm’s token: ids of firm A answer 404,
       const method = m.toUpperCase();
       const body = op.requestBody ? bodyFor(method, path, A) : undefined;
       if (op.requestBody && !body) throw new Error(`no sample body for ${method} ${path}: add one to this test`);
-      const url = path.replace('{id}', path.includes('{id}') ? idFor(path, A) : '');
+      const url = path.replace('{id}', path.includes('{id}') ? idFor(path, A) : '').replace('{name}', 'aging');
       const res = await app.request(url, { method, headers: { authorization: `Bearer ${bToken}`, ...(body ? { 'content-type': body.type } : {}) }, body: body?.body });
       const text = await res.text();
       walked++;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CASE_FIELDS, type CaseFile, restrict, statementOf } from '../../src/domain/handoff/case-file.ts';
-import { caseCsv, csvCell, statementHtml } from '../../src/domain/handoff/exports.ts';
+import { csvCell } from '../../src/domain/csv.ts';
+import { caseCsv, statementHtml } from '../../src/domain/handoff/exports.ts';
 import { type CandidateInvoice, HandoffRuleSchema, proposeCases } from '../../src/domain/handoff/rules.ts';
 import { ACTIVE_STATUSES, canMove, type CaseStatus, isEnded } from '../../src/domain/handoff/status.ts';
 import { parseCsv } from '../../src/domain/risk/csv.ts';

@@ -14,3 +14,4 @@ export * from './risk.ts';
 export * from './sync-cursor.ts';
 export * from './webhook-event.ts';
 export * from './auth.ts';
+export * from './credit.ts';

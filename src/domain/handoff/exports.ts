@@ -1,18 +1,9 @@
 import { html, raw } from 'hono/html';
+import { toCsv } from '../csv.ts';
 import { formatMoney } from '../money.ts';
 import type { CaseFile } from './case-file.ts';
 
 type Restricted = Partial<CaseFile> & Pick<CaseFile, 'caseId' | 'reference' | 'amount' | 'currency' | 'approvedAt' | 'creditor'>;
-
-/**
- * A CSV cell: quoted when it holds a comma, quote or line break; a text cell starting with
- * = + - @ is prefixed with ' so a spreadsheet never runs it as a formula.
- */
-export function csvCell(value: string | number | null | undefined): string {
-  let s = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export const CASE_CSV_HEADER = ['case_reference', 'debtor', 'date', 'type', 'reference', 'due_date', 'debit', 'credit', 'balance', 'currency', 'link'] as const;
 
@@ -24,7 +15,7 @@ export function caseCsv(file: Restricted): string {
     const inv = l.kind === 'invoice' ? byNumber.get(l.reference) : undefined;
     return [file.reference, debtor, l.date, l.kind, l.reference, inv?.dueDate ?? '', l.debit, l.credit, l.balance, file.currency, inv?.link ?? ''];
   });
-  return [CASE_CSV_HEADER, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return toCsv([CASE_CSV_HEADER, ...rows]);
 }
 
 const CSS = `body{font:11pt/1.4 system-ui,sans-serif;max-width:48rem;margin:2rem auto;color:#111}

@@ -28,20 +28,21 @@ function outstandingAt(invoices: ArInvoice[], asOf: IsoDate): Units {
 }
 
 /**
- * Days sales outstanding by the countback method: walk back month by month through sales,
- * consuming the receivables balance, counting whole months' days and the fraction of the last.
- * Unlike AR/sales×days it is not distorted by a seasonal month.
+ * Days sales outstanding by the countback method: walk back through calendar months (this month
+ * to date, then whole months) consuming the receivables balance with each month's sales,
+ * counting whole months' days and the fraction of the last. Unlike AR ÷ sales × days it is not
+ * distorted by one seasonal month.
  */
 export function dsoCountback(invoices: ArInvoice[], asOf: IsoDate, maxMonths = 12): number {
   let remaining = outstandingAt(invoices, asOf);
   let days = 0;
   let end = asOf;
   for (let m = 0; m < maxMonths && remaining > 0n; m++) {
-    const start = addDays(addMonths(end, -1), 1);
+    const start: IsoDate = `${end.slice(0, 7)}-01`;
     const sales = add(...invoices.filter((i) => i.issueDate >= start && i.issueDate <= end).map((i) => parseAmount(i.total)));
     const span = daysBetween(start, end) + 1;
     if (sales >= remaining) {
-      days += span * Number((remaining * 10_000n) / (sales === 0n ? 1n : sales)) / 10_000;
+      days += (span * Number((remaining * 10_000n) / sales)) / 10_000;
       remaining = 0n;
     } else {
       days += span;

@@ -126,6 +126,7 @@ export function portfolioPages() {
     return c.html(
       <Layout title={l.name} user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
         <p class="muted">{l.provider} · {l.baseCurrency} · {l.timezone}{l.safeMode ? ' · safe mode: every reminder waits for approval' : ''}</p>
+        <p><a href={`/ledgers/${l.id}/credit`}>Credit control</a> · <a href={`/reports/forecast?ledgerId=${l.id}`}>Cash-flow forecast</a> · <a href={`/reports/provision?ledgerId=${l.id}`}>Provision</a> · <a href="/reports">All reports</a></p>
         <div class="grid">
           <section class="card" aria-labelledby="aging"><h2 id="aging">Aged receivables</h2><AgingChart buckets={o.aging} currency={l.baseCurrency} />
             {o.otherCurrencies ? <p class="muted">{`${o.otherCurrencies} open invoices in other currencies are not included.`}</p> : null}</section>

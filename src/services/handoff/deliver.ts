@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { TokenCipher } from '../../lib/token-cipher.ts';
 import type { Mailer } from '../../notify/mailer.ts';
 import { signStandardWebhook } from '../../../webhooks/verify.ts';
+import { emitEvent } from '../outbound/events.ts';
 import { agencySecret } from './agencies.ts';
 import type { Packet } from './approve.ts';
 
@@ -90,6 +91,7 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
     await deps.db.transaction(async (tx) => {
       await tx.update(handoff).set({ status: 'sent', sentAt: now, nextAttemptAt: null, lastError: null, deliveryAttempts: attempt, updatedAt: now }).where(eq(handoff.id, row.id));
       await tx.insert(handoffEvent).values({ firmId: row.firmId, handoffId: row.id, kind: 'delivered', data: { attempt, ...detail } });
+      await emitEvent(tx, row.firmId, 'handoff.status_changed', { caseId: row.id, reference: row.reference, from: 'pending_approval', to: 'sent', by: 'system' }, now);
     });
     return true;
   }

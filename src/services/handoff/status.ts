@@ -7,6 +7,7 @@ import { type AgencyStatus, canMove, type CaseStatus, isEnded } from '../../doma
 import { formatUnits, mulRatio, parseAmount, roundToPlaces, SCALE } from '../../domain/money.ts';
 import { ConflictError, NotFoundError, PreconditionError } from '../../errors.ts';
 import { audit } from '../audit.ts';
+import { emitEvent } from '../outbound/events.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { replanContacts } from '../reminders/planning.ts';
 import { type HandoffDeps, ledgerNotes, type Packet } from './approve.ts';
@@ -46,6 +47,7 @@ async function transition(db: Db, row: CaseRow, u: StatusUpdate, by: 'agency' | 
     data: { from: row.status, to: u.status, by, recoveredAmount: u.recoveredAmount ?? null, agencyRef: u.agencyRef ?? null, note: u.note ?? null },
     dedupeKey: dedupeKey ?? null,
   });
+  await emitEvent(db, row.firmId, 'handoff.status_changed', { caseId: row.id, reference: row.reference, from: row.status, to: u.status, recoveredAmount: u.recoveredAmount ?? null, by }, now);
 }
 
 /** A user records what the agency reported by phone or email. */
@@ -90,6 +92,7 @@ export async function recallCase({ ctx, input }: { ctx: ServiceContext; input: {
     await tx.update(collectionState).set({ handedOffAt: null, updatedAt: now }).where(inArray(collectionState.invoiceId, r.invoiceIds));
     await tx.insert(handoffEvent).values({ firmId: ctx.firmId, handoffId: r.id, kind: to === 'closed' ? 'withdrawn' : 'recalled', data: { reason: input.reason ?? null } });
     await audit(ctx, 'handoff.recalled', { type: 'handoff', id: r.id }, { from: r.status, reason: input.reason ?? null }, tx);
+    await emitEvent(tx, ctx.firmId, 'handoff.status_changed', { caseId: r.id, reference: r.reference, from: r.status, to, by: 'user' }, now);
     return { ...r, newStatus: to };
   });
   await replanContacts(ctx, [row.contactId]);

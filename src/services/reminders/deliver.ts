@@ -1,3 +1,4 @@
+import { emitEvent } from '../outbound/events.ts';
 import { createHash } from 'node:crypto';
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -170,6 +171,8 @@ async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
   await db.transaction(async (tx) => {
     await tx.insert(message).values({ ...base, status: outcome.status, providerMessageId: outcome.providerMessageId, sentAt }).onConflictDoNothing();
     await tx.update(reminder).set({ status: 'sent', gateResults: a.gates, statusReason: null, updatedAt: sentAt }).where(eq(reminder.id, a.rem.id));
+    // In the same transaction: the integration hears of exactly the messages that went out.
+    await emitEvent(tx, a.rem.firmId, 'reminder.sent', { reminderId: a.rem.id, ledgerId: a.rem.ledgerId, contactId: a.contactRow.id, invoices: a.invoiceExternalIds, subject: a.rendered.subject, to, status: outcome.status }, sentAt);
   });
   // History on the ledger's invoices (the only write-back); best effort, never blocks sending.
   try {

@@ -5,6 +5,7 @@ import { localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { NotFoundError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
+import { emitEvent } from '../outbound/events.ts';
 import { composeMessage } from './compose.ts';
 import { replanContacts } from './planning.ts';
 
@@ -96,6 +97,9 @@ export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext
   };
   await ctx.db.insert(collectionState).values({ invoiceId: inv.id, firmId: inv.firmId, ledgerId: inv.ledgerId, ...set }).onConflictDoUpdate({ target: collectionState.invoiceId, set });
   await audit(ctx, 'invoice.collection', { type: 'invoice', id: inv.id }, input);
+  const about = { invoiceId: inv.id, invoiceNumber: inv.number, ledgerId: inv.ledgerId, contactId: inv.contactId };
+  if (input.promiseToPayUntil) await emitEvent(ctx.db, ctx.firmId, 'promise.made', { ...about, promisedBy: input.promiseToPayUntil }, ctx.clock.now());
+  if (input.dispute) await emitEvent(ctx.db, ctx.firmId, 'dispute.opened', { ...about, reason: input.dispute.reason }, ctx.clock.now());
   if (inv.contactId) await replanContacts(planDeps(ctx), [inv.contactId]);
   const [row] = await ctx.db.select().from(collectionState).where(eq(collectionState.invoiceId, inv.id));
   return {

@@ -1,0 +1,110 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../db/client.ts';
+import { outboundDelivery, webhookEndpoint } from '../../db/schema/index.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { TokenCipher } from '../../lib/token-cipher.ts';
+import { signStandardWebhook } from '../../../webhooks/verify.ts';
+import { audit } from '../audit.ts';
+import type { ServiceContext } from '../context.ts';
+
+/** Events a firm's integrations can subscribe to. */
+export const EVENT_TYPES = ['reminder.sent', 'promise.made', 'dispute.opened', 'handoff.status_changed', 'credit.alert'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const MAX_OUTBOUND_ATTEMPTS = 8;
+/** 1, 4, 16, 64 minutes, then every 4 hours. */
+const delayMs = (attempt: number) => Math.min(60_000 * 4 ** (attempt - 1), 4 * 3600_000);
+
+/**
+ * Records an event for every active endpoint of the firm subscribed to it; delivery happens in
+ * the background (deliverOutbound), so the action that caused it never waits on a receiver.
+ */
+export async function emitEvent(db: Db, firmId: string, type: EventType, data: Record<string, unknown>, now = new Date()) {
+  const endpoints = await db.select({ id: webhookEndpoint.id, events: webhookEndpoint.events }).from(webhookEndpoint).where(and(eq(webhookEndpoint.firmId, firmId), eq(webhookEndpoint.active, true)));
+  const subscribed = endpoints.filter((e) => e.events.includes(type));
+  if (subscribed.length === 0) return 0;
+  const payload = { id: `evt_${randomUUID()}`, type, createdAt: now.toISOString(), data };
+  await db.insert(outboundDelivery).values(subscribed.map((e) => ({ firmId, endpointId: e.id, type, payload, nextAttemptAt: now })));
+  return subscribed.length;
+}
+
+export async function createEndpoint({ ctx, input }: { ctx: ServiceContext; input: { url: string; events: EventType[] } }, cipher: TokenCipher) {
+  const id = randomUUID();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  await ctx.db.insert(webhookEndpoint).values({ id, firmId: ctx.firmId, url: input.url, events: input.events, secret: await cipher.encrypt(secret, id) });
+  await audit(ctx, 'webhook_endpoint.created', { type: 'webhook_endpoint', id }, { url: input.url, events: input.events });
+  return { id, url: input.url, events: input.events, secret };
+}
+
+export async function listEndpoints({ ctx }: { ctx: ServiceContext }) {
+  const rows = await ctx.db.select().from(webhookEndpoint).where(eq(webhookEndpoint.firmId, ctx.firmId));
+  return rows.map((r) => ({ id: r.id, url: r.url, events: r.events, active: r.active, createdAt: r.createdAt.toISOString() }));
+}
+
+export async function deleteEndpoint({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
+  const [row] = await ctx.db.update(webhookEndpoint).set({ active: false }).where(and(eq(webhookEndpoint.id, input.id), eq(webhookEndpoint.firmId, ctx.firmId))).returning({ id: webhookEndpoint.id });
+  if (!row) throw new NotFoundError('webhook endpoint');
+  return { id: row.id, active: false };
+}
+
+/** The delivery log of one endpoint, newest first. */
+export async function listDeliveries({ ctx, input }: { ctx: ServiceContext; input: { endpointId: string; limit: number } }) {
+  const [e] = await ctx.db.select({ id: webhookEndpoint.id }).from(webhookEndpoint).where(and(eq(webhookEndpoint.id, input.endpointId), eq(webhookEndpoint.firmId, ctx.firmId)));
+  if (!e) throw new NotFoundError('webhook endpoint');
+  const rows = await ctx.db.select().from(outboundDelivery).where(eq(outboundDelivery.endpointId, e.id)).orderBy(desc(outboundDelivery.createdAt)).limit(input.limit);
+  return rows.map((r) => ({ id: r.id, eventId: (r.payload as { id: string }).id, type: r.type, status: r.status, attempts: r.attempts, lastStatus: r.lastStatus, lastError: r.lastError, nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null, deliveredAt: r.deliveredAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+}
+
+export type OutboundDeps = { db: Db; clock: Clock; logger: Logger; cipher: TokenCipher; fetch?: typeof fetch };
+
+/**
+ * Sends due deliveries (claimed with a lease, SKIP LOCKED): a signed POST with the event's id as
+ * webhook-id (the same on every retry). 2xx delivers; anything else retries with backoff and,
+ * after MAX_OUTBOUND_ATTEMPTS, fails for good (visible in the log).
+ */
+export async function deliverOutbound(deps: OutboundDeps, limit = 20) {
+  const now = deps.clock.now();
+  const claimed = await queryRows<{ id: string }>(
+    deps.db,
+    sql`update outbound_delivery set next_attempt_at = ${new Date(now.getTime() + 5 * 60_000).toISOString()}
+        where id in (select id from outbound_delivery where status = 'pending' and next_attempt_at <= ${now.toISOString()}
+                     order by next_attempt_at limit ${limit} for update skip locked)
+        returning id`,
+  );
+  let delivered = 0;
+  for (const { id } of claimed) {
+    const [d] = await deps.db.select().from(outboundDelivery).where(eq(outboundDelivery.id, id));
+    const [e] = await deps.db.select().from(webhookEndpoint).where(eq(webhookEndpoint.id, d!.endpointId));
+    const attempt = d!.attempts + 1;
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const body = new TextEncoder().encode(JSON.stringify(d!.payload));
+      const headers = await signStandardWebhook(await deps.cipher.decrypt(e!.secret, e!.id), (d!.payload as { id: string }).id, body, deps.clock.now());
+      const res = await (deps.fetch ?? fetch)(e!.url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'overdue-webhooks/1', ...headers }, body, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+      await res.arrayBuffer().catch(() => undefined);
+      status = res.status;
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    }
+    const done = error === null;
+    const gaveUp = !done && attempt >= MAX_OUTBOUND_ATTEMPTS;
+    await deps.db
+      .update(outboundDelivery)
+      .set({
+        attempts: attempt,
+        lastStatus: status,
+        lastError: error,
+        status: done ? 'delivered' : gaveUp ? 'failed' : 'pending',
+        deliveredAt: done ? now : null,
+        nextAttemptAt: done || gaveUp ? null : new Date(now.getTime() + delayMs(attempt)),
+      })
+      .where(eq(outboundDelivery.id, id));
+    if (done) delivered++;
+  }
+  return { claimed: claimed.length, delivered };
+}
