@@ -3,10 +3,9 @@ import { and, eq } from 'drizzle-orm';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactState, invoice, reminder } from '../../src/db/schema/index.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
 import { type Running, startServer } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { testConfig } from '../support/deps.ts';
+import { captureLogger, testConfig } from '../support/deps.ts';
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the
@@ -67,7 +66,7 @@ describeInBrowser('dashboard in chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     database = await createTestDatabase();
-    running = await startServer(testConfig({ DEMO_LEDGER: 'true', PORT: '0', TICK_INTERVAL_SECONDS: '3600' }), { database, logger: silentLogger });
+    running = await startServer(testConfig({ DEMO_LEDGER: 'true', PORT: '0', TICK_INTERVAL_SECONDS: '3600' }), { database, logger: captureLogger() });
     base = `http://127.0.0.1:${running.port}`;
     // The demo ledger syncs at start-up and plans reminders, which wait for approval (safe mode).
     await until(async () => (await database.db.select().from(reminder).where(eq(reminder.status, 'awaiting_approval'))).length > 0, 45_000);

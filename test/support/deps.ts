@@ -1,3 +1,4 @@
+import { toSuiteLog } from './log-scan.ts';
 import { captureMailer } from '../../src/notify/mailer.ts';
 import { createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -18,7 +19,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** Captures log lines so tests can assert what was (not) written. */
 export function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return Object.assign(createLogger('debug', (l) => lines.push(l)), { lines });
+  return Object.assign(
+    createLogger('debug', (l) => {
+      lines.push(l);
+      toSuiteLog(l);
+    }),
+    { lines },
+  );
 }
 
 export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey[] } => {

@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { findSecrets, SUITE_LOG_ENV } from './log-scan.ts';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
@@ -8,8 +12,16 @@ import { runMigrations } from '../../src/db/migrate.ts';
  * database cloned from it (CREATE DATABASE … TEMPLATE), so files share no state.
  */
 export default async function setup(project: TestProject) {
+  // Every log line any test captures lands here; at the end not one may hold a secret.
+  const logs = mkdtempSync(join(tmpdir(), 'overdue-suite-logs-'));
+  process.env[SUITE_LOG_ENV] = logs;
+  const checkLogs = () => {
+    const leaks = readdirSync(logs).flatMap((f) => findSecrets(readFileSync(join(logs, f), 'utf8')));
+    rmSync(logs, { recursive: true, force: true });
+    if (leaks.length) throw new Error(`secrets in the suite's logs (${leaks.length} lines), e.g.:\n${leaks.slice(0, 5).join('\n')}`);
+  };
   const url = process.env.DATABASE_URL;
-  if (!url) return;
+  if (!url) return checkLogs;
   const template = `overdue_tpl_${process.pid}_${Date.now()}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${template}"`);
@@ -20,6 +32,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await admin.unsafe(`drop database if exists "${template}" with (force)`);
     await admin.end();
+    checkLogs();
   };
 }
 

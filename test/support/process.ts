@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { toSuiteLog } from './log-scan.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,6 +26,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   const waiters: { msg: string; resolve: (r: Record<string, unknown>) => void }[] = [];
   const onLine = (line: string) => {
     lines.push(line);
+    toSuiteLog(line);
     let rec: Record<string, unknown>;
     try {
       rec = JSON.parse(line) as Record<string, unknown>;
