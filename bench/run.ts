@@ -1,5 +1,6 @@
 import { quickbooksBackfill } from './quickbooks-backfill.ts';
 import { reminderBench } from './reminders.ts';
+import { riskBench } from './risk.ts';
 import { webhookAck } from './webhook-ack.ts';
 import { xeroBackfill } from './xero-backfill.ts';
 
@@ -8,3 +9,4 @@ await xeroBackfill();
 await quickbooksBackfill();
 await webhookAck();
 await reminderBench();
+await riskBench();

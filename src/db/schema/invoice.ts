@@ -32,6 +32,8 @@ export const invoice = pgTable(
     uniqueIndex('invoice_ledger_external_uq').on(t.ledgerId, t.externalId),
     index('invoice_open_due_idx').on(t.ledgerId, t.status, t.dueDate),
     index('invoice_contact_idx').on(t.ledgerId, t.contactExternalId),
+    // Per-customer reads (risk rescoring, replanning, the customer page) go by contact id.
+    index('invoice_contact_id_idx').on(t.contactId),
     index('invoice_firm_idx').on(t.firmId),
   ],
 );

@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { collectionState, contact, historyInvoice, invoice, payment } from '../../db/schema/index.ts';
 import { localDate } from '../../domain/dates.ts';
@@ -26,6 +26,7 @@ export async function loadHistory(db: Db, ledger: { id: string; timezone: string
       id: invoice.id,
       externalId: invoice.externalId,
       contactId: invoice.contactId,
+      contactExternalId: invoice.contactExternalId,
       status: invoice.status,
       issueDate: invoice.issueDate,
       dueDate: invoice.dueDate,
@@ -38,8 +39,9 @@ export async function loadHistory(db: Db, ledger: { id: string; timezone: string
     .from(invoice)
     .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
     .where(and(eq(invoice.ledgerId, ledger.id), inArray(invoice.status, ['open', 'paid']), scope));
-  const paidRefs = contactIds ? rows.filter((r) => r.status === 'paid').map((r) => r.externalId) : undefined;
-  const instalments = await paymentCounts(db, ledger.id, paidRefs);
+  // Incremental: only these customers' payments (indexed by contact), not the whole ledger's.
+  const customers = contactIds ? [...new Set(rows.map((r) => r.contactExternalId))] : undefined;
+  const instalments = await paymentCounts(db, ledger.id, customers);
   const invoices: HistInvoice[] = [];
   const openInvoiceIds = new Set<string>();
   for (const r of rows) {
@@ -65,13 +67,13 @@ export async function loadHistory(db: Db, ledger: { id: string; timezone: string
 }
 
 /** How many payments each invoice was paid with (from the payments' allocations). */
-async function paymentCounts(db: Db, ledgerId: string, invoiceRefs?: string[]): Promise<Map<string, number>> {
-  if (invoiceRefs?.length === 0) return new Map();
+async function paymentCounts(db: Db, ledgerId: string, customerRefs?: string[]): Promise<Map<string, number>> {
+  if (customerRefs?.length === 0) return new Map();
   const ref = sql<string>`a->>'invoiceExternalId'`;
   const rows = await db
     .select({ invoiceExternalId: ref, n: sql<number>`count(*)::int` })
     .from(sql`${payment}, jsonb_array_elements(${payment.allocations}) a`)
-    .where(and(eq(payment.ledgerId, ledgerId), sql`${payment.status} <> 'deleted'`, invoiceRefs ? inArray(ref, invoiceRefs) : undefined))
+    .where(and(eq(payment.ledgerId, ledgerId), sql`${payment.status} <> 'deleted'`, customerRefs ? inArray(payment.contactExternalId, customerRefs) : undefined))
     .groupBy(sql`1`);
   return new Map(rows.map((r) => [r.invoiceExternalId, r.n]));
 }
@@ -81,7 +83,13 @@ async function paymentCounts(db: Db, ledgerId: string, invoiceRefs?: string[]): 
  * external id joins that contact's history; other customers still teach the ledger's model.
  */
 async function importedHistory(db: Db, ledgerId: string, contactIds?: string[]): Promise<HistInvoice[]> {
-  const mirrored = db.select({ ref: invoice.externalId }).from(invoice).where(eq(invoice.ledgerId, ledgerId));
+  // Most ledgers import nothing: one indexed probe instead of the anti-join.
+  const [any] = await db.select({ id: historyInvoice.id }).from(historyInvoice).where(eq(historyInvoice.ledgerId, ledgerId)).limit(1);
+  if (!any) return [];
+  const mirrored = db
+    .select({ one: sql`1` })
+    .from(invoice)
+    .where(and(eq(invoice.ledgerId, historyInvoice.ledgerId), eq(invoice.externalId, historyInvoice.invoiceRef)));
   const rows = await db
     .select({
       ref: historyInvoice.invoiceRef,
@@ -95,7 +103,7 @@ async function importedHistory(db: Db, ledgerId: string, contactIds?: string[]):
     })
     .from(historyInvoice)
     .leftJoin(contact, and(eq(contact.ledgerId, historyInvoice.ledgerId), eq(contact.externalId, historyInvoice.customerRef)))
-    .where(and(eq(historyInvoice.ledgerId, ledgerId), notInArray(historyInvoice.invoiceRef, mirrored), contactIds ? inArray(contact.id, contactIds) : undefined));
+    .where(and(eq(historyInvoice.ledgerId, ledgerId), notExists(mirrored), contactIds ? inArray(contact.id, contactIds) : undefined));
   return rows.map((r) => ({
     id: `${IMPORTED}${r.ref}`,
     contactId: r.contactId ?? `${IMPORTED}${r.customerRef}`,

@@ -93,8 +93,9 @@ export async function rescoreContacts(deps: RiskDeps, ledgerId: string, contactI
   const history = await loadHistory(deps.db, ledger, contactIds);
   const counts = await scoreAndStore(deps, ledger, model, history, contactIds);
   // Invoices of these contacts that were paid, voided or deleted keep no score.
-  const closed = deps.db.select({ id: invoice.id }).from(invoice).where(and(inArray(invoice.contactId, contactIds), sql`${invoice.status} <> 'open'`));
-  await deps.db.delete(riskScore).where(and(eq(riskScore.subjectType, 'invoice'), inArray(riskScore.subjectId, closed)));
+  // Ids first (a handful), so the delete probes the score index instead of scanning every score.
+  const closed = (await deps.db.select({ id: invoice.id }).from(invoice).where(and(inArray(invoice.contactId, contactIds), sql`${invoice.status} <> 'open'`))).map((r) => r.id);
+  if (closed.length) await deps.db.delete(riskScore).where(and(eq(riskScore.subjectType, 'invoice'), inArray(riskScore.subjectId, closed)));
   return { ledgerId, modelVersion: model.version, ...counts };
 }
 

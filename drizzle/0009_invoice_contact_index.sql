@@ -1,0 +1,1 @@
+CREATE INDEX "invoice_contact_id_idx" ON "invoice" USING btree ("contact_id");
