@@ -11,6 +11,9 @@ import {
 import type { XeroApi, XeroCall } from './client.ts';
 import { type CreditKind, mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment } from './map.ts';
 
+/** A response that did not arrive whole is a transport failure: retryable, never "no records". */
+const incomplete = (key: string) => new ConnectorError('network', `Xero's ${key} response arrived incomplete`, { provider: 'xero', providerCode: 'incomplete_body' });
+
 export const XERO_PAGE_SIZE = 1000;
 type Raw = Record<string, unknown>;
 type Endpoint = { key: string; list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
@@ -79,7 +82,10 @@ export class XeroConnector implements AccountingConnector {
     if (!ep) throw new ConnectorError('validation', 'cursor points past the last endpoint', { provider: 'xero' });
     const res = await this.api.call(tenantId, (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p));
     const body = (res.data ?? {}) as Raw;
-    const rows = (Array.isArray(body[ep.key]) ? body[ep.key] : []) as Raw[];
+    // Xero always names the list, empty or not. Without it the body was cut off or garbled: an
+    // empty page would end the walk early and leave a gap, so it is an error and the page is read again.
+    if (!Array.isArray(body[ep.key])) throw incomplete(ep.key);
+    const rows = body[ep.key] as Raw[];
     const items = rows.map((r) => ep.map(r)) as RecordOf<R>[];
     const pagination = body.pagination as { pageCount?: number } | undefined;
 
@@ -116,7 +122,10 @@ export class XeroConnector implements AccountingConnector {
     const [call, key, map] = calls[resource];
     try {
       const res = await this.api.call(tenantId, call);
-      const row = (((res.data ?? {}) as Raw)[key] as Raw[] | undefined)?.[0];
+      const list = ((res.data ?? {}) as Raw)[key];
+      // A garbled body is not "no such record": that would mark a live invoice deleted.
+      if (!Array.isArray(list)) throw incomplete(key);
+      const row = (list as Raw[])[0];
       return row ? (map(row) as RecordOf<R>) : null;
     } catch (err) {
       if (err instanceof ConnectorError && err.code === 'not_found') return null;
