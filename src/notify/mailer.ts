@@ -19,16 +19,31 @@ export type OutgoingMail = {
 
 export type SendOutcome = { status: 'sent' | 'captured'; providerMessageId: string | null };
 
-/** A refusal by the mail server; `permanent` (5xx) is a bounce, otherwise it may be retried. */
+/**
+ * A failed send. `permanent` (5xx) is a bounce. `notSent` says the message certainly did not
+ * leave (the server refused it, or the connection failed before the message was handed over),
+ * so it may be sent again; otherwise (a connection dropped during DATA) nobody can know.
+ */
 export class MailError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
     readonly responseCode?: number,
+    readonly notSent: boolean = true,
   ) {
     super(message);
     this.name = 'MailError';
   }
+}
+
+/**
+ * Whether a failed send certainly handed nothing over: the server answered with a refusal, the
+ * connection could not be made, or the server's name did not resolve. nodemailer reports a
+ * connection closed at any later point the same way ('ECONNECTION', command 'CONN') whether it
+ * happened before the message or after it, so that counts as unknown.
+ */
+function certainlyNotSent(err: { responseCode?: number; code?: string; syscall?: string }): boolean {
+  return typeof err.responseCode === 'number' || (err.code === 'ESOCKET' && err.syscall === 'connect') || err.code === 'EDNS';
 }
 
 export type Mailer = { readonly kind: 'smtp' | 'capture'; send(mail: OutgoingMail): Promise<SendOutcome> };
@@ -65,8 +80,8 @@ export function smtpMailer(url: string): Mailer {
         });
         return { status: 'sent', providerMessageId: info.messageId ?? null };
       } catch (err) {
-        const code = (err as { responseCode?: number }).responseCode;
-        throw new MailError((err as Error).message.slice(0, 300), typeof code === 'number' && code >= 500, code);
+        const e = err as { responseCode?: number; code?: string; syscall?: string };
+        throw new MailError((err as Error).message.slice(0, 300), typeof e.responseCode === 'number' && e.responseCode >= 500, e.responseCode, certainlyNotSent(e));
       }
     },
   };

@@ -21,6 +21,9 @@ export type DeliverDeps = { db: Db; clock: Clock; logger: Logger; resolve: Conne
 export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed' | 'handoff';
 
 export const TEMPLATE_VERSION = 'builtin-1';
+/** A temporary mail failure is retried after 5, 20, 80, 320 minutes; the fifth failure goes to a person. */
+export const MAX_SEND_ATTEMPTS = 5;
+const sendRetryMs = (attempt: number) => 5 * 60_000 * 4 ** (attempt - 1);
 
 /**
  * Sends one reminder the tick has claimed (status `sending`). Every invoice is fetched from the
@@ -157,9 +160,23 @@ async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
   } catch (err) {
     // Anything but a refusal from the mail server leaves it unknown whether the message left:
     // the tick turns that into needs_review rather than guess.
-    if (!(err instanceof MailError)) throw err;
+    if (!(err instanceof MailError) || !err.notSent) throw err;
     const permanent = err.permanent;
     const reason = `mail server: ${err.message}`;
+    // Not sent and not a bounce (server down, 4xx): try again later, a few times, then a person looks.
+    if (!permanent) {
+      const giveUp = a.rem.attempts >= MAX_SEND_ATTEMPTS;
+      await db
+        .update(reminder)
+        .set(
+          giveUp
+            ? { status: 'needs_review', statusReason: `not sent after ${a.rem.attempts} attempts; ${reason}`.slice(0, 500), gateResults: a.gates, updatedAt: deps.clock.now() }
+            : { status: 'scheduled', dueAt: new Date(deps.clock.now().getTime() + sendRetryMs(a.rem.attempts)), statusReason: `retrying: ${reason}`.slice(0, 500), updatedAt: deps.clock.now() },
+        )
+        .where(eq(reminder.id, a.rem.id));
+      deps.logger.warn('reminder not sent; will retry', { reminderId: a.rem.id, attempt: a.rem.attempts, giveUp, code: err.responseCode });
+      return giveUp ? 'failed' : 'rescheduled';
+    }
     await db.transaction(async (tx) => {
       await tx.insert(message).values({ ...base, status: permanent ? 'bounced' : 'failed', error: reason.slice(0, 500) }).onConflictDoNothing();
       await tx.update(reminder).set({ status: 'failed', statusReason: reason.slice(0, 500), gateResults: a.gates, updatedAt: deps.clock.now() }).where(eq(reminder.id, a.rem.id));
