@@ -75,6 +75,9 @@ describe('credit control', () => {
       { weekStart: '2026-11-23', expected: '950.0000', actual: '1000.0000' },
     ]);
     expect(await database.db.select().from(forecastSnapshot)).toHaveLength(2);
+    // Shown with the forecast report: |500 − 250| + |1,000 − 950| = 300 off over 1,500 received.
+    const page = (await s.call('GET', `/reports/forecast?ledgerId=${s.ledger.id}`)).body;
+    expect(page.note).toContain('The forecast made on 2026-11-17 was off by 20% (weighted absolute error over 2 weeks).');
   });
 
   it('raises an alert for a new invoice over the limit or for a high-risk customer, once, and sends it signed', async () => {

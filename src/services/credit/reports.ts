@@ -177,9 +177,15 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
     }
     case 'forecast': {
       const f = input.ledgerId ? { totals: [await forecastFor(ctx, ledgers[0]!)] } : await portfolioForecast({ ctx });
+      const checks = (input.ledgerId ? f.totals : (f as Awaited<ReturnType<typeof portfolioForecast>>).ledgers) as { accuracy?: Awaited<ReturnType<typeof forecastFor>>['accuracy'] }[];
+      const accuracyNote = checks
+        .map((c) => c.accuracy)
+        .filter((a): a is NonNullable<typeof a> => !!a && a.wape !== null)
+        .map((a) => `The forecast made on ${a.madeOn} was off by ${Math.round(a.wape! * 1000) / 10}% (weighted absolute error over ${a.weeks.length} weeks).`)
+        .join(' ');
       const rows: Report['rows'] = f.totals.flatMap((t) => t.weeks.map((w) => [t.currency, w.weekStart, w.low, w.expected, w.high]));
       const first = f.totals[0];
-      return { name: 'forecast', title: 'Cash-flow forecast, next 13 weeks', note: 'Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).', columns: ['currency', 'week_start', 'low', 'expected', 'high'], rows, chart: first ? { labels: first.weeks.map((w) => w.weekStart), series: (['low', 'expected', 'high'] as const).map((k) => ({ name: `${k} (${first.currency})`, values: first.weeks.map((w) => num(w[k])) })) } : null };
+      return { name: 'forecast', title: 'Cash-flow forecast, next 13 weeks', note: `Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).${accuracyNote ? ` ${accuracyNote}` : ''}`, columns: ['currency', 'week_start', 'low', 'expected', 'high'], rows, chart: first ? { labels: first.weeks.map((w) => w.weekStart), series: (['low', 'expected', 'high'] as const).map((k) => ({ name: `${k} (${first.currency})`, values: first.weeks.map((w) => num(w[k])) })) } : null };
     }
   }
 }
