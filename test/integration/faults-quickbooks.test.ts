@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { describeWithFixtures } from '../support/xero/fixtures.ts';
+import { syncUntilDone } from '../support/sync-retry.ts';
 
 /** QuickBooks backfill under a cut-off response and 5xx: complete, no duplicates, no gaps. */
 const server = useMsw();
@@ -21,18 +22,7 @@ describeWithFixtures('QuickBooks backfill under provider faults', () => {
     s.fake.seedInvoices(s.realmId, 2100);
     s.fake.fail(/\/query$/, 200, { body: '{"QueryResponse":{"Invoice":[{"Id":"1001","SyncToken":"0",', times: 1 });
     s.fake.fail(/\/query$/, 503, { times: 2 });
-    let runs = 0;
-    for (;;) {
-      runs++;
-      const ok = await s.sync().then(
-        () => true,
-        (e: unknown) => {
-          expect(e).toMatchObject({ name: 'ConnectorError', retryable: true });
-          return false;
-        },
-      );
-      if (ok || runs > 5) break;
-    }
+    const runs = await syncUntilDone(s.sync, {});
     const l = await s.ledgerRow();
     const ids = (await database.db.select({ id: invoice.externalId }).from(invoice).where(eq(invoice.ledgerId, l.id))).map((r) => r.id);
     expect(ids.length).toBe(2100);

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
+import { syncUntilDone } from '../support/sync-retry.ts';
 
 /** Provider faults during a backfill: the mirror ends complete, with no duplicates and no gaps. */
 const xero = useXeroFake();
@@ -32,19 +33,7 @@ describeWithFixtures('backfill under provider faults', () => {
     s.fake.fail(/^\/Invoices$/, 200, { body: '{"Invoices":[{"InvoiceID":"0b7e9a64-', times: 1 });
     s.fake.fail(/^\/Invoices$/, 500, { times: 2 });
     s.fake.fail(/^\/Invoices$/, 429, { headers: { 'Retry-After': '1' }, times: 1 });
-    let runs = 0;
-    for (;;) {
-      runs++;
-      // The job engine runs a failed sync again when its error is retryable, from its cursor.
-      const ok = await s.sync().then(
-        () => true,
-        (e: unknown) => {
-          expect(e).toMatchObject({ name: 'ConnectorError', code: 'network', retryable: true, providerCode: 'incomplete_body' });
-          return false;
-        },
-      );
-      if (ok || runs > 5) break;
-    }
+    const runs = await syncUntilDone(s.sync, { code: 'network', providerCode: 'incomplete_body' });
     expect(runs).toBe(2);
     const ids = await s.mirrored();
     expect(ids.length).toBe(2_500);

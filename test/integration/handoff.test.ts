@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyStandardWebhook, signStandardWebhook } from '../../webhooks/verify.ts';
 import { createApp } from '../../src/app.ts';
 import { auditLog, collectionState, handoff, handoffEvent, ledger, reminder, reminderItem } from '../../src/db/schema/index.ts';
@@ -10,32 +10,24 @@ import { captureMailer, smtpMailer } from '../../src/notify/mailer.ts';
 import { deliverDueCases, MAX_DELIVERY_ATTEMPTS } from '../../src/services/handoff/deliver.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { agencyServer } from '../support/agency.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { freshDatabasePerTest } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
 import { makeContact, makeFirm, makeInvoice } from '../support/factories.ts';
 import { reminderWorld, smtpSink } from '../support/reminders.ts';
 import { signedIn } from '../support/session.ts';
 
-let database: TestDatabase;
-const cleanups: (() => Promise<void>)[] = [];
-beforeEach(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await database.drop();
-});
+const fresh = freshDatabasePerTest();
 
 const ALLOWED = ['debtor.name', 'debtor.legalName', 'debtor.addresses', 'invoices', 'statement'];
 
 async function setup(opts: { statuses?: number[]; dpa?: boolean; email?: string } = {}) {
-  const w = await reminderWorld(database.db);
+  const w = await reminderWorld(fresh.database.db);
   const server = await agencyServer(opts.statuses);
-  cleanups.push(server.close);
-  const deps = await testDeps(database, { clock: w.clock });
+  fresh.cleanups.push(server.close);
+  const deps = await testDeps(fresh.database, { clock: w.clock });
   deps.integrations = { ...deps.integrations, resolve: async () => w.stub.connector };
   const app = createApp(deps);
-  const owner = await signedIn(database.db, w.firm.id, 'owner');
+  const owner = await signedIn(fresh.database.db, w.firm.id, 'owner');
   const call = async (method: string, path: string, body?: unknown, cookie = owner.cookie) => {
     const res = await app.request(`/api/v1${path}`, { method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
     return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text(), headers: res.headers };
@@ -49,17 +41,17 @@ async function setup(opts: { statuses?: number[]; dpa?: boolean; email?: string 
     dpaReference: opts.dpa === false ? null : 'DPA-2026-014',
   });
   expect(created.status).toBe(201);
-  const c = await makeContact(database.db, w.ledger, { name: 'Kea & <Sons>', legalName: 'Kea & <Sons> Limited', phone: '+64 9 555 0100', addresses: [{ lines: ['1 Quay St'], city: 'Auckland', country: 'NZ' }] });
-  const inv1 = await makeInvoice(database.db, c, { issueDate: '2026-08-01', dueDate: '2026-08-31', total: '800.0000', amountDue: '800.0000' });
-  const inv2 = await makeInvoice(database.db, c, { issueDate: '2026-08-15', dueDate: '2026-09-14', total: '450.0000', amountDue: '450.0000' });
+  const c = await makeContact(fresh.database.db, w.ledger, { name: 'Kea & <Sons>', legalName: 'Kea & <Sons> Limited', phone: '+64 9 555 0100', addresses: [{ lines: ['1 Quay St'], city: 'Auckland', country: 'NZ' }] });
+  const inv1 = await makeInvoice(fresh.database.db, c, { issueDate: '2026-08-01', dueDate: '2026-08-31', total: '800.0000', amountDue: '800.0000' });
+  const inv2 = await makeInvoice(fresh.database.db, c, { issueDate: '2026-08-15', dueDate: '2026-09-14', total: '450.0000', amountDue: '450.0000' });
   for (const i of [inv1, inv2]) w.stub.put(i);
   await replanContacts(w.deps, [c.id]);
   const delivery = { ...w.deps, cipher: deps.cipher, mailer: captureMailer, mailFrom: 'cases@overdue.example.com' };
   return { ...w, deps, app, owner, call, server, agency: created.body, c, inv1, inv2, delivery };
 }
 
-const scheduled = async (contactId: string) => (await database.db.select().from(reminder).where(and(eq(reminder.contactId, contactId), eq(reminder.status, 'scheduled')))).length;
-const audits = async (action: string) => (await database.db.select().from(auditLog).where(eq(auditLog.action, action))).length;
+const scheduled = async (contactId: string) => (await fresh.database.db.select().from(reminder).where(and(eq(reminder.contactId, contactId), eq(reminder.status, 'scheduled')))).length;
+const audits = async (action: string) => (await fresh.database.db.select().from(auditLog).where(eq(auditLog.action, action))).length;
 
 /** Every dotted key path of a JSON value (arrays look through to their items). */
 function paths(v: unknown, prefix = ''): string[] {
@@ -74,10 +66,10 @@ describe('agency hand-off', () => {
     const rule = { enabled: true, agencyId: s.agency.id, minDaysOverdue: 60, minAmount: '250', requireAllStepsSent: false, minRiskBand: null };
     expect((await s.call('PUT', `/ledgers/${s.ledger.id}/handoff-rule`, rule)).status).toBe(200);
     // A second customer: one invoice disputed, one small one: nothing for them.
-    const other = await makeContact(database.db, s.ledger);
-    const disputed = await makeInvoice(database.db, other, { dueDate: '2026-08-01', total: '5000.0000', amountDue: '5000.0000' });
-    await makeInvoice(database.db, other, { dueDate: '2026-08-01', total: '90.0000', amountDue: '90.0000' });
-    await database.db.insert(collectionState).values({ invoiceId: disputed.id, firmId: s.firm.id, ledgerId: s.ledger.id, disputedAt: new Date(), disputeReason: 'wrong goods' });
+    const other = await makeContact(fresh.database.db, s.ledger);
+    const disputed = await makeInvoice(fresh.database.db, other, { dueDate: '2026-08-01', total: '5000.0000', amountDue: '5000.0000' });
+    await makeInvoice(fresh.database.db, other, { dueDate: '2026-08-01', total: '90.0000', amountDue: '90.0000' });
+    await fresh.database.db.insert(collectionState).values({ invoiceId: disputed.id, firmId: s.firm.id, ledgerId: s.ledger.id, disputedAt: new Date(), disputeReason: 'wrong goods' });
     expect((await s.call('POST', `/ledgers/${s.ledger.id}/handoff-rule/run`)).body).toEqual({ proposed: 1 });
     expect((await s.call('POST', `/ledgers/${s.ledger.id}/handoff-rule/run`)).body).toEqual({ proposed: 0 });
     const cases = (await s.call('GET', '/handoffs?status=pending_approval')).body.cases;
@@ -87,11 +79,11 @@ describe('agency hand-off', () => {
     expect(cases[0].invoiceIds.sort()).toEqual([s.inv1.id, s.inv2.id].sort());
 
     // "All steps sent" holds the case back until the cadence's last email step went out.
-    await database.db.delete(handoff);
+    await fresh.database.db.delete(handoff);
     await s.call('PUT', `/ledgers/${s.ledger.id}/handoff-rule`, { ...rule, requireAllStepsSent: true });
     expect((await s.call('POST', `/ledgers/${s.ledger.id}/handoff-rule/run`)).body).toEqual({ proposed: 0 });
-    const [r] = await database.db.insert(reminder).values({ firmId: s.firm.id, ledgerId: s.ledger.id, contactId: s.c.id, dueAt: new Date('2026-10-20T00:00:00Z'), status: 'sent', stepKey: 'post+35', templateKey: 'final' }).returning();
-    await database.db.insert(reminderItem).values([s.inv1, s.inv2].map((i) => ({ reminderId: r!.id, invoiceId: i.id, firmId: s.firm.id, stepKey: 'post+35' })));
+    const [r] = await fresh.database.db.insert(reminder).values({ firmId: s.firm.id, ledgerId: s.ledger.id, contactId: s.c.id, dueAt: new Date('2026-10-20T00:00:00Z'), status: 'sent', stepKey: 'post+35', templateKey: 'final' }).returning();
+    await fresh.database.db.insert(reminderItem).values([s.inv1, s.inv2].map((i) => ({ reminderId: r!.id, invoiceId: i.id, firmId: s.firm.id, stepKey: 'post+35' })));
     expect((await s.call('POST', `/ledgers/${s.ledger.id}/handoff-rule/run`)).body).toEqual({ proposed: 1 });
   });
 
@@ -102,7 +94,7 @@ describe('agency hand-off', () => {
     const id = opened.body.id;
     expect(await deliverDueCases(s.delivery)).toEqual({ delivered: 0, failed: 0 });
     expect(s.server.received).toHaveLength(0);
-    const member = await signedIn(database.db, s.firm.id, 'member');
+    const member = await signedIn(fresh.database.db, s.firm.id, 'member');
     expect((await s.call('POST', `/handoffs/${id}/approve`, undefined, member.cookie)).status).toBe(403);
     const noDpa = await s.call('POST', `/handoffs/${id}/approve`);
     expect(noDpa.status).toBe(412);
@@ -159,11 +151,11 @@ describe('agency hand-off', () => {
     s.clock.advance(4 * 60_000);
     expect(await deliverDueCases(s.delivery)).toEqual({ delivered: 1, failed: 0 });
     expect(new Set(s.server.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`case-${id}-created`]));
-    const kinds = (await database.db.select().from(handoffEvent).where(eq(handoffEvent.handoffId, id))).map((e) => e.kind);
+    const kinds = (await fresh.database.db.select().from(handoffEvent).where(eq(handoffEvent.handoffId, id))).map((e) => e.kind);
     expect(kinds).toEqual(['proposed', 'approved', 'delivery_retry', 'delivery_retry', 'delivered']);
 
-    const c2 = await makeContact(database.db, s.ledger);
-    await makeInvoice(database.db, c2, { dueDate: '2026-08-01', total: '300.0000', amountDue: '300.0000' });
+    const c2 = await makeContact(fresh.database.db, s.ledger);
+    await makeInvoice(fresh.database.db, c2, { dueDate: '2026-08-01', total: '300.0000', amountDue: '300.0000' });
     const id2 = (await s.call('POST', '/handoffs', { contactId: c2.id, agencyId: s.agency.id })).body.id;
     await s.call('POST', `/handoffs/${id2}/approve`);
     s.server.fail(...Array(MAX_DELIVERY_ATTEMPTS).fill(500));
@@ -214,7 +206,7 @@ describe('agency hand-off', () => {
     const recalled = await s.call('POST', `/handoffs/${id}/recall`, { reason: 'customer called to pay' });
     expect(recalled.body.status).toBe('recalled');
     expect(await scheduled(s.c.id)).toBeGreaterThan(0);
-    const states = await database.db.select().from(collectionState).where(eq(collectionState.ledgerId, s.ledger.id));
+    const states = await fresh.database.db.select().from(collectionState).where(eq(collectionState.ledgerId, s.ledger.id));
     expect(states.every((st) => st.handedOffAt === null)).toBe(true);
     expect(s.server.received.map((r) => r.json.type)).toEqual(['case.created', 'case.recalled']);
     expect(s.stub.notes.at(-1)!.note).toContain('recalled from the agency; reminders resume');
@@ -224,7 +216,7 @@ describe('agency hand-off', () => {
 
   it('exports the case file as JSON, CSV that parses back, and an escaped printable statement; each audited; 404 elsewhere', async () => {
     const s = await setup();
-    await database.db.update(ledger).set({ name: 'Harbour Dental' }).where(eq(ledger.id, s.ledger.id));
+    await fresh.database.db.update(ledger).set({ name: 'Harbour Dental' }).where(eq(ledger.id, s.ledger.id));
     const id = (await s.call('POST', '/handoffs', { contactId: s.c.id, agencyId: s.agency.id })).body.id;
     expect((await s.call('GET', `/handoffs/${id}/export`)).status).toBe(412);
     await s.call('POST', `/handoffs/${id}/approve`);
@@ -245,7 +237,7 @@ describe('agency hand-off', () => {
     expect(page.body).toContain('NZ$1,250.00');
     expect(await audits('handoff.exported')).toBe(3);
 
-    const stranger = await signedIn(database.db, (await makeFirm(database.db)).id);
+    const stranger = await signedIn(fresh.database.db, (await makeFirm(fresh.database.db)).id);
     for (const [method, path] of [['GET', `/handoffs/${id}`], ['GET', `/handoffs/${id}/export`], ['POST', `/handoffs/${id}/recall`], ['POST', `/handoffs/${id}/approve`], ['PATCH', `/agencies/${s.agency.id}`]] as const) {
       const res = await s.call(method, path, method === 'GET' ? undefined : {}, stranger.cookie);
       expect(res.status, `${method} ${path}`).toBe(404);
@@ -256,7 +248,7 @@ describe('agency hand-off', () => {
 
   it('delivers to an email agency with the case file attached', async () => {
     const sink = await smtpSink();
-    cleanups.push(sink.close);
+    fresh.cleanups.push(sink.close);
     const s = await setup({ email: 'cases@kiwirecoveries.example' });
     const id = (await s.call('POST', '/handoffs', { contactId: s.c.id, agencyId: s.agency.id })).body.id;
     await s.call('POST', `/handoffs/${id}/approve`);

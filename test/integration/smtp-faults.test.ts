@@ -1,35 +1,27 @@
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { message, reminder } from '../../src/db/schema/index.ts';
 import { type Mailer, smtpMailer } from '../../src/notify/mailer.ts';
 import { MAX_SEND_ATTEMPTS } from '../../src/services/reminders/deliver.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { freshDatabasePerTest } from '../support/db.ts';
 import { makeContact, makeInvoice } from '../support/factories.ts';
 import { reminderWorld, smtpSink } from '../support/reminders.ts';
 
 /** The mail server refusing, failing or dropping the connection: retries, then a person; never twice. */
-let database: TestDatabase;
-const cleanups: (() => Promise<void>)[] = [];
-beforeEach(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await database.drop();
-});
+const fresh = freshDatabasePerTest();
 
 async function world(mailer: Mailer) {
-  const w = await reminderWorld(database.db, { mailer });
-  const c = await makeContact(database.db, w.ledger);
-  const inv = await makeInvoice(database.db, c, { dueDate: '2026-11-20' }); // pre-3 step due now
+  const w = await reminderWorld(fresh.database.db, { mailer });
+  const c = await makeContact(fresh.database.db, w.ledger);
+  const inv = await makeInvoice(fresh.database.db, c, { dueDate: '2026-11-20' }); // pre-3 step due now
   w.stub.put(inv);
   await replanContacts(w.deps, [c.id]);
-  const row = async () => (await database.db.select().from(reminder).where(eq(reminder.contactId, c.id)))[0]!;
-  const messages = () => database.db.select().from(message).where(eq(message.contactId, c.id));
+  const row = async () => (await fresh.database.db.select().from(reminder).where(eq(reminder.contactId, c.id)))[0]!;
+  const messages = () => fresh.database.db.select().from(message).where(eq(message.contactId, c.id));
   return { ...w, c, row, messages };
 }
 
@@ -81,7 +73,7 @@ it('server down: retried with backoff, then left for a person after the fifth at
 it('a temporary refusal (451) is retried and the message then goes exactly once', async () => {
   let refusals = 1;
   const sink = await smtpSink({ reject: () => (refusals-- > 0 ? 451 : null) });
-  cleanups.push(sink.close);
+  fresh.cleanups.push(sink.close);
   const w = await world(smtpMailer(sink.url));
   expect(await tick(w.deps)).toMatchObject({ claimed: 1, rescheduled: 1 });
   expect(sink.received).toHaveLength(0);
@@ -95,7 +87,7 @@ it('a temporary refusal (451) is retried and the message then goes exactly once'
 
 it('a connection dropped after the message was handed over: never resent, a person decides', async () => {
   const server = await droppingServer();
-  cleanups.push(server.close);
+  fresh.cleanups.push(server.close);
   const w = await world(smtpMailer(server.url));
   await tick(w.deps);
   const r = await w.row();

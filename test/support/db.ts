@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
@@ -36,4 +37,20 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       await a.end();
     },
   });
+}
+
+/**
+ * A fresh database for every test of a file, dropped after it; `cleanups` (servers, sinks) run
+ * first. Use `fresh.database` inside tests.
+ */
+export function freshDatabasePerTest() {
+  const fresh = { database: undefined as unknown as TestDatabase, cleanups: [] as (() => Promise<void>)[] };
+  beforeEach(async () => {
+    fresh.database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const c of fresh.cleanups.splice(0)) await c();
+    await fresh.database.drop();
+  });
+  return fresh;
 }
