@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accuracy, forecast, weekStart } from '../../src/domain/credit/forecast.ts';
@@ -10,6 +9,8 @@ import { cei } from '../../src/domain/reports/cei.ts';
 import { aging, type ArInvoice, dsoCountback } from '../../src/domain/reports/receivables.ts';
 import { parseCsv } from '../../src/domain/risk/csv.ts';
 import { signStandardWebhook } from '../../webhooks/verify.ts';
+import { vectors } from '../support/webhooks/shared.ts';
+import { describeWithFixtures } from '../support/xero/fixtures.ts';
 
 const inv = (issueDate: string, dueDate: string, total: string, paidDate: string | null = null, amountDue = paidDate ? '0' : total): ArInvoice => ({ issueDate, dueDate, total, amountDue, paidDate });
 
@@ -105,7 +106,7 @@ describe('cash-flow forecast', () => {
   });
 });
 
-describe('exports and outbound signatures', () => {
+describe('exports', () => {
   it('CSV parses back to the same cells, whatever they hold (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.string({ maxLength: 12 }).filter((s) => !/^[=+\-@\t\r]/.test(s)), { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (rows) => {
@@ -116,8 +117,11 @@ describe('exports and outbound signatures', () => {
       }),
     );
   });
+});
+
+describeWithFixtures('outbound signatures', () => {
   it('signs outbound events exactly as the Standard Webhooks vector says', async () => {
-    const v = JSON.parse(readFileSync(new URL('../../../shared/vectors/webhook-signatures.json', import.meta.url), 'utf8')).standard_webhooks;
+    const v = vectors().standard_webhooks;
     const headers = await signStandardWebhook(v.secret, v['webhook-id'], new TextEncoder().encode(v.payload), new Date(Number(v['webhook-timestamp']) * 1000));
     expect(headers).toEqual({ 'webhook-id': v['webhook-id'], 'webhook-timestamp': v['webhook-timestamp'], 'webhook-signature': v['webhook-signature'] });
   });
