@@ -1,5 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AppDeps } from '../deps.ts';
@@ -25,3 +24,9 @@ export function router<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
 /** OpenAPI response and request-body declarations, JSON only (every API route's shape). */
 export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+/** A receiver's address: https, or plain http to this machine (a receiver's test endpoint). */
+export const receiverUrl = z.url().refine((u) => {
+  const url = new URL(u);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+}, 'an https:// URL');

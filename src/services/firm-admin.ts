@@ -3,6 +3,7 @@ import { apiToken, appUser, firm, invite, ledger, membership, membershipLedger }
 import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import { randomToken, sha256 } from '../lib/secrets.ts';
 import type { Mailer } from '../notify/mailer.ts';
+import { escapeHtml } from '../domain/cadence/templates.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
 import { createApiToken } from './sessions.ts';
@@ -169,4 +170,3 @@ export async function acceptInvite(db: ServiceContext['db'], token: string, user
   });
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -2,15 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CASE_FIELDS } from '../../domain/handoff/case-file.ts';
 import { createAgency, listAgencies, rotateAgencySecret, updateAgency } from '../../services/handoff/agencies.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { jsonBody, jsonResponse, router } from '../env.ts';
+import { jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
 
-/** Plain https, or http to this machine (an agency's test endpoint). */
-const endpoint = z.url().refine((u) => {
-  const url = new URL(u);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
-}, 'an https:// URL');
 const Delivery = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('webhook'), url: endpoint }),
+  z.object({ method: z.literal('webhook'), url: receiverUrl }),
   z.object({ method: z.literal('email'), to: z.array(z.email()).min(1).max(5) }),
 ]);
 const AgencyFields = z.object({

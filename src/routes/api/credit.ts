@@ -8,15 +8,11 @@ import { audit } from '../../services/audit.ts';
 import { getLedger } from '../../services/ledgers.ts';
 import { createEndpoint, deleteEndpoint, EVENT_TYPES, listDeliveries, listEndpoints } from '../../services/outbound/events.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { jsonBody, jsonResponse, router } from '../env.ts';
+import { jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
 
 const IdParam = z.object({ id: z.uuid() });
 const Any = z.record(z.string(), z.unknown());
 const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 5000.00');
-const endpointUrl = z.url().refine((u) => {
-  const url = new URL(u);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
-}, 'an https:// URL');
 
 /** Credit control: limits, policy, alerts, cash forecast, reports (JSON or CSV), outbound webhooks. */
 export function creditRoutes() {
@@ -78,7 +74,7 @@ export function creditRoutes() {
     async (c) => c.json({ endpoints: await listEndpoints({ ctx: serviceCtx(c) }) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/webhook-endpoints', summary: 'Add an endpoint; events are signed (Standard Webhooks) with the secret shown once', request: { body: jsonBody(z.object({ url: endpointUrl, events: z.array(z.enum(EVENT_TYPES)).min(1) })) }, responses: { 201: jsonResponse(Any, 'created') } }),
+    createRoute({ method: 'post', path: '/webhook-endpoints', summary: 'Add an endpoint; events are signed (Standard Webhooks) with the secret shown once', request: { body: jsonBody(z.object({ url: receiverUrl, events: z.array(z.enum(EVENT_TYPES)).min(1) })) }, responses: { 201: jsonResponse(Any, 'created') } }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json(await createEndpoint({ ctx: serviceCtx(c), input: c.req.valid('json') }, c.var.deps.cipher), 201);

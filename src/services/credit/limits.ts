@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { audit } from '../audit.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { getLedger } from '../ledgers.ts';
-import { changedContacts, type MirrorChangeHandler } from '../mirror-changes.ts';
+import type { MirrorChangeHandler } from '../mirror-changes.ts';
 import { emitEvent } from '../outbound/events.ts';
 
 /** The ledger's credit policy (`ledger.settings.credit`). */
@@ -100,8 +100,6 @@ const NEW_WITHIN_DAYS = 7;
 export function creditAlertsOnChange(deps: { db: Db; clock: Clock; logger: Logger }): MirrorChangeHandler {
   return async (change) => {
     if (change.invoiceIds.length === 0) return;
-    const contactIds = await changedContacts(deps.db, { ...change, contactIds: [] });
-    if (contactIds.length === 0) return;
     const rows = await deps.db.select().from(invoice).where(and(inArray(invoice.id, change.invoiceIds), eq(invoice.status, 'open')));
     const [l] = await deps.db.select().from(ledger).where(eq(ledger.id, change.ledgerId));
     if (!l) return;

@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { type AgencyDelivery, agency } from '../../db/schema/index.ts';
 import type { Db } from '../../db/client.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { TokenCipher } from '../../lib/token-cipher.ts';
 import { audit } from '../audit.ts';
+import { newSigningSecret } from '../outbound/signed-post.ts';
 import type { ServiceContext } from '../context.ts';
 
 export type AgencyInput = {
@@ -30,12 +31,10 @@ const view = (r: Row) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-/** A Standard Webhooks secret: shown once, stored encrypted (bound to the agency's row). */
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 export async function createAgency({ ctx, input }: { ctx: ServiceContext; input: AgencyInput }, cipher: TokenCipher) {
   const id = randomUUID();
-  const secret = newSecret();
+  const secret = newSigningSecret();
   const [row] = await ctx.db
     .insert(agency)
     .values({
@@ -77,7 +76,7 @@ export async function updateAgency({ ctx, input }: { ctx: ServiceContext; input:
 /** A new secret; the old one stops working at once (the agency must be given the new one). */
 export async function rotateAgencySecret({ ctx, input }: { ctx: ServiceContext; input: { id: string } }, cipher: TokenCipher) {
   const row = await getAgencyRow(ctx, input.id);
-  const secret = newSecret();
+  const secret = newSigningSecret();
   await ctx.db.update(agency).set({ secret: await cipher.encrypt(secret, row.id), updatedAt: ctx.clock.now() }).where(eq(agency.id, row.id));
   await audit(ctx, 'agency.secret_rotated', { type: 'agency', id: row.id });
   return { id: row.id, secret };

@@ -8,8 +8,9 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { TokenCipher } from '../../lib/token-cipher.ts';
 import type { Mailer } from '../../notify/mailer.ts';
-import { signStandardWebhook } from '../../../webhooks/verify.ts';
 import { emitEvent } from '../outbound/events.ts';
+import { failureCode, postSignedJson, retryDelayMs } from '../outbound/signed-post.ts';
+import { escapeHtml } from '../../domain/cadence/templates.ts';
 import { agencySecret } from './agencies.ts';
 import type { Packet } from './approve.ts';
 
@@ -17,9 +18,6 @@ export type CaseDeliveryDeps = { db: Db; clock: Clock; logger: Logger; cipher: T
 
 export const MAX_DELIVERY_ATTEMPTS = 6;
 const LEASE_MS = 5 * 60_000;
-const TIMEOUT_MS = 15_000;
-/** 1 min, 4 min, 16 min, 64 min, then every 4 hours. */
-export const retryDelayMs = (attempt: number) => Math.min(60_000 * 4 ** (attempt - 1), 4 * 3600_000);
 
 type Claimed = { id: string };
 
@@ -72,7 +70,7 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
         cc: [],
         subject: `New collection case ${body.reference}: ${debtor}, ${formatMoney(body.amount, body.currency)}`,
         text: `Please find attached collection case ${body.reference} from ${body.creditor.name}: ${debtor} owes ${formatMoney(body.amount, body.currency)}.\nThe case file is attached as JSON and CSV, with a printable statement of account.\n`,
-        html: `<p>Please find attached collection case <b>${escape(body.reference)}</b> from ${escape(body.creditor.name)}.</p>`,
+        html: `<p>Please find attached collection case <b>${escapeHtml(body.reference)}</b> from ${escapeHtml(body.creditor.name)}.</p>`,
         idempotencyKey: `case-${row.id}`,
         attachments: [
           { filename: `${body.reference}.json`, content: JSON.stringify(body, null, 2), contentType: 'application/json' },
@@ -83,8 +81,7 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
       detail = { method: 'email', to: ag.delivery.to, mail: out.status };
     }
   } catch (err) {
-    // fetch reports network failures as a TypeError whose cause carries the system code.
-    error = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name ?? 'delivery error';
+    error = failureCode(err);
     detail = { method: ag.delivery.method };
   }
   if (!error) {
@@ -112,17 +109,6 @@ export async function postSigned(deps: Pick<CaseDeliveryDeps, 'db' | 'cipher' | 
   if (ag.delivery.method !== 'webhook') throw Object.assign(new Error('agency takes email'), { code: 'not_webhook' });
   const secret = await agencySecret(deps.db, deps.cipher, ag);
   if (!secret) throw Object.assign(new Error('agency has no signing secret'), { code: 'no_secret' });
-  const bytes = new TextEncoder().encode(JSON.stringify(payload));
-  const headers = await signStandardWebhook(secret, webhookId, bytes, deps.clock.now());
-  const res = await (deps.fetch ?? fetch)(ag.delivery.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'overdue-handoff/1', ...headers },
-    body: bytes,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  await res.arrayBuffer().catch(() => undefined);
-  return res.status;
+  return postSignedJson({ url: ag.delivery.url, secret, webhookId, payload, now: deps.clock.now(), userAgent: 'overdue-handoff/1' }, deps.fetch);
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -8,6 +8,7 @@ import { formatUnits, mulRatio, parseAmount, roundToPlaces, SCALE } from '../../
 import { ConflictError, NotFoundError, PreconditionError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import { emitEvent } from '../outbound/events.ts';
+import { failureCode } from '../outbound/signed-post.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { replanContacts } from '../reminders/planning.ts';
 import { type HandoffDeps, ledgerNotes, type Packet } from './approve.ts';
@@ -111,7 +112,7 @@ async function noticeToAgency(ctx: ServiceContext, deps: Pick<CaseDeliveryDeps, 
   try {
     status = await postSigned({ db: ctx.db, cipher: deps.cipher, clock: ctx.clock, fetch: deps.fetch }, ag, `case-${row.id}-recalled`, { type: 'case.recalled', data: { caseId: row.id, reference: row.reference } });
   } catch (err) {
-    status = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    status = failureCode(err);
   }
   await ctx.db.insert(handoffEvent).values({ firmId: ctx.firmId, handoffId: row.id, kind: 'recall_notice', data: { result: status } });
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client.ts';
 import { outboundDelivery, webhookEndpoint } from '../../db/schema/index.ts';
@@ -6,7 +6,7 @@ import { NotFoundError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { TokenCipher } from '../../lib/token-cipher.ts';
-import { signStandardWebhook } from '../../../webhooks/verify.ts';
+import { failureCode, newSigningSecret, postSignedJson, retryDelayMs } from './signed-post.ts';
 import { audit } from '../audit.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -15,8 +15,6 @@ export const EVENT_TYPES = ['reminder.sent', 'promise.made', 'dispute.opened', '
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const MAX_OUTBOUND_ATTEMPTS = 8;
-/** 1, 4, 16, 64 minutes, then every 4 hours. */
-const delayMs = (attempt: number) => Math.min(60_000 * 4 ** (attempt - 1), 4 * 3600_000);
 
 /**
  * Records an event for every active endpoint of the firm subscribed to it; delivery happens in
@@ -33,7 +31,7 @@ export async function emitEvent(db: Db, firmId: string, type: EventType, data: R
 
 export async function createEndpoint({ ctx, input }: { ctx: ServiceContext; input: { url: string; events: EventType[] } }, cipher: TokenCipher) {
   const id = randomUUID();
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secret = newSigningSecret();
   await ctx.db.insert(webhookEndpoint).values({ id, firmId: ctx.firmId, url: input.url, events: input.events, secret: await cipher.encrypt(secret, id) });
   await audit(ctx, 'webhook_endpoint.created', { type: 'webhook_endpoint', id }, { url: input.url, events: input.events });
   return { id, url: input.url, events: input.events, secret };
@@ -82,14 +80,11 @@ export async function deliverOutbound(deps: OutboundDeps, limit = 20) {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const body = new TextEncoder().encode(JSON.stringify(d!.payload));
-      const headers = await signStandardWebhook(await deps.cipher.decrypt(e!.secret, e!.id), (d!.payload as { id: string }).id, body, deps.clock.now());
-      const res = await (deps.fetch ?? fetch)(e!.url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'overdue-webhooks/1', ...headers }, body, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-      await res.arrayBuffer().catch(() => undefined);
-      status = res.status;
-      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+      const secret = await deps.cipher.decrypt(e!.secret, e!.id);
+      status = await postSignedJson({ url: e!.url, secret, webhookId: (d!.payload as { id: string }).id, payload: d!.payload, now: deps.clock.now(), userAgent: 'overdue-webhooks/1' }, deps.fetch);
+      if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
-      error = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      error = failureCode(err);
     }
     const done = error === null;
     const gaveUp = !done && attempt >= MAX_OUTBOUND_ATTEMPTS;
@@ -101,7 +96,7 @@ export async function deliverOutbound(deps: OutboundDeps, limit = 20) {
         lastError: error,
         status: done ? 'delivered' : gaveUp ? 'failed' : 'pending',
         deliveredAt: done ? now : null,
-        nextAttemptAt: done || gaveUp ? null : new Date(now.getTime() + delayMs(attempt)),
+        nextAttemptAt: done || gaveUp ? null : new Date(now.getTime() + retryDelayMs(attempt)),
       })
       .where(eq(outboundDelivery.id, id));
     if (done) delivered++;
