@@ -94,6 +94,12 @@ describe('webhook inbox jobs', () => {
     await storeDelivery(database.db, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
     await workInbox(boss, { db: database.db, clock: systemClock, logger: silentLogger, resolve: async () => connector, onChange: async () => {} });
     await waitFor(() => fetched.length === 1);
+    // Fetched is not yet recorded: wait until the job has marked the event done before sweeping.
+    const pending = async () => (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from webhook_event where status in ('received', 'failed')`))[0]!.n;
+    for (const until = Date.now() + 15_000; (await pending()) > 0; ) {
+      if (Date.now() > until) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const jobs = { enqueueSync: async () => {}, enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)) };
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(0);
     await storeDelivery(database.db, { provider: 'xero', body: new TextEncoder().encode(`${body} `), headers: {}, events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })), now: new Date() });
