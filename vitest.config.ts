@@ -9,6 +9,15 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
+    // postgres@3.4.9 can throw from a timer after a connection is cut (porsager/postgres #1154,
+    // #1208): outside any promise, so no code of ours can catch it. Only the tests that cut
+    // connections on purpose (test/integration/faults-db-*.test.ts) provoke it; the service
+    // treats it as a crash (the process restarts, and the fault tests prove nothing is lost).
+    // That one driver exception is not counted against the suite; every other one still is.
+    onUnhandledError(error) {
+      const driverRace = error.name === 'TypeError' && /nextWrite \(.*postgres\/src\/connection\.js/.test(error.stack ?? '');
+      return !driverRace;
+    },
     hookTimeout: 60_000,
     projects: [
       ...zones.map((tz) => ({

@@ -13,7 +13,7 @@ export type Database =
   | { kind: 'pglite'; db: Db; pglite: PGlite; close(): Promise<void> }
   | { kind: 'postgres'; db: Db; url: string; sql: postgres.Sql; close(): Promise<void> };
 
-export type DatabaseOptions = { url?: string; pgliteDir: string; maxConnections?: number };
+export type DatabaseOptions = { url?: string; pgliteDir: string; maxConnections?: number; connectTimeoutSeconds?: number };
 
 /** Postgres when a URL is given, otherwise embedded PGlite (on disk, or `:memory:`). */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -21,6 +21,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const sql = postgres(opts.url, {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
+      // Off: the driver's per-connection array-type lookup runs unguarded, so a connection cut
+      // while it runs leaves an unhandled rejection and can wedge the next statement for good
+      // (porsager/postgres #1192, #1223; seen in test/integration/faults-db-tick.test.ts).
+      // Drizzle encodes and parses array columns itself and needs none of it.
+      fetch_types: false,
+      // A connection cut during its start-up can wait for an answer that never comes: give up on
+      // it and reconnect well before the driver's default 30 s.
+      connect_timeout: opts.connectTimeoutSeconds ?? 10,
       // Numeric and date columns stay strings: money is never a float, dates never shift zones.
       types: { date: { to: 1082, from: [1082], serialize: (x: string) => x, parse: (x: string) => x } },
     });

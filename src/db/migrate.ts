@@ -13,6 +13,9 @@ export async function runMigrations(database: Database): Promise<void> {
   }
   // Two processes starting together must not both apply a migration: serialise on a session lock
   // held by a reserved connection while the migrator runs on the pool.
+  // A first statement opens the pool: without type fetching, reserve() on a pool that has never
+  // connected waits forever (porsager/postgres #751).
+  await database.sql`select 1`;
   const lockConn = await database.sql.reserve();
   try {
     await lockConn`select pg_advisory_lock(7411420913)`;

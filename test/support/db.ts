@@ -14,7 +14,7 @@ export type TestDatabase = Database & { name: string; drop(): Promise<void> };
  * A fresh, migrated database for one test file: in-memory PGlite by default, or (DATABASE_URL set)
  * a new Postgres database cloned from the migrated template.
  */
-export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { migrate?: boolean; connectTimeoutSeconds?: number } = {}): Promise<TestDatabase> {
   const migrate = opts.migrate ?? true;
   const url = process.env.DATABASE_URL;
   if (!url) {
@@ -27,7 +27,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   await admin.unsafe(migrate ? `create database "${name}" template "${inject('templateDatabase')}"` : `create database "${name}"`);
   await admin.end();
   const dbUrl = withDatabase(url, name);
-  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5 });
+  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5, connectTimeoutSeconds: opts.connectTimeoutSeconds });
   return Object.assign(database, {
     name,
     drop: async () => {

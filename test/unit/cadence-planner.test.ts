@@ -41,6 +41,16 @@ describe('planner', () => {
     expect(planNext(base({ now, done: all }))).toEqual({ planned: null, reason: 'cadence complete' });
   });
 
+  it('never walks the cadence back: nothing before the last step done, whatever the clock says', () => {
+    // +21 went out after a jump forward skipped due, +3 and +10; the clock is then stepped back to
+    // a day when +10 would be the latest step: the next is still the one after +21.
+    const now = new Date('2026-12-07T20:00:00Z'); // 8 Dec in Auckland: +10 is the latest step by date
+    expect(planned(base({ now })).stepKey).toBe('post+10');
+    const p = planned(base({ now, done: new Set(['pre-3', 'post+21']) }));
+    expect(p.stepKey).toBe('post+35');
+    expect(localDate(p.dueAt, 'Pacific/Auckland') >= '2026-12-25').toBe(true);
+  });
+
   it('plans nothing for paid, voided, disputed, excluded, handed-off or opted-out invoices', () => {
     const cases: [Partial<PlanInput>, string][] = [
       [{ invoice: { ...base().invoice, status: 'paid', amountDue: '0' } }, 'invoice is paid'],

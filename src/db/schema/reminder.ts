@@ -35,6 +35,11 @@ export const reminder = pgTable(
     attempts: integer('attempts').notNull().default(0),
     gateResults: jsonb('gate_results').$type<GateResult[]>(),
     statusReason: text('status_reason'),
+    /**
+     * Set, under the current claim, just before the mail server is called. A reminder found in
+     * `sending` without it never reached the server and may be retried; with it, a person decides.
+     */
+    sendStartedAt: tstz('send_started_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -29,7 +29,8 @@ type Candidate = { key: string; step: Step; date: IsoDate };
  * - only open invoices with something due, not disputed, excluded, handed off, opted out;
  * - steps fall on anchor + offset (anchor: due date, or the next unpaid instalment of a plan);
  * - of the steps whose day has come, only the latest is sent (an invoice found 40 days overdue
- *   gets the +35 message, not six messages); a step already sent is never planned again;
+ *   gets the +35 message, not six messages); a step already sent, or one before it, is never
+ *   planned again;
  * - nothing before a promise-to-pay date has passed or a pause ends;
  * - the send time is the next moment inside the debtor-local send window.
  */
@@ -52,9 +53,12 @@ export function planNext(input: PlanInput): PlanResult {
     }
   }
   const today = localDate(input.now, input.tz);
-  const arrived = candidates.filter((c) => c.date <= today);
-  const latest = arrived.at(-1);
-  const next = latest && !input.done.has(latest.key) ? latest : candidates.find((c) => c.date > today && !input.done.has(c.key));
+  // The cadence only moves forward: nothing before the last step done is planned, even if its day
+  // is "now" again (the clock stepped back after a jump forward had skipped it).
+  const lastDone = candidates.findLastIndex((c) => input.done.has(c.key));
+  const ahead = candidates.slice(lastDone + 1);
+  const latest = ahead.filter((c) => c.date <= today).at(-1);
+  const next = latest ?? ahead.find((c) => c.date > today);
   if (!next) return { planned: null, reason: 'cadence complete' };
 
   const windowStart = policy.sendWindow.weekdays?.[0] ?? policy.sendWindow.weekends?.[0] ?? '09:00';

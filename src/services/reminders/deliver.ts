@@ -1,6 +1,6 @@
 import { emitEvent } from '../outbound/events.ts';
 import { createHash } from 'node:crypto';
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { collectionState, contact, contactState, type GateResult, invoice, ledger, message, reminder, reminderItem } from '../../db/schema/index.ts';
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
@@ -23,21 +23,31 @@ export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed
 export const TEMPLATE_VERSION = 'builtin-1';
 /** A temporary mail failure is retried after 5, 20, 80, 320 minutes; the fifth failure goes to a person. */
 export const MAX_SEND_ATTEMPTS = 5;
-const sendRetryMs = (attempt: number) => 5 * 60_000 * 4 ** (attempt - 1);
+export const sendRetryMs = (attempt: number) => 5 * 60_000 * 4 ** (attempt - 1);
+
+/** What a delivery has got to; the tick reads it when a delivery fails unexpectedly. */
+export type DeliveryProgress = { mailStarted: boolean };
+
+type Claimed = Pick<typeof reminder.$inferSelect, 'id' | 'attempts'>;
+/**
+ * The reminder as this delivery claimed it. A delivery that outlived its claim (recovered as
+ * stuck, then claimed again by another tick) matches nothing and so changes nothing.
+ */
+export const stillClaimed = (rem: Claimed) => and(eq(reminder.id, rem.id), eq(reminder.status, 'sending'), eq(reminder.attempts, rem.attempts));
 
 /**
  * Sends one reminder the tick has claimed (status `sending`). Every invoice is fetched from the
  * provider first; the gates run on that fresh state; only then is anything sent. The outcome and
  * every gate's result are recorded on the reminder and, when sent, on the message.
  */
-export async function deliverReminder(deps: DeliverDeps, reminderId: string): Promise<Outcome> {
+export async function deliverReminder(deps: DeliverDeps, reminderId: string, progress: DeliveryProgress = { mailStarted: false }): Promise<Outcome> {
   const { db } = deps;
   const now = deps.clock.now();
   const [rem] = await db.select().from(reminder).where(eq(reminder.id, reminderId));
   if (!rem || rem.status !== 'sending') return 'skipped';
   const [{ c, s } = { c: undefined, s: undefined }] = await db.select({ c: contact, s: contactState }).from(contact).leftJoin(contactState, eq(contactState.contactId, contact.id)).where(eq(contact.id, rem.contactId));
   const [l] = await db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
-  if (!c || !l) return finish(db, rem.id, 'cancelled', 'contact or ledger no longer exists', []);
+  if (!c || !l) return finish(db, rem, 'cancelled', 'contact or ledger no longer exists', []);
   const tz = resolveTimeZone(c.timezone, l.timezone);
   const isHoliday = holidaysFor(l.country);
   const policy = (await policiesFor(db, l.firmId, [{ id: c.id, ledgerId: l.id, policyId: s?.policyId ?? null }], new Map([[l.id, l]]))).get(c.id)!;
@@ -78,7 +88,7 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string): Pr
     const gone = invoices.filter((x) => !chase.includes(x)).map((x) => x.i.id);
     await db.delete(reminderItem).where(and(eq(reminderItem.reminderId, rem.id), inArray(reminderItem.invoiceId, gone)));
   }
-  if (healthy && chase.length === 0) return finish(db, rem.id, 'cancelled', 'no invoice left to chase', gates);
+  if (healthy && chase.length === 0) return finish(db, rem, 'cancelled', 'no invoice left to chase', gates);
 
   const recent = await db
     .select({ at: message.sentAt })
@@ -95,11 +105,11 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string): Pr
   });
   gates.push(...decision.gates);
   if (decision.action === 'reschedule') {
-    await db.update(reminder).set({ status: 'scheduled', dueAt: decision.at, gateResults: gates, statusReason: decision.reason, updatedAt: now }).where(eq(reminder.id, rem.id));
+    await db.update(reminder).set({ status: 'scheduled', dueAt: decision.at, gateResults: gates, statusReason: decision.reason, updatedAt: now }).where(stillClaimed(rem));
     return 'rescheduled';
   }
-  if (decision.action !== 'send') return finish(db, rem.id, decision.action === 'cancel' ? 'cancelled' : 'skipped', decision.reason, gates);
-  if (rem.kind === 'handoff') return finish(db, rem.id, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
+  if (decision.action !== 'send') return finish(db, rem, decision.action === 'cancel' ? 'cancelled' : 'skipped', decision.reason, gates);
+  if (rem.kind === 'handoff') return finish(db, rem, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
 
   const token = s?.optOutToken ?? (await ensureOptOutToken(db, c.id, c.firmId, c.ledgerId));
   const unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${token}`;
@@ -107,7 +117,7 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string): Pr
   const snapshot = createHash('sha256')
     .update(JSON.stringify(chase.map(({ i }) => [i.id, i.status, i.amountDue, i.providerUpdatedAt.toISOString()])))
     .digest('hex');
-  return send(deps, { rem, contactRow: c, ledgerRow: l, rendered, gates, snapshot, unsubscribeUrl, cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [], invoiceExternalIds: chase.map(({ i }) => i.externalId) });
+  return send(deps, progress, { rem, contactRow: c, ledgerRow: l, rendered, gates, snapshot, unsubscribeUrl, cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [], invoiceExternalIds: chase.map(({ i }) => i.externalId) });
 }
 
 type SendArgs = {
@@ -122,8 +132,16 @@ type SendArgs = {
   invoiceExternalIds: string[];
 };
 
-async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
+async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs): Promise<Outcome> {
   const { db } = deps;
+  // The intent is committed before the mail server is called: after a crash, a reminder without
+  // it provably never left and is retried; one with it may have left and goes to a person.
+  const [owned] = await db
+    .update(reminder)
+    .set({ sendStartedAt: deps.clock.now() })
+    .where(and(stillClaimed(a.rem), isNull(reminder.sendStartedAt)))
+    .returning({ id: reminder.id });
+  if (!owned) return 'skipped';
   const to = [a.contactRow.email!];
   const replyTo = (a.ledgerRow.settings.replyTo as string | undefined) ?? undefined;
   const base = {
@@ -145,6 +163,7 @@ async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
   };
   let outcome;
   try {
+    progress.mailStarted = true;
     outcome = await deps.mailer.send({
       fromName: a.ledgerRow.legalName ?? a.ledgerRow.name,
       fromAddress: deps.mailFrom,
@@ -165,17 +184,9 @@ async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
     const reason = `mail server: ${err.message}`;
     // Not sent and not a bounce (server down, 4xx): try again later, a few times, then a person looks.
     if (!permanent) {
-      const giveUp = a.rem.attempts >= MAX_SEND_ATTEMPTS;
-      await db
-        .update(reminder)
-        .set(
-          giveUp
-            ? { status: 'needs_review', statusReason: `not sent after ${a.rem.attempts} attempts; ${reason}`.slice(0, 500), gateResults: a.gates, updatedAt: deps.clock.now() }
-            : { status: 'scheduled', dueAt: new Date(deps.clock.now().getTime() + sendRetryMs(a.rem.attempts)), statusReason: `retrying: ${reason}`.slice(0, 500), updatedAt: deps.clock.now() },
-        )
-        .where(eq(reminder.id, a.rem.id));
-      deps.logger.warn('reminder not sent; will retry', { reminderId: a.rem.id, attempt: a.rem.attempts, giveUp, code: err.responseCode });
-      return giveUp ? 'failed' : 'rescheduled';
+      const outcome = await retryUnsent(deps, a.rem, reason, a.gates);
+      deps.logger.warn('reminder not sent; will retry', { reminderId: a.rem.id, attempt: a.rem.attempts, giveUp: outcome === 'failed', code: err.responseCode });
+      return outcome;
     }
     await db.transaction(async (tx) => {
       await tx.insert(message).values({ ...base, status: permanent ? 'bounced' : 'failed', error: reason.slice(0, 500) }).onConflictDoNothing();
@@ -201,8 +212,26 @@ async function send(deps: DeliverDeps, a: SendArgs): Promise<Outcome> {
   return 'sent';
 }
 
-async function finish(db: Db, id: string, status: 'cancelled' | 'skipped', reason: string, gates: GateResult[], outcome?: Outcome): Promise<Outcome> {
-  await db.update(reminder).set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` }).where(eq(reminder.id, id));
+/**
+ * A reminder that provably did not reach the mail server goes back to `scheduled` with backoff
+ * (5, 20, 80, 320 minutes); after the last attempt a person looks. Only while still claimed.
+ */
+export async function retryUnsent(deps: Pick<DeliverDeps, 'db' | 'clock'>, rem: Claimed, reason: string, gates?: GateResult[]): Promise<'rescheduled' | 'failed'> {
+  const now = deps.clock.now();
+  const giveUp = rem.attempts >= MAX_SEND_ATTEMPTS;
+  await deps.db
+    .update(reminder)
+    .set(
+      giveUp
+        ? { status: 'needs_review', statusReason: `not sent after ${rem.attempts} attempts; ${reason}`.slice(0, 500), updatedAt: now, ...(gates ? { gateResults: gates } : {}) }
+        : { status: 'scheduled', dueAt: new Date(now.getTime() + sendRetryMs(rem.attempts)), statusReason: `retrying: ${reason}`.slice(0, 500), updatedAt: now },
+    )
+    .where(stillClaimed(rem));
+  return giveUp ? 'failed' : 'rescheduled';
+}
+
+async function finish(db: Db, rem: Claimed, status: 'cancelled' | 'skipped', reason: string, gates: GateResult[], outcome?: Outcome): Promise<Outcome> {
+  await db.update(reminder).set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` }).where(stillClaimed(rem));
   return outcome ?? status;
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { reminder } from '../../db/schema/index.ts';
-import { type DeliverDeps, deliverReminder, type Outcome } from './deliver.ts';
+import { type DeliverDeps, type DeliveryProgress, deliverReminder, MAX_SEND_ATTEMPTS, type Outcome, retryUnsent, stillClaimed } from './deliver.ts';
 
 export type TickResult = { claimed: number } & Partial<Record<Outcome, number>>;
 
@@ -12,24 +12,24 @@ export type TickResult = { claimed: number } & Partial<Record<Outcome, number>>;
  */
 export async function tick(deps: DeliverDeps, opts: { limit?: number; concurrency?: number } = {}): Promise<TickResult> {
   const now = deps.clock.now();
-  const claimed = await queryRows<{ id: string; contact_id: string }>(
+  const claimed = await queryRows<{ id: string; contact_id: string; attempts: number }>(
     deps.db,
-    sql`update reminder set status = 'sending', attempts = attempts + 1, updated_at = ${now.toISOString()}
+    sql`update reminder set status = 'sending', attempts = attempts + 1, send_started_at = null, updated_at = ${now.toISOString()}
         where id in (
           select id from reminder where status = 'scheduled' and due_at <= ${now.toISOString()}
           order by due_at limit ${opts.limit ?? 100} for update skip locked)
-        returning id, contact_id`,
+        returning id, contact_id, attempts`,
   );
   const result: TickResult = { claimed: claimed.length };
   // Contacts in parallel (up to `concurrency`), each contact's reminders one after another so the
   // frequency cap sees the message just sent.
-  const byContact = new Map<string, string[]>();
-  for (const r of claimed) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.id]);
+  const byContact = new Map<string, Claim[]>();
+  for (const r of claimed) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), { id: r.id, attempts: r.attempts }]);
   const queues = [...byContact.values()];
   const worker = async () => {
     for (let q = queues.shift(); q; q = queues.shift()) {
-      for (const id of q) {
-        const outcome = await deliverSafely(deps, id);
+      for (const claim of q) {
+        const outcome = await deliverSafely(deps, claim);
         result[outcome] = (result[outcome] ?? 0) + 1;
       }
     }
@@ -38,28 +38,56 @@ export async function tick(deps: DeliverDeps, opts: { limit?: number; concurrenc
   return result;
 }
 
-async function deliverSafely(deps: DeliverDeps, id: string): Promise<Outcome> {
+type Claim = { id: string; attempts: number };
+const MAY_HAVE_SENT = 'interrupted while sending: it may have been emailed; review before resending';
+
+async function deliverSafely(deps: DeliverDeps, claim: Claim): Promise<Outcome> {
+  const progress: DeliveryProgress = { mailStarted: false };
   try {
-    return await deliverReminder(deps, id);
+    return await deliverReminder(deps, claim.id, progress);
   } catch (err) {
-    // Unknown failure after the claim: whether a message left is unknown, so a person decides.
-    deps.logger.error('reminder delivery crashed', { reminderId: id, error: (err as Error).name });
-    await deps.db.update(reminder).set({ status: 'needs_review', statusReason: 'delivery failed unexpectedly; check before resending' }).where(eq(reminder.id, id));
+    const error = (err as Error).name;
+    try {
+      // The database or the ledger failed before the mail server was called: nothing left, so
+      // the reminder is simply tried again later.
+      if (!progress.mailStarted) {
+        deps.logger.warn('reminder delivery interrupted before sending; will retry', { reminderId: claim.id, error });
+        return await retryUnsent(deps, claim, `interrupted before sending (${error})`);
+      }
+      // Unknown failure once the mail server was called: whether a message left is unknown, so a person decides.
+      deps.logger.error('reminder delivery crashed', { reminderId: claim.id, error });
+      await deps.db.update(reminder).set({ status: 'needs_review', statusReason: MAY_HAVE_SENT }).where(stillClaimed(claim));
+    } catch {
+      // The database is gone too: the reminder stays `sending` and recoverStuckSending decides.
+      deps.logger.error('reminder outcome not recorded', { reminderId: claim.id, error });
+    }
     return 'failed';
   }
 }
 
 /**
- * A reminder left in `sending` (the process died between claiming and recording the outcome)
- * may or may not have been emailed. It becomes `needs_review`: never resent automatically.
+ * A reminder left in `sending` (the process or its database connection died between claiming and
+ * recording the outcome). If its send never began it provably was not emailed and is retried;
+ * otherwise it may have been, and becomes `needs_review`: never resent automatically.
  */
 export async function recoverStuckSending(deps: Pick<DeliverDeps, 'db' | 'clock' | 'logger'>, olderThanMs = 10 * 60_000): Promise<number> {
-  const cutoff = new Date(deps.clock.now().getTime() - olderThanMs);
+  const now = deps.clock.now();
+  const cutoff = new Date(now.getTime() - olderThanMs);
+  const stuck = and(eq(reminder.status, 'sending'), lt(reminder.updatedAt, cutoff));
+  const retry = sql`${reminder.sendStartedAt} is null and ${reminder.attempts} < ${MAX_SEND_ATTEMPTS}`;
   const rows = await deps.db
     .update(reminder)
-    .set({ status: 'needs_review', statusReason: 'interrupted while sending: it may have been emailed; review before resending' })
-    .where(and(eq(reminder.status, 'sending'), lt(reminder.updatedAt, cutoff)))
-    .returning({ id: reminder.id });
-  if (rows.length) deps.logger.warn('interrupted reminders need review', { count: rows.length });
+    .set({
+      status: sql`case when ${retry} then 'scheduled' else 'needs_review' end::reminder_status`,
+      dueAt: sql`case when ${retry} then ${now.toISOString()}::timestamptz else ${reminder.dueAt} end`,
+      statusReason: sql`case when ${retry} then 'retrying: interrupted before sending'
+        when ${reminder.sendStartedAt} is null then 'interrupted before sending on every attempt; review before resending'
+        else ${MAY_HAVE_SENT} end`,
+      updatedAt: now,
+    })
+    .where(stuck)
+    .returning({ id: reminder.id, status: reminder.status });
+  const review = rows.filter((r) => r.status === 'needs_review').length;
+  if (rows.length) deps.logger.warn('interrupted reminders recovered', { retried: rows.length - review, needsReview: review });
   return rows.length;
 }

@@ -38,6 +38,8 @@ export class XeroFake {
   readonly failures: Failure[] = [];
   tokenCalls = { authorization_code: 0, refresh_token: 0 };
   apiCalls = 0;
+  /** Runs before each accounting API request is answered (fault injection at a chosen call). */
+  onRequest?: (path: string) => void | Promise<void>;
   revoked: string[] = [];
   deletedConnections: string[] = [];
   readonly requests: { method: string; path: string; headers: Record<string, string>; query: Record<string, string> }[] = [];
@@ -265,6 +267,7 @@ export class XeroFake {
       query: Object.fromEntries(url.searchParams),
     });
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+    await this.onRequest?.(path);
     const injected = this.injected(path);
     if (injected) return injected;
     if (!this.authed(request)) return HttpResponse.json({ Type: 'AuthenticationUnsuccessful', Title: 'Unauthorized', Status: 401 }, { status: 401 });
