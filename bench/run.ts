@@ -1,12 +1,10 @@
-import { quickbooksBackfill } from './quickbooks-backfill.ts';
+import { backfillBenchmarks } from './backfill.ts';
 import { reminderBench } from './reminders.ts';
 import { riskBench } from './risk.ts';
 import { webhookAck } from './webhook-ack.ts';
-import { xeroBackfill } from './xero-backfill.ts';
 
-/** `npm run bench`: every benchmark, results in bench/results/*.json. */
-await xeroBackfill();
-await quickbooksBackfill();
+/** `npm run bench`: every benchmark, each printed as a table and written to bench/results/<name>.json. */
+await backfillBenchmarks();
 await webhookAck();
 await reminderBench();
 await riskBench();

@@ -110,15 +110,21 @@ describeOnPostgres('the bundled Worker in workerd', () => {
     const firm = await makeFirm(database.db);
     const l = await makeLedger(database.db, firm.id, { externalId: 'worker-ledger' });
     const c = await makeContact(database.db, l);
-    // A reminder left mid-send 20 minutes ago (a crashed run): the tick turns it into needs_review.
-    const [r] = await database.db
+    // Two reminders left mid-send 20 minutes ago by a crashed run: one had reached the mail server
+    // (needs_review), one had not (retried at once; it covers no invoice, so it is cancelled).
+    const stuck = { firmId: firm.id, ledgerId: l.id, contactId: c.id, dueAt: new Date(Date.now() - 3600_000), status: 'sending' as const, attempts: 1, updatedAt: new Date(Date.now() - 20 * 60_000) };
+    const [begun, notBegun] = await database.db
       .insert(reminder)
-      .values({ firmId: firm.id, ledgerId: l.id, contactId: c.id, dueAt: new Date(Date.now() - 3600_000), status: 'sending', stepKey: 'post+3', updatedAt: new Date(Date.now() - 20 * 60_000) })
+      .values([
+        { ...stuck, stepKey: 'post+3', sendStartedAt: new Date(Date.now() - 20 * 60_000) },
+        { ...stuck, stepKey: 'post+10' },
+      ])
       .returning();
     const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
     const result = await worker.scheduled({ cron: '* * * * *' });
     expect(result.outcome).toBe('ok');
-    const [after] = await database.db.select().from(reminder).where(eq(reminder.id, r!.id));
-    expect(after!.status).toBe('needs_review');
+    const status = async (id: string) => (await database.db.select().from(reminder).where(eq(reminder.id, id)))[0]!;
+    expect((await status(begun!.id)).status).toBe('needs_review');
+    expect(await status(notBegun!.id)).toMatchObject({ status: 'cancelled', statusReason: 'no invoice left to chase' });
   });
 });

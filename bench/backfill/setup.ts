@@ -1,13 +1,13 @@
-import type { TokenSet } from '../connectors/types.ts';
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { runMigrations } from '../src/db/migrate.ts';
-import { connection, firm, ledger } from '../src/db/schema/index.ts';
-import { fixedClock } from '../src/lib/clock.ts';
-import { silentLogger } from '../src/lib/logger.ts';
-import { createTokenCipher } from '../src/lib/token-cipher.ts';
-import { createIntegrations } from '../src/services/integrations.ts';
-import { syncLedger } from '../src/services/sync.ts';
+import type { TokenSet } from '../../connectors/types.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { connection, firm, ledger } from '../../src/db/schema/index.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { createTokenCipher } from '../../src/lib/token-cipher.ts';
+import { createIntegrations } from '../../src/services/integrations.ts';
+import { syncLedger } from '../../src/services/sync.ts';
 
 type LedgerFields = Pick<typeof ledger.$inferInsert, 'provider' | 'externalId' | 'baseCurrency' | 'timezone'>;
 
@@ -16,8 +16,8 @@ type LedgerFields = Pick<typeof ledger.$inferInsert, 'provider' | 'externalId' |
  * PGlite), the real integrations with the rate limiter on virtual time, a firm with one
  * connected ledger, and a timed backfill that reports wall time and rate-limit waiting apart.
  */
-export async function backfillBench(env: Record<string, string>) {
-  const database = await openDatabase({ url: process.env.DATABASE_URL, pgliteDir: ':memory:' });
+export async function backfillBench(env: Record<string, string>, opts: { pgliteDir?: string } = {}) {
+  const database = await openDatabase({ url: process.env.DATABASE_URL, pgliteDir: opts.pgliteDir ?? ':memory:' });
   await runMigrations(database);
   const config = loadConfig({ ...env, DEMO_LEDGER: 'false', LOG_LEVEL: 'silent' });
   const cipher = await createTokenCipher([{ id: 'bench', key: new Uint8Array(32).fill(1) }]);
@@ -38,14 +38,26 @@ export async function backfillBench(env: Record<string, string>) {
     return l!;
   };
 
+  /** Wall time, time inside the connector's page calls (HTTP, parsing, mapping), and rate-limit waiting. */
   const backfill = async (row: typeof ledger.$inferSelect) => {
     const waitedFrom = virtual;
+    const connector = await integrations.resolve(row);
+    const page = connector.page.bind(connector);
+    let fetchMs = 0;
+    connector.page = (async (...args: Parameters<typeof page>) => {
+      const t = performance.now();
+      try {
+        return await page(...args);
+      } finally {
+        fetchMs += performance.now() - t;
+      }
+    }) as typeof page;
     const t0 = performance.now();
     const result = await syncLedger(
       { ctx: { db: database.db, firmId: f!.id, actor: { type: 'system', name: 'bench' }, logger: silentLogger, clock }, input: { ledgerId: row.id } },
-      await integrations.resolve(row),
+      connector,
     );
-    return { result, wallMs: performance.now() - t0, limitedMs: virtual - waitedFrom };
+    return { result, wallMs: performance.now() - t0, fetchMs, limitedMs: virtual - waitedFrom };
   };
 
   return { database, integrations, clock, connect, backfill, close: () => database.close() };

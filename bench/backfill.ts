@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshBenchDatabase, report } from './lib.ts';
+
+/**
+ * Backfill of a 100,000-invoice, 10,000-contact ledger from each provider, into Postgres and into
+ * PGlite (on disk, as the embedded default runs), and the same at 20,000 invoices and 2,000
+ * contacts: peak RSS must stay flat as the ledger grows. The provider is a local HTTP fake in its
+ * own process (bench/backfill/fake-server.ts, real page sizes: Xero 1,000, QuickBooks 1,000);
+ * each backfill runs in a fresh process (bench/backfill/run-one.ts). Baseline: a plain COPY of
+ * the same rows into a table of the same shape (Postgres). Rate limits run on virtual time and
+ * are reported apart from the work.
+ */
+const SIZES = (process.env.BENCH_BACKFILL_SIZES ?? '20000,100000').split(',').map(Number);
+const PROVIDERS = ['xero', 'quickbooks'] as const;
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+type RunResult = {
+  database: string;
+  invoices: number;
+  contacts: number;
+  invoicePages: number;
+  apiCalls: number;
+  wallMs: number;
+  fetchMs: number;
+  limitedMs: number;
+  rssBeforeMb: number;
+  peakRssMb: number;
+  copy?: { rows: number; ms: number };
+};
+
+function child(script: string, args: string[], env: Record<string, string | undefined>): { proc: ChildProcess; line: (prefix: string) => Promise<string> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const line = (prefix: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = out.split('\n').find((l) => l.startsWith(prefix));
+        if (hit) resolve(hit.slice(prefix.length).trim());
+      };
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing ${prefix}`)));
+    });
+  return { proc, line };
+}
+
+async function runOne(provider: string, port: string, database: 'postgres' | 'pglite'): Promise<RunResult> {
+  const db = database === 'postgres' ? await freshBenchDatabase() : undefined;
+  if (db && !db.url) throw new Error(db.note);
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
+  try {
+    const env = { BENCH_PROVIDER: provider, BENCH_FAKE_PORT: port, DATABASE_URL: db?.url, BENCH_PGLITE_DIR: join(dir, 'pglite') };
+    if (!db) delete (env as Record<string, string | undefined>).DATABASE_URL;
+    const run = child('./backfill/run-one.ts', [], env);
+    const result = JSON.parse(await run.line('RESULT ')) as RunResult;
+    await new Promise((r) => (run.proc.exitCode === null ? run.proc.once('exit', r) : r(null)));
+    return result;
+  } finally {
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round = (n: number, d = 1) => Number(n.toFixed(d));
+
+export async function backfillBenchmarks() {
+  const rows: Record<string, string | number>[] = [];
+  const peaks = new Map<string, number>();
+  for (const provider of PROVIDERS) {
+    for (const invoices of SIZES) {
+      const contacts = provider === 'xero' ? invoices / 10 : 0;
+      const fake = child('./backfill/fake-server.ts', [provider, String(invoices), String(contacts)], {});
+      const port = await fake.line('READY ');
+      try {
+        for (const database of ['postgres', 'pglite'] as const) {
+          const r = await runOne(provider, port, database);
+          const writeMs = r.wallMs - r.fetchMs;
+          const key = `${provider}/${database}`;
+          if (invoices === Math.min(...SIZES)) peaks.set(key, r.peakRssMb);
+          const smallest = peaks.get(key);
+          rows.push({
+            provider,
+            database,
+            invoices: r.invoices,
+            contacts: r.contacts,
+            'api calls': r.apiCalls,
+            'wall s': round(r.wallMs / 1000),
+            'invoices/s': Math.round(r.invoices / (r.wallMs / 1000)),
+            'write-only invoices/s': Math.round(r.invoices / (writeMs / 1000)),
+            'COPY rows/s (baseline)': r.copy ? Math.round(r.copy.rows / (r.copy.ms / 1000)) : '-',
+            'write vs COPY': r.copy ? `${Math.round((100 * r.invoices) / (writeMs / 1000) / (r.copy.rows / (r.copy.ms / 1000)))}%` : '-',
+            'peak RSS MB': Math.round(r.peakRssMb),
+            [`peak RSS vs ${Math.min(...SIZES) / 1000}k`]: smallest ? `${round(r.peakRssMb / smallest, 2)}x` : '-',
+            'rate-limit wait min': round(r.limitedMs / 60_000, 2),
+            'end-to-end min': round((r.wallMs + r.limitedMs) / 60_000, 2),
+          });
+        }
+      } finally {
+        fake.proc.kill('SIGTERM');
+      }
+    }
+  }
+  return report('backfill', rows, {
+    method: 'provider fake over HTTP on loopback in its own process; each backfill in a fresh process; PGlite on disk; rate limits on virtual time',
+    goals: { peakRss: 'flat as the ledger grows (100k vs 20k)', baseline: 'plain COPY of the same rows, same table shape' },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await backfillBenchmarks();

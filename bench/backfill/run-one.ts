@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { bypass, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { backfillBench } from './setup.ts';
+import { copyBaseline } from './copy.ts';
+
+/**
+ * One backfill, in a process of its own so its peak RSS is its own: the real connector, client,
+ * rate limiter (virtual time) and mirror, against the provider fake served by fake-server.ts.
+ * Every provider URL the SDKs call is forwarded to that server over loopback.
+ * Env: BENCH_PROVIDER, BENCH_FAKE_PORT, DATABASE_URL (else PGlite on disk at BENCH_PGLITE_DIR).
+ * Prints `RESULT <json>`.
+ */
+const provider = process.env.BENCH_PROVIDER as 'xero' | 'quickbooks';
+const fakeUrl = `http://127.0.0.1:${process.env.BENCH_FAKE_PORT}`;
+
+// The SDKs keep up to 10 sockets busy; msw's mock socket warns past 10 listeners, harmlessly.
+EventEmitter.defaultMaxListeners = 32;
+
+const forward = setupServer(
+  http.all('*', async ({ request }) => {
+    const url = new URL(request.url);
+    const headers = new Headers(request.headers);
+    headers.set('x-original-url', request.url);
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    return fetch(bypass(new Request(`${fakeUrl}${url.pathname}${url.search}`, { method: request.method, headers, body })));
+  }),
+);
+forward.listen({ onUnhandledRequest: 'error' });
+
+/** Peak and current resident set size of this process, in MB (Linux). */
+const rss = () => {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { peakMb: kb('VmHWM') / 1024, nowMb: kb('VmRSS') / 1024 };
+};
+
+type Setup = { clientId: string; clientSecret: string; tenantId?: string; realmId?: string; consentUrl?: string; grant?: { access: string; refresh: string } };
+const setup = (await (await fetch(bypass(`${fakeUrl}/__bench/setup`))).json()) as Setup;
+const apiCalls = async () => ((await (await fetch(bypass(`${fakeUrl}/__bench/calls`))).json()) as { apiCalls: number }).apiCalls;
+const env: Record<string, string> = provider === 'xero' ? { XERO_CLIENT_ID: setup.clientId, XERO_CLIENT_SECRET: setup.clientSecret } : { QUICKBOOKS_CLIENT_ID: setup.clientId, QUICKBOOKS_CLIENT_SECRET: setup.clientSecret };
+const bench = await backfillBench(env, { pgliteDir: process.env.BENCH_PGLITE_DIR });
+const l =
+  provider === 'xero'
+    ? await bench.connect(
+        { accessToken: setup.grant!.access, refreshToken: setup.grant!.refresh, accessExpiresAt: new Date('2030-01-01T00:00:00Z'), scopes: [] },
+        { provider: 'xero', externalId: setup.tenantId!, baseCurrency: 'NZD', timezone: 'Pacific/Auckland' },
+      )
+    : await bench.connect((await bench.integrations.quickbooks!.oauth.exchange(setup.consentUrl!, bench.clock.now().getTime())).tokens, {
+        provider: 'quickbooks',
+        externalId: setup.realmId!,
+        baseCurrency: 'USD',
+        timezone: 'America/New_York',
+      });
+const callsBefore = await apiCalls();
+const before = rss();
+const { result, wallMs, fetchMs, limitedMs } = await bench.backfill(l);
+const after = rss();
+const calls = (await apiCalls()) - callsBefore;
+const copy = bench.database.kind === 'postgres' ? await copyBaseline(bench.database.sql, l.id) : undefined;
+await bench.close();
+forward.close();
+console.log(
+  `RESULT ${JSON.stringify({ database: bench.database.kind, invoices: result.invoices.items, contacts: result.contacts.items, invoicePages: result.invoices.pages, apiCalls: calls, wallMs, fetchMs, limitedMs, rssBeforeMb: before.nowMb, peakRssMb: after.peakMb, copy })}`,
+);
+process.exit(0);
