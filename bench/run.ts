@@ -1,6 +1,7 @@
 import { backfillBenchmarks } from './backfill.ts';
 import { reminderBench } from './reminders.ts';
 import { riskBench } from './risk.ts';
+import { startupBench } from './startup.ts';
 import { webhookAck } from './webhook-ack.ts';
 
 /** `npm run bench`: every benchmark, each printed as a table and written to bench/results/<name>.json. */
@@ -8,3 +9,4 @@ await backfillBenchmarks();
 await webhookAck();
 await reminderBench();
 await riskBench();
+await startupBench();

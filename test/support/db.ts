@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.ts';
@@ -7,6 +8,13 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { withDatabase } from './global-setup.ts';
 
 export const onPostgres = () => Boolean(process.env.DATABASE_URL);
+
+let seed: Blob | undefined;
+/** The migrated dump global-setup wrote, read once per test process. */
+function pgliteSeed(): Blob {
+  seed ??= new Blob([readFileSync(inject('pgliteSeed'))]);
+  return seed;
+}
 
 export type TestDatabase = Database & { name: string; drop(): Promise<void> };
 
@@ -18,7 +26,8 @@ export async function createTestDatabase(opts: { migrate?: boolean; connectTimeo
   const migrate = opts.migrate ?? true;
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const database = await openDatabase({ pgliteDir: ':memory:' });
+    const database = await openDatabase({ pgliteDir: ':memory:', pgliteSeed: migrate ? pgliteSeed() : undefined });
+    // A no-op on the seed (its migrations are recorded); kept so no test database lags drizzle/.
     if (migrate) await runMigrations(database);
     return Object.assign(database, { name: 'pglite', drop: () => database.close() });
   }

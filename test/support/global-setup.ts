@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -9,7 +9,8 @@ import { runMigrations } from '../../src/db/migrate.ts';
 
 /**
  * With DATABASE_URL set, migrate one template database per run; each test file then gets its own
- * database cloned from it (CREATE DATABASE … TEMPLATE), so files share no state.
+ * database cloned from it (CREATE DATABASE … TEMPLATE), so files share no state. On PGlite the
+ * same with a migrated dump that each test database is loaded from.
  */
 export default async function setup(project: TestProject) {
   // Every log line any test captures lands here; at the end not one may hold a secret.
@@ -21,7 +22,21 @@ export default async function setup(project: TestProject) {
     if (leaks.length) throw new Error(`secrets in the suite's logs (${leaks.length} lines), e.g.:\n${leaks.slice(0, 5).join('\n')}`);
   };
   const url = process.env.DATABASE_URL;
-  if (!url) return checkLogs;
+  if (!url) {
+    // One migrated PGlite dumped once: each test database loads it instead of running initdb and
+    // every migration again (0.6 s instead of 3.2 s of CPU per database).
+    const seed = await openDatabase({ pgliteDir: ':memory:' });
+    await runMigrations(seed);
+    const dump = seed.kind === 'pglite' ? await seed.pglite.dumpDataDir('none') : undefined;
+    await seed.close();
+    const seedFile = join(tmpdir(), `overdue-pglite-seed-${process.pid}.tar`);
+    writeFileSync(seedFile, Buffer.from(await dump!.arrayBuffer()));
+    project.provide('pgliteSeed', seedFile);
+    return () => {
+      rmSync(seedFile, { force: true });
+      checkLogs();
+    };
+  }
   const template = `overdue_tpl_${process.pid}_${Date.now()}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${template}"`);
@@ -45,5 +60,7 @@ export function withDatabase(url: string, name: string): string {
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
+    /** Path of the migrated PGlite dump that PGlite test databases start from. */
+    pgliteSeed: string;
   }
 }
