@@ -24,6 +24,12 @@ export type DatabaseOptions = {
   pgliteSeed?: Blob;
   maxConnections?: number;
   connectTimeoutSeconds?: number;
+  /**
+   * Postgres only: the longest wait before reconnecting after consecutive failed connections.
+   * The driver's own curve (3^n / 100 s, jittered) reaches 20 s after seven; tests that cut
+   * connections every few milliseconds cap it so they measure our recovery, not the wait.
+   */
+  reconnectMaxSeconds?: number;
 };
 
 /** Postgres when a URL is given, otherwise embedded PGlite (on disk, or `:memory:`). */
@@ -40,6 +46,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       // A connection cut during its start-up can wait for an answer that never comes: give up on
       // it and reconnect well before the driver's default 30 s.
       connect_timeout: opts.connectTimeoutSeconds ?? 10,
+      ...(opts.reconnectMaxSeconds === undefined ? {} : { backoff: reconnectBackoff(opts.reconnectMaxSeconds) }),
       // Numeric and date columns stay strings: money is never a float, dates never shift zones.
       types: { date: { to: 1082, from: [1082], serialize: (x: string) => x, parse: (x: string) => x } },
     });
@@ -65,6 +72,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     },
   };
 }
+
+/** The driver's reconnect curve with a lower ceiling. */
+const reconnectBackoff = (maxSeconds: number) => (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxSeconds);
 
 /** Raw SQL rows, whichever driver: postgres-js returns an array, PGlite an object with rows. */
 export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]> {

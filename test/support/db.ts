@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { type Database, openDatabase } from '../../src/db/client.ts';
+import { type Database, type DatabaseOptions, openDatabase } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { withDatabase } from './global-setup.ts';
 
@@ -22,7 +22,9 @@ export type TestDatabase = Database & { name: string; drop(): Promise<void> };
  * A fresh, migrated database for one test file: in-memory PGlite by default, or (DATABASE_URL set)
  * a new Postgres database cloned from the migrated template.
  */
-export async function createTestDatabase(opts: { migrate?: boolean; connectTimeoutSeconds?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  opts: { migrate?: boolean } & Pick<DatabaseOptions, 'connectTimeoutSeconds' | 'reconnectMaxSeconds'> = {},
+): Promise<TestDatabase> {
   const migrate = opts.migrate ?? true;
   const url = process.env.DATABASE_URL;
   if (!url) {
@@ -36,7 +38,7 @@ export async function createTestDatabase(opts: { migrate?: boolean; connectTimeo
   await admin.unsafe(migrate ? `create database "${name}" template "${inject('templateDatabase')}"` : `create database "${name}"`);
   await admin.end();
   const dbUrl = withDatabase(url, name);
-  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5, connectTimeoutSeconds: opts.connectTimeoutSeconds });
+  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5, connectTimeoutSeconds: opts.connectTimeoutSeconds, reconnectMaxSeconds: opts.reconnectMaxSeconds });
   return Object.assign(database, {
     name,
     drop: async () => {
