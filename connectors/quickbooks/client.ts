@@ -1,4 +1,3 @@
-import * as nodeQuickBooks from 'node-quickbooks';
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
 import { callWithRetries } from '../shared/retry.ts';
 import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
@@ -11,10 +10,12 @@ import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types
  */
 export const MINOR_VERSION = 75;
 
+type QuickBooksConstructor = new (...args: unknown[]) => QuickBooksClient;
+let sdk: Promise<QuickBooksConstructor> | undefined;
 // node-quickbooks is CommonJS (module.exports = QuickBooks); its typings describe an ES default.
 // Node and bundlers both put module.exports at `default` of the namespace (no createRequire, so
-// the Workers bundle needs no file URL).
-const QuickBooks = (nodeQuickBooks as unknown as { default: new (...args: unknown[]) => QuickBooksClient }).default;
+// the Workers bundle needs no file URL). Loaded on first use, not at start-up (../xero/sdk.ts).
+const loadQuickBooks = () => (sdk ??= import('node-quickbooks').then((m) => (m as unknown as { default: QuickBooksConstructor }).default));
 
 type Cb = (err: unknown, body: unknown, res?: unknown) => void;
 export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[]) => void>, cb: Cb) => void;
@@ -83,7 +84,8 @@ export class QboApi {
     this.random = deps.random ?? Math.random;
   }
 
-  client(token: string, realmId: string) {
+  async client(token: string, realmId: string) {
+    const QuickBooks = await loadQuickBooks();
     return new QuickBooks({
       consumerKey: '',
       consumerSecret: '',
@@ -106,11 +108,10 @@ export class QboApi {
       random: this.random,
       maxAttempts: this.maxAttempts,
       accessToken: this.deps.accessToken,
-      attempt: (token) => {
+      attempt: async (token) => {
         this.calls++;
-        return new Promise<T>((resolve, reject) =>
-          op(this.client(token, realmId), (err, body) => (err ? reject({ err, body }) : resolve(body as T))),
-        );
+        const qbo = await this.client(token, realmId);
+        return new Promise<T>((resolve, reject) => op(qbo, (err, body) => (err ? reject({ err, body }) : resolve(body as T))));
       },
       classify: (wrapped) => {
         const { err, body } = wrapped as { err: unknown; body: unknown };

@@ -1,4 +1,4 @@
-import OAuthClient from 'intuit-oauth';
+import type OAuthClient from 'intuit-oauth';
 import { ConnectorError, type TokenSet } from '../types.ts';
 
 /** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
@@ -57,8 +57,10 @@ export class QuickBooksOAuth {
     private readonly scopes: string[] = QUICKBOOKS_SCOPES,
   ) {}
 
-  private client() {
-    return new OAuthClient({
+  // intuit-oauth is loaded on first use, not at start-up (see ../xero/sdk.ts).
+  private async client(): Promise<OAuthClient> {
+    const { default: Client } = await import('intuit-oauth');
+    return new Client({
       clientId: this.app.clientId,
       clientSecret: this.app.clientSecret,
       environment: this.app.environment,
@@ -69,7 +71,7 @@ export class QuickBooksOAuth {
 
   /** Intuit's authorize endpoint takes no PKCE parameters through intuit-oauth; state is single-use and session-bound. */
   async authorizationUrl(state: string): Promise<string> {
-    return this.client().authorizeUri({ scope: this.scopes, state });
+    return (await this.client()).authorizeUri({ scope: this.scopes, state });
   }
 
   /**
@@ -78,7 +80,7 @@ export class QuickBooksOAuth {
    * name the same subject. No tokens are kept.
    */
   async identify(callbackUrl: string): Promise<{ subject: string; email?: string; name?: string }> {
-    const client = this.client();
+    const client = await this.client();
     let idToken: string | undefined;
     try {
       const res = await client.createToken(callbackUrl);
@@ -108,7 +110,7 @@ export class QuickBooksOAuth {
     const realmId = new URL(callbackUrl).searchParams.get('realmId');
     if (!realmId) throw new ConnectorError('validation', 'callback without realmId', { provider: 'quickbooks' });
     try {
-      const res = await this.client().createToken(callbackUrl);
+      const res = await (await this.client()).createToken(callbackUrl);
       return { tokens: tokenSetFrom(res.getJson() as TokenJson, now), realmId };
     } catch (err) {
       throw oauthError(err);
@@ -118,7 +120,7 @@ export class QuickBooksOAuth {
   /** Always with the stored refresh token, never a client's in-memory one. */
   async refresh(refreshToken: string, now: number): Promise<TokenSet> {
     try {
-      const res = await this.client().refreshUsingToken(refreshToken);
+      const res = await (await this.client()).refreshUsingToken(refreshToken);
       return tokenSetFrom(res.getJson() as TokenJson, now);
     } catch (err) {
       throw oauthError(err);
@@ -127,7 +129,7 @@ export class QuickBooksOAuth {
 
   async revoke(refreshToken: string): Promise<void> {
     try {
-      await this.client().revoke({ refresh_token: refreshToken });
+      await (await this.client()).revoke({ refresh_token: refreshToken });
     } catch (err) {
       throw oauthError(err);
     }

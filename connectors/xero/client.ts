@@ -1,4 +1,5 @@
-import { XeroClient } from 'xero-node';
+import type { XeroClient } from 'xero-node';
+import { newXeroClient } from './sdk.ts';
 import { callWithRetries } from '../shared/retry.ts';
 import { codeForStatus, ConnectorError } from '../types.ts';
 import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
@@ -91,7 +92,7 @@ export class XeroApi {
       maxAttempts: this.maxAttempts,
       accessToken: this.deps.accessToken,
       attempt: async (token) => {
-        const xero = new XeroClient();
+        const xero = await newXeroClient();
         xero.setTokenSet({ access_token: token });
         this.calls++;
         const { response } = await op(xero);

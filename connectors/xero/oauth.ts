@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { XeroClient } from 'xero-node';
+import type { XeroClient } from 'xero-node';
+import { newXeroClient } from './sdk.ts';
 import { ConnectorError, type TokenSet } from '../types.ts';
 import { parseFailure } from './client.ts';
 
@@ -73,14 +74,14 @@ export class XeroOAuth {
 
   private xero(): Promise<XeroClient> {
     // Discovery is fetched once per process; a failed attempt is not cached.
-    this.client ??= new XeroClient({
+    this.client ??= newXeroClient({
       clientId: this.app.clientId,
       clientSecret: this.app.clientSecret,
       redirectUris: [this.app.redirectUri],
       scopes: this.scopes,
       httpTimeout: 10_000,
     })
-      .initialize()
+      .then((xero) => xero.initialize())
       .catch((err: unknown) => {
         this.client = undefined;
         throw oauthError(err);
@@ -142,7 +143,7 @@ export class XeroOAuth {
 
   /** One refresh; callers serialise refreshes per connection (Xero refresh tokens are single-use). */
   async refresh(refreshToken: string, now: number): Promise<TokenSet> {
-    const xero = new XeroClient();
+    const xero = await newXeroClient();
     try {
       const set = await xero.refreshWithRefreshToken(this.app.clientId, this.app.clientSecret, refreshToken);
       return tokenSetFrom(set, now);
@@ -162,7 +163,7 @@ export class XeroOAuth {
 
   /** Removes one organisation from the grant (DELETE /connections/{id}). */
   async deleteConnection(accessToken: string, connectionRef: string): Promise<void> {
-    const xero = new XeroClient();
+    const xero = await newXeroClient();
     xero.setTokenSet({ access_token: accessToken });
     try {
       await xero.disconnect(connectionRef);
