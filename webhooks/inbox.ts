@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { type Db, dbError, queryRows } from '../src/db/client.ts';
+import { type Database, dbError, preparedRows } from '../src/db/client.ts';
 import { type InboxEvent, resourceFor } from './events.ts';
 import { sha256Hex } from './verify.ts';
 
@@ -33,13 +32,31 @@ export function keptHeaders(headers: Headers): Record<string, string> {
 type Prepared = { input: DeliveryInput; digest: string };
 type Row = { id: string; provider: string; dedupe_key: string; account_ref: string; status: 'received' | 'ignored' };
 
+const INSERT_BATCH = `
+  with d as (
+    insert into webhook_delivery (provider, body_sha256, raw_body, headers, received_at, event_count, status, error)
+    select x.provider::provider, x.body_sha256, decode(x.raw_body, 'base64'), x.headers, x.received_at, x.event_count, x.status::webhook_status, x.error
+    from jsonb_to_recordset($1::jsonb)
+      as x(provider text, body_sha256 text, raw_body text, headers jsonb, received_at timestamptz, event_count int, status text, error text)
+    on conflict (provider, body_sha256) do nothing
+    returning id, provider, body_sha256
+  )
+  insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, received_at, next_attempt_at)
+  select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload, e.status::webhook_status, e.received_at, e.received_at
+  from jsonb_to_recordset($2::jsonb)
+    as e(body_sha256 text, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
+         occurred_at timestamptz, payload jsonb, status text, received_at timestamptz)
+  join d on d.body_sha256 = e.body_sha256 and d.provider::text = e.provider
+  on conflict (provider, dedupe_key) do nothing
+  returning id, provider::text, dedupe_key, account_ref, status`;
+
 /**
  * Commits deliveries and their events in one statement (all or nothing): a delivery is unique on
  * its bytes, an event on its dedupe key, so any number of concurrent replays leave one delivery
  * and one row per event. Events for entities overdue does not mirror are stored `ignored`; a
  * malformed body is stored `quarantined` with its reason and no events.
  */
-async function insertBatch(db: Db, batch: Prepared[]): Promise<Row[]> {
+async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]> {
   const deliveries = batch.map(({ input, digest }) => ({
     provider: input.provider,
     body_sha256: digest,
@@ -65,47 +82,35 @@ async function insertBatch(db: Db, batch: Prepared[]): Promise<Row[]> {
       received_at: input.now.toISOString(),
     })),
   );
-  return queryRows<Row>(
-    db,
-    sql`
-      with d as (
-        insert into webhook_delivery (provider, body_sha256, raw_body, headers, received_at, event_count, status, error)
-        select x.provider::provider, x.body_sha256, decode(x.raw_body, 'base64'), x.headers, x.received_at, x.event_count, x.status::webhook_status, x.error
-        from jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb)
-          as x(provider text, body_sha256 text, raw_body text, headers jsonb, received_at timestamptz, event_count int, status text, error text)
-        on conflict (provider, body_sha256) do nothing
-        returning id, provider, body_sha256
-      )
-      insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, received_at, next_attempt_at)
-      select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload, e.status::webhook_status, e.received_at, e.received_at
-      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
-        as e(body_sha256 text, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
-             occurred_at timestamptz, payload jsonb, status text, received_at timestamptz)
-      join d on d.body_sha256 = e.body_sha256 and d.provider::text = e.provider
-      on conflict (provider, dedupe_key) do nothing
-      returning id, provider::text, dedupe_key, account_ref, status`,
-  );
+  return preparedRows<Row>(database, INSERT_BATCH, [JSON.stringify(deliveries), JSON.stringify(events)]);
 }
 
 const deliveryKey = (p: Prepared) => `${p.input.provider}:${p.digest}`;
 
+type CreatedRows = Map<string, Row>;
+const eventKey = (provider: string, dedupeKey: string) => `${provider}\u0000${dedupeKey}`;
+/** The rows a statement created, by event: looked up per delivery instead of scanned. */
+const indexRows = (rows: Row[]): CreatedRows => new Map(rows.map((r) => [eventKey(r.provider, r.dedupe_key), r]));
+
 /** Which of this delivery's events the batch created; a repeated body within one batch created none. */
-function createdFor(p: Prepared, rows: Row[], owner: boolean): StoredDelivery {
+function createdFor(p: Prepared, rows: CreatedRows, owner: boolean): StoredDelivery {
   if (!owner) return { created: [] };
-  const mine = new Set(p.input.events.map((e) => e.dedupeKey));
-  return {
-    created: rows.filter((r) => r.provider === p.input.provider && mine.has(r.dedupe_key)).map((r) => ({ id: r.id, accountRef: r.account_ref, status: r.status })),
-  };
+  const created: StoredDelivery['created'] = [];
+  for (const e of p.input.events) {
+    const r = rows.get(eventKey(p.input.provider, e.dedupeKey));
+    if (r) created.push({ id: r.id, accountRef: r.account_ref, status: r.status });
+  }
+  return { created };
 }
 
 /** Postgres data exceptions (class 22, e.g. a \u0000 jsonb cannot hold): the body, not the database, is at fault. */
 const isDataError = (err: unknown) => /^22/.test(dbError(err).code ?? '');
 
 /** Stores one delivery; a body the database cannot hold as events is kept quarantined instead. */
-export async function storeDelivery(db: Db, input: DeliveryInput): Promise<StoredDelivery> {
+export async function storeDelivery(db: Database, input: DeliveryInput): Promise<StoredDelivery> {
   const p = { input, digest: await sha256Hex(input.body) };
   try {
-    return createdFor(p, await insertBatch(db, [p]), true);
+    return createdFor(p, indexRows(await insertBatch(db, [p])), true);
   } catch (err) {
     if (!isDataError(err) || input.events.length === 0) throw err;
     const reason = `events could not be stored: ${dbError(err).message}`;
@@ -124,7 +129,7 @@ type Pending = Prepared & { resolve(r: StoredDelivery): void; reject(e: unknown)
  */
 // Two statements in flight measured best on a 2-core host (bench/webhook-ack.ts): more splits
 // the same work into smaller batches that compete for the same cores.
-export function createInboxWriter(db: Db, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
+export function createInboxWriter(db: Database, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
   const maxBatch = opts.maxBatch ?? 200;
   const maxInFlight = opts.maxInFlight ?? 2;
   const queue: Pending[] = [];
@@ -134,7 +139,7 @@ export function createInboxWriter(db: Db, opts: { maxBatch?: number; maxInFlight
     const owners = new Map<string, Pending>();
     for (const p of batch) if (!owners.has(deliveryKey(p))) owners.set(deliveryKey(p), p);
     try {
-      const rows = await insertBatch(db, [...owners.values()]);
+      const rows = indexRows(await insertBatch(db, [...owners.values()]));
       for (const p of batch) p.resolve(createdFor(p, rows, owners.get(deliveryKey(p)) === p));
     } catch {
       if (batch.length === 1) {
@@ -166,9 +171,9 @@ export function createInboxWriter(db: Db, opts: { maxBatch?: number; maxInFlight
   };
 }
 
-const writers = new WeakMap<Db, ReturnType<typeof createInboxWriter>>();
+const writers = new WeakMap<Database, ReturnType<typeof createInboxWriter>>();
 /** One writer per database handle, shared by every request of the process. */
-export function inboxWriter(db: Db) {
+export function inboxWriter(db: Database) {
   let w = writers.get(db);
   if (!w) writers.set(db, (w = createInboxWriter(db)));
   return w;

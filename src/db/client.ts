@@ -83,6 +83,16 @@ export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise
 }
 
 /**
+ * Rows of one raw statement, prepared once per connection on Postgres. Drizzle sends every query
+ * unnamed, so postgres.js asks the server to describe its parameters first: a second round trip
+ * per query. A hot-path statement (the webhook inbox insert) saves it.
+ */
+export async function preparedRows<T>(database: Database, text: string, params: (string | number | null)[]): Promise<T[]> {
+  if (database.kind === 'postgres') return (await database.sql.unsafe(text, params, { prepare: true })) as unknown as T[];
+  return (await database.pglite.query<T>(text, params)).rows;
+}
+
+/**
  * The driver's own error under drizzle's wrapper. Drizzle's message carries the query and its
  * parameters (bodies, tokens): log and store this instead, never the wrapper's message.
  */

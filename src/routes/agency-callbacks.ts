@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import { AGENCY_STATUSES } from '../domain/handoff/status.ts';
 import { AppError } from '../errors.ts';
 import { agencySecret, findAgency } from '../services/handoff/agencies.ts';

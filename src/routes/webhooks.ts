@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import type { ParsedDelivery } from '../../webhooks/events.ts';
 import { inboxWriter, keptHeaders, type WebhookProvider } from '../../webhooks/inbox.ts';
 import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
@@ -77,7 +77,7 @@ export function webhookRoutes() {
       if (parsed.kind === 'events' && parsed.events.length === 0) return c.body(null, 200);
 
       const stored = await within(
-        inboxWriter(deps.database.db).store({
+        inboxWriter(deps.database).store({
           provider: r.provider,
           body,
           headers: keptHeaders(c.req.raw.headers),

@@ -91,7 +91,7 @@ describe('webhook inbox jobs', () => {
     const bytes = new TextEncoder().encode(body);
     const parsed = parseXeroDelivery(bytes);
     if (parsed.kind !== 'events') throw new Error(parsed.reason);
-    await storeDelivery(database.db, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
+    await storeDelivery(database, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
     await workInbox(boss, { db: database.db, clock: systemClock, logger: silentLogger, resolve: async () => connector, onChange: async () => {} });
     await waitFor(() => fetched.length === 1);
     // Fetched is not yet recorded: wait until the job has marked the event done before sweeping.
@@ -102,7 +102,7 @@ describe('webhook inbox jobs', () => {
     }
     const jobs = { enqueueSync: async () => {}, enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)) };
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(0);
-    await storeDelivery(database.db, { provider: 'xero', body: new TextEncoder().encode(`${body} `), headers: {}, events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })), now: new Date() });
+    await storeDelivery(database, { provider: 'xero', body: new TextEncoder().encode(`${body} `), headers: {}, events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })), now: new Date() });
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(1);
     await waitFor(() => fetched.length === 2);
     expect(fetched).toEqual(['inv-9', 'inv-10']);

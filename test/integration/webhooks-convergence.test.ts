@@ -103,7 +103,7 @@ it('converges to the ledger for any order, duplication and interleaving of event
         const body = xeroBatch([{ tenantId, resourceId: `inv-${e.inv}`, at: e.at }]);
         const parsed = parseXeroDelivery(new TextEncoder().encode(body));
         if (parsed.kind !== 'events') throw new Error(parsed.reason);
-        await storeDelivery(database.db, { provider: 'xero', body: new TextEncoder().encode(body), headers: {}, events: parsed.events, now: clock.now() });
+        await storeDelivery(database, { provider: 'xero', body: new TextEncoder().encode(body), headers: {}, events: parsed.events, now: clock.now() });
         delivered.add(k);
       };
       for (const c of commands) {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from '../body-limit.ts';
 import { ValidationError } from '../../errors.ts';
 import { getContactRisk, importHistory, listImports, listLedgerRisk, rescoreNow } from '../../services/risk/manage.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
