@@ -37,10 +37,13 @@ export function resourceFor(entity: string): Resource | null {
   }
 }
 
+// fatal: a body that is not UTF-8 is malformed, not silently repaired. One decoder serves every
+// call: a whole-buffer decode (no `stream`) keeps no state between calls.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
-    // fatal: a body that is not UTF-8 is malformed, not silently repaired.
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    const text = utf8.decode(body);
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return { ok: false, reason: `body is not JSON: ${(err as Error).message.slice(0, 200)}` };

@@ -21,11 +21,23 @@ export type StoredDelivery = {
 
 /** Headers worth keeping as evidence; credentials and cookies are never stored. */
 const DROP = new Set(['authorization', 'cookie', 'proxy-authorization']);
-export function keptHeaders(headers: Headers): Record<string, string> {
+const keep = (out: Record<string, string>, name: string, value: string) => {
+  if (DROP.has(name)) return;
+  const v = value.slice(0, 1000);
+  // A repeated header reads as one, comma-joined, as the Fetch Headers object presents it.
+  out[name] = name in out ? `${out[name]}, ${v}`.slice(0, 1000) : v;
+};
+
+/**
+ * From the Node request's raw header list when there is one: on @hono/node-server, walking the
+ * web Headers object builds a full copy of it first, for every delivery.
+ */
+export function keptHeaders(headers: Headers | { rawHeaders: readonly string[] }): Record<string, string> {
   const out: Record<string, string> = {};
-  headers.forEach((v, k) => {
-    if (!DROP.has(k)) out[k] = v.slice(0, 1000);
-  });
+  if ('rawHeaders' in headers) {
+    const raw = headers.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) keep(out, raw[i]!.toLowerCase(), raw[i + 1]!);
+  } else headers.forEach((v, k) => keep(out, k, v));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../lib/logger.ts';
-import { type InboxDeps, processInbox } from '../services/inbox.ts';
+import { drainInbox, type InboxDeps } from '../services/inbox.ts';
 import type { InboxKey } from '../services/jobs.ts';
 import { QUEUES } from './boss.ts';
 
@@ -41,11 +41,11 @@ export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
   };
 }
 
-/** Drains one account's inbox per job; a full batch queues the next one straight away. */
+/** Drains one account's inbox per job; what is left after the job's time budget queues the next one. */
 export async function workInbox(boss: PgBoss, deps: InboxDeps) {
   return boss.work<InboxKey>(QUEUES.processInbox, { localConcurrency: 4 }, async ([job]) => {
     const key = job!.data;
-    const run = await processInbox(deps, key);
+    const run = await drainInbox(deps, key);
     if (run.more) await enqueueInbox(boss, key);
   });
 }

@@ -35,6 +35,12 @@ const RECEIVERS: Receiver[] = [
   },
 ];
 
+/** The Node request under @hono/node-server (its bindings); undefined on Workers. */
+const nodeRequest = (c: Context<AppEnv>) => {
+  const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming;
+  return Array.isArray(incoming?.rawHeaders) ? { rawHeaders: incoming.rawHeaders as string[] } : undefined;
+};
+
 const TIMEOUT: unique symbol = Symbol('timeout');
 
 /** Resolves with the value, or with `timeout` once `ms` have passed (the work itself carries on). */
@@ -80,7 +86,7 @@ export function webhookRoutes() {
         inboxWriter(deps.database).store({
           provider: r.provider,
           body,
-          headers: keptHeaders(c.req.raw.headers),
+          headers: keptHeaders(nodeRequest(c) ?? c.req.raw.headers),
           events: parsed.kind === 'events' ? parsed.events : [],
           quarantine: parsed.kind === 'malformed' ? parsed.reason : undefined,
           now: deps.clock.now(),

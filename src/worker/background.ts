@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background.ts';
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
-import { processInbox } from '../services/inbox.ts';
+import { drainInbox } from '../services/inbox.ts';
 import { deliverOutbound } from '../services/outbound/events.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 import { rescoreLedger } from '../services/risk/scoring.ts';
@@ -65,7 +65,9 @@ export async function runJob(d: AppDeps, job: JobMessage): Promise<void> {
   const base = { db: d.database.db, clock: d.clock, logger: d.logger };
   const onChange = mirrorHandlers(base);
   if (job.kind === 'inbox') {
-    const run = await processInbox({ ...base, resolve: d.integrations.resolve, onChange }, job.key);
+    // A shorter budget than on Node: one consumer invocation handles a whole batch of messages
+    // within one CPU-time allowance (30 s by default).
+    const run = await drainInbox({ ...base, resolve: d.integrations.resolve, onChange }, job.key, { budgetMs: 5_000 });
     if (run.more) await d.jobs.enqueueInbox(job.key);
     return;
   }

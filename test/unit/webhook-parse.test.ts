@@ -90,3 +90,11 @@ it('calls a body malformed, with a reason, instead of throwing', () => {
 it('treats a signed, empty Xero batch as intent-to-receive (no events)', () => {
   expect(parseXeroDelivery(enc({ events: [], firstEventSequence: 0, lastEventSequence: 0, entropy: 'ABC' }))).toEqual({ kind: 'events', events: [] });
 });
+
+it('reads a valid body after a body that is not UTF-8, and an incomplete sequence fails alone', () => {
+  // The decoder is shared between deliveries: a failed or cut-off decode must leave nothing behind.
+  expect(parseXeroDelivery(new Uint8Array([0x7b, 0xe2, 0x82]))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/not JSON/) });
+  expect(parseXeroDelivery(enc({ events: [] }))).toEqual({ kind: 'events', events: [] });
+  expect(parseXeroDelivery(new Uint8Array([0xff]))).toMatchObject({ kind: 'malformed' });
+  expect(parseXeroDelivery(enc('{"events":[],"entropy":"€"}'))).toEqual({ kind: 'events', events: [] });
+});

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, id, tstz } from './columns.ts';
 import { providerEnum } from './connection.ts';
@@ -64,6 +65,11 @@ export const webhookEvent = pgTable(
   (t) => [
     uniqueIndex('webhook_event_dedupe_uq').on(t.provider, t.dedupeKey),
     index('webhook_event_status_idx').on(t.status, t.nextAttemptAt),
-    index('webhook_event_account_idx').on(t.provider, t.accountRef, t.status),
+    // The processing job's queue: one account's pending events in arrival order. Partial, so it
+    // holds only the backlog, a job reads its next 200 without sorting the whole backlog, and a
+    // settled event leaves it (replaces an index on (provider, account_ref, status)).
+    index('webhook_event_pending_idx')
+      .on(t.provider, t.accountRef, t.receivedAt, t.id)
+      .where(sql`${t.status} in ('received', 'failed')`),
   ],
 );

@@ -1,0 +1,2 @@
+DROP INDEX "webhook_event_account_idx";--> statement-breakpoint
+CREATE INDEX "webhook_event_pending_idx" ON "webhook_event" USING btree ("provider","account_ref","received_at","id") WHERE "webhook_event"."status" in ('received', 'failed');

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { drainInbox } from '../../src/services/inbox.ts';
+import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { storeDelivery } from '../../webhooks/inbox.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { xeroBatch } from '../support/webhooks/deliver.ts';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+/** A backlog of `n` events for one Xero tenant no ledger is connected to (processing ignores them). */
+async function backlog(n: number) {
+  const tenantId = randomUUID();
+  const bytes = new TextEncoder().encode(xeroBatch(Array.from({ length: n }, (_, i) => ({ tenantId, resourceId: `inv-${i}` }))));
+  const parsed = parseXeroDelivery(bytes);
+  if (parsed.kind !== 'events') throw new Error(parsed.reason);
+  await storeDelivery(database, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
+  const pending = async () =>
+    (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from webhook_event where account_ref = ${tenantId} and status in ('received', 'failed')`))[0]!.n;
+  return { key: { provider: 'xero' as const, accountRef: tenantId }, pending };
+}
+
+const deps = () => ({
+  db: database.db,
+  clock: systemClock,
+  logger: silentLogger,
+  resolve: async () => {
+    throw new Error('no ledger is connected: nothing may be fetched');
+  },
+  onChange: async () => {},
+});
+
+it('drains a backlog of several batches in one run, not one batch per queued job', async () => {
+  const b = await backlog(450);
+  expect(await drainInbox(deps(), b.key, { limit: 200 })).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 450, more: false });
+  expect(await b.pending()).toBe(0);
+});
+
+it('stops at its time budget after a batch and says more is due', async () => {
+  const b = await backlog(450);
+  expect(await drainInbox(deps(), b.key, { limit: 200, budgetMs: 0 })).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 200, more: true });
+  expect(await b.pending()).toBe(250);
+});
