@@ -37,7 +37,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     inArray(webhookEvent.status, ['received', 'failed']),
     lte(webhookEvent.nextAttemptAt, now),
   );
-  const next = deps.db.select({ id: webhookEvent.id }).from(webhookEvent).where(due).orderBy(asc(webhookEvent.receivedAt), asc(webhookEvent.id)).limit(limit);
+  const arrival = [asc(webhookEvent.receivedAt), asc(webhookEvent.id)];
 
   const ledgers = await deps.db
     .select()
@@ -50,13 +50,13 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     const settled = await deps.db
       .update(webhookEvent)
       .set({ status: 'ignored', error: reason, processedAt: now })
-      .where(inArray(webhookEvent.id, next))
+      .where(inArray(webhookEvent.id, deps.db.select({ id: webhookEvent.id }).from(webhookEvent).where(due).orderBy(...arrival).limit(limit)))
       .returning({ id: webhookEvent.id });
     if (settled.length > 0) deps.logger.warn('webhook events not processed', { provider: key.provider, accountRef: key.accountRef, events: settled.length, reason });
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  const rows = await deps.db.select().from(webhookEvent).where(inArray(webhookEvent.id, next)).orderBy(asc(webhookEvent.receivedAt), asc(webhookEvent.id));
+  const rows = await deps.db.select().from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
 
