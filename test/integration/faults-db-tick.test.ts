@@ -81,12 +81,15 @@ async function runToCompletion(s: Awaited<ReturnType<typeof dueReminders>>, roun
  */
 async function runUntilSettled(s: Awaited<ReturnType<typeof dueReminders>>, maxRounds = 3 * 48) {
   for (let i = 0; i < maxRounds; i++) {
+    await runToCompletion(s, 1);
+    // Read as the ticks do: a connection the kills cut can still be in the pool, and its first
+    // statement fails; that is a lost database (restart, tick again), not an outcome.
     const waiting = await database.db
       .select({ id: reminder.id })
       .from(reminder)
-      .where(and(inArray(reminder.contactId, s.contacts), inArray(reminder.status, ['scheduled', 'sending'])));
-    if (waiting.length === 0) return;
-    await runToCompletion(s, 1);
+      .where(and(inArray(reminder.contactId, s.contacts), inArray(reminder.status, ['scheduled', 'sending'])))
+      .then((rows) => rows.length, async () => (await database.restart(), -1));
+    if (waiting === 0) return;
   }
 }
 
