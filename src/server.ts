@@ -18,6 +18,7 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { loadOrCreateLocalKeys } from './lib/local-keys.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { createTokenCipher, type TokenCipher } from './lib/token-cipher.ts';
+import type { ConnectorResolver } from './services/connectors.ts';
 import { createIntegrations } from './services/integrations.ts';
 import type { JobQueue } from './services/jobs.ts';
 import { ensureDemoLedger } from './services/demo.ts';
@@ -35,7 +36,14 @@ export type Running = {
  */
 export async function startServer(
   config: Config,
-  opts: { logger?: Logger; clock?: Clock; database?: Database; extend?: (app: App) => void } = {},
+  opts: {
+    logger?: Logger;
+    clock?: Clock;
+    database?: Database;
+    extend?: (app: App) => void;
+    /** Where background jobs get a ledger's connector; benchmarks answer in-process, as a provider would. */
+    resolve?: ConnectorResolver;
+  } = {},
 ): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
@@ -55,7 +63,8 @@ export async function startServer(
   const base = { db: database.db, clock, logger };
   const mirrorHandlers: MirrorChangeHandler[] = [standardHandlers(base)];
   const onChange = fanOut(mirrorHandlers, logger);
-  const workerDeps = { db: database.db, clock, logger, resolve: integrations.resolve, onChange };
+  const resolve = opts.resolve ?? integrations.resolve;
+  const workerDeps = { db: database.db, clock, logger, resolve, onChange };
   await workSyncLedger(boss, workerDeps);
   await workInbox(boss, workerDeps);
   await workRescore(boss, base);
@@ -70,7 +79,7 @@ export async function startServer(
   const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
   const mailer = mailerFor(config.smtp);
   const stopTicks = startReminderTicks(
-    { db: database.db, clock, logger, resolve: integrations.resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
+    { db: database.db, clock, logger, resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
     config.tickIntervalMs,
   );
 

@@ -15,8 +15,12 @@ export type DeliveryInput = {
 };
 
 export type StoredDelivery = {
-  /** Events this delivery added to the inbox (duplicates of earlier deliveries are not in it). */
-  created: { id: string; accountRef: string; status: 'received' | 'ignored' }[];
+  /**
+   * Events this delivery added to the inbox (duplicates of earlier deliveries are not in it).
+   * `ignored` ones are settled on receipt: an entity overdue does not mirror (no reason), or an
+   * account no active ledger is connected to (the reason says which).
+   */
+  created: { id: string; accountRef: string; status: 'received' | 'ignored'; reason: string | null }[];
 };
 
 /** Headers worth keeping as evidence; credentials and cookies are never stored. */
@@ -42,7 +46,10 @@ export function keptHeaders(headers: Headers | { rawHeaders: readonly string[] }
 }
 
 type Prepared = { input: DeliveryInput; digest: string };
-type Row = { id: string; provider: string; dedupe_key: string; account_ref: string; status: 'received' | 'ignored' };
+type Row = { id: string; provider: string; dedupe_key: string; account_ref: string; status: 'received' | 'ignored'; error: string | null };
+
+/** Why an event for an account no ledger is connected to is kept but never processed. */
+export const UNKNOWN_TENANT = 'unknown tenant: no ledger is connected for this account';
 
 const INSERT_BATCH = `
   with d as (
@@ -53,14 +60,25 @@ const INSERT_BATCH = `
     on conflict (provider, body_sha256) do nothing
     returning id, provider, body_sha256
   )
-  insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, received_at, next_attempt_at)
-  select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload, e.status::webhook_status, e.received_at, e.received_at
+  insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, error, processed_at, received_at, next_attempt_at)
+  select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload,
+         case when e.mirrored and t.status = 'active' then 'received' else 'ignored' end::webhook_status,
+         case when not e.mirrored then null
+              when t.status is null then '${UNKNOWN_TENANT}'
+              when t.status <> 'active' then 'ledger is ' || t.status::text end,
+         case when e.mirrored and t.status = 'active' then null else e.received_at end,
+         e.received_at, e.received_at
   from jsonb_to_recordset($2::jsonb)
     as e(body_sha256 text, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
-         occurred_at timestamptz, payload jsonb, status text, received_at timestamptz)
+         occurred_at timestamptz, payload jsonb, mirrored boolean, received_at timestamptz)
   join d on d.body_sha256 = e.body_sha256 and d.provider::text = e.provider
+  -- The account's ledger as it is now: an active one if any firm has it connected.
+  left join lateral (
+    select l.status from ledger l where l.provider = d.provider and l.external_id = e.account_ref
+    order by l.status = 'active' desc limit 1
+  ) t on true
   on conflict (provider, dedupe_key) do nothing
-  returning id, provider::text, dedupe_key, account_ref, status`;
+  returning id, provider::text, dedupe_key, account_ref, status, error`;
 
 /**
  * Commits deliveries and their events in one statement (all or nothing): a delivery is unique on
@@ -90,7 +108,7 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
       operation: e.operation,
       occurred_at: e.occurredAt?.toISOString() ?? null,
       payload: e.payload,
-      status: resourceFor(e.entity) ? 'received' : 'ignored',
+      mirrored: resourceFor(e.entity) !== null,
       received_at: input.now.toISOString(),
     })),
   );
@@ -110,7 +128,7 @@ function createdFor(p: Prepared, rows: CreatedRows, owner: boolean): StoredDeliv
   const created: StoredDelivery['created'] = [];
   for (const e of p.input.events) {
     const r = rows.get(eventKey(p.input.provider, e.dedupeKey));
-    if (r) created.push({ id: r.id, accountRef: r.account_ref, status: r.status });
+    if (r) created.push({ id: r.id, accountRef: r.account_ref, status: r.status, reason: r.error });
   }
   return { created };
 }

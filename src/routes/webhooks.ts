@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import { bodyLimit } from './body-limit.ts';
 import type { ParsedDelivery } from '../../webhooks/events.ts';
-import { inboxWriter, keptHeaders, type WebhookProvider } from '../../webhooks/inbox.ts';
+import { inboxWriter, keptHeaders, type StoredDelivery, type WebhookProvider } from '../../webhooks/inbox.ts';
 import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
 import { verifyHmacBase64 } from '../../webhooks/verify.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { dbError } from '../db/client.ts';
 import { AppError } from '../errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import { type AppEnv, router } from './env.ts';
 
 /**
@@ -40,6 +41,18 @@ const nodeRequest = (c: Context<AppEnv>) => {
   const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming;
   return Array.isArray(incoming?.rawHeaders) ? { rawHeaders: incoming.rawHeaders as string[] } : undefined;
 };
+
+/** Events kept but settled on receipt because no active ledger is connected to their account. */
+function logUnprocessed(logger: Logger, provider: WebhookProvider, created: StoredDelivery['created']) {
+  const byAccount = new Map<string, { events: number; reason: string }>();
+  for (const e of created) {
+    if (e.status !== 'ignored' || !e.reason) continue;
+    const a = byAccount.get(e.accountRef) ?? { events: 0, reason: e.reason };
+    a.events++;
+    byAccount.set(e.accountRef, a);
+  }
+  for (const [accountRef, a] of byAccount) logger.warn('webhook events not processed', { provider, accountRef, ...a });
+}
 
 const TIMEOUT: unique symbol = Symbol('timeout');
 
@@ -98,6 +111,8 @@ export function webhookRoutes() {
       );
       if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
       if (parsed.kind === 'malformed') deps.logger.warn('webhook quarantined', { provider: r.provider, requestId: c.get('requestId'), reason: parsed.reason });
+
+      logUnprocessed(deps.logger, r.provider, stored.created);
 
       // Stored is what the 2xx promises. Queueing is best effort inside the budget: the inbox
       // sweeper queues anything left in `received`.

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { ConnectorError, type AccountingConnector, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
+import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { type Db, dbError } from '../db/client.ts';
 import { ledger, webhookEvent } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -45,8 +46,9 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     .where(and(eq(ledger.provider, key.provider), eq(ledger.externalId, key.accountRef)));
   const active = ledgers.filter((l) => l.status === 'active');
   if (active.length === 0) {
-    // Nothing to fetch for: settle the next batch in one statement, without reading it.
-    const reason = ledgers.length === 0 ? 'unknown tenant: no ledger is connected for this account' : `ledger is ${ledgers[0]!.status}`;
+    // Nothing to fetch for (events are settled like this on receipt; here after a replay, or when
+    // the ledger was disconnected since): settle the next batch in one statement, without reading it.
+    const reason = ledgers.length === 0 ? UNKNOWN_TENANT : `ledger is ${ledgers[0]!.status}`;
     const settled = await deps.db
       .update(webhookEvent)
       .set({ status: 'ignored', error: reason, processedAt: now })

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
+import { ledger } from '../../src/db/schema/index.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { drainInbox } from '../../src/services/inbox.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { makeFirm, makeLedger } from '../support/factories.ts';
 import { xeroBatch } from '../support/webhooks/deliver.ts';
 
 let database: TestDatabase;
@@ -16,13 +18,18 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-/** A backlog of `n` events for one Xero tenant no ledger is connected to (processing ignores them). */
+/**
+ * A backlog of `n` events for one Xero tenant, received while its ledger was connected; the ledger
+ * is disconnected since, so processing settles them without fetching anything.
+ */
 async function backlog(n: number) {
   const tenantId = randomUUID();
+  const l = await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: tenantId });
   const bytes = new TextEncoder().encode(xeroBatch(Array.from({ length: n }, (_, i) => ({ tenantId, resourceId: `inv-${i}` }))));
   const parsed = parseXeroDelivery(bytes);
   if (parsed.kind !== 'events') throw new Error(parsed.reason);
   await storeDelivery(database, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
+  await database.db.update(ledger).set({ status: 'disconnected' }).where(eq(ledger.id, l.id));
   const pending = async () =>
     (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from webhook_event where account_ref = ${tenantId} and status in ('received', 'failed')`))[0]!.n;
   return { key: { provider: 'xero' as const, accountRef: tenantId }, pending };

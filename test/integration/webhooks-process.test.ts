@@ -67,16 +67,22 @@ describeWithFixtures('webhook processing (Xero)', () => {
     expect(c.fake.apiCalls - calls).toBe(1);
   });
 
-  it('keeps events for an unknown tenant, logs them and never processes them (reliability #8)', async () => {
+  it('keeps events for an unknown tenant, logs them and never processes them, even when replayed (reliability #8)', async () => {
     const c = await connected();
     const stranger = { provider: 'xero' as const, accountRef: '00000000-0000-4000-8000-00000000beef' };
     expect((await deliver(c.app, 'xero', xeroBatch([{ tenantId: stranger.accountRef }]))).status).toBe(200);
-    const calls = c.fake.apiCalls;
-    expect(await processInbox(c.inbox, stranger)).toMatchObject({ ignored: 1, processed: 0 });
-    expect(c.fake.apiCalls).toBe(calls);
+    // Settled on receipt: no job is queued for it.
+    expect(c.deps.jobs.inbox).toEqual([]);
     const [row] = await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, stranger.accountRef));
     expect(row).toMatchObject({ status: 'ignored', error: expect.stringMatching(/unknown tenant/) });
     expect(c.deps.logger.lines.some((l) => l.includes('webhook events not processed') && l.includes(stranger.accountRef))).toBe(true);
+    // Put back in the queue (as a replay does): processing settles it again and fetches nothing.
+    await database.db.update(webhookEvent).set({ status: 'received', error: null, processedAt: null }).where(eq(webhookEvent.id, row!.id));
+    const calls = c.fake.apiCalls;
+    expect(await processInbox(c.inbox, stranger)).toMatchObject({ ignored: 1, processed: 0 });
+    expect(c.fake.apiCalls).toBe(calls);
+    const [again] = await database.db.select().from(webhookEvent).where(eq(webhookEvent.id, row!.id));
+    expect(again).toMatchObject({ status: 'ignored', error: expect.stringMatching(/unknown tenant/) });
   });
 
   it('retries a failing fetch with backoff, dead-letters it after the last attempt, and an operator requeues it', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { webhookDelivery, webhookEvent } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { makeFirm, makeLedger } from '../support/factories.ts';
 import { testConfig, testDeps } from '../support/deps.ts';
 import { deliver, qboCloudEvents, qboLegacy, sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
 import { fixtureBytes, vectors } from '../support/webhooks/shared.ts';
@@ -21,6 +22,12 @@ async function setup(env: Record<string, string> = webhookEnv, db: TestDatabase 
 }
 const deliveries = async () => (await database.db.select({ n: count() }).from(webhookDelivery))[0]!.n;
 const eventsFor = (accountRef: string) => database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef));
+/** A Xero tenant or QuickBooks realm a firm has connected as a ledger: its events are processed. */
+async function connectedAccount(provider: 'xero' | 'quickbooks', externalId: string = randomUUID(), status: 'active' | 'needs_reconnect' | 'disconnected' = 'active') {
+  const f = await makeFirm(database.db);
+  await makeLedger(database.db, f.id, { provider, externalId, status });
+  return externalId;
+}
 
 describe('Xero receiver', () => {
   it('answers 401 to a missing or wrong signature and stores nothing', async () => {
@@ -52,7 +59,7 @@ describe('Xero receiver', () => {
 
   it('stores the exact bytes and one inbox row per event; other categories are kept but ignored; one job per tenant', async () => {
     const { app, deps } = await setup();
-    const tenantId = randomUUID();
+    const tenantId = await connectedAccount('xero');
     const body = xeroBatch([{ tenantId, category: 'INVOICE' }, { tenantId, category: 'CONTACT', type: 'CREATE' }, { tenantId, category: 'SUBSCRIPTION' }]);
     const res = await app.request('/webhooks/xero', {
       method: 'POST',
@@ -77,7 +84,7 @@ describe('Xero receiver', () => {
 
   it('answers a repeated delivery or a repeated event 200 and adds no row and no job (reliability #9)', async () => {
     const { app, deps } = await setup();
-    const tenantId = randomUUID();
+    const tenantId = await connectedAccount('xero');
     const event = { tenantId, resourceId: randomUUID(), at: '2026-11-20T08:00:00.123' };
     const body = xeroBatch([event]);
     expect((await deliver(app, 'xero', body)).status).toBe(200);
@@ -91,7 +98,7 @@ describe('Xero receiver', () => {
 
   it('turns 50 concurrent replays of one delivery into one inbox row and one job, all acknowledged (reliability #2)', async () => {
     const { app, deps } = await setup();
-    const tenantId = randomUUID();
+    const tenantId = await connectedAccount('xero');
     const body = xeroBatch([{ tenantId }]);
     const before = await deliveries();
     const statuses = await Promise.all(Array.from({ length: 50 }, () => deliver(app, 'xero', body).then((r) => r.status)));
@@ -99,6 +106,29 @@ describe('Xero receiver', () => {
     expect(await deliveries()).toBe(before + 1);
     expect(await eventsFor(tenantId)).toHaveLength(1);
     expect(deps.jobs.inbox).toHaveLength(1);
+  });
+
+  it('settles events for an unknown or disconnected tenant on receipt: 200, kept with the reason, logged, no job (reliability #8)', async () => {
+    const { app, deps } = await setup();
+    const stranger = randomUUID();
+    const gone = await connectedAccount('xero', randomUUID(), 'disconnected');
+    // A tenant connected by two firms, one of which disconnected it: still processed.
+    const shared = await connectedAccount('xero', randomUUID(), 'disconnected');
+    await connectedAccount('xero', shared);
+    const res = await deliver(app, 'xero', xeroBatch([{ tenantId: stranger }, { tenantId: stranger, category: 'CONTACT' }, { tenantId: gone }, { tenantId: shared }]));
+    expect(res.status).toBe(200);
+    const settled = (ref: string) => eventsFor(ref).then((rows) => rows.map((r) => [r.status, r.error, r.processedAt !== null]));
+    expect(await settled(stranger)).toEqual([
+      ['ignored', 'unknown tenant: no ledger is connected for this account', true],
+      ['ignored', 'unknown tenant: no ledger is connected for this account', true],
+    ]);
+    expect(await settled(gone)).toEqual([['ignored', 'ledger is disconnected', true]]);
+    expect(await settled(shared)).toEqual([['received', null, false]]);
+    expect(deps.jobs.inbox).toEqual([{ provider: 'xero', accountRef: shared }]);
+    const logged = deps.logger.lines.filter((l) => l.includes('webhook events not processed'));
+    expect(logged).toHaveLength(2);
+    expect(logged.find((l) => l.includes(stranger))).toContain('"events":2');
+    expect(logged.some((l) => l.includes(gone) && l.includes('ledger is disconnected'))).toBe(true);
   });
 
   it('quarantines a signed body that is not a Xero batch, and still answers 200', async () => {
@@ -123,7 +153,7 @@ describe('Xero receiver', () => {
 describe('QuickBooks receiver', () => {
   it('stores both formats, with application/json or application/cloudevents+json, keyed for dedupe', async () => {
     const { app, deps } = await setup();
-    const realm = String(Date.now()) + Math.floor(Math.random() * 1000);
+    const realm = await connectedAccount('quickbooks', String(Date.now()) + Math.floor(Math.random() * 1000));
     const legacy = qboLegacy(realm, [
       { name: 'Invoice', id: '130', operation: 'Update' },
       { name: 'Vendor', id: '7', operation: 'Create' },

@@ -78,13 +78,21 @@ describeOnPostgres('the bundled Worker in workerd', () => {
   });
 
   it('stores a signed Xero webhook in the inbox and processes it from the queue; a bad signature is 401', async () => {
-    const body = xeroBatch([{ tenantId: 'tenant-nobody-knows', resourceId: '0b7e9a64-0000-4000-8000-000000000001' }]);
+    // A tenant with a ledger but no usable grant: processing runs and fails the fetch, to retry later.
+    await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: 'tenant-without-grant' });
+    const body = xeroBatch([{ tenantId: 'tenant-without-grant', resourceId: '0b7e9a64-0000-4000-8000-000000000001' }, { tenantId: 'tenant-nobody-knows' }]);
     const ok = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) }, body });
     expect(ok.status).toBe(200);
-    const [event] = await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, 'tenant-nobody-knows'));
-    expect(event).toMatchObject({ provider: 'xero', entity: 'invoice' });
-    // The queue consumer ran processInbox: an unknown tenant's event is marked ignored, not retried.
-    await until(async () => (await database.db.select().from(webhookEvent).where(eq(webhookEvent.id, event!.id)))[0]?.status === 'ignored');
+    const eventFor = async (accountRef: string) => (await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef)))[0];
+    expect(await eventFor('tenant-without-grant')).toMatchObject({ provider: 'xero', entity: 'invoice' });
+    // An unknown tenant's event is settled on receipt, never processed.
+    expect(await eventFor('tenant-nobody-knows')).toMatchObject({ status: 'ignored', error: expect.stringMatching(/unknown tenant/) });
+    // The queue consumer ran processInbox: the fetch failed, so the event waits for its retry.
+    const failed = await until(async () => {
+      const e = await eventFor('tenant-without-grant');
+      return e?.status === 'failed' ? e : undefined;
+    });
+    expect(failed).toMatchObject({ attempts: 1, error: expect.any(String) });
 
     const before = (await database.db.select().from(webhookDelivery)).length;
     const forged = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign('not-the-key', body) }, body });

@@ -36,8 +36,9 @@ export const webhookDelivery = pgTable(
 
 /**
  * The inbox: one row per provider event, deduplicated on a key derived from the event, processed
- * asynchronously. `account_ref` is the Xero tenant or QuickBooks realm; the ledger is resolved
- * when the event is processed, so an event for an unknown tenant is kept but never acted on.
+ * asynchronously. `account_ref` is the Xero tenant or QuickBooks realm. An event for an account no
+ * active ledger is connected to is stored already settled (`ignored`, with the reason) and never
+ * acted on; processing resolves the ledger again, as it may have been disconnected since.
  */
 export const webhookEvent = pgTable(
   'webhook_event',
