@@ -43,24 +43,32 @@ export async function freshBenchDatabase(): Promise<{ url?: string; note: string
   };
 }
 
-/** CPU seconds a process has used so far (Linux /proc); 0 where that is not readable. */
-export function processCpuSeconds(pid: number): number {
+/**
+ * CPU seconds a process has used so far (Linux /proc); 0 where that is not readable. With
+ * `withReaped`, also what its children that have exited and been waited for used (cutime, cstime).
+ */
+export function processCpuSeconds(pid: number, opts: { withReaped?: boolean } = {}): number {
   try {
-    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    // Fields after the command name: utime, stime, cutime, cstime are the 12th to 15th, in clock ticks (100/s).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (opts.withReaped ? Number(fields[13]) + Number(fields[14]) : 0)) / 100;
   } catch {
     return 0;
   }
 }
 
-/** CPU seconds used so far by every local process named postgres (a local server's backends). */
+/**
+ * CPU seconds used so far by the local Postgres server: every live process named postgres, plus
+ * what backends that have exited used (the postmaster reaps them), so a connection closing during
+ * a run does not take its CPU out of the total.
+ */
 export function postgresCpuSeconds(): number {
   let total = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(d));
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(d), { withReaped: true });
     } catch {
       // The process ended between listing and reading.
     }

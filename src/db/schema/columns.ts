@@ -12,3 +12,12 @@ export const money = (name: string) => numeric(name, { precision: 19, scale: 4, 
 export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
 });
+
+/**
+ * Opaque keys (hashes, provider ids, derived dedupe keys) compared byte for byte: there is no
+ * linguistic order to apply, and the inbox's unique checks compare them on every delivery
+ * (200,000 dedupe-key inserts into a unique index: 1.30 s with the database's C.UTF-8, 1.08 s).
+ */
+export const key = customType<{ data: string }>({
+  dataType: () => 'text COLLATE "C"',
+});

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { bytea, id, tstz } from './columns.ts';
+import { bytea, id, key, tstz } from './columns.ts';
 import { providerEnum } from './connection.ts';
 
 export const webhookStatusEnum = pgEnum('webhook_status', [
@@ -22,7 +22,7 @@ export const webhookDelivery = pgTable(
   {
     id: id(),
     provider: providerEnum('provider').notNull(),
-    bodySha256: text('body_sha256').notNull(),
+    bodySha256: key('body_sha256').notNull(),
     rawBody: bytea('raw_body').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull(),
     receivedAt: tstz('received_at').notNull().defaultNow(),
@@ -48,8 +48,8 @@ export const webhookEvent = pgTable(
       .notNull()
       .references(() => webhookDelivery.id, { onDelete: 'cascade' }),
     provider: providerEnum('provider').notNull(),
-    dedupeKey: text('dedupe_key').notNull(),
-    accountRef: text('account_ref').notNull(),
+    dedupeKey: key('dedupe_key').notNull(),
+    accountRef: key('account_ref').notNull(),
     /** Provider entity name as sent (INVOICE, Invoice, qbo.invoice…) normalised to lower case. */
     entity: text('entity').notNull(),
     entityId: text('entity_id').notNull(),
