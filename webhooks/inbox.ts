@@ -62,11 +62,11 @@ const INSERT_BATCH = `
   )
   insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, error, processed_at, received_at, next_attempt_at)
   select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload,
-         case when e.mirrored and t.status = 'active' then 'received' else 'ignored' end::webhook_status,
+         case when v.queued then 'received' else 'ignored' end::webhook_status,
          case when not e.mirrored then null
               when t.status is null then '${UNKNOWN_TENANT}'
               when t.status <> 'active' then 'ledger is ' || t.status::text end,
-         case when e.mirrored and t.status = 'active' then null else e.received_at end,
+         case when v.queued then null else e.received_at end,
          e.received_at, e.received_at
   from jsonb_to_recordset($2::jsonb)
     as e(body_sha256 text, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
@@ -77,6 +77,8 @@ const INSERT_BATCH = `
     select l.status from ledger l where l.provider = d.provider and l.external_id = e.account_ref
     order by l.status = 'active' desc limit 1
   ) t on true
+  -- Queued for processing, or settled as it is stored.
+  cross join lateral (select e.mirrored and t.status is not distinct from 'active' as queued) v
   on conflict (provider, dedupe_key) do nothing
   returning id, provider::text, dedupe_key, account_ref, status, error`;
 

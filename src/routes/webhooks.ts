@@ -46,7 +46,7 @@ const nodeRequest = (c: Context<AppEnv>) => {
 function logUnprocessed(logger: Logger, provider: WebhookProvider, created: StoredDelivery['created']) {
   const byAccount = new Map<string, { events: number; reason: string }>();
   for (const e of created) {
-    if (e.status !== 'ignored' || !e.reason) continue;
+    if (!e.reason) continue; // only events settled for their account carry one
     const a = byAccount.get(e.accountRef) ?? { events: 0, reason: e.reason };
     a.events++;
     byAccount.set(e.accountRef, a);
