@@ -123,7 +123,7 @@ async function drained(url: string | undefined): Promise<{ seconds: number; back
   }
 }
 
-type MaxRun = { reqPerSecond: number; connections: number; cpu: { service: number; postgres: number; load: number }; non2xx: number; errors: number };
+type MaxRun = { reqPerSecond: number; cpu: { service: number; postgres: number; load: number }; non2xx: number; errors: number };
 
 /** One maximum-throughput run with the CPU each process spent per request during it. */
 async function maxRun(port: number, pid: number, target: Target, connections: number, accounts: 'connected' | 'unknown' = 'connected'): Promise<MaxRun> {
@@ -133,7 +133,6 @@ async function maxRun(port: number, pid: number, target: Target, connections: nu
   const loadCpu = process.cpuUsage(cpu0.load);
   return {
     reqPerSecond: r.requests.average,
-    connections,
     cpu: { service: perRequest(processCpuSeconds(pid) - cpu0.service), postgres: perRequest(postgresCpuSeconds() - cpu0.postgres), load: perRequest((loadCpu.user + loadCpu.system) / 1e6) },
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
@@ -142,6 +141,9 @@ async function maxRun(port: number, pid: number, target: Target, connections: nu
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pct = (x: number) => `${Math.round(100 * x)}%`;
+const span = (xs: number[], show: (x: number) => string | number = Math.round) => `${show(Math.min(...xs))}-${show(Math.max(...xs))}`;
+/** Errors and timeouts of a steady-rate run (the maximum runs count theirs in MaxRun). */
+const failures = (r: autocannon.Result) => r.errors + r.timeouts;
 
 export async function webhookAck() {
   const db = await freshBenchDatabase();
@@ -179,7 +181,8 @@ export async function webhookAck() {
       }
       rounds.push({ bare, runs });
     }
-    // Accounts no ledger is connected to: settled on receipt, nothing queued.
+    // Accounts no ledger is connected to: settled on receipt, nothing queued. Run once, after the
+    // rounds, and compared with the median bare run.
     const unknown: Partial<Record<(typeof endpoints)[number], MaxRun>> = {};
     for (const t of endpoints) unknown[t] = await maxRun(port, pid, t, 256, 'unknown');
 
@@ -195,7 +198,7 @@ export async function webhookAck() {
       endpoint: 'POST /bench/bare',
       accounts: '-',
       'max req/s': Math.round(median(bareRates)),
-      'max req/s range': `${Math.round(Math.min(...bareRates))}-${Math.round(Math.max(...bareRates))}`,
+      'max req/s range': span(bareRates),
       'vs bare': '100%',
       'vs bare range': '-',
       ...lat('bare'),
@@ -205,7 +208,7 @@ export async function webhookAck() {
       'backlog after max': '-',
       'backlog cleared s': '-',
       'non-2xx': rounds.reduce((n, r) => n + r.bare.non2xx, latency.bare!.fixed.non2xx + latency.bare!.bursty.non2xx),
-      errors: rounds.reduce((n, r) => n + r.bare.errors, 0),
+      errors: rounds.reduce((n, r) => n + r.bare.errors, failures(latency.bare!.fixed) + failures(latency.bare!.bursty)),
     });
     for (const t of endpoints) {
       const runs = rounds.map((r) => r.runs[t]);
@@ -215,9 +218,9 @@ export async function webhookAck() {
         endpoint: `POST /webhooks/${t}`,
         accounts: 'connected',
         'max req/s': Math.round(mid(runs, (r) => r.reqPerSecond)),
-        'max req/s range': `${Math.round(Math.min(...runs.map((r) => r.reqPerSecond)))}-${Math.round(Math.max(...runs.map((r) => r.reqPerSecond)))}`,
+        'max req/s range': span(runs.map((r) => r.reqPerSecond)),
         'vs bare': pct(median(ratios)),
-        'vs bare range': `${pct(Math.min(...ratios))}-${pct(Math.max(...ratios))}`,
+        'vs bare range': span(ratios, pct),
         ...lat(t),
         'service CPU us/req': mid(runs, (r) => r.cpu.service),
         'postgres CPU us/req': mid(runs, (r) => r.cpu.postgres),
@@ -225,7 +228,7 @@ export async function webhookAck() {
         'backlog after max': mid(runs, (r) => r.drain.backlog),
         'backlog cleared s': Number(mid(runs, (r) => r.drain.seconds).toFixed(1)),
         'non-2xx': runs.reduce((n, r) => n + r.non2xx, fixed.non2xx + bursty.non2xx),
-        errors: runs.reduce((n, r) => n + r.errors, fixed.errors + bursty.errors + fixed.timeouts + bursty.timeouts),
+        errors: runs.reduce((n, r) => n + r.errors, failures(fixed) + failures(bursty)),
       });
     }
     for (const t of endpoints) {
