@@ -126,6 +126,14 @@ export interface AccountingConnector {
   listLedgers(): Promise<Ledger[]>;
   page<R extends Resource>(ledgerId: string, resource: R, req: PageRequest): Promise<Page<RecordOf<R>>>;
   fetchOne<R extends Resource>(ledgerId: string, resource: R, externalId: string): Promise<RecordOf<R> | null>;
+  /**
+   * Several records of one resource in as few calls as the provider allows (a bulk change in the
+   * ledger sends one webhook event per record; fetching them one by one spends the provider's
+   * per-minute call allowance). Ids the provider does not return are absent from the map: deleted.
+   * Null (or no method) where the provider has no id-list read for the resource: callers then
+   * fetch one by one.
+   */
+  fetchMany?<R extends Resource>(ledgerId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null>;
   /** The customer-facing link for paying or viewing the invoice, if the ledger has one. */
   onlineInvoiceUrl(ledgerId: string, invoiceExternalId: string): Promise<string | null>;
   /** Appends a history note to the ledger's invoice (the only thing overdue writes back). */

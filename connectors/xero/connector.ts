@@ -18,6 +18,14 @@ export const XERO_PAGE_SIZE = 1000;
 type Raw = Record<string, unknown>;
 type Endpoint = { key: string; list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
 
+/** Xero's IDs filter takes a comma-separated list in the query string: 50 GUIDs is under 2 KB. */
+export const XERO_IDS_PER_CALL = 50;
+const BY_IDS = {
+  // page=1: a multi-invoice read without paging leaves out line items.
+  invoices: { key: 'Invoices', call: (x: XeroClient, t: string, ids: string[]) => x.accountingApi.getInvoices(t, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, true, undefined, undefined, false, XERO_IDS_PER_CALL) },
+  contacts: { key: 'Contacts', call: (x: XeroClient, t: string, ids: string[]) => x.accountingApi.getContacts(t, undefined, undefined, undefined, ids, 1, true, false, undefined, XERO_IDS_PER_CALL) },
+} as const;
+
 /**
  * Pages are walked by modification time (keyset on UpdatedDateUTC, ascending) rather than by
  * page number alone: a record updated mid-backfill moves to the end and is read again, instead of
@@ -131,6 +139,32 @@ export class XeroConnector implements AccountingConnector {
       if (err instanceof ConnectorError && err.code === 'not_found') return null;
       throw err;
     }
+  }
+
+  /**
+   * Invoices and contacts by id list (Xero's IDs filter, at most 50 per call so the URL stays
+   * short), archived contacts included, as fetchOne would return them. Payments and credits have
+   * no id-list filter: null, and the caller fetches them one by one.
+   */
+  async fetchMany<R extends Resource>(tenantId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null> {
+    const list = BY_IDS[resource as keyof typeof BY_IDS];
+    if (!list) return null;
+    const found = new Map<string, RecordOf<R>>();
+    const ids = [...new Set(externalIds)];
+    const wanted = new Map(ids.map((id) => [id.toLowerCase(), id]));
+    for (let i = 0; i < ids.length; i += XERO_IDS_PER_CALL) {
+      const chunk = ids.slice(i, i + XERO_IDS_PER_CALL);
+      const res = await this.api.call(tenantId, (x) => list.call(x, tenantId, chunk));
+      const rows = ((res.data ?? {}) as Raw)[list.key];
+      if (!Array.isArray(rows)) throw incomplete(list.key);
+      for (const row of rows as Raw[]) {
+        const record = (resource === 'invoices' ? mapInvoice(row, this.opts.timezone) : mapContact(row)) as RecordOf<R>;
+        // Xero's GUIDs come back in its own spelling: answer under the id the caller asked for.
+        const asked = wanted.get(record.externalId.toLowerCase());
+        if (asked) found.set(asked, record);
+      }
+    }
+    return found;
   }
 
   async onlineInvoiceUrl(tenantId: string, invoiceExternalId: string): Promise<string | null> {

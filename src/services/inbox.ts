@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { ConnectorError, type AccountingConnector, type Resource } from '../../connectors/types.ts';
+import { ConnectorError, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { type Db, dbError } from '../db/client.ts';
@@ -149,33 +149,46 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
     return failed;
   }
 
-  const queue = [...items];
-  const seen = new Set(items.map((i) => `${i.resource}:${i.externalId}`));
-  for (let n = 0; n < queue.length; n++) {
-    const item = queue[n]!;
-    const k = `${item.resource}:${item.externalId}`;
-    try {
-      const record = await connector.fetchOne(l.externalId, item.resource, item.externalId);
-      const changed = record
-        ? await upsertRecords(deps.db, target, item.resource, [record])
-        : // Not found now means deleted (ids are never reused), whatever order the events came in.
-          await markDeleted(deps.db, l.id, item.resource, [{ externalId: item.externalId, updatedAt: deps.clock.now() }]);
-      if (item.resource === 'invoices') changed.forEach((c) => invoiceIds.add(c.id));
-      if (item.resource === 'contacts') changed.forEach((c) => contactIds.add(c.id));
-      // A payment or credit changes the invoices it is allocated to: refresh them too.
-      if (record && 'allocations' in record) {
-        for (const a of record.allocations) {
-          const ik = `invoices:${a.invoiceExternalId}`;
-          if (!seen.has(ik)) {
-            seen.add(ik);
-            queue.push({ resource: 'invoices', externalId: a.invoiceExternalId, rows: [] });
+  const now = deps.clock.now();
+  // Round one: what the events name. Round two: invoices that refreshed payments and credits are
+  // allocated to (a payment changes what they owe).
+  let round: Key[] = items.map((i) => ({ resource: i.resource, externalId: i.externalId }));
+  const seen = new Set(round.map(keyOf));
+  while (round.length > 0) {
+    const next: Key[] = [];
+    for (const [resource, ids] of byResource(round)) {
+      for (let i = 0; i < ids.length; i += FETCH_BATCH) {
+        const chunk = ids.slice(i, i + FETCH_BATCH);
+        const fetched = await fetchRecords(deps.logger, connector, l, resource, chunk);
+        for (const [id, msg] of fetched.failed) failed.set(`${resource}:${id}`, msg);
+        const ok = chunk.filter((id) => !fetched.failed.has(id));
+        const records = ok.flatMap((id) => fetched.found.get(id) ?? []);
+        // Not found now means deleted (ids are never reused), whatever order the events came in.
+        const gone = ok.filter((id) => !fetched.found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
+        try {
+          const changed = [
+            ...(records.length ? await upsertRecords(deps.db, target, resource, records) : []),
+            ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
+          ];
+          if (resource === 'invoices') changed.forEach((c) => invoiceIds.add(c.id));
+          if (resource === 'contacts') changed.forEach((c) => contactIds.add(c.id));
+        } catch (err) {
+          for (const id of ok) failed.set(`${resource}:${id}`, describe(err));
+          continue;
+        }
+        for (const record of records) {
+          if (!('allocations' in record)) continue;
+          for (const a of record.allocations) {
+            const k = { resource: 'invoices' as const, externalId: a.invoiceExternalId };
+            if (!seen.has(keyOf(k))) {
+              seen.add(keyOf(k));
+              next.push(k);
+            }
           }
         }
       }
-    } catch (err) {
-      failed.set(k, describe(err));
-      deps.logger.warn('webhook entity not refreshed', { ledgerId: l.id, resource: item.resource, code: (err as { code?: string }).code });
     }
+    round = next;
   }
   for (const m of mergedAway) {
     const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: m.entityId, updatedAt: deps.clock.now() }]);
@@ -183,6 +196,50 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
   }
   await deps.onChange({ firmId: l.firmId, ledgerId: l.id, invoiceIds: [...invoiceIds], contactIds: [...contactIds], source: 'webhook' });
   return failed;
+}
+
+type Key = { resource: Resource; externalId: string };
+const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
+/** Ids per fetch: a bulk change (a batch payment run) costs a few provider calls, not one per record. */
+export const FETCH_BATCH = 50;
+
+function byResource(keys: Key[]): Map<Resource, string[]> {
+  const out = new Map<Resource, string[]>();
+  for (const k of keys) out.set(k.resource, [...(out.get(k.resource) ?? []), k.externalId]);
+  return out;
+}
+
+/**
+ * The records behind `ids` (absent: deleted), in one call where the connector can, else one by
+ * one. A provider that refuses the id-list request (a validation error) is asked one by one too,
+ * so a filter it stopped accepting costs a call, not the events.
+ */
+async function fetchRecords(logger: Logger, connector: AccountingConnector, l: LedgerRow, resource: Resource, ids: string[]) {
+  const found = new Map<string, RecordOf<Resource>>();
+  const failed = new Map<string, string>();
+  if (connector.fetchMany && ids.length > 1) {
+    try {
+      const many = await connector.fetchMany(l.externalId, resource, ids);
+      if (many) return { found: many, failed };
+    } catch (err) {
+      if (!(err instanceof ConnectorError && err.code === 'validation')) {
+        for (const id of ids) failed.set(id, describe(err));
+        logger.warn('webhook entities not refreshed', { ledgerId: l.id, resource, count: ids.length, code: err instanceof ConnectorError ? err.code : undefined });
+        return { found, failed };
+      }
+      logger.warn('id-list fetch refused; fetching one by one', { ledgerId: l.id, resource, providerCode: err.providerCode });
+    }
+  }
+  for (const id of ids) {
+    try {
+      const record = await connector.fetchOne(l.externalId, resource, id);
+      if (record) found.set(id, record);
+    } catch (err) {
+      failed.set(id, describe(err));
+      logger.warn('webhook entity not refreshed', { ledgerId: l.id, resource, code: (err as { code?: string }).code });
+    }
+  }
+  return { found, failed };
 }
 
 function describe(err: unknown): string {

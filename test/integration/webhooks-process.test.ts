@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { invoice, webhookEvent } from '../../src/db/schema/index.ts';
+import { randomUUID } from 'node:crypto';
+import { contact, invoice, webhookEvent } from '../../src/db/schema/index.ts';
 import type { fixedClock } from '../../src/lib/clock.ts';
 import { MAX_ATTEMPTS, processInbox } from '../../src/services/inbox.ts';
 import { syncLedger } from '../../src/services/sync.ts';
@@ -10,7 +11,7 @@ import { signedIn } from '../support/session.ts';
 import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { describeWithFixtures, msDate } from '../support/xero/fixtures.ts';
+import { describeWithFixtures, msDate, templates } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
 
 const xero = useXeroFake();
@@ -114,6 +115,51 @@ describeWithFixtures('webhook processing (Xero)', () => {
     expect(c.deps.jobs.inbox.at(-1)).toEqual(c.key);
     expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 1 });
     expect((await c.mirror(id)).status).toBe('paid');
+  });
+
+  it('refreshes a bulk change with a few id-list calls, marks what is gone deleted and falls back when the list is refused', async () => {
+    const c = await connected();
+    c.fake.seedInvoices(c.tenant, 118, { start: new Date('2026-11-02T00:00:00Z') });
+    const paid = c.tenant.Invoices.map((_, i) => c.pay(i, '2026-11-20T10:00:00Z'));
+    // One the mirror already holds is deleted in Xero meanwhile.
+    const [removed] = c.tenant.Invoices.splice(1, 1);
+    const tpl = templates().contact;
+    const archived = { ...tpl, ContactID: randomUUID(), Name: 'Gone Ltd', ContactStatus: 'ARCHIVED', IsCustomer: true, UpdatedDateUTC: msDate('2026-11-20T10:00:00Z') };
+    const active = { ...tpl, ContactID: randomUUID(), Name: 'Here Ltd', ContactStatus: 'ACTIVE', IsCustomer: true, UpdatedDateUTC: msDate('2026-11-20T10:00:00Z') };
+    c.tenant.Contacts.push(archived, active);
+    const events = [
+      ...paid.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId })),
+      ...[archived, active].map((x) => ({ tenantId: c.tenant.tenantId, resourceId: String(x.ContactID), category: 'CONTACT' })),
+    ];
+    expect((await deliver(c.app, 'xero', xeroBatch(events))).status).toBe(200);
+
+    const before = c.fake.requests.length;
+    expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 123, failed: 0 });
+    const calls = c.fake.requests.slice(before).map((r) => ({ path: r.path, ids: r.query.IDs?.split(',').length, archived: r.query.includeArchived }));
+    // 121 invoices in calls of at most 50 ids, both contacts (archived included) in one.
+    expect(calls).toEqual([
+      { path: '/Invoices', ids: 50, archived: 'true' },
+      { path: '/Invoices', ids: 50, archived: 'true' },
+      { path: '/Invoices', ids: 21, archived: 'true' },
+      { path: '/Contacts', ids: 2, archived: 'true' },
+    ]);
+    const rows = await database.db.select().from(invoice).where(eq(invoice.ledgerId, c.ledger.id));
+    expect(rows.filter((r) => r.status === 'paid')).toHaveLength(120);
+    expect(rows.find((r) => r.externalId === removed!.InvoiceID)).toMatchObject({ status: 'deleted', amountDue: '0.0000' });
+    const people = await database.db.select().from(contact).where(eq(contact.ledgerId, c.ledger.id));
+    expect(people.find((p) => p.externalId === archived.ContactID)?.status).toBe('archived');
+    expect(people.find((p) => p.externalId === active.ContactID)?.status).toBe('active');
+
+    // A provider that refuses the id list is asked one by one: the events are still processed.
+    const again = [c.pay(0, '2026-11-20T11:00:00Z'), c.pay(1, '2026-11-20T11:00:00Z')];
+    await deliver(c.app, 'xero', xeroBatch(again.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId, at: '2026-11-20T11:00:00.000' }))));
+    c.fake.fail(/^\/Invoices$/, 400, { body: { Type: 'ValidationException', ErrorNumber: 10, Message: 'bad filter' } });
+    const mark = c.fake.requests.length;
+    expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 2, failed: 0 });
+    const asked = c.fake.requests.slice(mark).map((r) => r.path);
+    expect(asked[0]).toBe('/Invoices');
+    expect(asked.slice(1).sort()).toEqual(again.map((id) => `/Invoices/${id}`).sort());
+    expect(c.deps.logger.lines.some((l) => l.includes('id-list fetch refused'))).toBe(true);
   });
 
   it('lets operators list by status and provider, replay one event or a time range; other firms get 404', async () => {

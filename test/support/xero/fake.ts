@@ -302,7 +302,14 @@ export class XeroFake {
     const since = request.headers.get('if-modified-since');
     const sinceMs = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
     const updated = (x: Raw) => Number(/\d+/.exec(String(x.UpdatedDateUTC))![0]);
-    const rows = list.filter((x) => updated(x) > sinceMs).sort((a, b) => updated(a) - updated(b));
+    // IDs: Xero's comma-separated id-list filter (Invoices and Contacts), GUIDs in any case.
+    const ids = url.searchParams.get('IDs')?.toLowerCase().split(',');
+    if (url.searchParams.has('IDs[]') || url.searchParams.getAll('IDs').length > 1) return HttpResponse.json({ Title: "Supplied parameter 'IDs' cannot be parsed." }, { status: 400 });
+    const rows = list
+      .filter((x) => updated(x) > sinceMs && (!ids || ids.includes(String(x[idField]).toLowerCase())))
+      // As Xero: archived contacts are listed only when asked for.
+      .filter((x) => key !== 'Contacts' || x.ContactStatus !== 'ARCHIVED' || url.searchParams.get('includeArchived') === 'true')
+      .sort((a, b) => updated(a) - updated(b));
     const page = Number(url.searchParams.get('page') ?? 1);
     const size = Number(url.searchParams.get('pageSize') ?? 100);
     const slice = rows.slice((page - 1) * size, page * size);
