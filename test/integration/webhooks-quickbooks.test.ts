@@ -65,6 +65,23 @@ describeWithFixtures('webhook processing (QuickBooks)', () => {
     expect(await q.inv('2')).toMatchObject({ status: 'deleted', amountDue: '0.0000' });
   });
 
+  it('a bulk change is read with id-list queries of 50, and an invoice deleted meanwhile is marked deleted', async () => {
+    const q = await connectedRealm('9130350000000104');
+    q.fake.seedInvoices(q.realmId, 58);
+    for (const inv of q.realm.Invoice) Object.assign(inv, { Balance: 0, MetaData: { LastUpdatedTime: '2026-11-20T10:00:00Z' } });
+    const ids = q.realm.Invoice.map((i) => String(i.Id));
+    q.realm.Invoice.splice(1, 1); // invoice 2, mirrored by the first sync, deleted since
+    const body = qboCloudEvents(q.realmId, ids.map((id) => ({ entity: 'invoice', id, op: 'updated' })));
+    expect((await deliver(q.app, 'quickbooks', body, { contentType: 'application/cloudevents+json' })).status).toBe(200);
+    const before = q.fake.queries.length;
+    expect(await processInbox(q.inbox, q.key)).toMatchObject({ processed: 61, failed: 0 });
+    const asked = q.fake.queries.slice(before);
+    expect(asked.map((x) => /Id IN \(([^)]*)\)/.exec(x)?.[1]?.split(',').length)).toEqual([50, 11]);
+    const rows = await database.db.select().from(invoice).where(eq(invoice.ledgerId, q.ledger.id));
+    expect(rows.filter((r) => r.status === 'paid')).toHaveLength(60);
+    expect(await q.inv('2')).toMatchObject({ status: 'deleted', amountDue: '0.0000' });
+  });
+
   it('a customer merge marks the merged-away customer deleted and refreshes the survivor', async () => {
     const q = await connectedRealm('9130350000000103');
     q.realm.Customer.splice(0, 1);

@@ -167,14 +167,18 @@ export class QuickBooksFake {
     if (path === '/query') {
       const q = url.searchParams.get('query') ?? '';
       this.queries.push(q);
-      const m = /select \* from (\w+)(?: where MetaData\.LastUpdatedTime >= '([^']+)')?.*STARTPOSITION (\d+) MAXRESULTS (\d+)/i.exec(q);
+      const m = /select \* from (\w+)(?: where MetaData\.LastUpdatedTime >= '([^']+)')?(?: where Id IN \(([^)]*)\))?.*STARTPOSITION (\d+) MAXRESULTS (\d+)/i.exec(q);
       if (!m) return HttpResponse.json({ Fault: { Error: [{ code: '4000', Message: 'QueryParserError' }], type: 'ValidationFault' } }, { status: 400 });
       const entity = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
       const key = entity === 'Creditmemo' ? 'CreditMemo' : (entity as 'Invoice' | 'Customer' | 'Payment');
       let rows = [...realm[key]];
       if (m[2]) rows = rows.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) >= Date.parse(m[2]!));
-      const start = Number(m[3]);
-      const max = Number(m[4]);
+      if (m[3] !== undefined) {
+        const ids = m[3].split(',').map((x) => x.trim().replace(/^'(.*)'$/, '$1'));
+        rows = rows.filter((r) => ids.includes(String(r.Id)));
+      }
+      const start = Number(m[4]);
+      const max = Number(m[5]);
       const page = rows.slice(start - 1, start - 1 + max);
       return HttpResponse.json({ QueryResponse: { startPosition: start, maxResults: page.length, totalCount: rows.length, ...(page.length ? { [key]: page } : {}) }, time });
     }
