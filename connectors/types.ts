@@ -120,6 +120,12 @@ export type TokenSet = {
   scopes: string[];
 };
 
+/** The most ids one fetchMany call takes: 50 Xero GUIDs keep the query string under 2 KB. */
+export const FETCH_MANY_MAX = 50;
+export function assertFetchManySize(ids: readonly string[]) {
+  if (ids.length > FETCH_MANY_MAX) throw new RangeError(`fetchMany takes at most ${FETCH_MANY_MAX} ids, got ${ids.length}`);
+}
+
 /** Everything we ask of one ledger. Implementations hold their own credentials and rate limits. */
 export interface AccountingConnector {
   readonly provider: Provider;
@@ -131,7 +137,8 @@ export interface AccountingConnector {
    * ledger sends one webhook event per record; fetching them one by one spends the provider's
    * per-minute call allowance). Ids the provider does not return are absent from the map: deleted.
    * Null (or no method) where the provider has no id-list read for the resource: callers then
-   * fetch one by one.
+   * fetch one by one. At most FETCH_MANY_MAX ids a call: callers chunk, so one failed call fails
+   * only its own records.
    */
   fetchMany?<R extends Resource>(ledgerId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null>;
   /** The customer-facing link for paying or viewing the invoice, if the ledger has one. */

@@ -1,11 +1,10 @@
-import { type AccountingConnector, ConnectorError, type Ledger, type Page, type PageRequest, type RecordOf, type Resource } from '../types.ts';
+import { type AccountingConnector, assertFetchManySize, ConnectorError, FETCH_MANY_MAX, type Ledger, type Page, type PageRequest, type RecordOf, type Resource } from '../types.ts';
 import { xeroTimezone } from '../xero/timezones.ts';
 import type { QboApi, QboOp } from './client.ts';
 import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedAt } from './map.ts';
 
 type Raw = Record<string, unknown>;
 export const QBO_PAGE = 1000;
-export const QBO_IDS_PER_QUERY = 50;
 const CDC_LOOKBACK_MS = 30 * 86_400_000;
 const ENTITY: Record<Resource, 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo'> = {
   contacts: 'Customer',
@@ -116,26 +115,24 @@ export class QuickBooksConnector implements AccountingConnector {
   }
 
   /**
-   * Invoices, payments and credit memos by id (`where Id IN (...)`, 50 a query), in one call
-   * instead of one each. A deleted record is not returned, as fetchOne finds none. Customers are
+   * Invoices, payments and credit memos by id (`where Id IN (...)`), in one query instead of one
+   * call each. A deleted record is not returned, as fetchOne finds none. Customers are
    * left to fetchOne (null here): a query lists only active ones, and an inactive customer must
    * be mirrored as such, not as deleted.
    */
   async fetchMany<R extends Resource>(realmId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null> {
     const entity = ENTITY[resource];
     if (entity === 'Customer') return null;
-    const ids = [...new Set(externalIds)];
+    assertFetchManySize(externalIds);
+    const ids = new Set(externalIds);
     // QuickBooks ids are digits; anything else cannot be one and must not reach the query text.
-    if (ids.some((id) => !/^\d+$/.test(id))) return null;
+    if ([...ids].some((id) => !/^\d+$/.test(id))) return null;
+    const query = `where Id IN (${[...ids].map((id) => `'${id}'`).join(', ')}) STARTPOSITION 1 MAXRESULTS ${FETCH_MANY_MAX}`;
+    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(query, cb));
     const found = new Map<string, RecordOf<R>>();
-    for (let i = 0; i < ids.length; i += QBO_IDS_PER_QUERY) {
-      const chunk = ids.slice(i, i + QBO_IDS_PER_QUERY);
-      const query = `where Id IN (${chunk.map((id) => `'${id}'`).join(', ')}) STARTPOSITION 1 MAXRESULTS ${QBO_IDS_PER_QUERY}`;
-      const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(query, cb));
-      for (const row of (((body.QueryResponse ?? {}) as Raw)[entity] as Raw[] | undefined) ?? []) {
-        const record = this.map(resource, row);
-        if (chunk.includes(record.externalId)) found.set(record.externalId, record);
-      }
+    for (const row of (((body.QueryResponse ?? {}) as Raw)[entity] as Raw[] | undefined) ?? []) {
+      const record = this.map(resource, row);
+      if (ids.has(record.externalId)) found.set(record.externalId, record);
     }
     return found;
   }

@@ -1,7 +1,9 @@
 import type { XeroClient } from 'xero-node';
 import {
   type AccountingConnector,
+  assertFetchManySize,
   ConnectorError,
+  FETCH_MANY_MAX,
   type Ledger,
   type Page,
   type PageRequest,
@@ -18,13 +20,7 @@ export const XERO_PAGE_SIZE = 1000;
 type Raw = Record<string, unknown>;
 type Endpoint = { key: string; list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
 
-/** Xero's IDs filter takes a comma-separated list in the query string: 50 GUIDs is under 2 KB. */
-export const XERO_IDS_PER_CALL = 50;
-const BY_IDS = {
-  // page=1: a multi-invoice read without paging leaves out line items.
-  invoices: { key: 'Invoices', call: (x: XeroClient, t: string, ids: string[]) => x.accountingApi.getInvoices(t, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, true, undefined, undefined, false, XERO_IDS_PER_CALL) },
-  contacts: { key: 'Contacts', call: (x: XeroClient, t: string, ids: string[]) => x.accountingApi.getContacts(t, undefined, undefined, undefined, ids, 1, true, false, undefined, XERO_IDS_PER_CALL) },
-} as const;
+type ByIds = { key: string; call: (x: XeroClient, tenant: string, ids: string[]) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
 
 /**
  * Pages are walked by modification time (keyset on UpdatedDateUTC, ascending) rather than by
@@ -36,6 +32,8 @@ type Cursor = { e: number; s: string | null; o: string | null; p: number };
 export class XeroConnector implements AccountingConnector {
   readonly provider = 'xero' as const;
   private readonly endpoints: Record<Resource, Endpoint[]>;
+  /** Xero's comma-separated IDs filter exists for invoices and contacts only. */
+  private readonly byIds: Partial<Record<Resource, ByIds>>;
   private readonly pageSize: number;
 
   constructor(
@@ -45,6 +43,15 @@ export class XeroConnector implements AccountingConnector {
     const size = (this.pageSize = opts.pageSize ?? XERO_PAGE_SIZE);
     const order = 'UpdatedDateUTC ASC';
     const credit = (kind: CreditKind) => (r: Raw) => mapCredit(r, kind);
+    this.byIds = {
+      // page=1: a multi-invoice read without paging leaves out line items.
+      invoices: {
+        key: 'Invoices',
+        map: (r) => mapInvoice(r, opts.timezone),
+        call: (x, t, ids) => x.accountingApi.getInvoices(t, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, true, undefined, undefined, false, FETCH_MANY_MAX),
+      },
+      contacts: { key: 'Contacts', map: (r) => mapContact(r), call: (x, t, ids) => x.accountingApi.getContacts(t, undefined, undefined, undefined, ids, 1, true, false, undefined, FETCH_MANY_MAX) },
+    };
     this.endpoints = {
       contacts: [
         { key: 'Contacts', map: (r) => mapContact(r), list: (x, t, s, p) => x.accountingApi.getContacts(t, s, 'IsCustomer==true', order, undefined, p, true, false, undefined, size) },
@@ -142,27 +149,25 @@ export class XeroConnector implements AccountingConnector {
   }
 
   /**
-   * Invoices and contacts by id list (Xero's IDs filter, at most 50 per call so the URL stays
-   * short), archived contacts included, as fetchOne would return them. Payments and credits have
-   * no id-list filter: null, and the caller fetches them one by one.
+   * Invoices and contacts by id list in one call (Xero's IDs filter), archived contacts
+   * included, as fetchOne would return them. Payments and credits have no id-list filter: null,
+   * and the caller fetches them one by one.
    */
   async fetchMany<R extends Resource>(tenantId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null> {
-    const list = BY_IDS[resource as keyof typeof BY_IDS];
+    const list = this.byIds[resource];
     if (!list) return null;
-    const found = new Map<string, RecordOf<R>>();
+    assertFetchManySize(externalIds);
     const ids = [...new Set(externalIds)];
+    const res = await this.api.call(tenantId, (x) => list.call(x, tenantId, ids));
+    const rows = ((res.data ?? {}) as Raw)[list.key];
+    if (!Array.isArray(rows)) throw incomplete(list.key);
+    // Xero's GUIDs come back in its own spelling: answer under the id the caller asked for.
     const wanted = new Map(ids.map((id) => [id.toLowerCase(), id]));
-    for (let i = 0; i < ids.length; i += XERO_IDS_PER_CALL) {
-      const chunk = ids.slice(i, i + XERO_IDS_PER_CALL);
-      const res = await this.api.call(tenantId, (x) => list.call(x, tenantId, chunk));
-      const rows = ((res.data ?? {}) as Raw)[list.key];
-      if (!Array.isArray(rows)) throw incomplete(list.key);
-      for (const row of rows as Raw[]) {
-        const record = (resource === 'invoices' ? mapInvoice(row, this.opts.timezone) : mapContact(row)) as RecordOf<R>;
-        // Xero's GUIDs come back in its own spelling: answer under the id the caller asked for.
-        const asked = wanted.get(record.externalId.toLowerCase());
-        if (asked) found.set(asked, record);
-      }
+    const found = new Map<string, RecordOf<R>>();
+    for (const row of rows as Raw[]) {
+      const record = list.map(row) as RecordOf<R>;
+      const asked = wanted.get(record.externalId.toLowerCase());
+      if (asked) found.set(asked, record);
     }
     return found;
   }

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { ConnectorError, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
+import { ConnectorError, FETCH_MANY_MAX, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { type Db, dbError } from '../db/client.ts';
@@ -157,8 +157,8 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
   while (round.length > 0) {
     const next: Key[] = [];
     for (const [resource, ids] of byResource(round)) {
-      for (let i = 0; i < ids.length; i += FETCH_BATCH) {
-        const chunk = ids.slice(i, i + FETCH_BATCH);
+      for (let i = 0; i < ids.length; i += FETCH_MANY_MAX) {
+        const chunk = ids.slice(i, i + FETCH_MANY_MAX);
         const fetched = await fetchRecords(deps.logger, connector, l, resource, chunk);
         for (const [id, msg] of fetched.failed) failed.set(`${resource}:${id}`, msg);
         const ok = chunk.filter((id) => !fetched.failed.has(id));
@@ -191,7 +191,7 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
     round = next;
   }
   for (const m of mergedAway) {
-    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: m.entityId, updatedAt: deps.clock.now() }]);
+    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: m.entityId, updatedAt: now }]);
     gone.forEach((c) => contactIds.add(c.id));
   }
   await deps.onChange({ firmId: l.firmId, ledgerId: l.id, invoiceIds: [...invoiceIds], contactIds: [...contactIds], source: 'webhook' });
@@ -200,12 +200,14 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
 
 type Key = { resource: Resource; externalId: string };
 const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
-/** Ids per fetch: a bulk change (a batch payment run) costs a few provider calls, not one per record. */
-export const FETCH_BATCH = 50;
 
 function byResource(keys: Key[]): Map<Resource, string[]> {
   const out = new Map<Resource, string[]>();
-  for (const k of keys) out.set(k.resource, [...(out.get(k.resource) ?? []), k.externalId]);
+  for (const k of keys) {
+    const ids = out.get(k.resource) ?? [];
+    ids.push(k.externalId);
+    out.set(k.resource, ids);
+  }
   return out;
 }
 
