@@ -85,6 +85,8 @@ export type CreditNote = {
 };
 
 export type Resource = 'contacts' | 'invoices' | 'payments' | 'credit_notes';
+/** Every resource, in the order a sync or a batch of webhook events applies them: who owes, then what. */
+export const RESOURCES: readonly Resource[] = ['contacts', 'invoices', 'payments', 'credit_notes'];
 export type RecordOf<R extends Resource> = {
   contacts: Contact;
   invoices: Invoice;

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { ConnectorError, FETCH_MANY_MAX, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
+import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { type Db, dbError } from '../db/client.ts';
@@ -201,14 +201,9 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
 type Key = { resource: Resource; externalId: string };
 const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
 
-function byResource(keys: Key[]): Map<Resource, string[]> {
-  const out = new Map<Resource, string[]>();
-  for (const k of keys) {
-    const ids = out.get(k.resource) ?? [];
-    ids.push(k.externalId);
-    out.set(k.resource, ids);
-  }
-  return out;
+/** Ids grouped by resource, in RESOURCES order: the calls made do not depend on event order. */
+function byResource(keys: Key[]): [Resource, string[]][] {
+  return RESOURCES.map((r) => [r, keys.filter((k) => k.resource === r).map((k) => k.externalId)] as [Resource, string[]]).filter(([, ids]) => ids.length > 0);
 }
 
 /**

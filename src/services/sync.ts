@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type AccountingConnector, ConnectorError, type Resource } from '../../connectors/types.ts';
+import { type AccountingConnector, ConnectorError, RESOURCES, type Resource } from '../../connectors/types.ts';
 import { dbError } from '../db/client.ts';
 import { ledger, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
@@ -7,7 +7,6 @@ import type { ServiceContext } from './context.ts';
 import { type MirrorChangeHandler, noMirrorHandlers } from './mirror-changes.ts';
 import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
 
-export const RESOURCES: Resource[] = ['contacts', 'invoices', 'payments', 'credit_notes'];
 /** Re-read a little behind the last high-water mark: providers commit updates slightly out of order. */
 const OVERLAP_MS = 5 * 60_000;
 
