@@ -88,9 +88,7 @@ export class QuickBooksConnector implements AccountingConnector {
 
     const where = cur.since ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime` : 'ORDERBY Id';
     const query = `${where} STARTPOSITION ${cur.pos} MAXRESULTS ${this.size}`;
-    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(query, cb));
-    const qr = (body.QueryResponse ?? {}) as Raw;
-    const rows = (qr[entity] as Raw[] | undefined) ?? [];
+    const { body, qr, rows } = await this.query(realmId, entity, query);
     // The first page's server time is where the next incremental run starts.
     const started = cur.t ?? (typeof body.time === 'string' ? body.time : this.opts.now().toISOString());
     const next: Cursor | undefined = rows.length >= this.size ? { m: 'query', pos: cur.pos + this.size, since: cur.since, t: started } : undefined;
@@ -128,13 +126,20 @@ export class QuickBooksConnector implements AccountingConnector {
     // QuickBooks ids are digits; anything else cannot be one and must not reach the query text.
     if ([...ids].some((id) => !/^\d+$/.test(id))) return null;
     const query = `where Id IN (${[...ids].map((id) => `'${id}'`).join(', ')}) STARTPOSITION 1 MAXRESULTS ${FETCH_MANY_MAX}`;
-    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(query, cb));
+    const { rows } = await this.query(realmId, entity, query);
     const found = new Map<string, RecordOf<R>>();
-    for (const row of (((body.QueryResponse ?? {}) as Raw)[entity] as Raw[] | undefined) ?? []) {
+    for (const row of rows) {
       const record = this.map(resource, row);
       if (ids.has(record.externalId)) found.set(record.externalId, record);
     }
     return found;
+  }
+
+  /** One query (`where ... STARTPOSITION ... MAXRESULTS ...`) on the entity's finder, and the rows it returned. */
+  private async query(realmId: string, entity: (typeof ENTITY)[Resource], text: string): Promise<{ body: Raw; qr: Raw; rows: Raw[] }> {
+    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(text, cb));
+    const qr = (body.QueryResponse ?? {}) as Raw;
+    return { body, qr, rows: (qr[entity] as Raw[] | undefined) ?? [] };
   }
 
   /** The customer payment link needs `include=invoiceLink`, which node-quickbooks cannot pass. */

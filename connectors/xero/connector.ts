@@ -95,12 +95,7 @@ export class XeroConnector implements AccountingConnector {
     const cur: Cursor = req.cursor ? parseCursor(req.cursor) : { e: 0, s: origin, o: origin, p: 1 };
     const ep = eps[cur.e];
     if (!ep) throw new ConnectorError('validation', 'cursor points past the last endpoint', { provider: 'xero' });
-    const res = await this.api.call(tenantId, (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p));
-    const body = (res.data ?? {}) as Raw;
-    // Xero always names the list, empty or not. Without it the body was cut off or garbled: an
-    // empty page would end the walk early and leave a gap, so it is an error and the page is read again.
-    if (!Array.isArray(body[ep.key])) throw incomplete(ep.key);
-    const rows = body[ep.key] as Raw[];
+    const { rows, body } = await this.rowsOf(tenantId, (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p), ep.key);
     const items = rows.map((r) => ep.map(r)) as RecordOf<R>[];
     const pagination = body.pagination as { pageCount?: number } | undefined;
 
@@ -136,11 +131,7 @@ export class XeroConnector implements AccountingConnector {
     };
     const [call, key, map] = calls[resource];
     try {
-      const res = await this.api.call(tenantId, call);
-      const list = ((res.data ?? {}) as Raw)[key];
-      // A garbled body is not "no such record": that would mark a live invoice deleted.
-      if (!Array.isArray(list)) throw incomplete(key);
-      const row = (list as Raw[])[0];
+      const row = (await this.rowsOf(tenantId, call, key)).rows[0];
       return row ? (map(row) as RecordOf<R>) : null;
     } catch (err) {
       if (err instanceof ConnectorError && err.code === 'not_found') return null;
@@ -158,18 +149,29 @@ export class XeroConnector implements AccountingConnector {
     if (!list) return null;
     assertFetchManySize(externalIds);
     const ids = [...new Set(externalIds)];
-    const res = await this.api.call(tenantId, (x) => list.call(x, tenantId, ids));
-    const rows = ((res.data ?? {}) as Raw)[list.key];
-    if (!Array.isArray(rows)) throw incomplete(list.key);
+    const { rows } = await this.rowsOf(tenantId, (x) => list.call(x, tenantId, ids), list.key);
     // Xero's GUIDs come back in its own spelling: answer under the id the caller asked for.
     const wanted = new Map(ids.map((id) => [id.toLowerCase(), id]));
     const found = new Map<string, RecordOf<R>>();
-    for (const row of rows as Raw[]) {
+    for (const row of rows) {
       const record = list.map(row) as RecordOf<R>;
       const asked = wanted.get(record.externalId.toLowerCase());
       if (asked) found.set(asked, record);
     }
     return found;
+  }
+
+  /**
+   * One call and the list it names. Xero always names the list, empty or not; without it the body
+   * was cut off or garbled. That is an error (the read is retried), never "none": an empty page
+   * would end a walk early and leave a gap, and a missing record would mark a live one deleted.
+   */
+  private async rowsOf(tenantId: string, call: XeroCall, key: string): Promise<{ rows: Raw[]; body: Raw }> {
+    const res = await this.api.call(tenantId, call);
+    const body = (res.data ?? {}) as Raw;
+    const rows = body[key];
+    if (!Array.isArray(rows)) throw incomplete(key);
+    return { rows: rows as Raw[], body };
   }
 
   async onlineInvoiceUrl(tenantId: string, invoiceExternalId: string): Promise<string | null> {
