@@ -138,7 +138,6 @@ export async function drainInbox(deps: InboxDeps, key: InboxKey, opts: { budgetM
 /** Fetches and mirrors each item for one ledger; returns the items that failed and why. */
 async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], mergedAway: Row[]): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
-  const target = { firmId: l.firmId, ledgerId: l.id };
   const invoiceIds = new Set<string>();
   const contactIds = new Set<string>();
   let connector: AccountingConnector;
@@ -158,33 +157,14 @@ async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], merge
     const next: Key[] = [];
     for (const [resource, ids] of byResource(round)) {
       for (let i = 0; i < ids.length; i += FETCH_MANY_MAX) {
-        const chunk = ids.slice(i, i + FETCH_MANY_MAX);
-        const fetched = await fetchRecords(deps.logger, connector, l, resource, chunk);
-        for (const [id, msg] of fetched.failed) failed.set(`${resource}:${id}`, msg);
-        const ok = chunk.filter((id) => !fetched.failed.has(id));
-        const records = ok.flatMap((id) => fetched.found.get(id) ?? []);
-        // Not found now means deleted (ids are never reused), whatever order the events came in.
-        const gone = ok.filter((id) => !fetched.found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
-        try {
-          const changed = [
-            ...(records.length ? await upsertRecords(deps.db, target, resource, records) : []),
-            ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
-          ];
-          if (resource === 'invoices') changed.forEach((c) => invoiceIds.add(c.id));
-          if (resource === 'contacts') changed.forEach((c) => contactIds.add(c.id));
-        } catch (err) {
-          for (const id of ok) failed.set(`${resource}:${id}`, describe(err));
-          continue;
-        }
-        for (const record of records) {
-          if (!('allocations' in record)) continue;
-          for (const a of record.allocations) {
-            const k = { resource: 'invoices' as const, externalId: a.invoiceExternalId };
-            if (!seen.has(keyOf(k))) {
-              seen.add(keyOf(k));
-              next.push(k);
-            }
-          }
+        const chunk = await refreshChunk(deps, connector, l, resource, ids.slice(i, i + FETCH_MANY_MAX), now);
+        for (const [id, msg] of chunk.failed) failed.set(`${resource}:${id}`, msg);
+        if (resource === 'invoices') chunk.changed.forEach((c) => invoiceIds.add(c.id));
+        if (resource === 'contacts') chunk.changed.forEach((c) => contactIds.add(c.id));
+        for (const k of chunk.allocated) {
+          if (seen.has(keyOf(k))) continue;
+          seen.add(keyOf(k));
+          next.push(k);
         }
       }
     }
@@ -204,6 +184,31 @@ const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
 /** Ids grouped by resource, in RESOURCES order: the calls made do not depend on event order. */
 function byResource(keys: Key[]): [Resource, string[]][] {
   return RESOURCES.map((r) => [r, keys.filter((k) => k.resource === r).map((k) => k.externalId)] as [Resource, string[]]).filter(([, ids]) => ids.length > 0);
+}
+
+/**
+ * Fetches one chunk of ids and mirrors it: upserts what the provider returned, marks deleted what
+ * it did not. Returns the ids that failed and why, the mirror rows changed, and the invoices the
+ * fetched payments and credits are allocated to.
+ */
+async function refreshChunk(deps: InboxDeps, connector: AccountingConnector, l: LedgerRow, resource: Resource, ids: string[], now: Date) {
+  const { found, failed } = await fetchRecords(deps.logger, connector, l, resource, ids);
+  const ok = ids.filter((id) => !failed.has(id));
+  const records = ok.flatMap((id) => found.get(id) ?? []);
+  // Not found now means deleted (ids are never reused), whatever order the events came in.
+  const gone = ok.filter((id) => !found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
+  let changed: { id: string }[];
+  try {
+    changed = [
+      ...(records.length ? await upsertRecords(deps.db, { firmId: l.firmId, ledgerId: l.id }, resource, records) : []),
+      ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
+    ];
+  } catch (err) {
+    for (const id of ok) failed.set(id, describe(err));
+    return { failed, changed: [], allocated: [] };
+  }
+  const allocated = records.flatMap((r) => ('allocations' in r ? r.allocations.map((a) => ({ resource: 'invoices' as const, externalId: a.invoiceExternalId })) : []));
+  return { failed, changed, allocated };
 }
 
 /**
