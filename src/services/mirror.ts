@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Contact, CreditNote, Invoice, Payment, RecordOf, Resource } from '../../connectors/types.ts';
 import { excludedSet } from '../db/upsert.ts';
 import type { Db } from '../db/client.ts';
@@ -12,6 +12,9 @@ import { formatUnits, parseAmount } from '../domain/money.ts';
 
 export type MirrorTarget = { firmId: string; ledgerId: string };
 export type Changed = { id: string; externalId: string };
+
+/** Ids per delete statement: well under Postgres' 65,535 bind parameters. */
+const DELETE_CHUNK = 1000;
 
 const dec = (v: string) => formatUnits(parseAmount(v), 4);
 
@@ -157,18 +160,28 @@ export async function markDeleted(
   items: { externalId: string; updatedAt: Date }[],
 ): Promise<Changed[]> {
   const table = MIRROR_TABLES[resource];
-  const changed: Changed[] = [];
+  // One statement per deletion time (webhook processing stamps a whole chunk with one), not one
+  // per row: a bulk delete or a backlog of gone entities costs a few statements.
+  const byTime = new Map<number, { at: Date; ids: string[] }>();
   for (const d of items) {
+    const group = byTime.get(d.updatedAt.getTime()) ?? { at: d.updatedAt, ids: [] };
+    group.ids.push(d.externalId);
+    byTime.set(d.updatedAt.getTime(), group);
+  }
+  const changed: Changed[] = [];
+  for (const { at, ids } of byTime.values()) {
     const set =
       resource === 'invoices'
-        ? { status: 'deleted' as const, amountDue: '0', providerUpdatedAt: d.updatedAt, updatedAt: sql`now()` }
-        : { status: 'deleted', providerUpdatedAt: d.updatedAt, updatedAt: sql`now()` };
-    const rows = await db
-      .update(table)
-      .set(set as never)
-      .where(and(eq(table.ledgerId, ledgerId), eq(table.externalId, d.externalId), sql`${table.providerUpdatedAt} <= ${d.updatedAt.toISOString()}`))
-      .returning({ id: table.id, externalId: table.externalId });
-    changed.push(...rows);
+        ? { status: 'deleted' as const, amountDue: '0', providerUpdatedAt: at, updatedAt: sql`now()` }
+        : { status: 'deleted', providerUpdatedAt: at, updatedAt: sql`now()` };
+    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+      const rows = await db
+        .update(table)
+        .set(set as never)
+        .where(and(eq(table.ledgerId, ledgerId), inArray(table.externalId, ids.slice(i, i + DELETE_CHUNK)), sql`${table.providerUpdatedAt} <= ${at.toISOString()}`))
+        .returning({ id: table.id, externalId: table.externalId });
+      changed.push(...rows);
+    }
   }
   return changed;
 }
