@@ -51,6 +51,12 @@ type Row = { id: string; provider: string; dedupe_key: string; account_ref: stri
 /** Why an event for an account no ledger is connected to is kept but never processed. */
 export const UNKNOWN_TENANT = 'unknown tenant: no ledger is connected for this account';
 
+/**
+ * One statement per batch. A delivery of one event (the common case) is one row: the event,
+ * carrying the delivery's bytes and headers. Bodies several events share, and quarantined ones,
+ * are kept once in webhook_delivery (unique on their bytes) and their events point to them;
+ * the events of a body already stored are not inserted again.
+ */
 const INSERT_BATCH = `
   with d as (
     insert into webhook_delivery (provider, body_sha256, raw_body, headers, received_at, event_count, status, error)
@@ -60,8 +66,8 @@ const INSERT_BATCH = `
     on conflict (provider, body_sha256) do nothing
     returning id, provider, body_sha256
   )
-  insert into webhook_event (delivery_id, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, error, processed_at, received_at, next_attempt_at)
-  select d.id, d.provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload,
+  insert into webhook_event (delivery_id, raw_body, headers, provider, dedupe_key, account_ref, entity, entity_id, operation, occurred_at, payload, status, error, processed_at, received_at, next_attempt_at)
+  select d.id, decode(e.raw_body, 'base64'), e.headers, e.provider::provider, e.dedupe_key, e.account_ref, e.entity, e.entity_id, e.operation, e.occurred_at, e.payload,
          case when v.queued then 'received' else 'ignored' end::webhook_status,
          case when not e.mirrored then null
               when t.status is null then '${UNKNOWN_TENANT}'
@@ -69,39 +75,50 @@ const INSERT_BATCH = `
          case when v.queued then null else e.received_at end,
          e.received_at, e.received_at
   from jsonb_to_recordset($2::jsonb)
-    as e(body_sha256 text, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
+    as e(body_sha256 text, raw_body text, headers jsonb, provider text, dedupe_key text, account_ref text, entity text, entity_id text, operation text,
          occurred_at timestamptz, payload jsonb, mirrored boolean, received_at timestamptz)
-  join d on d.body_sha256 = e.body_sha256 and d.provider::text = e.provider
+  left join d on d.body_sha256 = e.body_sha256 and d.provider::text = e.provider
   -- The account's ledger as it is now: an active one if any firm has it connected.
   left join lateral (
-    select l.status from ledger l where l.provider = d.provider and l.external_id = e.account_ref
+    select l.status from ledger l where l.provider = e.provider::provider and l.external_id = e.account_ref
     order by l.status = 'active' desc limit 1
   ) t on true
   -- Queued for processing, or settled as it is stored.
   cross join lateral (select e.mirrored and t.status is not distinct from 'active' as queued) v
+  -- An event with its own bytes, or one whose shared body this statement stored.
+  where e.raw_body is not null or d.id is not null
   on conflict (provider, dedupe_key) do nothing
   returning id, provider::text, dedupe_key, account_ref, status, error`;
 
+/** A delivery of exactly one event keeps its bytes on the event row (see INSERT_BATCH). */
+const ownBytes = (input: DeliveryInput) => input.events.length === 1 && !input.quarantine;
+
 /**
- * Commits deliveries and their events in one statement (all or nothing): a delivery is unique on
- * its bytes, an event on its dedupe key, so any number of concurrent replays leave one delivery
- * and one row per event. Events for entities overdue does not mirror are stored `ignored`; a
- * malformed body is stored `quarantined` with its reason and no events.
+ * Commits deliveries and their events in one statement (all or nothing): an event is unique on
+ * its dedupe key and a shared body on its bytes, so any number of concurrent replays leave one
+ * row per event. Events for entities overdue does not mirror are stored `ignored`; a malformed
+ * body is stored `quarantined` with its reason and no events.
  */
 async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]> {
-  const deliveries = batch.map(({ input, digest }) => ({
-    provider: input.provider,
-    body_sha256: digest,
-    raw_body: Buffer.from(input.body).toString('base64'),
-    headers: input.headers,
-    received_at: input.now.toISOString(),
-    event_count: input.events.length,
-    status: input.quarantine ? 'quarantined' : 'received',
-    error: input.quarantine ?? null,
-  }));
-  const events = batch.flatMap(({ input, digest }) =>
-    input.events.map((e) => ({
+  const base64 = (body: Uint8Array) => Buffer.from(body).toString('base64');
+  const deliveries = batch
+    .filter(({ input }) => !ownBytes(input))
+    .map(({ input, digest }) => ({
+      provider: input.provider,
       body_sha256: digest,
+      raw_body: base64(input.body),
+      headers: input.headers,
+      received_at: input.now.toISOString(),
+      event_count: input.events.length,
+      status: input.quarantine ? 'quarantined' : 'received',
+      error: input.quarantine ?? null,
+    }));
+  const events = batch.flatMap(({ input, digest }) => {
+    const own = ownBytes(input);
+    return input.events.map((e) => ({
+      body_sha256: own ? null : digest,
+      raw_body: own ? base64(input.body) : null,
+      headers: own ? input.headers : null,
       provider: input.provider,
       dedupe_key: e.dedupeKey,
       account_ref: e.accountRef,
@@ -112,8 +129,8 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
       payload: e.payload,
       mirrored: resourceFor(e.entity) !== null,
       received_at: input.now.toISOString(),
-    })),
-  );
+    }));
+  });
   return preparedRows<Row>(database, INSERT_BATCH, [JSON.stringify(deliveries), JSON.stringify(events)]);
 }
 

@@ -3,7 +3,7 @@ import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, ty
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { type Db, dbError } from '../db/client.ts';
-import { ledger, webhookEvent } from '../db/schema/index.ts';
+import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ConnectorResolver } from './connectors.ts';
@@ -19,7 +19,7 @@ export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt
 export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
 export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
 
-type Row = typeof webhookEvent.$inferSelect;
+type Row = Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'>;
 type LedgerRow = typeof ledger.$inferSelect;
 type Item = { resource: Resource; externalId: string; rows: Row[] };
 
@@ -58,7 +58,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  const rows = await deps.db.select().from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
+  const rows = await deps.db.select(webhookEventFields).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
 

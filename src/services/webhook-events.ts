@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
-import { ledger, webhookEvent } from '../db/schema/index.ts';
+import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
@@ -14,7 +14,7 @@ function ownedBy(ctx: ServiceContext, ledgerId?: string): SQL {
     ${ledgerId ? sql`and ${ledger.id} = ${ledgerId}` : sql``})`;
 }
 
-const view = (r: typeof webhookEvent.$inferSelect) => ({
+const view = (r: Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'>) => ({
   id: r.id,
   provider: r.provider,
   accountRef: r.accountRef,
@@ -35,7 +35,7 @@ export type ListEventsInput = { status?: Status; provider?: 'xero' | 'quickbooks
 /** The firm's inbox, newest first; page with `before` = the last row's receivedAt. */
 export async function listWebhookEvents({ ctx, input }: { ctx: ServiceContext; input: ListEventsInput }) {
   const rows = await ctx.db
-    .select()
+    .select(webhookEventFields)
     .from(webhookEvent)
     .where(
       and(
@@ -51,7 +51,7 @@ export async function listWebhookEvents({ ctx, input }: { ctx: ServiceContext; i
 }
 
 export async function getWebhookEvent({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [row] = await ctx.db.select().from(webhookEvent).where(and(eq(webhookEvent.id, input.id), ownedBy(ctx)));
+  const [row] = await ctx.db.select(webhookEventFields).from(webhookEvent).where(and(eq(webhookEvent.id, input.id), ownedBy(ctx)));
   if (!row) throw new NotFoundError('webhook event');
   return { ...view(row), payload: row.payload };
 }

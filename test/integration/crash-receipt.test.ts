@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { webhookDelivery } from '../../src/db/schema/index.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
 import { startService } from '../support/process.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
+import { storedBodies } from '../support/webhooks/stored.ts';
 
 /**
  * Reliability: a 2xx to a webhook means the delivery is durably stored. The real service takes a
@@ -30,8 +30,7 @@ const env = () => ({ DATA_DIR: dataDir, DEMO_LEDGER: 'false', ...webhookEnv, ...
 async function storedDigests(): Promise<Set<string>> {
   const database = pg ?? (await openDatabase({ pgliteDir: join(dataDir, 'pglite') }));
   try {
-    const rows = await database.db.select({ d: webhookDelivery.bodySha256 }).from(webhookDelivery);
-    return new Set(rows.map((r) => r.d));
+    return new Set((await storedBodies(database.db)).map((b) => b.sha256));
   } finally {
     if (!pg) await database.close();
   }

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { getTableColumns, sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, id, key, tstz } from './columns.ts';
 import { providerEnum } from './connection.ts';
 
@@ -14,8 +14,10 @@ export const webhookStatusEnum = pgEnum('webhook_status', [
 ]);
 
 /**
- * One signed delivery exactly as it arrived (bytes and headers), committed before the provider
- * gets its 2xx. Identical bytes are one delivery: a provider's retry adds nothing.
+ * A signed delivery exactly as it arrived (bytes and headers), committed before the provider gets
+ * its 2xx, when its body is not one event's own: a body several events share (kept once, each
+ * event points to it) or one that made no sense (quarantined, no events). A delivery of one event
+ * keeps its bytes on the event row. Identical bytes are one delivery: a retry adds nothing.
  */
 export const webhookDelivery = pgTable(
   'webhook_delivery',
@@ -44,9 +46,14 @@ export const webhookEvent = pgTable(
   'webhook_event',
   {
     id: id(),
-    deliveryId: uuid('delivery_id')
-      .notNull()
-      .references(() => webhookDelivery.id, { onDelete: 'cascade' }),
+    /** The delivery holding the bytes this event shares with others; null when they are on this row. */
+    deliveryId: uuid('delivery_id').references(() => webhookDelivery.id, { onDelete: 'cascade' }),
+    /**
+     * The bytes and kept headers of the delivery, when this event was all it carried: the common
+     * delivery is one event, and one row per delivery is what the webhook hot path can afford.
+     */
+    rawBody: bytea('raw_body'),
+    headers: jsonb('headers').$type<Record<string, string>>(),
     provider: providerEnum('provider').notNull(),
     dedupeKey: key('dedupe_key').notNull(),
     accountRef: key('account_ref').notNull(),
@@ -64,6 +71,8 @@ export const webhookEvent = pgTable(
     processedAt: tstz('processed_at'),
   },
   (t) => [
+    // Every event keeps the bytes it came in: on its own row or in its delivery's.
+    check('webhook_event_bytes_ck', sql`${t.deliveryId} is not null or (${t.rawBody} is not null and ${t.headers} is not null)`),
     uniqueIndex('webhook_event_dedupe_uq').on(t.provider, t.dedupeKey),
     index('webhook_event_status_idx').on(t.status, t.nextAttemptAt),
     // The processing job's queue: one account's pending events in arrival order. Partial, so it
@@ -74,3 +83,7 @@ export const webhookEvent = pgTable(
       .where(sql`${t.status} in ('received', 'failed')`),
   ],
 );
+
+const { rawBody: _rawBody, headers: _headers, ...eventFields } = getTableColumns(webhookEvent);
+/** An event's columns without the delivery bytes it may carry: what processing and listings read. */
+export const webhookEventFields = eventFields;
