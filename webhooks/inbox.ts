@@ -45,7 +45,8 @@ export function keptHeaders(headers: Headers | { rawHeaders: readonly string[] }
   return out;
 }
 
-type Prepared = { input: DeliveryInput; digest: string };
+/** `digest`: the body's SHA-256, for a body kept in webhook_delivery; null for one kept on its event. */
+type Prepared = { input: DeliveryInput; digest: string | null };
 type Row = { id: string; provider: string; dedupe_key: string; account_ref: string; status: 'received' | 'ignored'; error: string | null };
 
 /** Why an event for an account no ledger is connected to is kept but never processed. */
@@ -126,7 +127,8 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
       entity_id: e.entityId,
       operation: e.operation,
       occurred_at: e.occurredAt?.toISOString() ?? null,
-      payload: e.payload,
+      // A lone event is its body: read back from raw_body (webhooks/payload.ts), not sent twice.
+      payload: own ? null : e.payload,
       mirrored: resourceFor(e.entity) !== null,
       received_at: input.now.toISOString(),
     }));
@@ -134,7 +136,9 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
   return preparedRows<Row>(database, INSERT_BATCH, [JSON.stringify(deliveries), JSON.stringify(events)]);
 }
 
-const deliveryKey = (p: Prepared) => `${p.input.provider}:${p.digest}`;
+const prepare = async (input: DeliveryInput): Promise<Prepared> => ({ input, digest: ownBytes(input) ? null : await sha256Hex(input.body) });
+/** Deliveries of one batch that would store the same rows: the same bytes, or the same lone event. */
+const deliveryKey = (p: Prepared) => (p.digest ? `${p.input.provider}:${p.digest}` : `${p.input.provider}:event:${p.input.events[0]!.dedupeKey}`);
 
 type CreatedRows = Map<string, Row>;
 const eventKey = (provider: string, dedupeKey: string) => `${provider}\u0000${dedupeKey}`;
@@ -157,13 +161,14 @@ const isDataError = (err: unknown) => /^22/.test(dbError(err).code ?? '');
 
 /** Stores one delivery; a body the database cannot hold as events is kept quarantined instead. */
 export async function storeDelivery(db: Database, input: DeliveryInput): Promise<StoredDelivery> {
-  const p = { input, digest: await sha256Hex(input.body) };
+  const p = await prepare(input);
   try {
     return createdFor(p, indexRows(await insertBatch(db, [p])), true);
   } catch (err) {
     if (!isDataError(err) || input.events.length === 0) throw err;
     const reason = `events could not be stored: ${dbError(err).message}`;
-    await insertBatch(db, [{ input: { ...input, events: [], quarantine: reason }, digest: p.digest }]);
+    const kept = { ...input, events: [], quarantine: reason };
+    await insertBatch(db, [{ input: kept, digest: await sha256Hex(kept.body) }]);
     return { created: [] };
   }
 }
@@ -211,9 +216,9 @@ export function createInboxWriter(db: Database, opts: { maxBatch?: number; maxIn
   };
   return {
     async store(input: DeliveryInput): Promise<StoredDelivery> {
-      const digest = await sha256Hex(input.body);
+      const p = await prepare(input);
       return new Promise((resolve, reject) => {
-        queue.push({ input, digest, resolve, reject });
+        queue.push({ ...p, resolve, reject });
         pump();
       });
     },

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
+import { eventPayload } from '../../webhooks/payload.ts';
 import { type Db, dbError } from '../db/client.ts';
 import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -19,7 +20,7 @@ export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt
 export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
 export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
 
-type Row = Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'>;
+type Row = Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'> & { rawBody: Uint8Array | null };
 type LedgerRow = typeof ledger.$inferSelect;
 type Item = { resource: Resource; externalId: string; rows: Row[] };
 
@@ -58,7 +59,13 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  const rows = await deps.db.select(webhookEventFields).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
+  // The bytes only where a merge needs its payload and the row has none of its own.
+  const rows: Row[] = await deps.db
+    .select({ ...webhookEventFields, rawBody: sql<Uint8Array | null>`case when ${webhookEvent.operation} = 'merge' and ${webhookEvent.payload} is null then ${webhookEvent.rawBody} end` })
+    .from(webhookEvent)
+    .where(due)
+    .orderBy(...arrival)
+    .limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
 
@@ -74,7 +81,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     const resource = resourceFor(row.entity);
     if (!resource) continue; // stored as ignored on receipt; only here after a manual replay
     add(resource, row);
-    const p = row.payload as { deletedId?: string; data?: { deletedid?: string } };
+    const p = (row.operation === 'merge' ? eventPayload(row) ?? {} : {}) as { deletedId?: string; data?: { deletedid?: string } };
     const merged = p.deletedId ?? p.data?.deletedid;
     if (row.operation === 'merge' && merged) mergedAway.push({ ...row, entityId: merged });
   }

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { eventPayload } from '../../webhooks/payload.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
 import type { InboxKey, JobQueue } from './jobs.ts';
@@ -51,9 +52,12 @@ export async function listWebhookEvents({ ctx, input }: { ctx: ServiceContext; i
 }
 
 export async function getWebhookEvent({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [row] = await ctx.db.select(webhookEventFields).from(webhookEvent).where(and(eq(webhookEvent.id, input.id), ownedBy(ctx)));
+  const [row] = await ctx.db
+    .select({ ...webhookEventFields, rawBody: webhookEvent.rawBody })
+    .from(webhookEvent)
+    .where(and(eq(webhookEvent.id, input.id), ownedBy(ctx)));
   if (!row) throw new NotFoundError('webhook event');
-  return { ...view(row), payload: row.payload };
+  return { ...view(row), payload: eventPayload(row) ?? {} };
 }
 
 export type ReplayInput =

@@ -102,6 +102,8 @@ describe('Xero receiver', () => {
     const [row, ...others] = await eventsFor(tenantId);
     expect(others).toHaveLength(0);
     expect(row!.deliveryId).toBeNull();
+    // The event is the whole body: its payload is read from these bytes, not stored twice.
+    expect(row!.payload).toBeNull();
     expect(Buffer.from(row!.rawBody!).toString('utf8')).toBe(body);
     expect(row!.headers!['x-xero-signature']).toBe(sign(XERO_KEY, body));
     expect(row!.headers!['content-type']).toBe('application/json');
@@ -218,16 +220,26 @@ describe('QuickBooks receiver', () => {
     expect((await deliver(app, 'quickbooks', 'garbage', { signature: sign('wrong', 'garbage') })).status).toBe(401);
   });
 
-  it('keeps a signed body whose text the database cannot hold as JSON (\\u0000) quarantined, and answers 200', async () => {
+  it('keeps a signed body whose events the database cannot hold as JSON (\\u0000) quarantined, and answers 200', async () => {
     const { app } = await setup();
     const realm = `nul-${randomUUID()}`;
-    const body = qboLegacy(realm, [{ name: 'Invoice', id: '1', operation: 'Update' }]).replace('"Update"', '"Update","memo":"a\\u0000b"');
+    // Two events share this body, so their payloads are stored as jsonb, which cannot hold \u0000.
+    const body = qboLegacy(realm, [
+      { name: 'Invoice', id: '1', operation: 'Update' },
+      { name: 'Invoice', id: '2', operation: 'Update' },
+    ]).replace('"Update"', '"Update","memo":"a\\u0000b"');
     expect(body).toContain('\\u0000');
     const res = await deliver(app, 'quickbooks', body);
     expect(res.status).toBe(200);
     const [d] = await copiesOf(database.db, body);
     expect(d).toMatchObject({ where: 'delivery', status: 'quarantined', error: expect.stringMatching(/events could not be stored/) });
     expect(await eventsFor(realm)).toHaveLength(0);
+
+    // A lone event is kept as its bytes, which hold anything: it is stored and processed as usual.
+    const lone = `nul-${randomUUID()}`;
+    const one = qboLegacy(lone, [{ name: 'Invoice', id: '1', operation: 'Update' }]).replace('"Update"', '"Update","memo":"a\\u0000b"');
+    expect((await deliver(app, 'quickbooks', one)).status).toBe(200);
+    expect((await eventsFor(lone)).map((e) => [e.entity, e.status])).toEqual([['invoice', 'ignored']]);
   });
 
   it('accepts exact bytes with a BOM, CRLF and non-ASCII text (nothing re-serialises the body first)', async () => {

@@ -62,7 +62,11 @@ export const webhookEvent = pgTable(
     entityId: text('entity_id').notNull(),
     operation: text('operation').notNull(),
     occurredAt: tstz('occurred_at'),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /**
+     * The event as the provider sent it. Null when the row carries its delivery's bytes: the event
+     * is then the whole body, and is read from it (webhooks/payload.ts) instead of stored twice.
+     */
+    payload: jsonb('payload').$type<Record<string, unknown>>(),
     receivedAt: tstz('received_at').notNull().defaultNow(),
     status: webhookStatusEnum('status').notNull().default('received'),
     attempts: integer('attempts').notNull().default(0),
@@ -73,8 +77,13 @@ export const webhookEvent = pgTable(
   (t) => [
     // Every event keeps the bytes it came in: on its own row or in its delivery's.
     check('webhook_event_bytes_ck', sql`${t.deliveryId} is not null or (${t.rawBody} is not null and ${t.headers} is not null)`),
+    check('webhook_event_payload_ck', sql`${t.payload} is not null or ${t.rawBody} is not null`),
     uniqueIndex('webhook_event_dedupe_uq').on(t.provider, t.dedupeKey),
-    index('webhook_event_status_idx').on(t.status, t.nextAttemptAt),
+    // Retries and dead letters only (the sweep, requeue-dead, listing them): an index over every
+    // status took an entry on each receipt and each settling for queries that never used it.
+    index('webhook_event_trouble_idx')
+      .on(t.status, t.nextAttemptAt)
+      .where(sql`${t.status} in ('failed', 'dead')`),
     // The processing job's queue: one account's pending events in arrival order. Partial, so it
     // holds only the backlog, a job reads its next 200 without sorting the whole backlog, and a
     // settled event leaves it (replaces an index on (provider, account_ref, status)).

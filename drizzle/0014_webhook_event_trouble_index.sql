@@ -1,0 +1,2 @@
+DROP INDEX "webhook_event_status_idx";--> statement-breakpoint
+CREATE INDEX "webhook_event_trouble_idx" ON "webhook_event" USING btree ("status","next_attempt_at") WHERE "webhook_event"."status" in ('failed', 'dead');

@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_event" ALTER COLUMN "payload" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "webhook_event" ADD CONSTRAINT "webhook_event_payload_ck" CHECK ("webhook_event"."payload" is not null or "webhook_event"."raw_body" is not null);

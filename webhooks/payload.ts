@@ -1,0 +1,15 @@
+import { parseQuickBooksDelivery } from './quickbooks.ts';
+import { parseXeroDelivery } from './xero.ts';
+
+type StoredEvent = { provider: string; payload: Record<string, unknown> | null; rawBody?: Uint8Array | null };
+
+/**
+ * An inbox event's payload: stored, or (for the event of a one-event delivery) read again from
+ * the bytes it carries, with the parser that read them on receipt.
+ */
+export function eventPayload(row: StoredEvent): Record<string, unknown> | null {
+  if (row.payload) return row.payload;
+  if (!row.rawBody) return null;
+  const parsed = row.provider === 'xero' ? parseXeroDelivery(row.rawBody) : parseQuickBooksDelivery(row.rawBody);
+  return parsed.kind === 'events' && parsed.events.length === 1 ? parsed.events[0]!.payload : null;
+}
