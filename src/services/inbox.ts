@@ -3,6 +3,7 @@ import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, ty
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
+import { anyOf } from '../db/array-param.ts';
 import { type Db, dbError } from '../db/client.ts';
 import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -270,5 +271,5 @@ async function settle(db: Db, rows: Row[], set: { status: 'processed' | 'ignored
       processedAt: set.processedAt,
       ...(set.bumpAttempts ? { attempts: sql`${webhookEvent.attempts} + 1` } : {}),
     })
-    .where(inArray(webhookEvent.id, rows.map((r) => r.id)));
+    .where(anyOf(webhookEvent.id, rows.map((r) => r.id), 'uuid'));
 }

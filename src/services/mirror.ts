@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Contact, CreditNote, Invoice, Payment, RecordOf, Resource } from '../../connectors/types.ts';
+import { anyOf } from '../db/array-param.ts';
 import { excludedSet } from '../db/upsert.ts';
 import type { Db } from '../db/client.ts';
 import { contact, creditNote, invoice, payment } from '../db/schema/index.ts';
@@ -178,7 +179,7 @@ export async function markDeleted(
       const rows = await db
         .update(table)
         .set(set as never)
-        .where(and(eq(table.ledgerId, ledgerId), inArray(table.externalId, ids.slice(i, i + DELETE_CHUNK)), sql`${table.providerUpdatedAt} <= ${at.toISOString()}`))
+        .where(and(eq(table.ledgerId, ledgerId), anyOf(table.externalId, ids.slice(i, i + DELETE_CHUNK)), sql`${table.providerUpdatedAt} <= ${at.toISOString()}`))
         .returning({ id: table.id, externalId: table.externalId });
       changed.push(...rows);
     }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { anyOf, textArrayLiteral } from '../../src/db/array-param.ts';
+import { queryRows } from '../../src/db/client.ts';
 import { invoice } from '../../src/db/schema/index.ts';
 import { markDeleted } from '../../src/services/mirror.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -68,5 +71,35 @@ describe('markDeleted', () => {
     const [lt] = await db.select().from(invoice).where(eq(invoice.id, late.id));
     expect(lt!.status).toBe('deleted');
     expect(lt!.providerUpdatedAt.toISOString()).toBe('2026-11-16T00:00:00.000Z');
+  });
+
+  it('matches external ids that need quoting in an array literal (quotes, backslashes, commas, braces, NULL, spaces)', async () => {
+    const db = database.db;
+    const f = await makeFirm(db);
+    const l = await makeLedger(db, f.id);
+    const c = await makeContact(db, l);
+    const odd = ['a,b', 'say "hi"', 'back\\slash\\', '{braced}', 'NULL', ' padded ', '', 'ünï'];
+    const made = [];
+    for (const externalId of [...odd, 'kept']) made.push(await makeInvoice(db, c, { externalId, providerUpdatedAt: new Date('2026-11-01T00:00:00Z') }));
+    const changed = await markDeleted(db, l.id, 'invoices', odd.map((externalId) => ({ externalId, updatedAt: new Date('2026-11-10T00:00:00Z') })));
+    expect(changed.map((r) => r.externalId).sort()).toEqual([...odd].sort());
+    const [kept] = await db.select().from(invoice).where(eq(invoice.id, made.at(-1)!.id));
+    expect(kept!.status).toBe('open');
+  });
+});
+
+describe('anyOf', () => {
+  it('binds any list of strings as one array parameter that Postgres reads back unchanged', async () => {
+    // Postgres text cannot hold \u0000; everything else must survive the literal.
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\u0000'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(text, { maxLength: 20 }), async (values) => {
+        const rows = await queryRows<{ v: string }>(database.db, sql`select unnest(${textArrayLiteral(values)}::text[]) as v`);
+        expect(rows.map((r) => r.v)).toEqual(values);
+        const hits = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from (select unnest(${textArrayLiteral(values)}::text[]) as v) x where ${anyOf(sql`x.v`, values)}`);
+        expect(hits[0]!.n).toBe(values.length);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { textArrayLiteral } from '../../db/array-param.ts';
 import { collectionState, contact, contactState, invoice, ledger, reminder, reminderItem } from '../../db/schema/index.ts';
 import { resolveTimeZone, localDate } from '../../domain/dates.ts';
 import { holidaysFor } from '../../domain/cadence/holidays.ts';
@@ -61,7 +62,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
   return deps.db.transaction(async (tx) => {
     // One planner per contact at a time, whichever process: concurrent replans would race on
     // the unique (invoice, step) index. Sorted ids, so two batches never wait on each other.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('replan:' || x)) from unnest(${`{${ids.join(',')}}`}::text[]) as x order by x`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('replan:' || x)) from unnest(${textArrayLiteral(ids)}::text[]) as x order by x`);
     const contacts = await tx
       .select({ c: contact, s: contactState })
       .from(contact)
