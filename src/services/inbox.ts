@@ -5,7 +5,7 @@ import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
 import { anyOf } from '../db/array-param.ts';
 import { type Db, dbError } from '../db/client.ts';
-import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
+import { ledger, webhookEvent } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ConnectorResolver } from './connectors.ts';
@@ -21,7 +21,21 @@ export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt
 export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
 export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
 
-type Row = Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'> & { rawBody: Uint8Array | null };
+/**
+ * What processing reads of an event: what it names, and for a merge what it carries (the payload,
+ * or the bytes it is read from). A batch is 200 rows; nothing else of them is needed.
+ */
+const processed = {
+  id: webhookEvent.id,
+  provider: webhookEvent.provider,
+  entity: webhookEvent.entity,
+  entityId: webhookEvent.entityId,
+  operation: webhookEvent.operation,
+  attempts: webhookEvent.attempts,
+  payload: sql<Record<string, unknown> | null>`case when ${webhookEvent.operation} = 'merge' then ${webhookEvent.payload} end`,
+  rawBody: sql<Uint8Array | null>`case when ${webhookEvent.operation} = 'merge' and ${webhookEvent.payload} is null then ${webhookEvent.rawBody} end`,
+};
+type Row = { id: string; provider: string; entity: string; entityId: string; operation: string; attempts: number; payload: Record<string, unknown> | null; rawBody: Uint8Array | null };
 type LedgerRow = typeof ledger.$inferSelect;
 type Item = { resource: Resource; externalId: string; rows: Row[] };
 
@@ -60,13 +74,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  // The bytes only where a merge needs its payload and the row has none of its own.
-  const rows: Row[] = await deps.db
-    .select({ ...webhookEventFields, rawBody: sql<Uint8Array | null>`case when ${webhookEvent.operation} = 'merge' and ${webhookEvent.payload} is null then ${webhookEvent.rawBody} end` })
-    .from(webhookEvent)
-    .where(due)
-    .orderBy(...arrival)
-    .limit(limit);
+  const rows: Row[] = await deps.db.select(processed).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
 
