@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
@@ -20,6 +20,8 @@ export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt
 
 export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
 export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
+/** Where a batch ended in arrival order: the next batch of the same drain reads on from there. */
+export type InboxCursor = { receivedAt: Date; id: string };
 
 /**
  * What processing reads of an event: what it names, and for a merge what it carries (the payload,
@@ -32,10 +34,11 @@ const processed = {
   entityId: webhookEvent.entityId,
   operation: webhookEvent.operation,
   attempts: webhookEvent.attempts,
+  receivedAt: webhookEvent.receivedAt,
   payload: sql<Record<string, unknown> | null>`case when ${webhookEvent.operation} = 'merge' then ${webhookEvent.payload} end`,
   rawBody: sql<Uint8Array | null>`case when ${webhookEvent.operation} = 'merge' and ${webhookEvent.payload} is null then ${webhookEvent.rawBody} end`,
 };
-type Row = { id: string; provider: string; entity: string; entityId: string; operation: string; attempts: number; payload: Record<string, unknown> | null; rawBody: Uint8Array | null };
+type Row = { id: string; provider: string; entity: string; entityId: string; operation: string; attempts: number; receivedAt: Date; payload: Record<string, unknown> | null; rawBody: Uint8Array | null };
 type LedgerRow = typeof ledger.$inferSelect;
 type Item = { resource: Resource; externalId: string; rows: Row[] };
 
@@ -45,6 +48,12 @@ type Item = { resource: Resource; externalId: string; rows: Row[] };
  * events arrive in does not matter. A payment or credit also refreshes the invoices it pays.
  */
 export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit?: number } = {}): Promise<InboxRun> {
+  const { last: _last, ...run } = await processBatch(deps, key, opts);
+  return run;
+}
+
+/** processInbox, from `after` on, saying where the batch ended. */
+async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: number; after?: InboxCursor }): Promise<InboxRun & { last?: InboxCursor }> {
   const limit = opts.limit ?? 200;
   const now = deps.clock.now();
   const run: InboxRun = { processed: 0, failed: 0, dead: 0, ignored: 0, more: false };
@@ -53,6 +62,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
     eq(webhookEvent.accountRef, key.accountRef),
     inArray(webhookEvent.status, ['received', 'failed']),
     lte(webhookEvent.nextAttemptAt, now),
+    opts.after ? afterCursor(opts.after) : undefined,
   );
   const arrival = [asc(webhookEvent.receivedAt), asc(webhookEvent.id)];
 
@@ -77,6 +87,7 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
   const rows: Row[] = await deps.db.select(processed).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
+  const lastRow = rows[rows.length - 1]!;
 
   const items = new Map<string, Item>();
   const add = (resource: Resource, row: Row) => {
@@ -128,26 +139,38 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
   }
   await settle(deps.db, ok, { status: 'processed', error: null, processedAt: now, bumpAttempts: true });
   run.processed = ok.length;
-  return run;
+  return { ...run, last: { receivedAt: lastRow.receivedAt, id: lastRow.id } };
 }
+
+/** Events after `c` in arrival order: an index condition on webhook_event_pending_idx. */
+const afterCursor = (c: InboxCursor): SQL => sql`(${webhookEvent.receivedAt}, ${webhookEvent.id}) > (${c.receivedAt.toISOString()}::timestamptz, ${c.id}::uuid)`;
 
 /**
  * Processes one account's due events batch after batch until none are left or `budgetMs` has
  * passed; `more` then says whether the caller should queue another run. Looping here instead of
  * queueing a job per batch keeps a backlog from waiting a job-poll interval per 200 events.
+ *
+ * Each batch reads on from where the previous one ended. Read from the start every time, a batch
+ * walked the pending index over every entry settled since the table was last vacuumed (they
+ * leave it only then): 60,000 of them made each read of 200 events cost 1.5 ms. A delivery
+ * committed late can carry an earlier receipt time than the cursor, so a drain that reaches the
+ * end of its cursor reads once more from the start before it is done.
  */
 export async function drainInbox(deps: InboxDeps, key: InboxKey, opts: { budgetMs?: number; limit?: number } = {}): Promise<InboxRun> {
   const budgetMs = opts.budgetMs ?? 10_000;
   const started = performance.now();
   const total: InboxRun = { processed: 0, failed: 0, dead: 0, ignored: 0, more: false };
+  let after: InboxCursor | undefined;
   for (;;) {
-    const run = await processInbox(deps, key, { limit: opts.limit });
+    const run = await processBatch(deps, key, { limit: opts.limit, after });
     total.processed += run.processed;
     total.failed += run.failed;
     total.dead += run.dead;
     total.ignored += run.ignored;
-    total.more = run.more;
-    if (!run.more || performance.now() - started >= budgetMs) return total;
+    // A cursor run that found the end still owes the read from the start.
+    total.more = run.more || after !== undefined;
+    after = run.more ? run.last : undefined;
+    if (!total.more || performance.now() - started >= budgetMs) return total;
   }
 }
 

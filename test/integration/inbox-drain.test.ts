@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AccountingConnector } from '../../connectors/types.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { ledger } from '../../src/db/schema/index.ts';
 import { systemClock } from '../../src/lib/clock.ts';
@@ -55,4 +56,49 @@ it('stops at its time budget after a batch and says more is due', async () => {
   const b = await backlog(450);
   expect(await drainInbox(deps(), b.key, { limit: 200, budgetMs: 0 })).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 200, more: true });
   expect(await b.pending()).toBe(250);
+});
+
+it('reads each batch on from the last, then once more from the start: a delivery committed late with an earlier receipt time is processed in the same run', async () => {
+  const tenantId = randomUUID();
+  await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: tenantId });
+  const store = async (ids: string[], at: Date) => {
+    const bytes = new TextEncoder().encode(xeroBatch(ids.map((resourceId) => ({ tenantId, resourceId }))));
+    const parsed = parseXeroDelivery(bytes);
+    if (parsed.kind !== 'events') throw new Error(parsed.reason);
+    await storeDelivery(database, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: at });
+  };
+  const t0 = Date.now() - 60_000;
+  // One delivery each, a second apart: arrival order is a1..a5.
+  for (const [i, id] of ['a1', 'a2', 'a3', 'a4', 'a5'].entries()) await store([id], new Date(t0 + 1_000 * (i + 1)));
+
+  const fetched: string[] = [];
+  const gone: AccountingConnector = {
+    provider: 'xero',
+    listLedgers: async () => [],
+    page: async () => ({ records: [], next: null }) as never,
+    fetchOne: async (_tenant, _resource, id) => {
+      fetched.push(id);
+      return null;
+    },
+    onlineInvoiceUrl: async () => null,
+    addInvoiceNote: async () => {},
+  };
+  let straggled = false;
+  const run = await drainInbox(
+    {
+      ...deps(),
+      resolve: async () => gone,
+      // While the first batch is processed, a delivery received before all of them commits.
+      onChange: async () => {
+        if (straggled) return;
+        straggled = true;
+        await store(['late'], new Date(t0));
+      },
+    },
+    { provider: 'xero', accountRef: tenantId },
+    { limit: 2 },
+  );
+  expect(run).toEqual({ processed: 6, failed: 0, dead: 0, ignored: 0, more: false });
+  // Read on from the cursor, the first batches do not see it; the read from the start does.
+  expect(fetched).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'late']);
 });
