@@ -7,6 +7,7 @@ import { runMigrations } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
 import { startBoss } from './jobs/boss.ts';
 import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
+import { inboxWriter } from '../webhooks/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
 import { startReminderTicks } from './jobs/reminders.ts';
 import { startRiskSchedule, workRescore } from './jobs/risk.ts';
@@ -66,7 +67,8 @@ export async function startServer(
   const resolve = opts.resolve ?? integrations.resolve;
   const workerDeps = { db: database.db, clock, logger, resolve, onChange };
   await workSyncLedger(boss, workerDeps);
-  await workInbox(boss, workerDeps);
+  // Processing gives way to webhook receipt while deliveries wait for the database.
+  await workInbox(boss, workerDeps, { receiptSaturated: () => inboxWriter(database).saturated() });
   await workRescore(boss, base);
 
   if (config.demo.enabled) {

@@ -215,6 +215,8 @@ export function createInboxWriter(db: Database, opts: { maxBatch?: number; maxIn
     }
   };
   return {
+    /** Deliveries are waiting for a statement slot: receipt has all the database it can use. */
+    saturated: () => queue.length > 0 && inFlight >= maxInFlight,
     async store(input: DeliveryInput): Promise<StoredDelivery> {
       const p = await prepare(input);
       return new Promise((resolve, reject) => {

@@ -42,10 +42,10 @@ export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
 }
 
 /** Drains one account's inbox per job; what is left after the job's time budget queues the next one. */
-export async function workInbox(boss: PgBoss, deps: InboxDeps) {
+export async function workInbox(boss: PgBoss, deps: InboxDeps, opts: { receiptSaturated?: () => boolean } = {}) {
   return boss.work<InboxKey>(QUEUES.processInbox, { localConcurrency: 4 }, async ([job]) => {
     const key = job!.data;
-    const run = await drainInbox(deps, key);
+    const run = await drainInbox(deps, key, opts);
     if (run.more) await enqueueInbox(boss, key);
   });
 }

@@ -156,7 +156,11 @@ const afterCursor = (c: InboxCursor): SQL => sql`(${webhookEvent.receivedAt}, ${
  * committed late can carry an earlier receipt time than the cursor, so a drain that reaches the
  * end of its cursor reads once more from the start before it is done.
  */
-export async function drainInbox(deps: InboxDeps, key: InboxKey, opts: { budgetMs?: number; limit?: number } = {}): Promise<InboxRun> {
+export async function drainInbox(
+  deps: InboxDeps,
+  key: InboxKey,
+  opts: { budgetMs?: number; limit?: number; receiptSaturated?: () => boolean } = {},
+): Promise<InboxRun> {
   const budgetMs = opts.budgetMs ?? 10_000;
   const started = performance.now();
   const total: InboxRun = { processed: 0, failed: 0, dead: 0, ignored: 0, more: false };
@@ -171,7 +175,22 @@ export async function drainInbox(deps: InboxDeps, key: InboxKey, opts: { budgetM
     total.more = run.more || after !== undefined;
     after = run.more ? run.last : undefined;
     if (!total.more || performance.now() - started >= budgetMs) return total;
+    if (opts.receiptSaturated) await yieldToReceipt(opts.receiptSaturated);
   }
+}
+
+/** The longest a batch waits for receipt, and how often it looks again. */
+export const YIELD_MAX_MS = 250;
+const YIELD_STEP_MS = 25;
+
+/**
+ * Acknowledging a delivery has a provider's deadline behind it (Xero 5 s, Intuit 3 s); processing
+ * it has none. While deliveries queue for the database, the next batch waits for them to clear,
+ * up to YIELD_MAX_MS: under a burst the CPU goes to receipt, and processing still moves at least
+ * a batch per quarter second, catching up as soon as the burst is over.
+ */
+async function yieldToReceipt(saturated: () => boolean) {
+  for (let waited = 0; waited < YIELD_MAX_MS && saturated(); waited += YIELD_STEP_MS) await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
 }
 
 /** Fetches and mirrors each item for one ledger; returns the items that failed and why. */

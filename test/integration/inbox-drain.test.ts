@@ -6,7 +6,7 @@ import { queryRows } from '../../src/db/client.ts';
 import { ledger } from '../../src/db/schema/index.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
-import { drainInbox } from '../../src/services/inbox.ts';
+import { drainInbox, YIELD_MAX_MS } from '../../src/services/inbox.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -101,4 +101,25 @@ it('reads each batch on from the last, then once more from the start: a delivery
   expect(run).toEqual({ processed: 6, failed: 0, dead: 0, ignored: 0, more: false });
   // Read on from the cursor, the first batches do not see it; the read from the start does.
   expect(fetched).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'late']);
+});
+
+it('lets receipt go first between batches while it is saturated, then carries on', async () => {
+  const b = await backlog(450);
+  const answers = [true, true, true, false];
+  let asked = 0;
+  const run = await drainInbox(deps(), b.key, { limit: 200, receiptSaturated: () => answers[asked++] ?? false });
+  expect(run).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 450, more: false });
+  // After the first batch: saturated three times, then clear. After the second: clear at once.
+  // None after the last: the drain is done.
+  expect(asked).toBe(5);
+});
+
+it('still moves under constant saturation: each batch waits a bounded time', async () => {
+  const b = await backlog(450);
+  let asked = 0;
+  const run = await drainInbox(deps(), b.key, { limit: 200, receiptSaturated: () => (asked++, true) });
+  expect(run).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 450, more: false });
+  expect(await b.pending()).toBe(0);
+  // Two waits, each given up after YIELD_MAX_MS.
+  expect(asked).toBe(2 * (YIELD_MAX_MS / 25));
 });
