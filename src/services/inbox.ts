@@ -27,7 +27,7 @@ export type InboxCursor = { receivedAt: Date; id: string };
  * What processing reads of an event: what it names, and for a merge what it carries (the payload,
  * or the bytes it is read from). A batch is 200 rows; nothing else of them is needed.
  */
-const processed = {
+const processingColumns = {
   id: webhookEvent.id,
   provider: webhookEvent.provider,
   entity: webhookEvent.entity,
@@ -84,7 +84,7 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  const rows: Row[] = await deps.db.select(processed).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
+  const rows: Row[] = await deps.db.select(processingColumns).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
   const lastRow = rows[rows.length - 1]!;
