@@ -181,7 +181,7 @@ export async function drainInbox(
 
 /** The longest a batch waits for receipt, and how often it looks again. */
 export const YIELD_MAX_MS = 250;
-const YIELD_STEP_MS = 25;
+export const YIELD_STEP_MS = 25;
 
 /**
  * Acknowledging a delivery has a provider's deadline behind it (Xero 5 s, Intuit 3 s); processing
