@@ -56,15 +56,18 @@ function logUnprocessed(logger: Logger, provider: WebhookProvider, created: Stor
 
 const TIMEOUT: unique symbol = Symbol('timeout');
 
-/** Resolves with the value, or with `timeout` once `ms` have passed (the work itself carries on). */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+/**
+ * One acknowledgement budget for a delivery: `within` resolves with the work's value, or with
+ * TIMEOUT once the budget is spent (the work itself carries on). Storing and queueing share it,
+ * and one timer serves both.
+ */
+function ackDeadline(ms: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms)));
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return {
+    within: <T>(work: Promise<T>): Promise<T | typeof TIMEOUT> => Promise.race([work, late]),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 /**
@@ -79,7 +82,6 @@ export function webhookRoutes() {
   for (const r of RECEIVERS) {
     app.post(`/webhooks/${r.provider}`, async (c) => {
       const { deps } = c.var;
-      const started = Date.now();
       const secret = r.secret(c);
       if (!secret) {
         deps.logger.error('webhook received but not configured', { provider: r.provider, setting: r.setting });
@@ -87,7 +89,7 @@ export function webhookRoutes() {
       }
       // Raw bytes first: nothing may parse (and re-serialise) the body before the signature check.
       const body = new Uint8Array(await c.req.arrayBuffer());
-      if (!(await verifyHmacBase64(secret, body, c.req.header(r.signatureHeader)))) {
+      if (!verifyHmacBase64(secret, body, c.req.header(r.signatureHeader))) {
         deps.logger.warn('webhook signature rejected', { provider: r.provider, requestId: c.get('requestId'), bytes: body.length });
         throw new AppError('unauthenticated', `${r.signatureHeader} does not match the body`);
       }
@@ -95,35 +97,41 @@ export function webhookRoutes() {
       // Xero's intent-to-receive check: a signed, empty batch. Nothing to store.
       if (parsed.kind === 'events' && parsed.events.length === 0) return c.body(null, 200);
 
-      const stored = await within(
-        inboxWriter(deps.database).store({
-          provider: r.provider,
-          body,
-          headers: keptHeaders(nodeRequest(c) ?? c.req.raw.headers),
-          events: parsed.kind === 'events' ? parsed.events : [],
-          quarantine: parsed.kind === 'malformed' ? parsed.reason : undefined,
-          now: deps.clock.now(),
-        }).catch((err: unknown): typeof TIMEOUT => {
-          deps.logger.error('webhook not stored', { provider: r.provider, requestId: c.get('requestId'), ...dbError(err) });
-          return TIMEOUT;
-        }),
-        ACK_BUDGET_MS[r.provider],
-      );
-      if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
-      if (parsed.kind === 'malformed') deps.logger.warn('webhook quarantined', { provider: r.provider, requestId: c.get('requestId'), reason: parsed.reason });
-
-      logUnprocessed(deps.logger, r.provider, stored.created);
-
-      // Stored is what the 2xx promises. Queueing is best effort inside the budget: the inbox
-      // sweeper queues anything left in `received`.
-      const accounts = new Set(stored.created.filter((e) => e.status === 'received').map((e) => e.accountRef));
-      if (accounts.size > 0) {
-        const queued = Promise.all([...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef }))).catch((err: Error) =>
-          deps.logger.warn('inbox job not queued; the sweeper will', { provider: r.provider, message: err.message }),
+      const deadline = ackDeadline(ACK_BUDGET_MS[r.provider]);
+      try {
+        const stored = await deadline.within(
+          inboxWriter(deps.database)
+            .store({
+              provider: r.provider,
+              body,
+              headers: keptHeaders(nodeRequest(c) ?? c.req.raw.headers),
+              events: parsed.kind === 'events' ? parsed.events : [],
+              quarantine: parsed.kind === 'malformed' ? parsed.reason : undefined,
+              now: deps.clock.now(),
+            })
+            .catch((err: unknown): typeof TIMEOUT => {
+              deps.logger.error('webhook not stored', { provider: r.provider, requestId: c.get('requestId'), ...dbError(err) });
+              return TIMEOUT;
+            }),
         );
-        await within(queued, Math.max(0, ACK_BUDGET_MS[r.provider] - (Date.now() - started)));
+        if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
+        if (parsed.kind === 'malformed') deps.logger.warn('webhook quarantined', { provider: r.provider, requestId: c.get('requestId'), reason: parsed.reason });
+
+        logUnprocessed(deps.logger, r.provider, stored.created);
+
+        // Stored is what the 2xx promises. Queueing is best effort inside what is left of the
+        // budget: the inbox sweeper queues anything left in `received`.
+        const accounts = new Set(stored.created.filter((e) => e.status === 'received').map((e) => e.accountRef));
+        if (accounts.size > 0) {
+          const queued = Promise.all([...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef }))).catch((err: Error) =>
+            deps.logger.warn('inbox job not queued; the sweeper will', { provider: r.provider, message: err.message }),
+          );
+          await deadline.within(queued);
+        }
+        return c.body(null, 200);
+      } finally {
+        deadline.clear();
       }
-      return c.body(null, 200);
     });
   }
   return app;

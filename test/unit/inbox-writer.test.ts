@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import { createInboxWriter, type DeliveryInput } from '../../webhooks/inbox.ts';
+import { createInboxWriter, type DeliveryInput, PRESSURE_WINDOW_MS } from '../../webhooks/inbox.ts';
 
 /** A database whose statements finish when the test says so. */
 function heldDatabase() {
@@ -21,9 +21,10 @@ const delivery = (n: number): DeliveryInput => ({
 });
 
 describe('inbox writer', () => {
-  it('is saturated exactly while deliveries wait for a statement slot', async () => {
+  it('is saturated while deliveries wait for a statement slot, and for PRESSURE_WINDOW_MS after', async () => {
     const { database, held } = heldDatabase();
-    const writer = createInboxWriter(database, { maxInFlight: 1 });
+    let clock = 1_000;
+    const writer = createInboxWriter(database, { maxInFlight: 1, now: () => clock });
     expect(writer.saturated()).toBe(false);
     const first = writer.store(delivery(1));
     await new Promise((r) => setImmediate(r));
@@ -36,11 +37,35 @@ describe('inbox writer', () => {
     held.shift()!();
     await first;
     await new Promise((r) => setImmediate(r));
-    // The waiting delivery took the slot.
+    // The waiting delivery took the slot: the queue is empty, but it waited a moment ago.
     expect(held).toHaveLength(1);
+    clock += PRESSURE_WINDOW_MS - 1;
+    expect(writer.saturated()).toBe(true);
+    clock += 1;
     expect(writer.saturated()).toBe(false);
     held.shift()!();
     await second;
+    expect(writer.saturated()).toBe(false);
+  });
+
+  it('reads a steady overload as saturated although each freed slot takes the whole queue', async () => {
+    const { database, held } = heldDatabase();
+    let clock = 0;
+    const writer = createInboxWriter(database, { maxInFlight: 1, now: () => clock });
+    const stored: Promise<unknown>[] = [writer.store(delivery(0))];
+    for (let n = 1; n <= 20; n++) {
+      // A delivery arrives while the statement runs, then the statement ends and the queue empties.
+      stored.push(writer.store(delivery(n)));
+      await new Promise((r) => setImmediate(r));
+      held.shift()!();
+      await new Promise((r) => setImmediate(r));
+      expect(held).toHaveLength(1);
+      clock += 10;
+      expect(writer.saturated()).toBe(true);
+    }
+    held.shift()!();
+    await Promise.all(stored);
+    clock += PRESSURE_WINDOW_MS;
     expect(writer.saturated()).toBe(false);
   });
 });
