@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '../src/lib/secrets.ts';
 
 /**
  * Signature checks on the exact bytes received. node:crypto (also on Workers with nodejs_compat):
@@ -35,9 +36,7 @@ const sameMac = (expected: Uint8Array, given: Uint8Array | null) => given !== nu
  */
 export function verifyHmacBase64(secret: string, body: Uint8Array, signature: string | undefined | null): boolean {
   if (!signature) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(body).digest('base64'));
-  const given = Buffer.from(signature.trim());
-  return given.length === expected.length && timingSafeEqual(expected, given);
+  return constantTimeEqual(createHmac('sha256', secret).update(body).digest('base64'), signature.trim());
 }
 
 export function sha256Hex(body: Uint8Array): string {
