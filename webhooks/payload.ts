@@ -1,5 +1,4 @@
-import { parseQuickBooksDelivery } from './quickbooks.ts';
-import { parseXeroDelivery } from './xero.ts';
+import { DELIVERY_PARSERS } from './parsers.ts';
 
 type StoredEvent = { provider: string; payload: Record<string, unknown> | null; rawBody?: Uint8Array | null };
 
@@ -10,6 +9,7 @@ type StoredEvent = { provider: string; payload: Record<string, unknown> | null; 
 export function eventPayload(row: StoredEvent): Record<string, unknown> | null {
   if (row.payload) return row.payload;
   if (!row.rawBody) return null;
-  const parsed = row.provider === 'xero' ? parseXeroDelivery(row.rawBody) : parseQuickBooksDelivery(row.rawBody);
+  if (!Object.hasOwn(DELIVERY_PARSERS, row.provider)) return null;
+  const parsed = DELIVERY_PARSERS[row.provider as keyof typeof DELIVERY_PARSERS](row.rawBody);
   return parsed.kind === 'events' && parsed.events.length === 1 ? parsed.events[0]!.payload : null;
 }

@@ -1,10 +1,8 @@
 import type { Context } from 'hono';
 import { bodyLimit } from './body-limit.ts';
-import type { ParsedDelivery } from '../../webhooks/events.ts';
 import { inboxWriter, keptHeaders, type StoredDelivery, type WebhookProvider } from '../../webhooks/inbox.ts';
-import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
+import { DELIVERY_PARSERS } from '../../webhooks/parsers.ts';
 import { verifyHmacBase64 } from '../../webhooks/verify.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { dbError } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -22,18 +20,11 @@ type Receiver = {
   secret: (c: Context<AppEnv>) => string | undefined;
   setting: string;
   signatureHeader: string;
-  parse: (body: Uint8Array) => ParsedDelivery;
 };
 
 const RECEIVERS: Receiver[] = [
-  { provider: 'xero', secret: (c) => c.var.deps.config.xero?.webhookKey, setting: 'XERO_WEBHOOK_KEY', signatureHeader: 'x-xero-signature', parse: parseXeroDelivery },
-  {
-    provider: 'quickbooks',
-    secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier,
-    setting: 'QUICKBOOKS_WEBHOOK_VERIFIER',
-    signatureHeader: 'intuit-signature',
-    parse: parseQuickBooksDelivery,
-  },
+  { provider: 'xero', secret: (c) => c.var.deps.config.xero?.webhookKey, setting: 'XERO_WEBHOOK_KEY', signatureHeader: 'x-xero-signature' },
+  { provider: 'quickbooks', secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier, setting: 'QUICKBOOKS_WEBHOOK_VERIFIER', signatureHeader: 'intuit-signature' },
 ];
 
 /** The Node request under @hono/node-server (its bindings); undefined on Workers. */
@@ -93,7 +84,7 @@ export function webhookRoutes() {
         deps.logger.warn('webhook signature rejected', { provider: r.provider, requestId: c.get('requestId'), bytes: body.length });
         throw new AppError('unauthenticated', `${r.signatureHeader} does not match the body`);
       }
-      const parsed = r.parse(body);
+      const parsed = DELIVERY_PARSERS[r.provider](body);
       // Xero's intent-to-receive check: a signed, empty batch. Nothing to store.
       if (parsed.kind === 'events' && parsed.events.length === 0) return c.body(null, 200);
 

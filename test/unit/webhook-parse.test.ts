@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { resourceFor } from '../../webhooks/events.ts';
+import { eventPayload } from '../../webhooks/payload.ts';
 import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { fixtureBytes } from '../support/webhooks/shared.ts';
@@ -97,4 +98,18 @@ it('reads a valid body after a body that is not UTF-8, and an incomplete sequenc
   expect(parseXeroDelivery(enc({ events: [] }))).toEqual({ kind: 'events', events: [] });
   expect(parseXeroDelivery(new Uint8Array([0xff]))).toMatchObject({ kind: 'malformed' });
   expect(parseXeroDelivery(enc('{"events":[],"entropy":"€"}'))).toEqual({ kind: 'events', events: [] });
+});
+
+it("reads a lone event's payload back from its bytes with its own provider's parser", () => {
+  const xero = { resourceUrl: '', resourceId: 'inv-1', eventDateUtc: '2024-06-21T01:15:39.902', eventType: 'UPDATE', eventCategory: 'INVOICE', tenantId: 't-1' };
+  const cloud = { specversion: '1.0', id: 'ce-1', type: 'qbo.invoice.updated.v1', intuitentityid: '42', intuitaccountid: '9130' };
+  const xeroBody = enc({ events: [xero], firstEventSequence: 1, lastEventSequence: 1, entropy: 'E' });
+  expect(eventPayload({ provider: 'xero', payload: null, rawBody: xeroBody })).toEqual(xero);
+  expect(eventPayload({ provider: 'quickbooks', payload: null, rawBody: enc([cloud]) })).toEqual(cloud);
+  // Each body only makes sense to its own provider's parser.
+  expect(eventPayload({ provider: 'quickbooks', payload: null, rawBody: xeroBody })).toBeNull();
+  expect(eventPayload({ provider: 'xero', payload: null, rawBody: enc([cloud]) })).toBeNull();
+  // A stored payload wins; a provider with no webhooks has nothing to read its bytes with.
+  expect(eventPayload({ provider: 'xero', payload: { kept: true }, rawBody: xeroBody })).toEqual({ kept: true });
+  expect(eventPayload({ provider: 'demo', payload: null, rawBody: xeroBody })).toBeNull();
 });
