@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.ts';
 import { webhookDelivery, webhookEvent } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
 import { testConfig, testDeps } from '../support/deps.ts';
 import { deliver, qboCloudEvents, qboLegacy, sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
 import { fixtureBytes, vectors } from '../support/webhooks/shared.ts';
@@ -112,8 +113,10 @@ describe('Xero receiver', () => {
     expect(await copiesOf(database.db, body)).toEqual([expect.objectContaining({ where: 'event' })]);
   });
 
-  it('answers a repeated delivery or a repeated event 200 and adds no row and no job (reliability #9)', async () => {
-    const { app, deps } = await setup();
+  it('answers a repeated delivery or a repeated event 200 and adds no row and no job, 29 days after it was processed too (reliability #9)', async () => {
+    const clock = fixedClock('2026-11-20T10:00:00Z');
+    const deps = await testDeps(database, { clock, config: testConfig(webhookEnv) });
+    const app = createApp(deps);
     const tenantId = await connectedAccount('xero');
     const event = { tenantId, resourceId: randomUUID(), at: '2026-11-20T08:00:00.123' };
     const body = xeroBatch([event]);
@@ -121,10 +124,17 @@ describe('Xero receiver', () => {
     const stored = await deliveries();
     expect((await deliver(app, 'xero', body)).status).toBe(200);
     // The same event inside a different batch (new entropy): other bytes, the same event, no new row.
-    const again = xeroBatch([event]);
-    expect((await deliver(app, 'xero', again)).status).toBe(200);
+    expect((await deliver(app, 'xero', xeroBatch([event]))).status).toBe(200);
     expect(await deliveries()).toBe(stored);
-    expect(await eventsFor(tenantId)).toHaveLength(1);
+    expect(deps.jobs.inbox).toHaveLength(1);
+
+    // Processed, then redelivered on day 29 (a provider's late retry, or a replay of its log).
+    await database.db.update(webhookEvent).set({ status: 'processed', processedAt: clock.now() }).where(eq(webhookEvent.accountRef, tenantId));
+    clock.advance(29 * 86_400_000);
+    expect((await deliver(app, 'xero', body)).status).toBe(200);
+    expect((await deliver(app, 'xero', xeroBatch([event]))).status).toBe(200);
+    expect(await deliveries()).toBe(stored);
+    expect(await eventsFor(tenantId)).toEqual([expect.objectContaining({ status: 'processed' })]);
     expect(deps.jobs.inbox).toHaveLength(1);
   });
 
