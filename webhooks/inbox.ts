@@ -1,6 +1,6 @@
 import { type Database, dbError, preparedRows } from '../src/db/client.ts';
 import { type InboxEvent, resourceFor } from './events.ts';
-import { sha256Hex } from './verify.ts';
+import { sha256 } from '../src/lib/secrets.ts';
 
 export type WebhookProvider = 'xero' | 'quickbooks';
 
@@ -136,7 +136,7 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
   return preparedRows<Row>(database, INSERT_BATCH, [JSON.stringify(deliveries), JSON.stringify(events)]);
 }
 
-const prepare = (input: DeliveryInput): Prepared => ({ input, digest: ownBytes(input) ? null : sha256Hex(input.body) });
+const prepare = (input: DeliveryInput): Prepared => ({ input, digest: ownBytes(input) ? null : sha256(input.body) });
 /** Deliveries of one batch that would store the same rows: the same bytes, or the same lone event. */
 const deliveryKey = (p: Prepared) => (p.digest ? `${p.input.provider}:${p.digest}` : `${p.input.provider}:event:${p.input.events[0]!.dedupeKey}`);
 
@@ -168,7 +168,7 @@ export async function storeDelivery(db: Database, input: DeliveryInput): Promise
     if (!isDataError(err) || input.events.length === 0) throw err;
     const reason = `events could not be stored: ${dbError(err).message}`;
     const kept = { ...input, events: [], quarantine: reason };
-    await insertBatch(db, [{ input: kept, digest: sha256Hex(kept.body) }]);
+    await insertBatch(db, [{ input: kept, digest: sha256(kept.body) }]);
     return { created: [] };
   }
 }

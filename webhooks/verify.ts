@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { constantTimeEqual } from '../src/lib/secrets.ts';
 
 /**
@@ -37,10 +37,6 @@ const sameMac = (expected: Uint8Array, given: Uint8Array | null) => given !== nu
 export function verifyHmacBase64(secret: string, body: Uint8Array, signature: string | undefined | null): boolean {
   if (!signature) return false;
   return constantTimeEqual(createHmac('sha256', secret).update(body).digest('base64'), signature.trim());
-}
-
-export function sha256Hex(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
 }
 
 export type StandardWebhookHeaders = { id: string | undefined; timestamp: string | undefined; signature: string | undefined };
