@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_WEBHOOK_RETENTION_DAYS } from './services/inbox-retention.ts';
 
 /**
  * Configuration is parsed once, at the entry point, from an env-like record.
@@ -85,6 +86,12 @@ const envSchema = z.object({
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   TICK_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   RISK_RESCORE_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  WEBHOOK_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(MIN_WEBHOOK_RETENTION_DAYS, `must be at least ${MIN_WEBHOOK_RETENTION_DAYS}: settled events are what recognises a redelivered one`)
+    .max(3650)
+    .default(90),
 });
 
 export type ProviderCredentials = { clientId: string; clientSecret: string };
@@ -113,6 +120,8 @@ export type Config = {
   tickIntervalMs: number;
   /** How often every ledger's risk model is refitted and all its scores recomputed. */
   rescoreIntervalMs: number;
+  /** Days a settled webhook event (and a stored delivery with none left) is kept after receipt. */
+  webhookRetentionDays: number;
   /** Envelope sender; messages carry the business's name and reply to the business. */
   mailFrom: string;
 };
@@ -168,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
     tickIntervalMs: e.TICK_INTERVAL_SECONDS * 1000,
     rescoreIntervalMs: e.RISK_RESCORE_HOURS * 3600_000,
+    webhookRetentionDays: e.WEBHOOK_RETENTION_DAYS,
     mailFrom: e.MAIL_FROM ?? 'reminders@overdue.localhost',
   };
 }

@@ -77,7 +77,15 @@ export async function startServer(
   }
 
   // Webhooks can be missed: reconcile every ledger at start-up and on an interval, and sweep the inbox.
-  const stopSchedules = startSchedules({ db: database.db, clock, logger, jobs, reconcileMs: config.reconcileIntervalMs, sweepMs: 30_000 });
+  const stopSchedules = startSchedules({
+    db: database.db,
+    clock,
+    logger,
+    jobs,
+    reconcileMs: config.reconcileIntervalMs,
+    sweepMs: 30_000,
+    retentionDays: config.webhookRetentionDays,
+  });
   const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
   const mailer = mailerFor(config.smtp);
   const stopTicks = startReminderTicks(

@@ -3,20 +3,29 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { JobQueue } from '../services/jobs.ts';
 import { reconcileAll, sweepInbox } from '../services/background.ts';
+import { pruneInbox } from '../services/inbox-retention.ts';
+
+type ScheduleDeps = { db: Db; clock: Clock; logger: Logger; jobs: JobQueue; reconcileMs: number; sweepMs: number; retentionDays: number; pruneMs?: number };
 
 /**
- * The safety nets behind webhooks: reconciliation at start-up and every `intervalMs`, and the
+ * The safety nets behind webhooks: reconciliation at start-up and every `reconcileMs`, and the
  * inbox sweep every `sweepMs`. Sync jobs are singletons per ledger, so several processes
- * running this queue each ledger once.
+ * running this queue each ledger once. The inbox purge (retention) runs at start-up and hourly;
+ * several processes purging at once only delete the same rows once.
  */
-export function startSchedules(deps: { db: Db; clock: Clock; logger: Logger; jobs: JobQueue; reconcileMs: number; sweepMs: number }) {
+export function startSchedules(deps: ScheduleDeps) {
   const reconcile = () =>
     reconcileAll(deps.db, deps.jobs).catch((err: unknown) => deps.logger.error('reconcile scheduling failed', dbError(err)));
   const sweep = () =>
     sweepInbox(deps.db, deps.clock, deps.jobs).catch((err: unknown) => deps.logger.error('inbox sweep failed', dbError(err)));
+  const prune = () =>
+    pruneInbox(deps.db, deps.clock, { retentionDays: deps.retentionDays, budgetMs: 20_000 })
+      .then((r) => (r.events || r.deliveries) && deps.logger.info('webhook inbox purged', { ...r, retentionDays: deps.retentionDays }))
+      .catch((err: unknown) => deps.logger.error('inbox purge failed', dbError(err)));
   void reconcile();
   void sweep();
-  const timers = [setInterval(reconcile, deps.reconcileMs), setInterval(sweep, deps.sweepMs)];
+  void prune();
+  const timers = [setInterval(reconcile, deps.reconcileMs), setInterval(sweep, deps.sweepMs), setInterval(prune, deps.pruneMs ?? 3_600_000)];
   for (const t of timers) t.unref();
   return () => timers.forEach(clearInterval);
 }

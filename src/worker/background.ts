@@ -5,6 +5,7 @@ import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
 import { drainInbox } from '../services/inbox.ts';
+import { pruneInbox } from '../services/inbox-retention.ts';
 import { deliverOutbound } from '../services/outbound/events.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 import { rescoreLedger } from '../services/risk/scoring.ts';
@@ -24,8 +25,8 @@ async function activeLedgers(d: AppDeps) {
 
 /**
  * One Cron Trigger: every minute the reminder tick (claims use SKIP LOCKED, so overlapping runs
- * are safe) and agency deliveries; every 15 minutes reconciliation, the inbox sweep and hand-off
- * rules; nightly the risk models. Returns what it did, for the logs.
+ * are safe) and agency deliveries; every 15 minutes reconciliation, the inbox sweep and purge, and
+ * hand-off rules; nightly the risk models. Returns what it did, for the logs.
  */
 export async function runScheduled(d: AppDeps, cron: string): Promise<Record<string, number>> {
   const started = Date.now();
@@ -44,6 +45,9 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
   } else if (cron === CRONS.reconcile) {
     out.syncsQueued = await reconcileAll(d.database.db, d.jobs);
     out.inboxesQueued = await sweepInbox(d.database.db, d.clock, d.jobs);
+    const purged = await pruneInbox(d.database.db, d.clock, { retentionDays: d.config.webhookRetentionDays, budgetMs: 5_000 });
+    out.inboxEventsPurged = purged.events;
+    out.inboxDeliveriesPurged = purged.deliveries;
     out.casesProposed = 0;
     for (const l of await activeLedgers(d)) out.casesProposed += await proposeForLedger(deliverDeps(d), l.id);
   } else if (cron === CRONS.rescore) {

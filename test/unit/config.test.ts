@@ -32,6 +32,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', DEMO_LEDGER: 'true' }).demo.enabled).toBe(true);
   });
 
+  it('keeps settled webhook events 90 days by default and refuses fewer than 30 (the dedupe window)', () => {
+    expect(loadConfig({}).webhookRetentionDays).toBe(90);
+    expect(loadConfig({ WEBHOOK_RETENTION_DAYS: '30' }).webhookRetentionDays).toBe(30);
+    for (const value of ['29', '0', '-5', '1.5', 'ninety']) {
+      const err = errorOf({ WEBHOOK_RETENTION_DAYS: value });
+      expect(err.variable).toBe('WEBHOOK_RETENTION_DAYS');
+    }
+    expect(errorOf({ WEBHOOK_RETENTION_DAYS: '29' }).message).toMatch(/at least 30/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

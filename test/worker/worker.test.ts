@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminder, webhookEvent } from '../../src/db/schema/index.ts';
@@ -12,6 +12,8 @@ import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
 import { smtpSink } from '../support/reminders.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
 import { storedBodies } from '../support/webhooks/stored.ts';
+import { storeDelivery } from '../../webhooks/inbox.ts';
+import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { createApiToken } from '../../src/services/sessions.ts';
 
 /**
@@ -113,6 +115,22 @@ describeOnPostgres('the bundled Worker in workerd', () => {
     const mail = await until(async () => sink.received[0]);
     expect(mail.envelopeTo).toEqual(['new.person@books.example']);
     expect(mail.subject).toBe('You are invited to Worker Books on overdue');
+  });
+
+  it('purges settled webhook events past the retention period on the 15-minute Cron Trigger', async () => {
+    const store = async (tenantId: string, daysAgo: number) => {
+      const body = new TextEncoder().encode(xeroBatch([{ tenantId }]));
+      const parsed = parseXeroDelivery(body);
+      if (parsed.kind !== 'events') throw new Error('test body does not parse');
+      await storeDelivery(database, { provider: 'xero', body, headers: {}, events: parsed.events, now: new Date(Date.now() - daysAgo * 86_400_000) });
+    };
+    // Accounts nobody connected: their events are settled (ignored) on receipt.
+    await store('purge-me', 91);
+    await store('keep-me', 89);
+    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
+    expect((await worker.scheduled({ cron: '*/15 * * * *' })).outcome).toBe('ok');
+    const left = await database.db.select({ accountRef: webhookEvent.accountRef }).from(webhookEvent).where(inArray(webhookEvent.accountRef, ['purge-me', 'keep-me']));
+    expect(left).toEqual([{ accountRef: 'keep-me' }]);
   });
 
   it('runs the reminder tick on its Cron Trigger', async () => {

@@ -87,6 +87,11 @@ export const webhookEvent = pgTable(
     // The processing job's queue: one account's pending events in arrival order. Partial, so it
     // holds only the backlog, a job reads its next 200 without sorting the whole backlog, and a
     // settled event leaves it (replaces an index on (provider, account_ref, status)).
+    // The events of a shared delivery: purging a delivery once its events are gone, and its
+    // cascade. Partial: a one-event delivery (nearly all) keeps its bytes here and has none.
+    index('webhook_event_delivery_idx')
+      .on(t.deliveryId)
+      .where(sql`${t.deliveryId} is not null`),
     index('webhook_event_pending_idx')
       .on(t.provider, t.accountRef, t.receivedAt, t.id)
       .where(sql`${t.status} in ('received', 'failed')`),

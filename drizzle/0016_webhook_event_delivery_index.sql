@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_event_delivery_idx" ON "webhook_event" USING btree ("delivery_id") WHERE "webhook_event"."delivery_id" is not null;
