@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Resource } from '../connectors/types.ts';
 
 /** One provider event, normalised: what the inbox stores and the processing job acts on. */
@@ -13,6 +14,17 @@ export type InboxEvent = {
   occurredAt: Date | null;
   payload: Record<string, unknown>;
 };
+
+/**
+ * The dedupe key of an event that carries no id of its own (Xero; Intuit's legacy format): the
+ * provider's prefix and 128 bits of the SHA-256 of the prefix and the event's fields, joined with
+ * ':'. Every receipt inserts its key into a unique index, and Xero's fields joined ran to 120
+ * bytes: its inserts cost Postgres about 4 µs a row more than a CloudEvents id once that index
+ * outgrew memory. drizzle/0017 rewrote keys stored before in the same way.
+ */
+export function derivedDedupeKey(prefix: 'xero' | 'qbo', fields: string[]): string {
+  return `${prefix}:${createHash('sha256').update([prefix, ...fields].join(':')).digest('base64url').slice(0, 22)}`;
+}
 
 /** What a verified body turned out to hold. */
 export type ParsedDelivery =

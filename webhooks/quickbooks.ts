@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeJson, firstIssue, type InboxEvent, type ParsedDelivery, parseDate } from './events.ts';
+import { decodeJson, derivedDedupeKey, firstIssue, type InboxEvent, type ParsedDelivery, parseDate } from './events.ts';
 
 /** The original format: notifications per realm, each with changed entities. */
 const LegacyEntity = z.looseObject({
@@ -66,7 +66,7 @@ export function parseQuickBooksDelivery(body: Uint8Array): ParsedDelivery {
   for (const n of parsed.data.eventNotifications) {
     for (const e of n.dataChangeEvent.entities) {
       events.push({
-        dedupeKey: ['qbo', n.realmId, e.name, e.id, e.lastUpdated ?? '', e.operation].join(':'),
+        dedupeKey: derivedDedupeKey('qbo', [n.realmId, e.name, e.id, e.lastUpdated ?? '', e.operation]),
         accountRef: n.realmId,
         entity: e.name.toLowerCase(),
         entityId: e.id,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeJson, firstIssue, type ParsedDelivery } from './events.ts';
+import { decodeJson, derivedDedupeKey, firstIssue, type ParsedDelivery } from './events.ts';
 
 /** Xero's batch (xero-webhooks.yaml): ids only, no per-event id, a sequence range and entropy. */
 const XeroEvent = z.looseObject({
@@ -36,7 +36,7 @@ export function parseXeroDelivery(body: Uint8Array): ParsedDelivery {
   return {
     kind: 'events',
     events: batch.data.events.map((e) => ({
-      dedupeKey: ['xero', e.tenantId, e.eventCategory, e.resourceId, e.eventDateUtc, e.eventType].join(':'),
+      dedupeKey: derivedDedupeKey('xero', [e.tenantId, e.eventCategory, e.resourceId, e.eventDateUtc, e.eventType]),
       accountRef: e.tenantId,
       entity: e.eventCategory.toLowerCase(),
       entityId: e.resourceId,
