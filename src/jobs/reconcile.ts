@@ -5,7 +5,10 @@ import type { JobQueue } from '../services/jobs.ts';
 import { reconcileAll, sweepInbox } from '../services/background.ts';
 import { pruneInbox } from '../services/inbox-retention.ts';
 
-type ScheduleDeps = { db: Db; clock: Clock; logger: Logger; jobs: JobQueue; reconcileMs: number; sweepMs: number; retentionDays: number; pruneMs?: number };
+type ScheduleDeps = { db: Db; clock: Clock; logger: Logger; jobs: JobQueue; reconcileMs: number; sweepMs: number; retentionDays: number };
+
+/** Retention is counted in days: an hourly purge keeps the inbox within an hour of it. */
+const PRUNE_MS = 3_600_000;
 
 /**
  * The safety nets behind webhooks: reconciliation at start-up and every `reconcileMs`, and the
@@ -25,7 +28,7 @@ export function startSchedules(deps: ScheduleDeps) {
   void reconcile();
   void sweep();
   void prune();
-  const timers = [setInterval(reconcile, deps.reconcileMs), setInterval(sweep, deps.sweepMs), setInterval(prune, deps.pruneMs ?? 3_600_000)];
+  const timers = [setInterval(reconcile, deps.reconcileMs), setInterval(sweep, deps.sweepMs), setInterval(prune, PRUNE_MS)];
   for (const t of timers) t.unref();
   return () => timers.forEach(clearInterval);
 }

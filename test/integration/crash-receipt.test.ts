@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
+import { sha256 } from '../../src/lib/secrets.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
 import { startService } from '../support/process.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
@@ -44,8 +44,6 @@ async function storedDigests(): Promise<Set<string>> {
   }
 }
 
-const digest = (body: string) => createHash('sha256').update(body).digest('hex');
-
 describe('SIGKILL during webhook receipt', () => {
   it(`loses no acknowledged delivery over ${CRASH_POINTS} crash points (reliability #7)`, async () => {
     const acked = new Set<string>();
@@ -65,8 +63,8 @@ describe('SIGKILL during webhook receipt', () => {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) }, body }).catch(() => null);
           // Once stopping is set, the kill follows at once: a request that gets no answer was cut by
           // it. An answer sent before the kill still arrives, and counts as acknowledged.
-          if (!res) (stopping ? cut : unexpected).push(digest(body));
-          else if (res.ok) acked.add(digest(body));
+          if (!res) (stopping ? cut : unexpected).push(sha256(body));
+          else if (res.ok) acked.add(sha256(body));
           await res?.arrayBuffer().catch(() => undefined);
         }
       };
