@@ -15,7 +15,8 @@ export default defineConfig({
     // treats it as a crash (the process restarts, and the fault tests prove nothing is lost).
     // That one driver exception is not counted against the suite; every other one still is.
     onUnhandledError(error) {
-      const driverRace = error.name === 'TypeError' && /nextWrite \(.*postgres\/src\/connection\.js/.test(error.stack ?? '');
+      const driverRace =
+        error.name === 'TypeError' && /nextWrite \(.*postgres\/src\/connection\.js/.test(error.stack ?? '');
       return !driverRace;
     },
     hookTimeout: 60_000,
@@ -29,9 +30,15 @@ export default defineConfig({
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } },
       },
       // The Workers bundle in workerd (Miniflare) against Postgres.
-      { extends: true as const, test: { name: 'worker', include: ['test/worker/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 } },
+      {
+        extends: true as const,
+        test: { name: 'worker', include: ['test/worker/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 },
+      },
       // The dashboard in headless chromium against the real service.
-      { extends: true as const, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 } },
+      {
+        extends: true as const,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: { TZ: 'UTC' }, testTimeout: 60_000 },
+      },
       // QuickBooks dates are date-only in the company's zone: its suite also runs under these.
       ...['UTC', 'Pacific/Auckland'].map((tz) => ({
         extends: true as const,

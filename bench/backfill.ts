@@ -32,8 +32,15 @@ type RunResult = {
   copy?: { rows: number; ms: number };
 };
 
-function child(script: string, args: string[], env: Record<string, string | undefined>): { proc: ChildProcess; line: (prefix: string) => Promise<string> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function child(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): { proc: ChildProcess; line: (prefix: string) => Promise<string> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const line = (prefix: string) =>
     new Promise<string>((resolve, reject) => {
@@ -55,7 +62,12 @@ async function runOne(provider: string, port: string, database: 'postgres' | 'pg
   if (db && !db.url) throw new Error(db.note);
   const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
   try {
-    const env = { BENCH_PROVIDER: provider, BENCH_FAKE_PORT: port, DATABASE_URL: db?.url, BENCH_PGLITE_DIR: join(dir, 'pglite') };
+    const env = {
+      BENCH_PROVIDER: provider,
+      BENCH_FAKE_PORT: port,
+      DATABASE_URL: db?.url,
+      BENCH_PGLITE_DIR: join(dir, 'pglite'),
+    };
     if (!db) delete (env as Record<string, string | undefined>).DATABASE_URL;
     const run = child('./backfill/run-one.ts', [], env);
     const result = JSON.parse(await run.line('RESULT ')) as RunResult;
@@ -94,7 +106,9 @@ export async function backfillBenchmarks() {
             'invoices/s': Math.round(r.invoices / (r.wallMs / 1000)),
             'write-only invoices/s': Math.round(r.invoices / (writeMs / 1000)),
             'COPY rows/s (baseline)': r.copy ? Math.round(r.copy.rows / (r.copy.ms / 1000)) : '-',
-            'write vs COPY': r.copy ? `${Math.round((100 * r.invoices) / (writeMs / 1000) / (r.copy.rows / (r.copy.ms / 1000)))}%` : '-',
+            'write vs COPY': r.copy
+              ? `${Math.round((100 * r.invoices) / (writeMs / 1000) / (r.copy.rows / (r.copy.ms / 1000)))}%`
+              : '-',
             'peak RSS MB': Math.round(r.peakRssMb),
             [`peak RSS vs ${Math.min(...SIZES) / 1000}k`]: smallest ? `${round(r.peakRssMb / smallest, 2)}x` : '-',
             'rate-limit wait min': round(r.limitedMs / 60_000, 2),
@@ -107,8 +121,12 @@ export async function backfillBenchmarks() {
     }
   }
   return report('backfill', rows, {
-    method: 'provider fake over HTTP on loopback in its own process; each backfill in a fresh process; PGlite on disk; rate limits on virtual time',
-    goals: { peakRss: 'flat as the ledger grows (100k vs 20k)', baseline: 'plain COPY of the same rows, same table shape' },
+    method:
+      'provider fake over HTTP on loopback in its own process; each backfill in a fresh process; PGlite on disk; rate limits on virtual time',
+    goals: {
+      peakRss: 'flat as the ledger grows (100k vs 20k)',
+      baseline: 'plain COPY of the same rows, same table shape',
+    },
   });
 }
 

@@ -68,7 +68,8 @@ export function postgresCpuSeconds(): number {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(d), { withReaped: true });
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres')
+        total += processCpuSeconds(Number(d), { withReaped: true });
     } catch {
       // The process ended between listing and reading.
     }

@@ -51,34 +51,52 @@ async function firmWithLedgers(db: Database['db']) {
 }
 
 /** Contacts (`perContact` open invoices each) spread over the ledgers, in SQL (the mirror's shape). */
-async function seedInvoices(db: Database['db'], firmId: string, from: number, invoices: number, perContact: number, dueDate: string, tag: string) {
+async function seedInvoices(
+  db: Database['db'],
+  firmId: string,
+  from: number,
+  invoices: number,
+  perContact: number,
+  dueDate: string,
+  tag: string,
+) {
   const contacts = Math.ceil(invoices / perContact);
-  await db.execute(sql.raw(`
+  await db.execute(
+    sql.raw(`
     insert into contact (firm_id, ledger_id, external_id, provider_updated_at, name, email, timezone, status)
     select '${firmId}', l.id, '${tag}c' || g, now(), 'Customer ' || g, 'ap' || g || '@example.com', null, 'active'
     from generate_series(${from + 1}, ${from + contacts}) g
-    join (select id, row_number() over (order by external_id) - 1 as n from ledger where firm_id = '${firmId}') l on l.n = g % ${LEDGERS}`));
-  await db.execute(sql.raw(`
+    join (select id, row_number() over (order by external_id) - 1 as n from ledger where firm_id = '${firmId}') l on l.n = g % ${LEDGERS}`),
+  );
+  await db.execute(
+    sql.raw(`
     insert into invoice (firm_id, ledger_id, contact_id, contact_external_id, external_id, number, provider_updated_at, status, currency, issue_date, due_date, total, amount_due, sent_to_contact)
     select c.firm_id, c.ledger_id, c.id, c.external_id, '${tag}i' || g, 'INV-${tag}' || g, now(), 'open', 'NZD', date '2026-10-01', date '${dueDate}', 115, 115, true
     from generate_series(${from * perContact + 1}, ${from * perContact + invoices}) g
-    join contact c on c.external_id = '${tag}c' || ((g - 1) / ${perContact} + 1) and c.firm_id = '${firmId}'`));
+    join contact c on c.external_id = '${tag}c' || ((g - 1) / ${perContact} + 1) and c.firm_id = '${firmId}'`),
+  );
   return contacts;
 }
 
 /** One planned reminder per contact of the tag, due at `dueAt`, covering all its open invoices. */
 async function seedReminders(db: Database['db'], tag: string, dueAt: string, stepKey: string) {
-  await db.execute(sql.raw(`
+  await db.execute(
+    sql.raw(`
     with r as (
       insert into reminder (firm_id, ledger_id, contact_id, step_key, template_key, kind, due_at, status)
       select c.firm_id, c.ledger_id, c.id, '${stepKey}', 'friendly', 'email', timestamptz '${dueAt}', 'scheduled'
       from contact c where c.external_id like '${tag}c%'
       returning id, contact_id)
     insert into reminder_item (reminder_id, invoice_id, firm_id, step_key)
-    select r.id, i.id, i.firm_id, '${stepKey}' from r join invoice i on i.contact_id = r.contact_id`));
+    select r.id, i.id, i.firm_id, '${stepKey}' from r join invoice i on i.contact_id = r.contact_id`),
+  );
 }
 
-const noLedger = { provider: 'xero', fetchOne: async () => null, addInvoiceNote: async () => {} } as unknown as AccountingConnector;
+const noLedger = {
+  provider: 'xero',
+  fetchOne: async () => null,
+  addInvoiceNote: async () => {},
+} as unknown as AccountingConnector;
 
 async function planPhase() {
   const { database, drop } = await benchDatabase();
@@ -87,11 +105,20 @@ async function planPhase() {
     const firmId = await firmWithLedgers(db);
     await seedInvoices(db, firmId, 0, PLAN_INVOICES, PER_CONTACT, '2027-03-01', 'p');
     const clock = fixedClock(NOW);
-    const contactIds = (await queryRows<{ id: string }>(db, sql`select id from contact where firm_id = ${firmId} order by id`)).map((r) => r.id);
+    const contactIds = (
+      await queryRows<{ id: string }>(db, sql`select id from contact where firm_id = ${firmId} order by id`)
+    ).map((r) => r.id);
     const t = performance.now();
     const planned = await replanContacts({ db, clock, logger: silentLogger }, contactIds);
     const seconds = (performance.now() - t) / 1000;
-    return { phase: 'plan', 'open invoices': PLAN_INVOICES, contacts: contactIds.length, reminders: planned.reminders, seconds: +seconds.toFixed(1), 'invoices/s': Math.round(PLAN_INVOICES / seconds) };
+    return {
+      phase: 'plan',
+      'open invoices': PLAN_INVOICES,
+      contacts: contactIds.length,
+      reminders: planned.reminders,
+      seconds: +seconds.toFixed(1),
+      'invoices/s': Math.round(PLAN_INVOICES / seconds),
+    };
   } finally {
     await drop();
   }
@@ -111,8 +138,19 @@ async function tickPhase(present: number) {
     await db.execute(sql`analyze`);
     const seedSeconds = (performance.now() - t) / 1000;
     const clock = fixedClock(NOW);
-    const deps = { db, clock, logger: silentLogger, resolve: async () => noLedger, mailer: captureMailer, publicUrl: 'https://overdue.example.com', mailFrom: 'r@example.com' };
-    const [{ n: reminders } = { n: 0 }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reminder`);
+    const deps = {
+      db,
+      clock,
+      logger: silentLogger,
+      resolve: async () => noLedger,
+      mailer: captureMailer,
+      publicUrl: 'https://overdue.example.com',
+      mailFrom: 'r@example.com',
+    };
+    const [{ n: reminders } = { n: 0 }] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from reminder`,
+    );
     t = performance.now();
     const totals: Record<string, number> = { claimed: 0, sent: 0 };
     for (;;) {
@@ -122,7 +160,17 @@ async function tickPhase(present: number) {
       totals.sent! += r.sent ?? 0;
     }
     const seconds = (performance.now() - t) / 1000;
-    return { phase: 'tick', 'open invoices': present, reminders, 'due reminders': DUE, claimed: totals.claimed!, sent: totals.sent!, seconds: +seconds.toFixed(1), 'reminders/s': Math.round(totals.claimed! / seconds), 'seed s': +seedSeconds.toFixed(1) };
+    return {
+      phase: 'tick',
+      'open invoices': present,
+      reminders,
+      'due reminders': DUE,
+      claimed: totals.claimed!,
+      sent: totals.sent!,
+      seconds: +seconds.toFixed(1),
+      'reminders/s': Math.round(totals.claimed! / seconds),
+      'seed s': +seedSeconds.toFixed(1),
+    };
   } finally {
     await drop();
   }
@@ -133,8 +181,12 @@ export async function reminderBench() {
   const ticks = [];
   for (const present of PRESENT) ticks.push(await tickPhase(present));
   const base = ticks[0]!;
-  for (const r of ticks) rows.push({ ...r, [`vs ${base['open invoices'] / 1000}k present`]: `${(r.seconds / base.seconds).toFixed(2)}x` });
-  return report('reminders', rows, { database: 'Postgres', goal: 'tick time with 1,000,000 open invoices present ≈ with 100,000 (cost follows due work)' });
+  for (const r of ticks)
+    rows.push({ ...r, [`vs ${base['open invoices'] / 1000}k present`]: `${(r.seconds / base.seconds).toFixed(2)}x` });
+  return report('reminders', rows, {
+    database: 'Postgres',
+    goal: 'tick time with 1,000,000 open invoices present ≈ with 100,000 (cost follows due work)',
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await reminderBench();

@@ -17,7 +17,8 @@ import { freshBenchDatabase, report } from './lib.ts';
 const CONTACTS = Number(process.env.BENCH_RISK_CONTACTS ?? 100_000);
 const RUNS = 200;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function seed(db: Database['db'], firmId: string, ledgerId: string) {
   await db.execute(sql`select setseed(0.42)`);
@@ -73,7 +74,12 @@ export async function riskBench() {
       'seed s': +seedSeconds.toFixed(1),
     });
 
-    const ids = (await queryRows<{ id: string }>(db, sql`select id from contact where ledger_id = ${l!.id} order by random() limit ${RUNS}`)).map((r) => r.id);
+    const ids = (
+      await queryRows<{ id: string }>(
+        db,
+        sql`select id from contact where ledger_id = ${l!.id} order by random() limit ${RUNS}`,
+      )
+    ).map((r) => r.id);
     const inc: number[] = [];
     const read: number[] = [];
     for (const id of ids) {

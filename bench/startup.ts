@@ -88,7 +88,10 @@ export async function startupBench() {
     }
   }
   const rows = [
-    row('bare process (node + tsx, empty module)', bare.map((readyMs) => ({ readyMs }))),
+    row(
+      'bare process (node + tsx, empty module)',
+      bare.map((readyMs) => ({ readyMs })),
+    ),
     row('PGlite, new data directory (first start)', fresh),
     row('PGlite, existing data directory (restart)', restart),
     ...(postgres.length ? [row('Postgres, new database', postgres)] : []),

@@ -75,21 +75,55 @@ function delivery(target: Target, accounts: 'connected' | 'unknown') {
     const id = randomUUID();
     if (target === 'quickbooks') {
       const body = JSON.stringify([
-        { specversion: '1.0', id, source: 'intuit.bench', type: 'qbo.invoice.updated.v1', time: new Date().toISOString(), intuitentityid: id.slice(0, 8), intuitaccountid: tenant },
+        {
+          specversion: '1.0',
+          id,
+          source: 'intuit.bench',
+          type: 'qbo.invoice.updated.v1',
+          time: new Date().toISOString(),
+          intuitentityid: id.slice(0, 8),
+          intuitaccountid: tenant,
+        },
       ]);
-      return { body, headers: { 'content-type': 'application/cloudevents+json', 'intuit-signature': createHmac('sha256', QBO_TOKEN).update(body).digest('base64') } };
+      return {
+        body,
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          'intuit-signature': createHmac('sha256', QBO_TOKEN).update(body).digest('base64'),
+        },
+      };
     }
     const body = JSON.stringify({
-      events: [{ resourceUrl: '', resourceId: id, eventDateUtc: new Date().toISOString().slice(0, 23), eventType: 'UPDATE', eventCategory: 'INVOICE', tenantId: tenant, tenantType: 'ORGANISATION' }],
+      events: [
+        {
+          resourceUrl: '',
+          resourceId: id,
+          eventDateUtc: new Date().toISOString().slice(0, 23),
+          eventType: 'UPDATE',
+          eventCategory: 'INVOICE',
+          tenantId: tenant,
+          tenantType: 'ORGANISATION',
+        },
+      ],
       firstEventSequence: 1,
       lastEventSequence: 1,
       entropy: id.slice(0, 12),
     });
-    return { body, headers: { 'content-type': 'application/json', 'x-xero-signature': createHmac('sha256', XERO_KEY).update(body).digest('base64') } };
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-xero-signature': createHmac('sha256', XERO_KEY).update(body).digest('base64'),
+      },
+    };
   };
 }
 
-async function load(port: number, target: Target, opts: { rate?: number; connections: number; seconds: number; accounts?: 'connected' | 'unknown' }) {
+async function load(
+  port: number,
+  target: Target,
+  opts: { rate?: number; connections: number; seconds: number; accounts?: 'connected' | 'unknown' },
+) {
   const next = delivery(target, opts.accounts ?? 'connected');
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -121,7 +155,8 @@ async function drained(url: string | undefined): Promise<{ seconds: number; back
       const [row] = await sql`select count(*)::int as n from webhook_event where status in ('received', 'failed')`;
       if (backlog < 0) backlog = row!.n;
       if (row!.n === 0) return { seconds: (performance.now() - started) / 1000, backlog };
-      if (performance.now() - started > 300_000) throw new Error(`inbox not drained after 300 s: ${row!.n} of ${backlog} events left`);
+      if (performance.now() - started > 300_000)
+        throw new Error(`inbox not drained after 300 s: ${row!.n} of ${backlog} events left`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -129,10 +164,22 @@ async function drained(url: string | undefined): Promise<{ seconds: number; back
   }
 }
 
-type MaxRun = { reqPerSecond: number; connections: number; cpu: { service: number; postgres: number; load: number }; non2xx: number; errors: number };
+type MaxRun = {
+  reqPerSecond: number;
+  connections: number;
+  cpu: { service: number; postgres: number; load: number };
+  non2xx: number;
+  errors: number;
+};
 
 /** One maximum-throughput run with the CPU each process spent per request during it. */
-async function maxRun(port: number, pid: number, target: Target, connections: number, accounts: 'connected' | 'unknown' = 'connected'): Promise<MaxRun> {
+async function maxRun(
+  port: number,
+  pid: number,
+  target: Target,
+  connections: number,
+  accounts: 'connected' | 'unknown' = 'connected',
+): Promise<MaxRun> {
   const cpu0 = { service: processCpuSeconds(pid), postgres: postgresCpuSeconds(), load: process.cpuUsage() };
   const r = await load(port, target, { connections, seconds: SECONDS, accounts });
   const perRequest = (seconds: number) => Math.round((1e6 * seconds) / Math.max(1, r.requests.total));
@@ -140,7 +187,11 @@ async function maxRun(port: number, pid: number, target: Target, connections: nu
   return {
     reqPerSecond: r.requests.average,
     connections,
-    cpu: { service: perRequest(processCpuSeconds(pid) - cpu0.service), postgres: perRequest(postgresCpuSeconds() - cpu0.postgres), load: perRequest((loadCpu.user + loadCpu.system) / 1e6) },
+    cpu: {
+      service: perRequest(processCpuSeconds(pid) - cpu0.service),
+      postgres: perRequest(postgresCpuSeconds() - cpu0.postgres),
+      load: perRequest((loadCpu.user + loadCpu.system) / 1e6),
+    },
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
   };
@@ -148,14 +199,18 @@ async function maxRun(port: number, pid: number, target: Target, connections: nu
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pct = (x: number) => `${Math.round(100 * x)}%`;
-const span = (xs: number[], show: (x: number) => string | number = Math.round) => `${show(Math.min(...xs))}-${show(Math.max(...xs))}`;
+const span = (xs: number[], show: (x: number) => string | number = Math.round) =>
+  `${show(Math.min(...xs))}-${show(Math.max(...xs))}`;
 /** Errors and timeouts of a steady-rate run (the maximum runs count theirs in MaxRun). */
 const failures = (r: autocannon.Result) => r.errors + r.timeouts;
 /** The connection levels of the best runs, each with how many runs used it: "1024 x4, 256 x1". */
 const levels = (runs: MaxRun[]) => {
   const n = new Map<number, number>();
   for (const r of runs) n.set(r.connections, (n.get(r.connections) ?? 0) + 1);
-  return [...n].sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([c, k]) => `${c} x${k}`).join(', ');
+  return [...n]
+    .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+    .map(([c, k]) => `${c} x${k}`)
+    .join(', ');
 };
 
 export async function webhookAck() {

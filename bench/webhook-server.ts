@@ -14,7 +14,10 @@ import { startServer } from '../src/server.ts';
  * without a network round trip the benchmark cannot make.
  */
 const config = loadConfig(process.env);
-const connected = JSON.parse(process.env.BENCH_CONNECTED ?? '[]') as { provider: 'xero' | 'quickbooks'; externalId: string }[];
+const connected = JSON.parse(process.env.BENCH_CONNECTED ?? '[]') as {
+  provider: 'xero' | 'quickbooks';
+  externalId: string;
+}[];
 
 const instantProvider = (provider: 'xero' | 'quickbooks'): AccountingConnector => ({
   provider,
@@ -37,7 +40,15 @@ if (connected.length > 0) {
   const db = running.deps.database.db;
   const [f] = await db.insert(firm).values({ name: 'Bench Books' }).returning();
   await db.insert(ledger).values(
-    connected.map((a) => ({ firmId: f!.id, provider: a.provider, externalId: a.externalId, name: `Bench ${a.provider}`, baseCurrency: 'GBP', timezone: 'Europe/London', country: 'GB' })),
+    connected.map((a) => ({
+      firmId: f!.id,
+      provider: a.provider,
+      externalId: a.externalId,
+      name: `Bench ${a.provider}`,
+      baseCurrency: 'GBP',
+      timezone: 'Europe/London',
+      country: 'GB',
+    })),
   );
 }
 console.log(`READY ${running.port}`);

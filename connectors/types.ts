@@ -26,7 +26,14 @@ export type Contact = {
   phone?: string;
   timezone?: string;
   country?: string;
-  addresses: { kind?: string; lines: string[]; city?: string; region?: string; postalCode?: string; country?: string }[];
+  addresses: {
+    kind?: string;
+    lines: string[];
+    city?: string;
+    region?: string;
+    postalCode?: string;
+    country?: string;
+  }[];
   taxNumber?: string;
   companyNumber?: string;
   status: 'active' | 'archived' | 'deleted';
@@ -125,7 +132,8 @@ export type TokenSet = {
 /** The most ids one fetchMany call takes: 50 Xero GUIDs keep the query string under 2 KB. */
 export const FETCH_MANY_MAX = 50;
 export function assertFetchManySize(ids: readonly string[]) {
-  if (ids.length > FETCH_MANY_MAX) throw new RangeError(`fetchMany takes at most ${FETCH_MANY_MAX} ids, got ${ids.length}`);
+  if (ids.length > FETCH_MANY_MAX)
+    throw new RangeError(`fetchMany takes at most ${FETCH_MANY_MAX} ids, got ${ids.length}`);
 }
 
 /** Everything we ask of one ledger. Implementations hold their own credentials and rate limits. */
@@ -142,7 +150,11 @@ export interface AccountingConnector {
    * fetch one by one. At most FETCH_MANY_MAX ids a call: callers chunk, so one failed call fails
    * only its own records.
    */
-  fetchMany?<R extends Resource>(ledgerId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null>;
+  fetchMany?<R extends Resource>(
+    ledgerId: string,
+    resource: R,
+    externalIds: string[],
+  ): Promise<Map<string, RecordOf<R>> | null>;
   /** The customer-facing link for paying or viewing the invoice, if the ledger has one. */
   onlineInvoiceUrl(ledgerId: string, invoiceExternalId: string): Promise<string | null>;
   /** Appends a history note to the ledger's invoice (the only thing overdue writes back). */
@@ -179,7 +191,13 @@ export class ConnectorError extends Error {
   constructor(
     readonly code: ConnectorErrorCode,
     message: string,
-    readonly opts: { provider: Provider; providerCode?: string; retryAfterMs?: number; status?: number; cause?: unknown } ,
+    readonly opts: {
+      provider: Provider;
+      providerCode?: string;
+      retryAfterMs?: number;
+      status?: number;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: opts.cause });
     this.name = 'ConnectorError';

@@ -21,7 +21,10 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** `id:base64key[,id:base64key...]`; the first key encrypts, every key decrypts. */
 const encryptionKeys = z.string().transform((raw, ctx) => {
   const keys: { id: string; key: Uint8Array }[] = [];
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const sep = part.indexOf(':');
     const id = sep > 0 ? part.slice(0, sep) : '';
     if (!KEY_ID.test(id)) {
@@ -89,12 +92,15 @@ const envSchema = z.object({
   WEBHOOK_RETENTION_DAYS: z.coerce
     .number()
     .int()
-    .min(MIN_WEBHOOK_RETENTION_DAYS, `must be at least ${MIN_WEBHOOK_RETENTION_DAYS}: settled events are what recognises a redelivered one`)
+    .min(
+      MIN_WEBHOOK_RETENTION_DAYS,
+      `must be at least ${MIN_WEBHOOK_RETENTION_DAYS}: settled events are what recognises a redelivered one`,
+    )
     .max(3650)
     .default(90),
 });
 
-export type ProviderCredentials = { clientId: string; clientSecret: string };
+type ProviderCredentials = { clientId: string; clientSecret: string };
 
 export type Config = {
   env: 'development' | 'production' | 'test';

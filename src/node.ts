@@ -3,7 +3,7 @@ import { createLogger } from './lib/logger.ts';
 import { startServer } from './server.ts';
 
 /** Node entry: configuration from the environment, then the service; SIGTERM stops it cleanly. */
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(process.env);
 } catch (err) {

@@ -23,13 +23,14 @@ export type InboxEvent = {
  * outgrew memory. drizzle/0017 rewrote keys stored before in the same way.
  */
 export function derivedDedupeKey(prefix: 'xero' | 'qbo', fields: string[]): string {
-  return `${prefix}:${createHash('sha256').update([prefix, ...fields].join(':')).digest('base64url').slice(0, 22)}`;
+  return `${prefix}:${createHash('sha256')
+    .update([prefix, ...fields].join(':'))
+    .digest('base64url')
+    .slice(0, 22)}`;
 }
 
 /** What a verified body turned out to hold. */
-export type ParsedDelivery =
-  | { kind: 'events'; events: InboxEvent[] }
-  | { kind: 'malformed'; reason: string };
+export type ParsedDelivery = { kind: 'events'; events: InboxEvent[] } | { kind: 'malformed'; reason: string };
 
 /** Which mirror resource an event's entity refreshes; null for entities overdue does not mirror. */
 export function resourceFor(entity: string): Resource | null {

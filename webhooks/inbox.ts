@@ -41,13 +41,22 @@ export function keptHeaders(headers: Headers | { rawHeaders: readonly string[] }
   if ('rawHeaders' in headers) {
     const raw = headers.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) keep(out, raw[i]!.toLowerCase(), raw[i + 1]!);
-  } else headers.forEach((v, k) => keep(out, k, v));
+  } else {
+    for (const [k, v] of headers) keep(out, k, v);
+  }
   return out;
 }
 
 /** `digest`: the body's SHA-256, for a body kept in webhook_delivery; null for one kept on its event. */
 type Prepared = { input: DeliveryInput; digest: string | null };
-type Row = { id: string; provider: string; dedupe_key: string; account_ref: string; status: 'received' | 'ignored'; error: string | null };
+type Row = {
+  id: string;
+  provider: string;
+  dedupe_key: string;
+  account_ref: string;
+  status: 'received' | 'ignored';
+  error: string | null;
+};
 
 /** Why an event for an account no ledger is connected to is kept but never processed. */
 export const UNKNOWN_TENANT = 'unknown tenant: no ledger is connected for this account';
@@ -138,7 +147,8 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
 
 const prepare = (input: DeliveryInput): Prepared => ({ input, digest: ownBytes(input) ? null : sha256(input.body) });
 /** Deliveries of one batch that would store the same rows: the same bytes, or the same lone event. */
-const deliveryKey = (p: Prepared) => (p.digest ? `${p.input.provider}:${p.digest}` : `${p.input.provider}:event:${p.input.events[0]!.dedupeKey}`);
+const deliveryKey = (p: Prepared) =>
+  p.digest ? `${p.input.provider}:${p.digest}` : `${p.input.provider}:event:${p.input.events[0]!.dedupeKey}`;
 
 type CreatedRows = Map<string, Row>;
 const eventKey = (provider: string, dedupeKey: string) => `${provider}\u0000${dedupeKey}`;
@@ -186,7 +196,10 @@ export const PRESSURE_WINDOW_MS = 100;
  */
 // Two statements in flight measured best on a 2-core host (bench/webhook-ack.ts): more splits
 // the same work into smaller batches that compete for the same cores.
-export function createInboxWriter(db: Database, opts: { maxBatch?: number; maxInFlight?: number; now?: () => number } = {}) {
+export function createInboxWriter(
+  db: Database,
+  opts: { maxBatch?: number; maxInFlight?: number; now?: () => number } = {},
+) {
   const maxBatch = opts.maxBatch ?? 200;
   const maxInFlight = opts.maxInFlight ?? 2;
   const now = opts.now ?? (() => performance.now());
@@ -243,6 +256,9 @@ const writers = new WeakMap<Database, ReturnType<typeof createInboxWriter>>();
 /** One writer per database handle, shared by every request of the process. */
 export function inboxWriter(db: Database) {
   let w = writers.get(db);
-  if (!w) writers.set(db, (w = createInboxWriter(db)));
+  if (!w) {
+    w = createInboxWriter(db);
+    writers.set(db, w);
+  }
   return w;
 }

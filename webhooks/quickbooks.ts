@@ -32,7 +32,14 @@ const CloudEvent = z.looseObject({
 const CloudEvents = z.array(CloudEvent).min(1);
 
 /** CloudEvents use past participles (created, updated, …); legacy uses verbs (Create, Update, …). */
-const OPERATION: Record<string, string> = { created: 'create', updated: 'update', deleted: 'delete', merged: 'merge', voided: 'void', emailed: 'emailed' };
+const OPERATION: Record<string, string> = {
+  created: 'create',
+  updated: 'update',
+  deleted: 'delete',
+  merged: 'merge',
+  voided: 'void',
+  emailed: 'emailed',
+};
 
 /**
  * Parses a verified Intuit body in either format. Dedupe: the CloudEvents `id`; for the legacy

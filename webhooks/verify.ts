@@ -10,7 +10,7 @@ import { constantTimeEqual } from '../src/lib/secrets.ts';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Strict base64 decoding: anything that is not canonical base64 is not a signature. */
-export function fromBase64(text: string): Uint8Array | null {
+function fromBase64(text: string): Uint8Array | null {
   const s = text.trim();
   if (s.length === 0 || s.length % 4 !== 0 || !BASE64.test(s)) return null;
   const out = Buffer.from(s, 'base64');
@@ -26,7 +26,8 @@ export function hmacSha256(secret: string | Uint8Array, body: Uint8Array): Uint8
   return new Uint8Array(createHmac('sha256', secret).update(body).digest());
 }
 
-const sameMac = (expected: Uint8Array, given: Uint8Array | null) => given !== null && given.length === expected.length && timingSafeEqual(expected, given);
+const sameMac = (expected: Uint8Array, given: Uint8Array | null) =>
+  given !== null && given.length === expected.length && timingSafeEqual(expected, given);
 
 /**
  * base64(HMAC-SHA256(secret, body)) === signature: Xero's x-xero-signature and Intuit's
@@ -39,7 +40,11 @@ export function verifyHmacBase64(secret: string, body: Uint8Array, signature: st
   return constantTimeEqual(createHmac('sha256', secret).update(body).digest('base64'), signature.trim());
 }
 
-export type StandardWebhookHeaders = { id: string | undefined; timestamp: string | undefined; signature: string | undefined };
+export type StandardWebhookHeaders = {
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+};
 
 const encoder = new TextEncoder();
 function signedContent(id: string, timestamp: string, body: Uint8Array): Uint8Array {
@@ -79,5 +84,9 @@ export async function signStandardWebhook(secret: string, id: string, body: Uint
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const key = secretKey(secret);
   if (!key) throw new Error('signing secret is not base64');
-  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${toBase64(hmacSha256(key, signedContent(id, timestamp, body)))}` };
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,${toBase64(hmacSha256(key, signedContent(id, timestamp, body)))}`,
+  };
 }

@@ -22,14 +22,30 @@ function xero() {
   fake.seedInvoices(tenant, INVOICES, { stepMs: 1000 });
   // Line items are not mirrored; dropping them keeps the fake's memory to what is served.
   for (const inv of tenant.Invoices) delete (inv as Record<string, unknown>).LineItems;
-  const contactTpl = { ContactID: '', Name: '', EmailAddress: 'ap@example.com', ContactStatus: 'ACTIVE', IsCustomer: true };
+  const contactTpl = {
+    ContactID: '',
+    Name: '',
+    EmailAddress: 'ap@example.com',
+    ContactStatus: 'ACTIVE',
+    IsCustomer: true,
+  };
   for (let i = 0; i < CONTACTS; i++) {
-    tenant.Contacts.push({ ...contactTpl, ContactID: `c-${i}`, Name: `Customer ${i}`, UpdatedDateUTC: `/Date(${Date.UTC(2026, 0, 1) + i * 1000}+0000)/` });
+    tenant.Contacts.push({
+      ...contactTpl,
+      ContactID: `c-${i}`,
+      Name: `Customer ${i}`,
+      UpdatedDateUTC: `/Date(${Date.UTC(2026, 0, 1) + i * 1000}+0000)/`,
+    });
   }
   return {
     handlers: fake.handlers(),
     calls: () => fake.apiCalls,
-    setup: () => ({ grant: fake.grant('bench'), tenantId: tenant.tenantId, clientId: fake.clientId, clientSecret: fake.clientSecret }),
+    setup: () => ({
+      grant: fake.grant('bench'),
+      tenantId: tenant.tenantId,
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+    }),
   };
 }
 
@@ -42,7 +58,10 @@ function quickbooks() {
     handlers: fake.handlers(),
     calls: () => fake.apiCalls,
     setup: () => ({
-      consentUrl: fake.consent('https://appcenter.intuit.com/connect/oauth2?redirect_uri=https%3A%2F%2Fx%2Fcb&state=s', REALM),
+      consentUrl: fake.consent(
+        'https://appcenter.intuit.com/connect/oauth2?redirect_uri=https%3A%2F%2Fx%2Fcb&state=s',
+        REALM,
+      ),
       realmId: REALM,
       clientId: fake.clientId,
       clientSecret: fake.clientSecret,

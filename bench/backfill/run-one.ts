@@ -24,7 +24,9 @@ const forward = setupServer(
     const headers = new Headers(request.headers);
     headers.set('x-original-url', request.url);
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    return fetch(bypass(new Request(`${fakeUrl}${url.pathname}${url.search}`, { method: request.method, headers, body })));
+    return fetch(
+      bypass(new Request(`${fakeUrl}${url.pathname}${url.search}`, { method: request.method, headers, body })),
+    );
   }),
 );
 forward.listen({ onUnhandledRequest: 'error' });
@@ -36,23 +38,42 @@ const rss = () => {
   return { peakMb: kb('VmHWM') / 1024, nowMb: kb('VmRSS') / 1024 };
 };
 
-type Setup = { clientId: string; clientSecret: string; tenantId?: string; realmId?: string; consentUrl?: string; grant?: { access: string; refresh: string } };
+type Setup = {
+  clientId: string;
+  clientSecret: string;
+  tenantId?: string;
+  realmId?: string;
+  consentUrl?: string;
+  grant?: { access: string; refresh: string };
+};
 const setup = (await (await fetch(bypass(`${fakeUrl}/__bench/setup`))).json()) as Setup;
-const apiCalls = async () => ((await (await fetch(bypass(`${fakeUrl}/__bench/calls`))).json()) as { apiCalls: number }).apiCalls;
-const env: Record<string, string> = provider === 'xero' ? { XERO_CLIENT_ID: setup.clientId, XERO_CLIENT_SECRET: setup.clientSecret } : { QUICKBOOKS_CLIENT_ID: setup.clientId, QUICKBOOKS_CLIENT_SECRET: setup.clientSecret };
+const apiCalls = async () =>
+  ((await (await fetch(bypass(`${fakeUrl}/__bench/calls`))).json()) as { apiCalls: number }).apiCalls;
+const env: Record<string, string> =
+  provider === 'xero'
+    ? { XERO_CLIENT_ID: setup.clientId, XERO_CLIENT_SECRET: setup.clientSecret }
+    : { QUICKBOOKS_CLIENT_ID: setup.clientId, QUICKBOOKS_CLIENT_SECRET: setup.clientSecret };
 const bench = await backfillBench(env, { pgliteDir: process.env.BENCH_PGLITE_DIR });
 const l =
   provider === 'xero'
     ? await bench.connect(
-        { accessToken: setup.grant!.access, refreshToken: setup.grant!.refresh, accessExpiresAt: new Date('2030-01-01T00:00:00Z'), scopes: [] },
+        {
+          accessToken: setup.grant!.access,
+          refreshToken: setup.grant!.refresh,
+          accessExpiresAt: new Date('2030-01-01T00:00:00Z'),
+          scopes: [],
+        },
         { provider: 'xero', externalId: setup.tenantId!, baseCurrency: 'NZD', timezone: 'Pacific/Auckland' },
       )
-    : await bench.connect((await bench.integrations.quickbooks!.oauth.exchange(setup.consentUrl!, bench.clock.now().getTime())).tokens, {
-        provider: 'quickbooks',
-        externalId: setup.realmId!,
-        baseCurrency: 'USD',
-        timezone: 'America/New_York',
-      });
+    : await bench.connect(
+        (await bench.integrations.quickbooks!.oauth.exchange(setup.consentUrl!, bench.clock.now().getTime())).tokens,
+        {
+          provider: 'quickbooks',
+          externalId: setup.realmId!,
+          baseCurrency: 'USD',
+          timezone: 'America/New_York',
+        },
+      );
 const callsBefore = await apiCalls();
 const before = rss();
 const { result, wallMs, fetchMs, limitedMs } = await bench.backfill(l);

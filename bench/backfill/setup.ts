@@ -22,14 +22,29 @@ export async function backfillBench(env: Record<string, string>, opts: { pgliteD
   const config = loadConfig({ ...env, DEMO_LEDGER: 'false', LOG_LEVEL: 'silent' });
   const cipher = await createTokenCipher([{ id: 'bench', key: new Uint8Array(32).fill(1) }]);
   let virtual = Date.now();
-  const limiterClock = { now: () => virtual, sleep: async (ms: number) => void (virtual += ms) };
+  const limiterClock = {
+    now: () => virtual,
+    sleep: async (ms: number) => {
+      virtual += ms;
+    },
+  };
   const clock = fixedClock('2026-11-20T10:00:00Z');
-  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger: silentLogger, limiterClock });
+  const integrations = createIntegrations({
+    config,
+    db: database.db,
+    cipher,
+    clock,
+    logger: silentLogger,
+    limiterClock,
+  });
   const [f] = await database.db.insert(firm).values({ name: 'Bench' }).returning();
 
   /** A ledger on a live grant, as the consent flow would have stored it. */
   const connect = async (tokens: TokenSet, fields: LedgerFields) => {
-    const [conn] = await database.db.insert(connection).values({ firmId: f!.id, provider: fields.provider }).returning();
+    const [conn] = await database.db
+      .insert(connection)
+      .values({ firmId: f!.id, provider: fields.provider })
+      .returning();
     await integrations.tokens.store(database.db, conn!.id, tokens);
     const [l] = await database.db
       .insert(ledger)
@@ -54,7 +69,10 @@ export async function backfillBench(env: Record<string, string>, opts: { pgliteD
     }) as typeof page;
     const t0 = performance.now();
     const result = await syncLedger(
-      { ctx: { db: database.db, firmId: f!.id, actor: { type: 'system', name: 'bench' }, logger: silentLogger, clock }, input: { ledgerId: row.id } },
+      {
+        ctx: { db: database.db, firmId: f!.id, actor: { type: 'system', name: 'bench' }, logger: silentLogger, clock },
+        input: { ledgerId: row.id },
+      },
       connector,
     );
     return { result, wallMs: performance.now() - t0, fetchMs, limitedMs: virtual - waitedFrom };

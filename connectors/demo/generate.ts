@@ -11,8 +11,8 @@ import { createRng, type Rng } from './random.ts';
  */
 
 export const LEDGER_TZ = 'Europe/London';
-export const HISTORY_MONTHS = 18;
-export const FUTURE_MONTHS = 24;
+const HISTORY_MONTHS = 18;
+const FUTURE_MONTHS = 24;
 
 export type DemoCustomer = {
   externalId: string;
@@ -26,7 +26,7 @@ export type DemoCustomer = {
   createdAt: Date;
 };
 
-export type MoneyEvent = { externalId: string; at: Date; date: IsoDate; amount: Units };
+type MoneyEvent = { externalId: string; at: Date; date: IsoDate; amount: Units };
 
 export type DemoInvoice = {
   externalId: string;
@@ -52,7 +52,10 @@ function customer(rng: Rng, index: number, start: IsoDate): DemoCustomer {
   // Most customers are local; every fifth is abroad, in its own currency and zone.
   const region = index % 5 === 4 ? r.pick(REGIONS.slice(2)) : r.pick(REGIONS.slice(0, 2));
   const name = `${NAME_A[index % NAME_A.length]} ${r.pick(NAME_B)} ${r.pick(NAME_C)}`;
-  const slug = name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z]+/g, '-')
+    .replace(/^-|-$/g, '');
   return {
     externalId: `demo-contact-${String(index + 1).padStart(3, '0')}`,
     name,
@@ -100,7 +103,14 @@ function sizeDelay(total: Units, currency: string): number {
   return Math.round(4 * Math.log(Number(total / 10_000n) / typical));
 }
 
-function invoiceFor(r: Rng, c: DemoCustomer, seq: number, issueDate: IsoDate, historyStart: IsoDate, spells: Spell[] = []): DemoInvoice {
+function invoiceFor(
+  r: Rng,
+  c: DemoCustomer,
+  seq: number,
+  issueDate: IsoDate,
+  historyStart: IsoDate,
+  spells: Spell[] = [],
+): DemoInvoice {
   const p = c.profile;
   const currency = c.region.currency;
   const dueDate = addDays(issueDate, c.termsDays);
@@ -128,17 +138,33 @@ function invoiceFor(r: Rng, c: DemoCustomer, seq: number, issueDate: IsoDate, hi
   if (r.chance(p.pDispute)) {
     // Disputes end in a credit note for the whole invoice, a while after the due date.
     const date = addDays(dueDate, r.int(20, 60));
-    inv.credit = { externalId: `${inv.externalId}-cn`, number: `CN-${inv.number.slice(4)}`, at: at(date, '15:00'), date, amount: total };
+    inv.credit = {
+      externalId: `${inv.externalId}-cn`,
+      number: `CN-${inv.number.slice(4)}`,
+      at: at(date, '15:00'),
+      date,
+      amount: total,
+    };
     return inv;
   }
   if (r.chance(p.pNeverPays)) return inv;
   const payDate = addDays(dueDate, lateBy);
   if (r.chance(p.pPartial)) {
-    const first = (total / 20_000n) * 10_000n - ((total / 20_000n) * 10_000n) % 100n;
+    const first = (total / 20_000n) * 10_000n - (((total / 20_000n) * 10_000n) % 100n);
     const firstDate = addDays(dueDate, Math.round(lateBy / 2));
-    inv.payments.push({ externalId: `${inv.externalId}-p1`, at: at(firstDate, '13:00'), date: firstDate, amount: first });
+    inv.payments.push({
+      externalId: `${inv.externalId}-p1`,
+      at: at(firstDate, '13:00'),
+      date: firstDate,
+      amount: first,
+    });
     const restDate = addDays(payDate, r.int(5, 30));
-    inv.payments.push({ externalId: `${inv.externalId}-p2`, at: at(restDate, '13:00'), date: restDate, amount: total - first });
+    inv.payments.push({
+      externalId: `${inv.externalId}-p2`,
+      at: at(restDate, '13:00'),
+      date: restDate,
+      amount: total - first,
+    });
   } else {
     inv.payments.push({ externalId: `${inv.externalId}-p1`, at: at(payDate, '14:00'), date: payDate, amount: total });
   }

@@ -22,12 +22,24 @@ export function demoHistory(seed: number, asOf: IsoDate, customers = 40): (HistI
         break;
       }
     }
-    out.push({ id: inv.externalId, contactId: inv.customer.externalId, issueDate: inv.issueDate, dueDate: inv.dueDate, amount: formatAmount(inv.total), paidDate, disputed: false, partial: paidDate !== null && inv.payments.length > 1, behaviour: inv.customer.profile.behaviour });
+    out.push({
+      id: inv.externalId,
+      contactId: inv.customer.externalId,
+      issueDate: inv.issueDate,
+      dueDate: inv.dueDate,
+      amount: formatAmount(inv.total),
+      paidDate,
+      disputed: false,
+      partial: paidDate !== null && inv.payments.length > 1,
+      behaviour: inv.customer.profile.behaviour,
+    });
   }
   return out;
 }
 
 export function historyCsv(rows: readonly HistInvoice[]): string {
-  const lines = rows.map((r) => [r.contactId, r.id, r.issueDate, r.dueDate, r.amount, '', r.paidDate ?? '', r.disputed ? 'yes' : 'no'].join(','));
+  const lines = rows.map((r) =>
+    [r.contactId, r.id, r.issueDate, r.dueDate, r.amount, '', r.paidDate ?? '', r.disputed ? 'yes' : 'no'].join(','),
+  );
   return `customer_id,invoice_id,issue_date,due_date,amount,currency,paid_date,disputed\n${lines.join('\n')}\n`;
 }

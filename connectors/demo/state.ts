@@ -30,9 +30,17 @@ export function invoiceAt(inv: DemoInvoice, now: Date): Invoice | null {
   const paidAmount = paid.reduce((a, p) => a + p.amount, 0n);
   const due = inv.total - paidAmount - credited;
   const voided = inv.voidedAt && inv.voidedAt <= now;
-  const events = [inv.issuedAt, ...paid.map((p) => p.at), ...(credited ? [inv.credit!.at] : []), ...(voided ? [inv.voidedAt!] : [])];
+  const events = [
+    inv.issuedAt,
+    ...paid.map((p) => p.at),
+    ...(credited ? [inv.credit!.at] : []),
+    ...(voided ? [inv.voidedAt!] : []),
+  ];
   const updatedAt = new Date(Math.max(...events.map((d) => d.getTime())));
-  const settledAt = due <= 0n ? new Date(Math.max(...paid.map((p) => p.at.getTime()), credited ? inv.credit!.at.getTime() : 0)) : undefined;
+  const settledAt =
+    due <= 0n
+      ? new Date(Math.max(...paid.map((p) => p.at.getTime()), credited ? inv.credit!.at.getTime() : 0))
+      : undefined;
   return {
     externalId: inv.externalId,
     contactExternalId: inv.customer.externalId,

@@ -1,6 +1,6 @@
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
 import { callWithRetries } from '../shared/retry.ts';
-import { type LimiterClock, type RateLimiter } from '../shared/ratelimit.ts';
+import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
 import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types.ts';
 
 /**
@@ -8,14 +8,15 @@ import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types
  * the stored token, Intuit's limits (10 concurrent, 500/min per realm), retries for throttling and
  * 5xx, and every failure as a typed ConnectorError whose providerCode is Fault.Error[].code.
  */
-export const MINOR_VERSION = 75;
+const MINOR_VERSION = 75;
 
 type QuickBooksConstructor = new (...args: unknown[]) => QuickBooksClient;
 let sdk: Promise<QuickBooksConstructor> | undefined;
 // node-quickbooks is CommonJS (module.exports = QuickBooks); its typings describe an ES default.
 // Node and bundlers both put module.exports at `default` of the namespace (no createRequire, so
 // the Workers bundle needs no file URL). Loaded on first use, not at start-up (../xero/sdk.ts).
-const loadQuickBooks = () => (sdk ??= import('node-quickbooks').then((m) => (m as unknown as { default: QuickBooksConstructor }).default));
+const loadQuickBooks = () =>
+  (sdk ??= import('node-quickbooks').then((m) => (m as unknown as { default: QuickBooksConstructor }).default));
 
 type Cb = (err: unknown, body: unknown, res?: unknown) => void;
 export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[]) => void>, cb: Cb) => void;
@@ -36,7 +37,10 @@ const FAULT_TYPE = /<Fault[^>]*\btype="([A-Za-z]+)"/;
 
 /** Reads a failure's status, headers and Intuit fault code from whichever shape it arrived in. */
 export function parseFailure(err: unknown, body: unknown): Failure {
-  const e = err as { response?: { status?: number; headers?: Record<string, unknown>; data?: unknown }; Fault?: unknown };
+  const e = err as {
+    response?: { status?: number; headers?: Record<string, unknown>; data?: unknown };
+    Fault?: unknown;
+  };
   const res = e?.response;
   const data = res?.data ?? body ?? e;
   let code: string | undefined;
@@ -45,7 +49,10 @@ export function parseFailure(err: unknown, body: unknown): Failure {
     code = FAULT_CODE.exec(data)?.[1];
     type = FAULT_TYPE.exec(data)?.[1];
   } else if (data && typeof data === 'object') {
-    const fault = (data as { Fault?: { Error?: { code?: string }[]; type?: string }; fault?: { error?: { code?: string }[]; type?: string } });
+    const fault = data as {
+      Fault?: { Error?: { code?: string }[]; type?: string };
+      fault?: { error?: { code?: string }[]; type?: string };
+    };
     code = fault.Fault?.Error?.[0]?.code ?? fault.fault?.error?.[0]?.code;
     type = fault.Fault?.type ?? fault.fault?.type;
   }
@@ -111,7 +118,9 @@ export class QboApi {
       attempt: async (token) => {
         this.calls++;
         const qbo = await this.client(token, realmId);
-        return new Promise<T>((resolve, reject) => op(qbo, (err, body) => (err ? reject({ err, body }) : resolve(body as T))));
+        return new Promise<T>((resolve, reject) =>
+          op(qbo, (err, body) => (err ? reject({ err, body }) : resolve(body as T))),
+        );
       },
       classify: (wrapped) => {
         const { err, body } = wrapped as { err: unknown; body: unknown };

@@ -1,10 +1,20 @@
-import { type AccountingConnector, assertFetchManySize, ConnectorError, FETCH_MANY_MAX, type Ledger, type Page, type PageRequest, type RecordOf, type Resource } from '../types.ts';
+import {
+  type AccountingConnector,
+  assertFetchManySize,
+  ConnectorError,
+  FETCH_MANY_MAX,
+  type Ledger,
+  type Page,
+  type PageRequest,
+  type RecordOf,
+  type Resource,
+} from '../types.ts';
 import { xeroTimezone } from '../xero/timezones.ts';
 import type { QboApi, QboOp } from './client.ts';
 import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedAt } from './map.ts';
 
 type Raw = Record<string, unknown>;
-export const QBO_PAGE = 1000;
+const QBO_PAGE = 1000;
 const CDC_LOOKBACK_MS = 30 * 86_400_000;
 const ENTITY: Record<Resource, 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo'> = {
   contacts: 'Customer',
@@ -12,8 +22,18 @@ const ENTITY: Record<Resource, 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo'
   payments: 'Payment',
   credit_notes: 'CreditMemo',
 };
-const FINDER = { Customer: 'findCustomers', Invoice: 'findInvoices', Payment: 'findPayments', CreditMemo: 'findCreditMemos' } as const;
-const GETTER = { Customer: 'getCustomer', Invoice: 'getInvoice', Payment: 'getPayment', CreditMemo: 'getCreditMemo' } as const;
+const FINDER = {
+  Customer: 'findCustomers',
+  Invoice: 'findInvoices',
+  Payment: 'findPayments',
+  CreditMemo: 'findCreditMemos',
+} as const;
+const GETTER = {
+  Customer: 'getCustomer',
+  Invoice: 'getInvoice',
+  Payment: 'getPayment',
+  CreditMemo: 'getCreditMemo',
+} as const;
 
 /**
  * Query: full listing by STARTPOSITION (backfill, or a resync when the cursor is older than
@@ -26,7 +46,13 @@ export class QuickBooksConnector implements AccountingConnector {
 
   constructor(
     private readonly api: QboApi,
-    private readonly opts: { realmId: string; timezone: string; baseCurrency: string; now: () => Date; pageSize?: number },
+    private readonly opts: {
+      realmId: string;
+      timezone: string;
+      baseCurrency: string;
+      now: () => Date;
+      pageSize?: number;
+    },
   ) {}
 
   private get size() {
@@ -35,7 +61,12 @@ export class QuickBooksConnector implements AccountingConnector {
 
   private map<R extends Resource>(resource: R, raw: Raw): RecordOf<R> {
     const o = this.opts;
-    const m = { contacts: mapCustomer, invoices: (r: Raw) => mapInvoice(r, o), payments: (r: Raw) => mapPayment(r, o.baseCurrency), credit_notes: (r: Raw) => mapCreditMemo(r, o.baseCurrency) }[resource];
+    const m = {
+      contacts: mapCustomer,
+      invoices: (r: Raw) => mapInvoice(r, o),
+      payments: (r: Raw) => mapPayment(r, o.baseCurrency),
+      credit_notes: (r: Raw) => mapCreditMemo(r, o.baseCurrency),
+    }[resource];
     return m(raw) as RecordOf<R>;
   }
 
@@ -63,7 +94,8 @@ export class QuickBooksConnector implements AccountingConnector {
     let cur: Cursor;
     if (req.cursor) cur = parseCursor(req.cursor);
     else if (!req.modifiedSince) cur = { m: 'query', pos: 1, since: null };
-    else if (this.opts.now().getTime() - req.modifiedSince.getTime() < CDC_LOOKBACK_MS) cur = { m: 'cdc', since: req.modifiedSince.toISOString() };
+    else if (this.opts.now().getTime() - req.modifiedSince.getTime() < CDC_LOOKBACK_MS)
+      cur = { m: 'cdc', since: req.modifiedSince.toISOString() };
     else cur = { m: 'query', pos: 1, since: req.modifiedSince.toISOString() }; // too old for CDC: resync by query
 
     if (cur.m === 'cdc') {
@@ -86,12 +118,15 @@ export class QuickBooksConnector implements AccountingConnector {
       };
     }
 
-    const where = cur.since ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime` : 'ORDERBY Id';
+    const where = cur.since
+      ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime`
+      : 'ORDERBY Id';
     const query = `${where} STARTPOSITION ${cur.pos} MAXRESULTS ${this.size}`;
     const { body, qr, rows } = await this.query(realmId, entity, query);
     // The first page's server time is where the next incremental run starts.
     const started = cur.t ?? (typeof body.time === 'string' ? body.time : this.opts.now().toISOString());
-    const next: Cursor | undefined = rows.length >= this.size ? { m: 'query', pos: cur.pos + this.size, since: cur.since, t: started } : undefined;
+    const next: Cursor | undefined =
+      rows.length >= this.size ? { m: 'query', pos: cur.pos + this.size, since: cur.since, t: started } : undefined;
     const total = typeof qr.totalCount === 'number' ? qr.totalCount : undefined;
     return {
       items: rows.map((r) => this.map(resource, r)),
@@ -118,7 +153,11 @@ export class QuickBooksConnector implements AccountingConnector {
    * left to fetchOne (null here): a query lists only active ones, and an inactive customer must
    * be mirrored as such, not as deleted.
    */
-  async fetchMany<R extends Resource>(realmId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null> {
+  async fetchMany<R extends Resource>(
+    realmId: string,
+    resource: R,
+    externalIds: string[],
+  ): Promise<Map<string, RecordOf<R>> | null> {
     const entity = ENTITY[resource];
     if (entity === 'Customer') return null;
     assertFetchManySize(externalIds);
@@ -136,8 +175,14 @@ export class QuickBooksConnector implements AccountingConnector {
   }
 
   /** One query (`where ... STARTPOSITION ... MAXRESULTS ...`) on the entity's finder, and the rows it returned. */
-  private async query(realmId: string, entity: (typeof ENTITY)[Resource], text: string): Promise<{ body: Raw; qr: Raw; rows: Raw[] }> {
-    const body = await this.api.call<Raw>(realmId, (q, cb) => (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(text, cb));
+  private async query(
+    realmId: string,
+    entity: (typeof ENTITY)[Resource],
+    text: string,
+  ): Promise<{ body: Raw; qr: Raw; rows: Raw[] }> {
+    const body = await this.api.call<Raw>(realmId, (q, cb) =>
+      (q[FINDER[entity]] as unknown as (c: string, cb: unknown) => void)(text, cb),
+    );
     const qr = (body.QueryResponse ?? {}) as Raw;
     return { body, qr, rows: (qr[entity] as Raw[] | undefined) ?? [] };
   }
@@ -150,7 +195,8 @@ export class QuickBooksConnector implements AccountingConnector {
       fetch(url, { headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' } })
         .then(async (res) => {
           const body = await res.json().catch(() => null);
-          if (!res.ok) cb({ response: { status: res.status, headers: Object.fromEntries(res.headers), data: body } }, body);
+          if (!res.ok)
+            cb({ response: { status: res.status, headers: Object.fromEntries(res.headers), data: body } }, body);
           else cb(null, body);
         })
         .catch((err: unknown) => cb(err, null));
@@ -173,10 +219,18 @@ export class QuickBooksConnector implements AccountingConnector {
       const combined = existing ? `${existing}\n${note}` : note;
       // PrivateNote holds 4,000 characters; never cut what the business wrote.
       if (combined.length > 4000) {
-        throw new ConnectorError('validation', 'the invoice private note is full', { provider: 'quickbooks', providerCode: 'note_full' });
+        throw new ConnectorError('validation', 'the invoice private note is full', {
+          provider: 'quickbooks',
+          providerCode: 'note_full',
+        });
       }
       try {
-        await this.api.call(realmId, (q, cb) => q.updateInvoice({ Id: String(inv.Id), SyncToken: String(inv.SyncToken), sparse: true, PrivateNote: combined } as never, cb));
+        await this.api.call(realmId, (q, cb) =>
+          q.updateInvoice(
+            { Id: String(inv.Id), SyncToken: String(inv.SyncToken), sparse: true, PrivateNote: combined } as never,
+            cb,
+          ),
+        );
         return;
       } catch (err) {
         if (!(err instanceof ConnectorError && err.code === 'conflict') || attempt >= 3) throw err;

@@ -29,7 +29,8 @@ export function updatedAt(raw: Raw): Date {
 
 const date = (v: unknown, field: string) => {
   const s = str(v);
-  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s.slice(0, 10))) throw new QboMappingError(`bad ${field}: ${JSON.stringify(v)}`);
+  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s.slice(0, 10)))
+    throw new QboMappingError(`bad ${field}: ${JSON.stringify(v)}`);
   return s.slice(0, 10);
 };
 
@@ -64,7 +65,12 @@ export function mapInvoice(raw: Raw, opts: { timezone: string; baseCurrency: str
     onlineUrl: str(raw.InvoiceLink),
     sentToContact: raw.EmailStatus === 'EmailSent',
     // QuickBooks does not say when the balance reached zero; the last change is the best bound.
-    paidAt: status === 'paid' && paidLinks.length > 0 ? updated : status === 'paid' ? zonedTimeToInstant(date(raw.TxnDate, 'TxnDate'), '12:00', opts.timezone) : undefined,
+    paidAt:
+      status === 'paid' && paidLinks.length > 0
+        ? updated
+        : status === 'paid'
+          ? zonedTimeToInstant(date(raw.TxnDate, 'TxnDate'), '12:00', opts.timezone)
+          : undefined,
     updatedAt: updated,
     raw,
   };
@@ -80,7 +86,15 @@ export function mapCustomer(raw: Raw): Contact {
     name: str(raw.DisplayName) ?? str(raw.CompanyName) ?? id,
     legalName: str(raw.CompanyName),
     email,
-    people: email ? [{ name: [str(raw.GivenName), str(raw.FamilyName)].filter(Boolean).join(' ') || undefined, email, includeInEmails: true }] : [],
+    people: email
+      ? [
+          {
+            name: [str(raw.GivenName), str(raw.FamilyName)].filter(Boolean).join(' ') || undefined,
+            email,
+            includeInEmails: true,
+          },
+        ]
+      : [],
     phone: str((raw.PrimaryPhone as Raw | undefined)?.FreeFormNumber),
     addresses: bill
       ? [

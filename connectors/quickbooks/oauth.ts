@@ -2,12 +2,17 @@ import type OAuthClient from 'intuit-oauth';
 import { ConnectorError, type TokenSet } from '../types.ts';
 
 /** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
-export const QUICKBOOKS_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'email'];
+const QUICKBOOKS_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'email'];
 
 /** Sign in with Intuit: who the person is, no company data. */
 export const INTUIT_SIGNIN_SCOPES = ['openid', 'email', 'profile'];
 
-export type QuickBooksApp = { clientId: string; clientSecret: string; redirectUri: string; environment: 'sandbox' | 'production' };
+export type QuickBooksApp = {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  environment: 'sandbox' | 'production';
+};
 
 type TokenJson = {
   access_token?: string;
@@ -17,7 +22,7 @@ type TokenJson = {
   x_refresh_token_hard_expires_in?: number;
 };
 
-export function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QUICKBOOKS_SCOPES): TokenSet {
+function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QUICKBOOKS_SCOPES): TokenSet {
   if (!json.access_token || !json.refresh_token) {
     throw new ConnectorError('malformed_response', 'token response without tokens', { provider: 'quickbooks' });
   }
@@ -27,7 +32,9 @@ export function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QU
     accessExpiresAt: new Date(now + (json.expires_in ?? 3600) * 1000),
     refreshExpiresAt: new Date(now + (json.x_refresh_token_expires_in ?? 8_726_400) * 1000),
     // Intuit's five-year cap on a grant; warned about before it lands.
-    refreshHardExpiresAt: json.x_refresh_token_hard_expires_in ? new Date(now + json.x_refresh_token_hard_expires_in * 1000) : undefined,
+    refreshHardExpiresAt: json.x_refresh_token_hard_expires_in
+      ? new Date(now + json.x_refresh_token_hard_expires_in * 1000)
+      : undefined,
     scopes,
   };
 }
@@ -35,15 +42,23 @@ export function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QU
 function oauthError(err: unknown): ConnectorError {
   const e = err as { error?: string; authResponse?: { status?: () => number } | string; code?: string };
   if (e?.error === 'invalid_grant') {
-    return new ConnectorError('invalid_grant', 'Intuit refused the grant', { provider: 'quickbooks', providerCode: 'invalid_grant' });
+    return new ConnectorError('invalid_grant', 'Intuit refused the grant', {
+      provider: 'quickbooks',
+      providerCode: 'invalid_grant',
+    });
   }
   const status = typeof e?.authResponse === 'object' && e.authResponse?.status ? e.authResponse.status() : undefined;
-  if (!status) return new ConnectorError('network', 'Intuit identity unreachable', { provider: 'quickbooks', cause: err });
-  return new ConnectorError(status >= 500 ? 'provider_unavailable' : status === 429 ? 'rate_limited' : 'unauthorized', `Intuit OAuth ${status}`, {
-    provider: 'quickbooks',
-    status,
-    providerCode: e.error || undefined,
-  });
+  if (!status)
+    return new ConnectorError('network', 'Intuit identity unreachable', { provider: 'quickbooks', cause: err });
+  return new ConnectorError(
+    status >= 500 ? 'provider_unavailable' : status === 429 ? 'rate_limited' : 'unauthorized',
+    `Intuit OAuth ${status}`,
+    {
+      provider: 'quickbooks',
+      status,
+      providerCode: e.error || undefined,
+    },
+  );
 }
 
 /**
@@ -88,14 +103,20 @@ export class QuickBooksOAuth {
     } catch (err) {
       throw oauthError(err);
     }
-    const unverified = () => new ConnectorError('unauthorized', 'the Intuit sign-in response could not be verified', { provider: 'quickbooks', providerCode: 'verification_failed' });
+    const unverified = () =>
+      new ConnectorError('unauthorized', 'the Intuit sign-in response could not be verified', {
+        provider: 'quickbooks',
+        providerCode: 'verification_failed',
+      });
     if (!idToken) throw unverified();
     try {
       if (!(await client.validateIdToken())) throw unverified();
     } catch {
       throw unverified();
     }
-    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: string };
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      sub?: string;
+    };
     let info: { sub?: string; email?: string; emailVerified?: boolean; givenName?: string; familyName?: string };
     try {
       info = (await client.getUserInfo()).getJson() as typeof info;
@@ -103,7 +124,11 @@ export class QuickBooksOAuth {
       throw oauthError(err);
     }
     if (!claims.sub || info.sub !== claims.sub) throw unverified();
-    return { subject: claims.sub, email: info.emailVerified ? info.email : undefined, name: [info.givenName, info.familyName].filter(Boolean).join(' ') || undefined };
+    return {
+      subject: claims.sub,
+      email: info.emailVerified ? info.email : undefined,
+      name: [info.givenName, info.familyName].filter(Boolean).join(' ') || undefined,
+    };
   }
 
   async exchange(callbackUrl: string, now: number): Promise<{ tokens: TokenSet; realmId: string }> {

@@ -8,13 +8,23 @@ export type LimiterClock = { now(): number; sleep(ms: number): Promise<void> };
 
 export type Limits = { perTenantConcurrent: number; perTenantPerMinute: number; appPerMinute: number };
 /** Xero: 5 concurrent and 60/min per organisation, 10,000/min per app (5,000/day via headers). */
-export const XERO_LIMITS: Limits = { perTenantConcurrent: 5, perTenantPerMinute: 60, appPerMinute: 10_000 };
+const XERO_LIMITS: Limits = { perTenantConcurrent: 5, perTenantPerMinute: 60, appPerMinute: 10_000 };
 /** QuickBooks Online: 10 concurrent and 500/min per realm. */
-export const QUICKBOOKS_LIMITS: Limits = { perTenantConcurrent: 10, perTenantPerMinute: 500, appPerMinute: Number.POSITIVE_INFINITY };
+export const QUICKBOOKS_LIMITS: Limits = {
+  perTenantConcurrent: 10,
+  perTenantPerMinute: 500,
+  appPerMinute: Number.POSITIVE_INFINITY,
+};
 
 const MINUTE = 60_000;
 
-type TenantState = { active: number; waiters: (() => void)[]; calls: number[]; blockedUntil: number; dayExhaustedUntil: number };
+type TenantState = {
+  active: number;
+  waiters: (() => void)[];
+  calls: number[];
+  blockedUntil: number;
+  dayExhaustedUntil: number;
+};
 
 export class DailyLimitExhausted extends Error {
   constructor(readonly retryAfterMs: number) {

@@ -30,7 +30,11 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
       release = await o.limiter.acquire(o.tenantId);
     } catch (err) {
       if (err instanceof DailyLimitExhausted) {
-        throw new ConnectorError('rate_limited', err.message, { provider: o.provider, providerCode: 'daily', retryAfterMs: err.retryAfterMs });
+        throw new ConnectorError('rate_limited', err.message, {
+          provider: o.provider,
+          providerCode: 'daily',
+          retryAfterMs: err.retryAfterMs,
+        });
       }
       throw err;
     }

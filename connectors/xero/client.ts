@@ -34,7 +34,9 @@ export function parseFailure(err: unknown): RawFailure {
       return { status: 0, body: e, headers: {} };
     }
   }
-  const r = (e as { response?: { statusCode?: number; status?: number; body?: unknown; data?: unknown; headers?: unknown } })?.response;
+  const r = (
+    e as { response?: { statusCode?: number; status?: number; body?: unknown; data?: unknown; headers?: unknown } }
+  )?.response;
   if (!r) return { status: 0, body: (e as { body?: unknown })?.body, headers: {} };
   return {
     status: Number(r.statusCode ?? r.status ?? 0),
@@ -50,7 +52,7 @@ function providerCode(body: unknown): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-export function retryAfterMs(headers: Record<string, unknown>): number | undefined {
+function retryAfterMs(headers: Record<string, unknown>): number | undefined {
   const v = headers['retry-after'] ?? headers['Retry-After'];
   if (v === undefined) return undefined;
   const secs = Number(v);
@@ -59,7 +61,7 @@ export function retryAfterMs(headers: Record<string, unknown>): number | undefin
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
-export function toConnectorError(f: RawFailure): ConnectorError {
+function toConnectorError(f: RawFailure): ConnectorError {
   const code = f.status === 0 ? 'network' : codeForStatus(f.status);
   const pc = providerCode(f.body);
   return new ConnectorError(code, `Xero ${f.status || 'network'} ${pc ?? ''}`.trim(), {

@@ -14,13 +14,25 @@ import type { XeroApi, XeroCall } from './client.ts';
 import { type CreditKind, mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment } from './map.ts';
 
 /** A response that did not arrive whole is a transport failure: retryable, never "no records". */
-const incomplete = (key: string) => new ConnectorError('network', `Xero's ${key} response arrived incomplete`, { provider: 'xero', providerCode: 'incomplete_body' });
+const incomplete = (key: string) =>
+  new ConnectorError('network', `Xero's ${key} response arrived incomplete`, {
+    provider: 'xero',
+    providerCode: 'incomplete_body',
+  });
 
-export const XERO_PAGE_SIZE = 1000;
+const XERO_PAGE_SIZE = 1000;
 type Raw = Record<string, unknown>;
-type Endpoint = { key: string; list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
+type Endpoint = {
+  key: string;
+  list: (x: XeroClient, tenant: string, since: Date | undefined, page: number) => ReturnType<XeroCall>;
+  map: (r: Raw) => unknown;
+};
 
-type ByIds = { key: string; call: (x: XeroClient, tenant: string, ids: string[]) => ReturnType<XeroCall>; map: (r: Raw) => unknown };
+type ByIds = {
+  key: string;
+  call: (x: XeroClient, tenant: string, ids: string[]) => ReturnType<XeroCall>;
+  map: (r: Raw) => unknown;
+};
 
 /**
  * Pages are walked by modification time (keyset on UpdatedDateUTC, ascending) rather than by
@@ -40,7 +52,8 @@ export class XeroConnector implements AccountingConnector {
     private readonly api: XeroApi,
     private readonly opts: { timezone: string; pageSize?: number },
   ) {
-    const size = (this.pageSize = opts.pageSize ?? XERO_PAGE_SIZE);
+    this.pageSize = opts.pageSize ?? XERO_PAGE_SIZE;
+    const size = this.pageSize;
     const order = 'UpdatedDateUTC ASC';
     const credit = (kind: CreditKind) => (r: Raw) => mapCredit(r, kind);
     this.byIds = {
@@ -48,28 +61,99 @@ export class XeroConnector implements AccountingConnector {
       invoices: {
         key: 'Invoices',
         map: (r) => mapInvoice(r, opts.timezone),
-        call: (x, t, ids) => x.accountingApi.getInvoices(t, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, true, undefined, undefined, false, FETCH_MANY_MAX),
+        call: (x, t, ids) =>
+          x.accountingApi.getInvoices(
+            t,
+            undefined,
+            undefined,
+            undefined,
+            ids,
+            undefined,
+            undefined,
+            undefined,
+            1,
+            true,
+            undefined,
+            undefined,
+            false,
+            FETCH_MANY_MAX,
+          ),
       },
-      contacts: { key: 'Contacts', map: (r) => mapContact(r), call: (x, t, ids) => x.accountingApi.getContacts(t, undefined, undefined, undefined, ids, 1, true, false, undefined, FETCH_MANY_MAX) },
+      contacts: {
+        key: 'Contacts',
+        map: (r) => mapContact(r),
+        call: (x, t, ids) =>
+          x.accountingApi.getContacts(
+            t,
+            undefined,
+            undefined,
+            undefined,
+            ids,
+            1,
+            true,
+            false,
+            undefined,
+            FETCH_MANY_MAX,
+          ),
+      },
     };
     this.endpoints = {
       contacts: [
-        { key: 'Contacts', map: (r) => mapContact(r), list: (x, t, s, p) => x.accountingApi.getContacts(t, s, 'IsCustomer==true', order, undefined, p, true, false, undefined, size) },
+        {
+          key: 'Contacts',
+          map: (r) => mapContact(r),
+          list: (x, t, s, p) =>
+            x.accountingApi.getContacts(t, s, 'IsCustomer==true', order, undefined, p, true, false, undefined, size),
+        },
       ],
       invoices: [
         {
           key: 'Invoices',
           map: (r) => mapInvoice(r, opts.timezone),
-          list: (x, t, s, p) => x.accountingApi.getInvoices(t, s, 'Type=="ACCREC"', order, undefined, undefined, undefined, undefined, p, undefined, undefined, undefined, false, size),
+          list: (x, t, s, p) =>
+            x.accountingApi.getInvoices(
+              t,
+              s,
+              'Type=="ACCREC"',
+              order,
+              undefined,
+              undefined,
+              undefined,
+              undefined,
+              p,
+              undefined,
+              undefined,
+              undefined,
+              false,
+              size,
+            ),
         },
       ],
       payments: [
-        { key: 'Payments', map: (r) => mapPayment(r), list: (x, t, s, p) => x.accountingApi.getPayments(t, s, 'PaymentType=="ACCRECPAYMENT"', order, p, size) },
+        {
+          key: 'Payments',
+          map: (r) => mapPayment(r),
+          list: (x, t, s, p) => x.accountingApi.getPayments(t, s, 'PaymentType=="ACCRECPAYMENT"', order, p, size),
+        },
       ],
       credit_notes: [
-        { key: 'CreditNotes', map: credit('credit_note'), list: (x, t, s, p) => x.accountingApi.getCreditNotes(t, s, 'Type=="ACCRECCREDIT"', order, p, undefined, size) },
-        { key: 'Overpayments', map: credit('overpayment'), list: (x, t, s, p) => x.accountingApi.getOverpayments(t, s, 'Type=="RECEIVE-OVERPAYMENT"', order, p, undefined, size) },
-        { key: 'Prepayments', map: credit('prepayment'), list: (x, t, s, p) => x.accountingApi.getPrepayments(t, s, 'Type=="RECEIVE-PREPAYMENT"', order, p, undefined, size) },
+        {
+          key: 'CreditNotes',
+          map: credit('credit_note'),
+          list: (x, t, s, p) => x.accountingApi.getCreditNotes(t, s, 'Type=="ACCRECCREDIT"', order, p, undefined, size),
+        },
+        {
+          key: 'Overpayments',
+          map: credit('overpayment'),
+          list: (x, t, s, p) =>
+            x.accountingApi.getOverpayments(t, s, 'Type=="RECEIVE-OVERPAYMENT"', order, p, undefined, size),
+        },
+        {
+          key: 'Prepayments',
+          map: credit('prepayment'),
+          list: (x, t, s, p) =>
+            x.accountingApi.getPrepayments(t, s, 'Type=="RECEIVE-PREPAYMENT"', order, p, undefined, size),
+        },
       ],
     };
   }
@@ -84,7 +168,10 @@ export class XeroConnector implements AccountingConnector {
       const tenantId = String(t.tenantId);
       const org = await this.api.call(tenantId, (x) => x.accountingApi.getOrganisations(tenantId));
       const raw = (((org.data as Raw).Organisations as Raw[] | undefined) ?? [])[0] ?? {};
-      ledgers.push({ ...mapOrganisation(raw, tenantId, String(t.tenantName ?? 'Xero organisation')), connectionRef: String(t.id) });
+      ledgers.push({
+        ...mapOrganisation(raw, tenantId, String(t.tenantName ?? 'Xero organisation')),
+        connectionRef: String(t.id),
+      });
     }
     return ledgers;
   }
@@ -95,7 +182,11 @@ export class XeroConnector implements AccountingConnector {
     const cur: Cursor = req.cursor ? parseCursor(req.cursor) : { e: 0, s: origin, o: origin, p: 1 };
     const ep = eps[cur.e];
     if (!ep) throw new ConnectorError('validation', 'cursor points past the last endpoint', { provider: 'xero' });
-    const { rows, body } = await this.rowsOf(tenantId, (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p), ep.key);
+    const { rows, body } = await this.rowsOf(
+      tenantId,
+      (x) => ep.list(x, tenantId, cur.s ? new Date(cur.s) : undefined, cur.p),
+      ep.key,
+    );
     const items = rows.map((r) => ep.map(r)) as RecordOf<R>[];
     const pagination = body.pagination as { pageCount?: number } | undefined;
 
@@ -112,14 +203,21 @@ export class XeroConnector implements AccountingConnector {
     return {
       items,
       nextCursor: next ? JSON.stringify(next) : undefined,
-      estimatedPages: firstPageOfWalk && pagination?.pageCount ? pagination.pageCount + (eps.length - 1 - cur.e) : undefined,
+      estimatedPages:
+        firstPageOfWalk && pagination?.pageCount ? pagination.pageCount + (eps.length - 1 - cur.e) : undefined,
     };
   }
 
   async fetchOne<R extends Resource>(tenantId: string, resource: R, externalId: string): Promise<RecordOf<R> | null> {
-    const [kind, id] = externalId.includes(':') ? (externalId.split(':', 2) as [string, string]) : ['credit_note', externalId];
+    const [kind, id] = externalId.includes(':')
+      ? (externalId.split(':', 2) as [string, string])
+      : ['credit_note', externalId];
     const calls: Record<Resource, [XeroCall, string, (r: Raw) => unknown]> = {
-      invoices: [(x) => x.accountingApi.getInvoice(tenantId, externalId), 'Invoices', (r) => mapInvoice(r, this.opts.timezone)],
+      invoices: [
+        (x) => x.accountingApi.getInvoice(tenantId, externalId),
+        'Invoices',
+        (r) => mapInvoice(r, this.opts.timezone),
+      ],
       contacts: [(x) => x.accountingApi.getContact(tenantId, externalId), 'Contacts', mapContact],
       payments: [(x) => x.accountingApi.getPayment(tenantId, externalId), 'Payments', mapPayment],
       credit_notes:
@@ -144,7 +242,11 @@ export class XeroConnector implements AccountingConnector {
    * included, as fetchOne would return them. Payments and credits have no id-list filter: null,
    * and the caller fetches them one by one.
    */
-  async fetchMany<R extends Resource>(tenantId: string, resource: R, externalIds: string[]): Promise<Map<string, RecordOf<R>> | null> {
+  async fetchMany<R extends Resource>(
+    tenantId: string,
+    resource: R,
+    externalIds: string[],
+  ): Promise<Map<string, RecordOf<R>> | null> {
     const list = this.byIds[resource];
     if (!list) return null;
     assertFetchManySize(externalIds);
@@ -186,11 +288,21 @@ export class XeroConnector implements AccountingConnector {
     }
   }
 
-  async addInvoiceNote(tenantId: string, invoiceExternalId: string, note: string, idempotencyKey?: string): Promise<void> {
+  async addInvoiceNote(
+    tenantId: string,
+    invoiceExternalId: string,
+    note: string,
+    idempotencyKey?: string,
+  ): Promise<void> {
     // Xero's history Details field holds at most 2,500 characters.
     const details = note.length > 2500 ? `${note.slice(0, 2497)}...` : note;
     await this.api.call(tenantId, (x) =>
-      x.accountingApi.createInvoiceHistory(tenantId, invoiceExternalId, { historyRecords: [{ details }] }, idempotencyKey),
+      x.accountingApi.createInvoiceHistory(
+        tenantId,
+        invoiceExternalId,
+        { historyRecords: [{ details }] },
+        idempotencyKey,
+      ),
     );
   }
 }

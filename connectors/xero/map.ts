@@ -108,7 +108,11 @@ export function mapContact(raw: Raw): Contact {
       country: str(a.Country),
     }))
     .filter((a) => a.lines.length || a.city || a.postalCode);
-  const statusMap: Record<string, Contact['status']> = { ACTIVE: 'active', ARCHIVED: 'archived', GDPRREQUEST: 'deleted' };
+  const statusMap: Record<string, Contact['status']> = {
+    ACTIVE: 'active',
+    ARCHIVED: 'archived',
+    GDPRREQUEST: 'deleted',
+  };
   const name = str(raw.Name) ?? [str(raw.FirstName), str(raw.LastName)].filter(Boolean).join(' ');
   return {
     externalId: id,
@@ -116,7 +120,15 @@ export function mapContact(raw: Raw): Contact {
     legalName: str(raw.Name),
     email,
     people: [
-      ...(email ? [{ name: [str(raw.FirstName), str(raw.LastName)].filter(Boolean).join(' ') || undefined, email, includeInEmails: true }] : []),
+      ...(email
+        ? [
+            {
+              name: [str(raw.FirstName), str(raw.LastName)].filter(Boolean).join(' ') || undefined,
+              email,
+              includeInEmails: true,
+            },
+          ]
+        : []),
       ...persons
         .filter((p) => str(p.EmailAddress))
         .map((p) => ({
@@ -156,7 +168,11 @@ export function mapPayment(raw: Raw): Payment {
 }
 
 export type CreditKind = 'credit_note' | 'overpayment' | 'prepayment';
-const ID_FIELD: Record<CreditKind, string> = { credit_note: 'CreditNoteID', overpayment: 'OverpaymentID', prepayment: 'PrepaymentID' };
+const ID_FIELD: Record<CreditKind, string> = {
+  credit_note: 'CreditNoteID',
+  overpayment: 'OverpaymentID',
+  prepayment: 'PrepaymentID',
+};
 
 /** Credit notes, overpayments and prepayments: money a customer can have applied to invoices. */
 export function mapCredit(raw: Raw, kind: CreditKind): CreditNote {
@@ -164,7 +180,10 @@ export function mapCredit(raw: Raw, kind: CreditKind): CreditNote {
   if (!id) throw new XeroMappingError(`${kind} without ${ID_FIELD[kind]}`);
   const contact = (raw.Contact ?? {}) as Raw;
   const allocations: Allocation[] = ((Array.isArray(raw.Allocations) ? raw.Allocations : []) as Raw[])
-    .map((a) => ({ invoiceExternalId: str(((a.Invoice ?? {}) as Raw).InvoiceID) ?? '', amount: amount(a.Amount, 'Allocation.Amount') }))
+    .map((a) => ({
+      invoiceExternalId: str(((a.Invoice ?? {}) as Raw).InvoiceID) ?? '',
+      amount: amount(a.Amount, 'Allocation.Amount'),
+    }))
     .filter((a) => a.invoiceExternalId);
   return {
     // Prefixed so the three kinds never collide in one table.

@@ -5,7 +5,7 @@ import { ConnectorError, type TokenSet } from '../types.ts';
 import { parseFailure } from './client.ts';
 
 /** Read what we mirror; write only invoices, for the history notes we add. */
-export const XERO_SCOPES = [
+const XERO_SCOPES = [
   'openid',
   'profile',
   'email',
@@ -26,12 +26,16 @@ export const pkcePair = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
-function tokenSetFrom(t: { access_token?: string; refresh_token?: string; expires_at?: number; expires_in?: number; scope?: string }, now: number): TokenSet {
+function tokenSetFrom(
+  t: { access_token?: string; refresh_token?: string; expires_at?: number; expires_in?: number; scope?: string },
+  now: number,
+): TokenSet {
   if (!t.access_token || !t.refresh_token) {
     throw new ConnectorError('malformed_response', 'token response without tokens', { provider: 'xero' });
   }
   // Seconds remaining, applied to our clock (openid-client's TokenSet derives it from its own).
-  const remaining = typeof t.expires_in === 'number' ? t.expires_in : t.expires_at ? t.expires_at - Date.now() / 1000 : 1800;
+  const remaining =
+    typeof t.expires_in === 'number' ? t.expires_in : t.expires_at ? t.expires_at - Date.now() / 1000 : 1800;
   const expiresAt = now + Math.round(remaining) * 1000;
   return {
     accessToken: t.access_token,
@@ -48,14 +52,29 @@ function oauthError(err: unknown): ConnectorError {
   const e = err as { error?: string; error_description?: string; name?: string };
   // openid-client's RPError: the provider's answer failed verification (id_token signature,
   // issuer, audience, state). Never treated as success, never retried.
-  if (e?.name === 'RPError') return new ConnectorError('unauthorized', 'the Xero sign-in response could not be verified', { provider: 'xero', providerCode: 'verification_failed' });
+  if (e?.name === 'RPError')
+    return new ConnectorError('unauthorized', 'the Xero sign-in response could not be verified', {
+      provider: 'xero',
+      providerCode: 'verification_failed',
+    });
   // openid-client raises OPError with the provider's `error` code; axios errors carry a response.
-  if (e?.error === 'invalid_grant') return new ConnectorError('invalid_grant', 'Xero refused the grant', { provider: 'xero', providerCode: 'invalid_grant' });
-  if (e?.error) return new ConnectorError('validation', `Xero OAuth error ${e.error}`, { provider: 'xero', providerCode: e.error });
+  if (e?.error === 'invalid_grant')
+    return new ConnectorError('invalid_grant', 'Xero refused the grant', {
+      provider: 'xero',
+      providerCode: 'invalid_grant',
+    });
+  if (e?.error)
+    return new ConnectorError('validation', `Xero OAuth error ${e.error}`, { provider: 'xero', providerCode: e.error });
   const f = parseFailure(err);
   const body = f.body as { error?: string } | undefined;
-  if (body?.error === 'invalid_grant') return new ConnectorError('invalid_grant', 'Xero refused the grant', { provider: 'xero', providerCode: 'invalid_grant', status: f.status });
-  if (f.status === 0) return new ConnectorError('network', 'Xero identity unreachable', { provider: 'xero', cause: err });
+  if (body?.error === 'invalid_grant')
+    return new ConnectorError('invalid_grant', 'Xero refused the grant', {
+      provider: 'xero',
+      providerCode: 'invalid_grant',
+      status: f.status,
+    });
+  if (f.status === 0)
+    return new ConnectorError('network', 'Xero identity unreachable', { provider: 'xero', cause: err });
   return new ConnectorError(f.status >= 500 ? 'provider_unavailable' : 'unauthorized', `Xero identity ${f.status}`, {
     provider: 'xero',
     status: f.status,
@@ -101,11 +120,19 @@ export class XeroOAuth {
   }
 
   /** Exchanges the code (the id_token is verified by openid-client) and returns tokens and who consented. */
-  async exchange(callbackUrl: string, state: string, codeVerifier: string, now: number): Promise<{ tokens: TokenSet; identity: XeroIdentity }> {
+  async exchange(
+    callbackUrl: string,
+    state: string,
+    codeVerifier: string,
+    now: number,
+  ): Promise<{ tokens: TokenSet; identity: XeroIdentity }> {
     const xero = await this.xero();
     try {
       const params = xero.openIdClient.callbackParams(callbackUrl);
-      const set = await xero.openIdClient.callback(this.app.redirectUri, params, { state, code_verifier: codeVerifier });
+      const set = await xero.openIdClient.callback(this.app.redirectUri, params, {
+        state,
+        code_verifier: codeVerifier,
+      });
       const claims = set.id_token ? set.claims() : ({} as Record<string, unknown>);
       return {
         tokens: tokenSetFrom(set, now),
@@ -124,11 +151,18 @@ export class XeroOAuth {
    * Sign-in: exchanges the code and returns who signed in, from the id_token that openid-client
    * verified (signature, issuer, audience, expiry). No tokens are kept.
    */
-  async identify(callbackUrl: string, state: string, codeVerifier: string): Promise<{ subject: string; email?: string; name?: string }> {
+  async identify(
+    callbackUrl: string,
+    state: string,
+    codeVerifier: string,
+  ): Promise<{ subject: string; email?: string; name?: string }> {
     const xero = await this.xero();
     try {
       const params = xero.openIdClient.callbackParams(callbackUrl);
-      const set = await xero.openIdClient.callback(this.app.redirectUri, params, { state, code_verifier: codeVerifier });
+      const set = await xero.openIdClient.callback(this.app.redirectUri, params, {
+        state,
+        code_verifier: codeVerifier,
+      });
       if (!set.id_token) throw new ConnectorError('malformed_response', 'Xero sent no id_token', { provider: 'xero' });
       const claims = set.claims();
       return {

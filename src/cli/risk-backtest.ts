@@ -10,16 +10,20 @@ import { demoHistory, historyCsv } from '../../connectors/demo/history.ts';
  * stderr: AUC, accuracy, Brier score and calibration on the test part, next to the baseline.
  */
 function main(): number {
-  let args;
+  let args: { csv?: string; split?: string; demo?: string };
   try {
-    args = parseArgs({ options: { csv: { type: 'string' }, split: { type: 'string', default: '0.7' }, demo: { type: 'string' } } }).values;
+    args = parseArgs({
+      options: { csv: { type: 'string' }, split: { type: 'string', default: '0.7' }, demo: { type: 'string' } },
+    }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\nusage: npm run risk:backtest -- --csv FILE [--split 0.7]\n`);
     return 2;
   }
   const split = Number(args.split);
   if ((!args.csv && !args.demo) || !(split > 0 && split < 1)) {
-    process.stderr.write('usage: npm run risk:backtest -- --csv FILE [--split 0.7]  (split between 0 and 1)\n       npm run risk:backtest -- --demo SEED  (a simulated 300-customer ledger)\n');
+    process.stderr.write(
+      'usage: npm run risk:backtest -- --csv FILE [--split 0.7]  (split between 0 and 1)\n       npm run risk:backtest -- --demo SEED  (a simulated 300-customer ledger)\n',
+    );
     return 2;
   }
   let text: string;
@@ -32,7 +36,8 @@ function main(): number {
   }
   const parsed = readHistoryCsv(text);
   if (!parsed.ok) {
-    for (const i of parsed.issues.slice(0, 50)) process.stderr.write(`line ${i.line}${i.column ? `, ${i.column}` : ''}: ${i.message}\n`);
+    for (const i of parsed.issues.slice(0, 50))
+      process.stderr.write(`line ${i.line}${i.column ? `, ${i.column}` : ''}: ${i.message}\n`);
     if (parsed.issues.length > 50) process.stderr.write(`… and ${parsed.issues.length - 50} more\n`);
     return 2;
   }
@@ -46,11 +51,20 @@ function main(): number {
   const very = metrics(veryTest.map((r) => ({ p: r.pVeryLate, y: r.veryLate! })));
   const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   process.stderr.write(`test part: ${test.length} invoices with a known outcome (of ${rows.length}; split ${split})\n`);
-  process.stderr.write(`late (>0 days):       AUC ${f(model.auc)}  accuracy ${f(model.accuracy)}  Brier ${f(model.brier)}\n`);
-  process.stderr.write(`baseline (customer's prior late ratio): AUC ${f(base.auc)}  accuracy ${f(base.accuracy)}  Brier ${f(base.brier)}\n`);
-  process.stderr.write(`very late (>10 days): AUC ${f(very.auc)}  accuracy ${f(very.accuracy)}  Brier ${f(very.brier)}\n`);
+  process.stderr.write(
+    `late (>0 days):       AUC ${f(model.auc)}  accuracy ${f(model.accuracy)}  Brier ${f(model.brier)}\n`,
+  );
+  process.stderr.write(
+    `baseline (customer's prior late ratio): AUC ${f(base.auc)}  accuracy ${f(base.accuracy)}  Brier ${f(base.brier)}\n`,
+  );
+  process.stderr.write(
+    `very late (>10 days): AUC ${f(very.auc)}  accuracy ${f(very.accuracy)}  Brier ${f(very.brier)}\n`,
+  );
   process.stderr.write('calibration (late): predicted → observed\n');
-  for (const c of model.calibration) process.stderr.write(`  ${c.bucket.padEnd(9)} n=${String(c.n).padStart(5)}  ${f(c.predicted)} → ${f(c.observed)}\n`);
+  for (const c of model.calibration)
+    process.stderr.write(
+      `  ${c.bucket.padEnd(9)} n=${String(c.n).padStart(5)}  ${f(c.predicted)} → ${f(c.observed)}\n`,
+    );
   return 0;
 }
 

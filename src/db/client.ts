@@ -5,7 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index.ts';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** The one database type the services see, whichever driver sits underneath. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
@@ -74,7 +74,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 /** The driver's reconnect curve with a lower ceiling. */
-const reconnectBackoff = (maxSeconds: number) => (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxSeconds);
+const reconnectBackoff = (maxSeconds: number) => (retries: number) =>
+  (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxSeconds);
 
 /** Raw SQL rows, whichever driver: postgres-js returns an array, PGlite an object with rows. */
 export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]> {
@@ -87,8 +88,13 @@ export async function queryRows<T>(db: Pick<Db, 'execute'>, query: SQL): Promise
  * unnamed, so postgres.js asks the server to describe its parameters first: a second round trip
  * per query. A hot-path statement (the webhook inbox insert) saves it.
  */
-export async function preparedRows<T>(database: Database, text: string, params: (string | number | null)[]): Promise<T[]> {
-  if (database.kind === 'postgres') return (await database.sql.unsafe(text, params, { prepare: true })) as unknown as T[];
+export async function preparedRows<T>(
+  database: Database,
+  text: string,
+  params: (string | number | null)[],
+): Promise<T[]> {
+  if (database.kind === 'postgres')
+    return (await database.sql.unsafe(text, params, { prepare: true })) as unknown as T[];
   return (await database.pglite.query<T>(text, params)).rows;
 }
 

@@ -11,7 +11,10 @@ export const expectedMigrationCount = (): number => journal.entries.length;
 /** True when every generated migration is recorded as applied. */
 export async function migrationsApplied(database: Database, expected = expectedMigrationCount()): Promise<boolean> {
   try {
-    const [row] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const [row] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
     return Number(row?.n ?? 0) >= expected;
   } catch {
     return false;

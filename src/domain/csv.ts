@@ -9,4 +9,5 @@ export function csvCell(value: string | number | null | undefined): string {
 }
 
 /** Rows to CSV text (CRLF, as RFC 4180 and spreadsheets expect). */
-export const toCsv = (rows: readonly (readonly (string | number | null | undefined)[])[]) => rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+export const toCsv = (rows: readonly (readonly (string | number | null | undefined)[])[]) =>
+  `${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;

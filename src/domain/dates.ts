@@ -34,7 +34,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-export function isValidTimeZone(tz: string | null | undefined): tz is string {
+function isValidTimeZone(tz: string | null | undefined): tz is string {
   if (!tz) return false;
   try {
     formatter(tz);

@@ -72,11 +72,7 @@ export function divRound(n: bigint, d: bigint): bigint {
 }
 
 export const add = (...xs: Units[]): Units => xs.reduce((a, b) => a + b, 0n);
-export const sub = (a: Units, b: Units): Units => a - b;
 export const compare = (a: Units, b: Units): -1 | 0 | 1 => (a < b ? -1 : a > b ? 1 : 0);
-export const isPositive = (a: Units) => a > 0n;
-export const max = (a: Units, b: Units) => (a > b ? a : b);
-export const min = (a: Units, b: Units) => (a < b ? a : b);
 
 /** amount × numerator ÷ denominator, half-even: percentages and rates without floats. */
 export function mulRatio(units: Units, numerator: bigint, denominator: bigint): Units {
@@ -117,7 +113,8 @@ export function currencyDigits(currency: string): number {
   let digits = digitsCache.get(currency);
   if (digits === undefined) {
     try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
       throw new MoneyError(`unknown currency: ${currency}`);
     }
@@ -136,7 +133,12 @@ export function formatMoney(amount: string | Units, currency: string, locale = '
   const key = `${locale}|${currency}`;
   let f = formatCache.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    f = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
     formatCache.set(key, f);
   }
   return f.format(formatUnits(units, digits) as unknown as number);

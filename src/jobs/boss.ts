@@ -25,6 +25,11 @@ export async function startBoss(database: Database, logger: Logger): Promise<PgB
   await boss.start();
   await boss.createQueue(QUEUES.syncLedger, { policy: 'stately', retryLimit: 5, retryBackoff: true, retryDelay: 5 });
   await boss.createQueue(QUEUES.processInbox, { policy: 'stately', retryLimit: 10, retryBackoff: true, retryDelay: 2 });
-  await boss.createQueue(QUEUES.rescoreLedger, { policy: 'stately', retryLimit: 3, retryBackoff: true, retryDelay: 30 });
+  await boss.createQueue(QUEUES.rescoreLedger, {
+    policy: 'stately',
+    retryLimit: 3,
+    retryBackoff: true,
+    retryDelay: 30,
+  });
   return boss;
 }

@@ -24,7 +24,10 @@ export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
     const keys = [...pending.values()];
     pending.clear();
     try {
-      await boss.insert(QUEUES.processInbox, keys.map((k) => ({ data: k, singletonKey: singletonKey(k) })));
+      await boss.insert(
+        QUEUES.processInbox,
+        keys.map((k) => ({ data: k, singletonKey: singletonKey(k) })),
+      );
     } catch (err) {
       logger.warn('inbox jobs not queued; the sweep will', { accounts: keys.length, message: (err as Error).message });
     }
@@ -49,4 +52,3 @@ export async function workInbox(boss: PgBoss, deps: InboxDeps, opts: { receiptSa
     if (run.more) await enqueueInbox(boss, key);
   });
 }
-

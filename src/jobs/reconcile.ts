@@ -5,7 +5,15 @@ import type { JobQueue } from '../services/jobs.ts';
 import { reconcileAll, sweepInbox } from '../services/background.ts';
 import { pruneInbox } from '../services/inbox-retention.ts';
 
-type ScheduleDeps = { db: Db; clock: Clock; logger: Logger; jobs: JobQueue; reconcileMs: number; sweepMs: number; retentionDays: number };
+type ScheduleDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  jobs: JobQueue;
+  reconcileMs: number;
+  sweepMs: number;
+  retentionDays: number;
+};
 
 /** Retention is counted in days: an hourly purge keeps the inbox within an hour of it. */
 const PRUNE_MS = 3_600_000;
@@ -18,17 +26,29 @@ const PRUNE_MS = 3_600_000;
  */
 export function startSchedules(deps: ScheduleDeps) {
   const reconcile = () =>
-    reconcileAll(deps.db, deps.jobs).catch((err: unknown) => deps.logger.error('reconcile scheduling failed', dbError(err)));
+    reconcileAll(deps.db, deps.jobs).catch((err: unknown) =>
+      deps.logger.error('reconcile scheduling failed', dbError(err)),
+    );
   const sweep = () =>
-    sweepInbox(deps.db, deps.clock, deps.jobs).catch((err: unknown) => deps.logger.error('inbox sweep failed', dbError(err)));
+    sweepInbox(deps.db, deps.clock, deps.jobs).catch((err: unknown) =>
+      deps.logger.error('inbox sweep failed', dbError(err)),
+    );
   const prune = () =>
     pruneInbox(deps.db, deps.clock, { retentionDays: deps.retentionDays, budgetMs: 20_000 })
-      .then((r) => (r.events || r.deliveries) && deps.logger.info('webhook inbox purged', { ...r, retentionDays: deps.retentionDays }))
+      .then(
+        (r) =>
+          (r.events || r.deliveries) &&
+          deps.logger.info('webhook inbox purged', { ...r, retentionDays: deps.retentionDays }),
+      )
       .catch((err: unknown) => deps.logger.error('inbox purge failed', dbError(err)));
   void reconcile();
   void sweep();
   void prune();
-  const timers = [setInterval(reconcile, deps.reconcileMs), setInterval(sweep, deps.sweepMs), setInterval(prune, PRUNE_MS)];
+  const timers = [
+    setInterval(reconcile, deps.reconcileMs),
+    setInterval(sweep, deps.sweepMs),
+    setInterval(prune, PRUNE_MS),
+  ];
   for (const t of timers) t.unref();
   return () => timers.forEach(clearInterval);
 }

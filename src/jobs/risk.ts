@@ -9,7 +9,7 @@ import { QUEUES } from './boss.ts';
 
 type RiskJobDeps = { db: Db; clock: Clock; logger: Logger };
 
-export function enqueueRescore(boss: PgBoss, ledgerId: string) {
+function enqueueRescore(boss: PgBoss, ledgerId: string) {
   return boss.send(QUEUES.rescoreLedger, { ledgerId }, { singletonKey: ledgerId });
 }
 

@@ -29,7 +29,13 @@ export async function workSyncLedger(
       const connector = await deps.resolve(row);
       await syncLedger(
         {
-          ctx: { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'sync' }, logger: deps.logger, clock: deps.clock },
+          ctx: {
+            db: deps.db,
+            firmId: row.firmId,
+            actor: { type: 'system', name: 'sync' },
+            logger: deps.logger,
+            clock: deps.clock,
+          },
           input: { ledgerId: row.id },
         },
         connector,

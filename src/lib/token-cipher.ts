@@ -36,7 +36,10 @@ export async function createTokenCipher(keys: KeyMaterial[]): Promise<TokenCiphe
   const ring = new Map<string, CryptoKey>();
   for (const k of keys) {
     if (k.key.length !== 32) throw new Error(`key ${k.id} must be 32 bytes`);
-    ring.set(k.id, await crypto.subtle.importKey('raw', new Uint8Array(k.key), 'AES-GCM', false, ['encrypt', 'decrypt']));
+    ring.set(
+      k.id,
+      await crypto.subtle.importKey('raw', new Uint8Array(k.key), 'AES-GCM', false, ['encrypt', 'decrypt']),
+    );
   }
   const primaryKeyId = keys[0]!.id;
   const aad = (keyId: string, rowId: string) => utf8.encode(`overdue:v1:${keyId}:${rowId}`);
@@ -67,7 +70,11 @@ export async function createTokenCipher(keys: KeyMaterial[]): Promise<TokenCiphe
     const key = ring.get(keyId);
     if (!key) throw new DecryptError('unknown_key');
     try {
-      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad(keyId, rowId) }, key, body);
+      const plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: nonce, additionalData: aad(keyId, rowId) },
+        key,
+        body,
+      );
       return new TextDecoder().decode(plain);
     } catch {
       throw new DecryptError('auth_failed');

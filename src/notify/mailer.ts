@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 
-export type OutgoingMail = {
+type OutgoingMail = {
   fromName: string;
   fromAddress: string;
   replyTo?: string;
@@ -17,7 +17,7 @@ export type OutgoingMail = {
   idempotencyKey: string;
 };
 
-export type SendOutcome = { status: 'sent' | 'captured'; providerMessageId: string | null };
+type SendOutcome = { status: 'sent' | 'captured'; providerMessageId: string | null };
 
 /**
  * A failed send. `permanent` (5xx) is a bounce. `notSent` says the message certainly did not
@@ -43,7 +43,9 @@ export class MailError extends Error {
  * happened before the message or after it, so that counts as unknown.
  */
 function certainlyNotSent(err: { responseCode?: number; code?: string; syscall?: string }): boolean {
-  return typeof err.responseCode === 'number' || (err.code === 'ESOCKET' && err.syscall === 'connect') || err.code === 'EDNS';
+  return (
+    typeof err.responseCode === 'number' || (err.code === 'ESOCKET' && err.syscall === 'connect') || err.code === 'EDNS'
+  );
 }
 
 export type Mailer = { readonly kind: 'smtp' | 'capture'; send(mail: OutgoingMail): Promise<SendOutcome> };
@@ -52,7 +54,10 @@ export type Mailer = { readonly kind: 'smtp' | 'capture'; send(mail: OutgoingMai
  * The embedded default: nothing leaves the machine; the message is stored as `captured` in the
  * outbox (the message table) and shown there, so a new user sees exactly what would be sent.
  */
-export const captureMailer: Mailer = { kind: 'capture', send: async () => ({ status: 'captured', providerMessageId: null }) };
+export const captureMailer: Mailer = {
+  kind: 'capture',
+  send: async () => ({ status: 'captured', providerMessageId: null }),
+};
 
 /** nodemailer over SMTP (`smtp://user:pass@host:587`, `smtps://…`). */
 export function smtpMailer(url: string): Mailer {
@@ -74,14 +79,24 @@ export function smtpMailer(url: string): Mailer {
           messageId: `<${mail.idempotencyKey}@overdue.invalid>`,
           attachments: mail.attachments,
           headers: {
-            ...(mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+            ...(mail.unsubscribeUrl
+              ? {
+                  'List-Unsubscribe': `<${mail.unsubscribeUrl}>`,
+                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                }
+              : {}),
             'X-Overdue-Reminder': mail.idempotencyKey,
           },
         });
         return { status: 'sent', providerMessageId: info.messageId ?? null };
       } catch (err) {
         const e = err as { responseCode?: number; code?: string; syscall?: string };
-        throw new MailError((err as Error).message.slice(0, 300), typeof e.responseCode === 'number' && e.responseCode >= 500, e.responseCode, certainlyNotSent(e));
+        throw new MailError(
+          (err as Error).message.slice(0, 300),
+          typeof e.responseCode === 'number' && e.responseCode >= 500,
+          e.responseCode,
+          certainlyNotSent(e),
+        );
       }
     },
   };

@@ -13,7 +13,10 @@ const Callback = z.object({
   data: z.object({
     caseId: z.string().min(1).max(64).describe('our case id or reference'),
     status: z.enum(AGENCY_STATUSES),
-    recoveredAmount: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/).optional(),
+    recoveredAmount: z
+      .string()
+      .regex(/^\d{1,15}(\.\d{1,4})?$/)
+      .optional(),
     agencyRef: z.string().max(100).optional(),
     note: z.string().max(1000).optional(),
   }),
@@ -28,15 +31,31 @@ const TOLERANCE_SECONDS = 300;
  */
 export function agencyCallbackRoutes() {
   const app = router<AppEnv>();
-  app.use('/agency/callbacks/*', bodyLimit({ maxSize: 256 * 1024, onError: () => { throw new AppError('validation_failed', 'callback body over 256 KB'); } }));
+  app.use(
+    '/agency/callbacks/*',
+    bodyLimit({
+      maxSize: 256 * 1024,
+      onError: () => {
+        throw new AppError('validation_failed', 'callback body over 256 KB');
+      },
+    }),
+  );
   app.post('/agency/callbacks/:agencyId', async (c) => {
     const { database, cipher, clock } = c.var.deps;
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const id = c.req.param('agencyId');
     const ag = /^[0-9a-f-]{36}$/i.test(id) ? await findAgency(database.db, id) : null;
-    const secret = ag ? await agencySecret(database.db, cipher, ag) : null;
-    const headers = { id: c.req.header('webhook-id'), timestamp: c.req.header('webhook-timestamp'), signature: c.req.header('webhook-signature') };
-    if (!ag || !secret || !(await verifyStandardWebhook(secret, raw, headers, { now: clock.now(), toleranceSeconds: TOLERANCE_SECONDS }))) {
+    const secret = ag ? await agencySecret(cipher, ag) : null;
+    const headers = {
+      id: c.req.header('webhook-id'),
+      timestamp: c.req.header('webhook-timestamp'),
+      signature: c.req.header('webhook-signature'),
+    };
+    if (
+      !ag ||
+      !secret ||
+      !(await verifyStandardWebhook(secret, raw, headers, { now: clock.now(), toleranceSeconds: TOLERANCE_SECONDS }))
+    ) {
       return c.json(errorBody(c, 'unauthenticated', 'signature does not verify'), 401);
     }
     let json: unknown;
@@ -46,7 +65,8 @@ export function agencyCallbackRoutes() {
       return c.json(errorBody(c, 'validation_failed', 'body is not JSON'), 400);
     }
     const parsed = Callback.safeParse(json);
-    if (!parsed.success) return c.json(errorBody(c, 'validation_failed', 'callback is invalid', zodIssues(parsed.error.issues)), 400);
+    if (!parsed.success)
+      return c.json(errorBody(c, 'validation_failed', 'callback is invalid', zodIssues(parsed.error.issues)), 400);
     const { caseId, ...update } = parsed.data.data;
     const result = await applyCallback(database.db, ag.id, headers.id!, { caseId, ...update }, clock.now());
     return c.json({ ok: true, ...result }, 200);

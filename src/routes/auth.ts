@@ -31,5 +31,12 @@ export function requireRole(min: keyof typeof RANK, p: Principal) {
 /** The service context for the signed-in principal: every query below is scoped to its firm. */
 export function serviceCtx(c: { var: AuthEnv['Variables'] }): ServiceContext {
   const { deps, principal } = c.var;
-  return { db: deps.database.db, firmId: principal.firmId, actor: principal.actor, logger: deps.logger, clock: deps.clock, ledgerScope: principal.ledgerIds };
+  return {
+    db: deps.database.db,
+    firmId: principal.firmId,
+    actor: principal.actor,
+    logger: deps.logger,
+    clock: deps.clock,
+    ledgerScope: principal.ledgerIds,
+  };
 }

@@ -10,7 +10,10 @@ export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps } };
 type Issues = readonly { path: readonly PropertyKey[]; message: string }[];
 
 /** A zod failure on any declared route: 400 with the field paths, in the one error shape. */
-export const validationHook = <E extends AppEnv>(result: { success: boolean; error?: { issues: Issues } }, c: Context<E>) => {
+export const validationHook = <E extends AppEnv>(
+  result: { success: boolean; error?: { issues: Issues } },
+  c: Context<E>,
+) => {
   if (!result.success) {
     return c.json(errorBody(c, 'validation_failed', 'request is invalid', zodIssues(result.error!.issues)), 400);
   }
@@ -22,11 +25,20 @@ export function router<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
 }
 
 /** OpenAPI response and request-body declarations, JSON only (every API route's shape). */
-export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
 
 /** A receiver's address: https, or plain http to this machine (a receiver's test endpoint). */
 export const receiverUrl = z.url().refine((u) => {
   const url = new URL(u);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+  );
 }, 'an https:// URL');

@@ -20,7 +20,12 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 /** The one error body every endpoint returns. */
 export type ErrorBody = { error: { code: string; message: string; requestId: string; issues?: FieldIssue[] } };
 
-export function errorBody<E extends AppEnv>(c: Context<E>, code: string, message: string, issues?: FieldIssue[]): ErrorBody {
+export function errorBody<E extends AppEnv>(
+  c: Context<E>,
+  code: string,
+  message: string,
+  issues?: FieldIssue[],
+): ErrorBody {
   return { error: { code, message, requestId: c.get('requestId') ?? 'unknown', ...(issues ? { issues } : {}) } };
 }
 
@@ -37,9 +42,18 @@ export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ConnectorError) {
     // A provider failed us: say which and whether trying again may help, never the raw response.
     const reconnect = err.code === 'invalid_grant';
-    c.var.deps?.logger.warn('provider error', { requestId: c.get('requestId'), provider: err.provider, code: err.code, providerCode: err.providerCode });
+    c.var.deps?.logger.warn('provider error', {
+      requestId: c.get('requestId'),
+      provider: err.provider,
+      code: err.code,
+      providerCode: err.providerCode,
+    });
     return c.json(
-      errorBody(c, reconnect ? 'needs_reconnect' : 'provider_error', reconnect ? `reconnect ${err.provider} to continue` : `${err.provider} request failed (${err.code})`),
+      errorBody(
+        c,
+        reconnect ? 'needs_reconnect' : 'provider_error',
+        reconnect ? `reconnect ${err.provider} to continue` : `${err.provider} request failed (${err.code})`,
+      ),
       reconnect ? 409 : 502,
     );
   }

@@ -7,7 +7,9 @@ const healthz = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'The process is up',
-  responses: { 200: { description: 'up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+  responses: {
+    200: { description: 'up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
+  },
 });
 
 const ReadyBody = z.object({ ok: z.boolean(), database: z.boolean(), migrations: z.boolean() });

@@ -25,10 +25,17 @@ export function oauthRoutes() {
       const cookie = getCookie(c, SESSION_COOKIE);
       const principal = cookie ? await sessionPrincipal(deps.database.db, cookie, deps.clock.now()) : null;
       if (!principal?.sessionId) throw new AppError('unauthenticated', 'sign in before connecting a ledger');
-      if (principal.role === 'viewer' || principal.role === 'member') throw new AppError('forbidden', 'only owners and admins connect ledgers');
+      if (principal.role === 'viewer' || principal.role === 'member')
+        throw new AppError('forbidden', 'only owners and admins connect ledgers');
       const url = await startConnect(
         {
-          ctx: { db: deps.database.db, firmId: principal.firmId, actor: principal.actor, logger: deps.logger, clock: deps.clock },
+          ctx: {
+            db: deps.database.db,
+            firmId: principal.firmId,
+            actor: principal.actor,
+            logger: deps.logger,
+            clock: deps.clock,
+          },
           input: { provider: c.req.valid('param').provider, sessionId: principal.sessionId },
         },
         deps,

@@ -19,15 +19,27 @@ export function signInRoutes() {
     if (!provider.success) return next();
     const { database, cipher, integrations, clock, config } = c.var.deps;
     const browser = randomToken();
-    setCookie(c, BROWSER_COOKIE, browser, { httpOnly: true, sameSite: 'Lax', secure: config.publicUrl.startsWith('https://'), path: '/auth', maxAge: 600 });
-    const url = await startSignIn({ db: database.db, cipher, integrations, now: clock.now() }, { provider: provider.data, browser, next: safeNext(c.req.query('next')) });
+    setCookie(c, BROWSER_COOKIE, browser, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: config.publicUrl.startsWith('https://'),
+      path: '/auth',
+      maxAge: 600,
+    });
+    const url = await startSignIn(
+      { db: database.db, cipher, integrations, now: clock.now() },
+      { provider: provider.data, browser, next: safeNext(c.req.query('next')) },
+    );
     return c.redirect(url, 302);
   });
   app.get('/auth/callback/:provider', async (c) => {
     const provider = Provider.safeParse(c.req.param('provider'));
     if (!provider.success) throw new AppError('not_found', 'no such sign-in provider');
     const { database, cipher, integrations, clock } = c.var.deps;
-    const done = await completeSignIn({ db: database.db, cipher, integrations, now: clock.now() }, { provider: provider.data, callbackUrl: c.req.url, browser: getCookie(c, BROWSER_COOKIE) ?? null });
+    const done = await completeSignIn(
+      { db: database.db, cipher, integrations, now: clock.now() },
+      { provider: provider.data, callbackUrl: c.req.url, browser: getCookie(c, BROWSER_COOKIE) ?? null },
+    );
     deleteCookie(c, BROWSER_COOKIE, { path: '/auth' });
     setSessionCookie(c, done.token);
     return c.redirect(safeNext(done.next), 302);

@@ -19,7 +19,9 @@ export function unsubscribeRoutes() {
   app.post('/unsubscribe/:token{[A-Za-z0-9_-]{20,100}}', async (c) => {
     const { deps } = c.var;
     await optOutByToken({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, c.req.param('token'));
-    return c.html(html`<!doctype html><html><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>Done</h1><p>You will get no more automatic reminders.</p></body></html>`);
+    return c.html(
+      html`<!doctype html><html><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>Done</h1><p>You will get no more automatic reminders.</p></body></html>`,
+    );
   });
   return app;
 }

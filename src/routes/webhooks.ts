@@ -13,7 +13,7 @@ import { type AppEnv, router } from './env.ts';
  * deadline (Xero 5 s, Intuit 3 s) with room for the network, so a slow database turns into a
  * provider retry instead of a timeout the provider may count against the endpoint.
  */
-export const ACK_BUDGET_MS = { xero: 4_000, quickbooks: 2_500 } as const;
+const ACK_BUDGET_MS = { xero: 4_000, quickbooks: 2_500 } as const;
 
 type Receiver = {
   provider: WebhookProvider;
@@ -23,8 +23,18 @@ type Receiver = {
 };
 
 const RECEIVERS: Receiver[] = [
-  { provider: 'xero', secret: (c) => c.var.deps.config.xero?.webhookKey, setting: 'XERO_WEBHOOK_KEY', signatureHeader: 'x-xero-signature' },
-  { provider: 'quickbooks', secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier, setting: 'QUICKBOOKS_WEBHOOK_VERIFIER', signatureHeader: 'intuit-signature' },
+  {
+    provider: 'xero',
+    secret: (c) => c.var.deps.config.xero?.webhookKey,
+    setting: 'XERO_WEBHOOK_KEY',
+    signatureHeader: 'x-xero-signature',
+  },
+  {
+    provider: 'quickbooks',
+    secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier,
+    setting: 'QUICKBOOKS_WEBHOOK_VERIFIER',
+    signatureHeader: 'intuit-signature',
+  },
 ];
 
 /** The Node request under @hono/node-server (its bindings); undefined on Workers. */
@@ -68,7 +78,15 @@ function ackDeadline(ms: number) {
  */
 export function webhookRoutes() {
   const app = router();
-  app.use('/webhooks/*', bodyLimit({ maxSize: 5 * 1024 * 1024, onError: () => { throw new AppError('validation_failed', 'webhook body over 5 MB'); } }));
+  app.use(
+    '/webhooks/*',
+    bodyLimit({
+      maxSize: 5 * 1024 * 1024,
+      onError: () => {
+        throw new AppError('validation_failed', 'webhook body over 5 MB');
+      },
+    }),
+  );
 
   for (const r of RECEIVERS) {
     app.post(`/webhooks/${r.provider}`, async (c) => {
@@ -81,7 +99,11 @@ export function webhookRoutes() {
       // Raw bytes first: nothing may parse (and re-serialise) the body before the signature check.
       const body = new Uint8Array(await c.req.arrayBuffer());
       if (!verifyHmacBase64(secret, body, c.req.header(r.signatureHeader))) {
-        deps.logger.warn('webhook signature rejected', { provider: r.provider, requestId: c.get('requestId'), bytes: body.length });
+        deps.logger.warn('webhook signature rejected', {
+          provider: r.provider,
+          requestId: c.get('requestId'),
+          bytes: body.length,
+        });
         throw new AppError('unauthenticated', `${r.signatureHeader} does not match the body`);
       }
       const parsed = DELIVERY_PARSERS[r.provider](body);
@@ -101,12 +123,21 @@ export function webhookRoutes() {
               now: deps.clock.now(),
             })
             .catch((err: unknown): typeof TIMEOUT => {
-              deps.logger.error('webhook not stored', { provider: r.provider, requestId: c.get('requestId'), ...dbError(err) });
+              deps.logger.error('webhook not stored', {
+                provider: r.provider,
+                requestId: c.get('requestId'),
+                ...dbError(err),
+              });
               return TIMEOUT;
             }),
         );
         if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
-        if (parsed.kind === 'malformed') deps.logger.warn('webhook quarantined', { provider: r.provider, requestId: c.get('requestId'), reason: parsed.reason });
+        if (parsed.kind === 'malformed')
+          deps.logger.warn('webhook quarantined', {
+            provider: r.provider,
+            requestId: c.get('requestId'),
+            reason: parsed.reason,
+          });
 
         logUnprocessed(deps.logger, r.provider, stored.created);
 
@@ -114,7 +145,9 @@ export function webhookRoutes() {
         // budget: the inbox sweeper queues anything left in `received`.
         const accounts = new Set(stored.created.filter((e) => e.status === 'received').map((e) => e.accountRef));
         if (accounts.size > 0) {
-          const queued = Promise.all([...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef }))).catch((err: Error) =>
+          const queued = Promise.all(
+            [...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef })),
+          ).catch((err: Error) =>
             deps.logger.warn('inbox job not queued; the sweeper will', { provider: r.provider, message: err.message }),
           );
           await deadline.within(queued);

@@ -30,7 +30,8 @@ export async function sweepInbox(db: Db, clock: Clock, jobs: Pick<JobQueue, 'enq
     .selectDistinct({ provider: webhookEvent.provider, accountRef: webhookEvent.accountRef })
     .from(webhookEvent)
     .where(and(inArray(webhookEvent.status, ['received', 'failed']), lte(webhookEvent.nextAttemptAt, clock.now())));
-  for (const d of due) await jobs.enqueueInbox({ provider: d.provider as InboxKey['provider'], accountRef: d.accountRef });
+  for (const d of due)
+    await jobs.enqueueInbox({ provider: d.provider as InboxKey['provider'], accountRef: d.accountRef });
   return due.length;
 }
 

@@ -17,7 +17,12 @@ export type ConnectDeps = { cipher: TokenCipher; integrations: Integrations; job
 /** What differs per provider: the consent URL, and what a completed consent yields. */
 type Consent = {
   authorizationUrl(state: string, challenge: string): Promise<string>;
-  complete(callbackUrl: string, state: string, verifier: string, now: number): Promise<{ tokens: TokenSet; grantId?: string; ledgers(connectionId: string): Promise<Ledger[]> }>;
+  complete(
+    callbackUrl: string,
+    state: string,
+    verifier: string,
+    now: number,
+  ): Promise<{ tokens: TokenSet; grantId?: string; ledgers(connectionId: string): Promise<Ledger[]> }>;
 };
 
 function consentFor(provider: ConsentProvider, integrations: Integrations): Consent {
@@ -38,7 +43,11 @@ function consentFor(provider: ConsentProvider, integrations: Integrations): Cons
       complete: async (url, _state, _verifier, now) => {
         const { tokens, realmId } = await qb.oauth.exchange(url, now);
         // One grant per realm: reconnecting a realm updates its connection.
-        return { tokens, grantId: `realm:${realmId}`, ledgers: (id) => qb.connector(id, { realmId, timezone: 'UTC', baseCurrency: 'USD' }).listLedgers() };
+        return {
+          tokens,
+          grantId: `realm:${realmId}`,
+          ledgers: (id) => qb.connector(id, { realmId, timezone: 'UTC', baseCurrency: 'USD' }).listLedgers(),
+        };
       },
     };
   }
@@ -70,7 +79,13 @@ export async function startConnect(
  * code is exchanged. One consent may cover many organisations: each becomes (or updates) a ledger.
  */
 export async function completeConnect(
-  { ctx, input }: { ctx: Omit<ServiceContext, 'firmId' | 'actor'>; input: { provider: ConsentProvider; callbackUrl: string; sessionId: string | null } },
+  {
+    ctx,
+    input,
+  }: {
+    ctx: Omit<ServiceContext, 'firmId' | 'actor'>;
+    input: { provider: ConsentProvider; callbackUrl: string; sessionId: string | null };
+  },
   deps: ConnectDeps,
 ) {
   const consent = consentFor(input.provider, deps.integrations);
@@ -84,12 +99,15 @@ export async function completeConnect(
     .set({ usedAt: now })
     .where(and(eq(oauthState.id, sha256(state)), sql`${oauthState.usedAt} is null`))
     .returning();
-  if (!row || row.provider !== input.provider || row.purpose !== 'connect' || !row.firmId) throw new ValidationError('unknown or already used consent state');
+  if (!row || row.provider !== input.provider || row.purpose !== 'connect' || !row.firmId)
+    throw new ValidationError('unknown or already used consent state');
   if (row.expiresAt <= now) throw new ValidationError('the consent took too long; start again');
-  if (!input.sessionId || row.sessionId !== input.sessionId) throw new ValidationError('the consent was started in another session');
+  if (!input.sessionId || row.sessionId !== input.sessionId)
+    throw new ValidationError('the consent was started in another session');
   const denied = params.get('error');
   if (denied) throw new ValidationError(`${input.provider} did not grant access (${denied})`);
-  if (!params.get('code')) throw new ValidationError('the consent callback has no code', [{ path: 'code', message: 'required' }]);
+  if (!params.get('code'))
+    throw new ValidationError('the consent callback has no code', [{ path: 'code', message: 'required' }]);
 
   const verifier = await deps.cipher.decrypt(row.codeVerifier, row.id);
   const result = await consent.complete(input.callbackUrl, state, verifier, now.getTime());
@@ -101,22 +119,35 @@ export async function completeConnect(
     ? await ctx.db
         .select({ id: connection.id })
         .from(connection)
-        .where(and(eq(connection.firmId, row.firmId), eq(connection.provider, input.provider), eq(connection.externalId, result.grantId)))
+        .where(
+          and(
+            eq(connection.firmId, row.firmId),
+            eq(connection.provider, input.provider),
+            eq(connection.externalId, result.grantId),
+          ),
+        )
     : [];
   const connectionId =
     existing?.id ??
-    (await ctx.db
-      .insert(connection)
-      .values({ firmId: row.firmId, provider: input.provider, externalId: result.grantId ?? null })
-      .returning({ id: connection.id }))[0]!.id;
+    (
+      await ctx.db
+        .insert(connection)
+        .values({ firmId: row.firmId, provider: input.provider, externalId: result.grantId ?? null })
+        .returning({ id: connection.id })
+    )[0]!.id;
   await deps.integrations.tokens.store(ctx.db, connectionId, result.tokens);
 
   const ledgers = await upsertLedgers(firmCtx, input.provider, connectionId, await result.ledgers(connectionId));
   for (const l of ledgers) await deps.jobs.enqueueSync(l.id);
-  await audit(firmCtx, 'connection.connected', { type: 'connection', id: connectionId }, {
-    provider: input.provider,
-    ledgers: ledgers.map((l) => l.id),
-  });
+  await audit(
+    firmCtx,
+    'connection.connected',
+    { type: 'connection', id: connectionId },
+    {
+      provider: input.provider,
+      ledgers: ledgers.map((l) => l.id),
+    },
+  );
   return { firmId: row.firmId, connectionId, ledgers };
 }
 
@@ -125,7 +156,16 @@ async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, con
   const known = await ctx.db
     .select({ id: ledger.id, externalId: ledger.externalId, settings: ledger.settings })
     .from(ledger)
-    .where(and(eq(ledger.firmId, ctx.firmId), eq(ledger.provider, provider), inArray(ledger.externalId, found.map((t) => t.externalId))));
+    .where(
+      and(
+        eq(ledger.firmId, ctx.firmId),
+        eq(ledger.provider, provider),
+        inArray(
+          ledger.externalId,
+          found.map((t) => t.externalId),
+        ),
+      ),
+    );
   const byExternal = new Map(known.map((k) => [k.externalId, k]));
   const out: { id: string; name: string; created: boolean }[] = [];
   for (const t of found) {
@@ -142,7 +182,10 @@ async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, con
     const extra = t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {};
     const prior = byExternal.get(t.externalId);
     if (prior) {
-      await ctx.db.update(ledger).set({ ...fields, settings: { ...prior.settings, ...extra } }).where(eq(ledger.id, prior.id));
+      await ctx.db
+        .update(ledger)
+        .set({ ...fields, settings: { ...prior.settings, ...extra } })
+        .where(eq(ledger.id, prior.id));
       out.push({ id: prior.id, name: t.name, created: false });
     } else {
       const [created] = await ctx.db

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 type LedgerRow = typeof ledger.$inferSelect;
 export type ConnectorResolver = (row: LedgerRow) => Promise<AccountingConnector>;
 
-export type DemoSettings = { demoSeed: number; demoAnchor: string };
+type DemoSettings = { demoSeed: number; demoAnchor: string };
 
 /**
  * Finds the connector for a ledger. Provider adapters register here as they are built; a ledger

@@ -3,7 +3,10 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 
-export type Actor = { type: 'user'; userId: string } | { type: 'token'; tokenId: string } | { type: 'system'; name: string };
+export type Actor =
+  | { type: 'user'; userId: string }
+  | { type: 'token'; tokenId: string }
+  | { type: 'system'; name: string };
 
 /** What every use case runs with: the tenant, who is acting, and the I/O it may use. */
 export type ServiceContext = {
@@ -16,9 +19,8 @@ export type ServiceContext = {
   ledgerScope?: readonly string[];
 };
 
-export type UseCase<I, O> = (args: { ctx: ServiceContext; input: I }) => Promise<O>;
-
 /** Refuses a change to a ledger the acting member is not assigned to. */
 export function assertCanAct(ctx: ServiceContext, ledgerId: string) {
-  if (ctx.ledgerScope && !ctx.ledgerScope.includes(ledgerId)) throw new AppError('forbidden', 'you are not assigned to this ledger');
+  if (ctx.ledgerScope && !ctx.ledgerScope.includes(ledgerId))
+    throw new AppError('forbidden', 'you are not assigned to this ledger');
 }

@@ -20,7 +20,10 @@ export async function ensureDemoLedger(db: Db, clock: Clock, seed: number) {
       .where(and(eq(ledger.provider, 'demo'), eq(ledger.externalId, externalId)));
     if (existing) return { firmId: existing.firmId, ledgerId: existing.id, created: false };
 
-    const [f] = await tx.insert(firm).values({ name: 'Demo Bookkeeping', legalName: 'Demo Bookkeeping Ltd' }).returning();
+    const [f] = await tx
+      .insert(firm)
+      .values({ name: 'Demo Bookkeeping', legalName: 'Demo Bookkeeping Ltd' })
+      .returning();
     const [u] = await tx
       .insert(appUser)
       .values({ email: DEMO_USER_EMAIL, name: 'Demo User' })

@@ -16,8 +16,19 @@ const INVITE_DAYS = 7;
 // ---- API tokens --------------------------------------------------------------------------
 
 export async function listTokens({ ctx }: { ctx: ServiceContext }) {
-  const rows = await ctx.db.select().from(apiToken).where(eq(apiToken.firmId, ctx.firmId)).orderBy(asc(apiToken.createdAt));
-  return rows.map((t) => ({ id: t.id, name: t.name, scopes: t.scopes, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null, createdAt: t.createdAt.toISOString() }));
+  const rows = await ctx.db
+    .select()
+    .from(apiToken)
+    .where(eq(apiToken.firmId, ctx.firmId))
+    .orderBy(asc(apiToken.createdAt));
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+    createdAt: t.createdAt.toISOString(),
+  }));
 }
 
 /** A new token; its plaintext is returned once (only its hash is kept). */
@@ -53,30 +64,59 @@ export async function listMembers({ ctx }: { ctx: ServiceContext }) {
 
 async function firmLedgers(ctx: ServiceContext, ids: string[]) {
   if (ids.length === 0) return;
-  const found = await ctx.db.select({ id: ledger.id }).from(ledger).where(and(eq(ledger.firmId, ctx.firmId), inArray(ledger.id, ids)));
+  const found = await ctx.db
+    .select({ id: ledger.id })
+    .from(ledger)
+    .where(and(eq(ledger.firmId, ctx.firmId), inArray(ledger.id, ids)));
   if (found.length !== new Set(ids).size) throw new NotFoundError('ledger');
 }
 
 /** Changes a member's role and, for members, their ledgers. The firm always keeps an owner. */
-export async function updateMember({ ctx, input }: { ctx: ServiceContext; input: { userId: string; role?: Role; ledgerIds?: string[] } }, actorRole: Role) {
-  if ((input.role === 'owner') && actorRole !== 'owner') throw new AppError('forbidden', 'only an owner can make someone an owner');
-  const [m] = await ctx.db.select().from(membership).where(and(eq(membership.firmId, ctx.firmId), eq(membership.userId, input.userId)));
+export async function updateMember(
+  { ctx, input }: { ctx: ServiceContext; input: { userId: string; role?: Role; ledgerIds?: string[] } },
+  actorRole: Role,
+) {
+  if (input.role === 'owner' && actorRole !== 'owner')
+    throw new AppError('forbidden', 'only an owner can make someone an owner');
+  const [m] = await ctx.db
+    .select()
+    .from(membership)
+    .where(and(eq(membership.firmId, ctx.firmId), eq(membership.userId, input.userId)));
   if (!m) throw new NotFoundError('member');
   if (m.role === 'owner' && actorRole !== 'owner') throw new AppError('forbidden', 'only an owner can change an owner');
   await firmLedgers(ctx, input.ledgerIds ?? []);
   return ctx.db.transaction(async (tx) => {
     if (input.role && input.role !== m.role) {
       if (m.role === 'owner') {
-        const [owners] = await tx.select({ n: count() }).from(membership).where(and(eq(membership.firmId, ctx.firmId), eq(membership.role, 'owner')));
+        const [owners] = await tx
+          .select({ n: count() })
+          .from(membership)
+          .where(and(eq(membership.firmId, ctx.firmId), eq(membership.role, 'owner')));
         if ((owners?.n ?? 0) <= 1) throw new ConflictError('the firm must keep at least one owner');
       }
-      await tx.update(membership).set({ role: input.role }).where(and(eq(membership.firmId, ctx.firmId), eq(membership.userId, m.userId)));
+      await tx
+        .update(membership)
+        .set({ role: input.role })
+        .where(and(eq(membership.firmId, ctx.firmId), eq(membership.userId, m.userId)));
     }
     if (input.ledgerIds) {
-      await tx.delete(membershipLedger).where(and(eq(membershipLedger.firmId, ctx.firmId), eq(membershipLedger.userId, m.userId)));
-      if (input.ledgerIds.length) await tx.insert(membershipLedger).values([...new Set(input.ledgerIds)].map((ledgerId) => ({ firmId: ctx.firmId, userId: m.userId, ledgerId })));
+      await tx
+        .delete(membershipLedger)
+        .where(and(eq(membershipLedger.firmId, ctx.firmId), eq(membershipLedger.userId, m.userId)));
+      if (input.ledgerIds.length)
+        await tx
+          .insert(membershipLedger)
+          .values(
+            [...new Set(input.ledgerIds)].map((ledgerId) => ({ firmId: ctx.firmId, userId: m.userId, ledgerId })),
+          );
     }
-    await audit(ctx, 'member.updated', { type: 'user', id: m.userId }, { role: input.role ?? m.role, ledgerIds: input.ledgerIds ?? null }, tx);
+    await audit(
+      ctx,
+      'member.updated',
+      { type: 'user', id: m.userId },
+      { role: input.role ?? m.role, ledgerIds: input.ledgerIds ?? null },
+      tx,
+    );
     return { userId: m.userId, role: input.role ?? m.role, ledgerIds: input.ledgerIds ?? null };
   });
 }
@@ -129,17 +169,36 @@ export async function createInvite(
       idempotencyKey: `invite-${row!.id}`,
     })
     .catch((err: Error) => ctx.logger.warn('invitation mail not sent', { inviteId: row!.id, error: err.name }));
-  await audit(ctx, 'member.invited', { type: 'invite', id: row!.id }, { email: input.email.toLowerCase(), role: input.role });
+  await audit(
+    ctx,
+    'member.invited',
+    { type: 'invite', id: row!.id },
+    { email: input.email.toLowerCase(), role: input.role },
+  );
   return { id: row!.id, email: row!.email, role: row!.role, expiresAt: row!.expiresAt.toISOString(), link };
 }
 
 export async function listInvites({ ctx }: { ctx: ServiceContext }) {
-  const rows = await ctx.db.select().from(invite).where(and(eq(invite.firmId, ctx.firmId), isNull(invite.acceptedAt), isNull(invite.revokedAt), gt(invite.expiresAt, ctx.clock.now())));
+  const rows = await ctx.db
+    .select()
+    .from(invite)
+    .where(
+      and(
+        eq(invite.firmId, ctx.firmId),
+        isNull(invite.acceptedAt),
+        isNull(invite.revokedAt),
+        gt(invite.expiresAt, ctx.clock.now()),
+      ),
+    );
   return rows.map((r) => ({ id: r.id, email: r.email, role: r.role, expiresAt: r.expiresAt.toISOString() }));
 }
 
 export async function revokeInvite({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [row] = await ctx.db.update(invite).set({ revokedAt: ctx.clock.now() }).where(and(eq(invite.id, input.id), eq(invite.firmId, ctx.firmId), isNull(invite.acceptedAt))).returning({ id: invite.id });
+  const [row] = await ctx.db
+    .update(invite)
+    .set({ revokedAt: ctx.clock.now() })
+    .where(and(eq(invite.id, input.id), eq(invite.firmId, ctx.firmId), isNull(invite.acceptedAt)))
+    .returning({ id: invite.id });
   if (!row) throw new NotFoundError('invite');
   return { id: row.id, revoked: true };
 }
@@ -161,12 +220,23 @@ export async function acceptInvite(db: ServiceContext['db'], token: string, user
     const found = await findInvite(tx, token, now);
     if (!found) throw new AppError('not_found', 'this invitation is not valid any more: ask for a new one');
     const i = found.i;
-    const [existing] = await tx.select().from(membership).where(and(eq(membership.firmId, i.firmId), eq(membership.userId, userId)));
+    const [existing] = await tx
+      .select()
+      .from(membership)
+      .where(and(eq(membership.firmId, i.firmId), eq(membership.userId, userId)));
     if (!existing) await tx.insert(membership).values({ firmId: i.firmId, userId, role: i.role });
-    if (i.ledgerIds.length) await tx.insert(membershipLedger).values(i.ledgerIds.map((ledgerId) => ({ firmId: i.firmId, userId, ledgerId }))).onConflictDoNothing();
-    const claimed = await tx.update(invite).set({ acceptedAt: now, acceptedBy: userId }).where(and(eq(invite.id, i.id), isNull(invite.acceptedAt))).returning({ id: invite.id });
-    if (claimed.length === 0) throw new AppError('not_found', 'this invitation is not valid any more: ask for a new one');
+    if (i.ledgerIds.length)
+      await tx
+        .insert(membershipLedger)
+        .values(i.ledgerIds.map((ledgerId) => ({ firmId: i.firmId, userId, ledgerId })))
+        .onConflictDoNothing();
+    const claimed = await tx
+      .update(invite)
+      .set({ acceptedAt: now, acceptedBy: userId })
+      .where(and(eq(invite.id, i.id), isNull(invite.acceptedAt)))
+      .returning({ id: invite.id });
+    if (claimed.length === 0)
+      throw new AppError('not_found', 'this invitation is not valid any more: ask for a new one');
     return { firmId: i.firmId, firmName: found.firmName, role: existing?.role ?? i.role };
   });
 }
-

@@ -29,7 +29,8 @@ export type PruneResult = { events: number; deliveries: number; more: boolean };
  * database, and each receipt pays for indexes that outgrow memory.
  */
 export async function pruneInbox(db: Db, clock: Clock, opts: PruneOptions): Promise<PruneResult> {
-  if (!(opts.retentionDays >= MIN_WEBHOOK_RETENTION_DAYS)) throw new RangeError(`webhook retention must be at least ${MIN_WEBHOOK_RETENTION_DAYS} days`);
+  if (!(opts.retentionDays >= MIN_WEBHOOK_RETENTION_DAYS))
+    throw new RangeError(`webhook retention must be at least ${MIN_WEBHOOK_RETENTION_DAYS} days`);
   const batch = opts.batchSize ?? 5_000;
   const until = performance.now() + (opts.budgetMs ?? Infinity);
   const cutoff = new Date(clock.now().getTime() - opts.retentionDays * DAY_MS).toISOString();

@@ -1,27 +1,33 @@
 import { and, asc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
-import { ConnectorError, FETCH_MANY_MAX, RESOURCES, type AccountingConnector, type RecordOf, type Resource } from '../../connectors/types.ts';
+import type { Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
 import { UNKNOWN_TENANT } from '../../webhooks/inbox.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
 import { anyOf } from '../db/array-param.ts';
-import { type Db, dbError } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { ledger, webhookEvent } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ConnectorResolver } from './connectors.ts';
 import type { InboxKey } from './jobs.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
-import { markDeleted, upsertRecords } from './mirror.ts';
+import { refreshLedgerEntities } from './inbox-refresh.ts';
 
 /** After this many failed attempts an event is dead: kept, listed, and only requeued by an operator. */
 export const MAX_ATTEMPTS = 6;
 /** 30 s, 2 min, 8 min, 32 min, ~2 h: long enough to ride out a provider incident. */
-export const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt - 1), 6 * 3_600_000);
+const retryDelayMs = (attempt: number) => Math.min(30_000 * 4 ** (attempt - 1), 6 * 3_600_000);
 
-export type InboxDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
+export type InboxDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  resolve: ConnectorResolver;
+  onChange: MirrorChangeHandler;
+};
 export type InboxRun = { processed: number; failed: number; dead: number; ignored: number; more: boolean };
 /** Where a batch ended in arrival order: the next batch of the same drain reads on from there. */
-export type InboxCursor = { receivedAt: Date; id: string };
+type InboxCursor = { receivedAt: Date; id: string };
 
 /**
  * What processing reads of an event: what it names, and for a merge what it carries (the payload,
@@ -35,11 +41,23 @@ const processingColumns = {
   operation: webhookEvent.operation,
   attempts: webhookEvent.attempts,
   receivedAt: webhookEvent.receivedAt,
-  payload: sql<Record<string, unknown> | null>`case when ${webhookEvent.operation} = 'merge' then ${webhookEvent.payload} end`,
+  payload: sql<Record<
+    string,
+    unknown
+  > | null>`case when ${webhookEvent.operation} = 'merge' then ${webhookEvent.payload} end`,
   rawBody: sql<Uint8Array | null>`case when ${webhookEvent.operation} = 'merge' and ${webhookEvent.payload} is null then ${webhookEvent.rawBody} end`,
 };
-type Row = { id: string; provider: string; entity: string; entityId: string; operation: string; attempts: number; receivedAt: Date; payload: Record<string, unknown> | null; rawBody: Uint8Array | null };
-type LedgerRow = typeof ledger.$inferSelect;
+type Row = {
+  id: string;
+  provider: string;
+  entity: string;
+  entityId: string;
+  operation: string;
+  attempts: number;
+  receivedAt: Date;
+  payload: Record<string, unknown> | null;
+  rawBody: Uint8Array | null;
+};
 type Item = { resource: Resource; externalId: string; rows: Row[] };
 
 /**
@@ -53,7 +71,11 @@ export async function processInbox(deps: InboxDeps, key: InboxKey, opts: { limit
 }
 
 /** processInbox, from `after` on, saying where the batch ended. */
-async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: number; after?: InboxCursor }): Promise<InboxRun & { last?: InboxCursor }> {
+async function processBatch(
+  deps: InboxDeps,
+  key: InboxKey,
+  opts: { limit?: number; after?: InboxCursor },
+): Promise<InboxRun & { last?: InboxCursor }> {
   const limit = opts.limit ?? 200;
   const now = deps.clock.now();
   const run: InboxRun = { processed: 0, failed: 0, dead: 0, ignored: 0, more: false };
@@ -78,13 +100,34 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
     const settled = await deps.db
       .update(webhookEvent)
       .set({ status: 'ignored', error: reason, processedAt: now })
-      .where(inArray(webhookEvent.id, deps.db.select({ id: webhookEvent.id }).from(webhookEvent).where(due).orderBy(...arrival).limit(limit)))
+      .where(
+        inArray(
+          webhookEvent.id,
+          deps.db
+            .select({ id: webhookEvent.id })
+            .from(webhookEvent)
+            .where(due)
+            .orderBy(...arrival)
+            .limit(limit),
+        ),
+      )
       .returning({ id: webhookEvent.id });
-    if (settled.length > 0) deps.logger.warn('webhook events not processed', { provider: key.provider, accountRef: key.accountRef, events: settled.length, reason });
+    if (settled.length > 0)
+      deps.logger.warn('webhook events not processed', {
+        provider: key.provider,
+        accountRef: key.accountRef,
+        events: settled.length,
+        reason,
+      });
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
-  const rows: Row[] = await deps.db.select(processingColumns).from(webhookEvent).where(due).orderBy(...arrival).limit(limit);
+  const rows: Row[] = await deps.db
+    .select(processingColumns)
+    .from(webhookEvent)
+    .where(due)
+    .orderBy(...arrival)
+    .limit(limit);
   if (rows.length === 0) return run;
   run.more = rows.length === limit;
   const lastRow = rows[rows.length - 1]!;
@@ -101,7 +144,10 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
     const resource = resourceFor(row.entity);
     if (!resource) continue; // stored as ignored on receipt; only here after a manual replay
     add(resource, row);
-    const p = (row.operation === 'merge' ? eventPayload(row) ?? {} : {}) as { deletedId?: string; data?: { deletedid?: string } };
+    const p = (row.operation === 'merge' ? (eventPayload(row) ?? {}) : {}) as {
+      deletedId?: string;
+      data?: { deletedid?: string };
+    };
     const merged = p.deletedId ?? p.data?.deletedid;
     if (row.operation === 'merge' && merged) mergedAway.push({ ...row, entityId: merged });
   }
@@ -113,7 +159,12 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
 
   const failures = new Map<string, string>();
   for (const l of active) {
-    const result = await applyToLedger(deps, l, [...items.values()], mergedAway);
+    const result = await refreshLedgerEntities(
+      deps,
+      l,
+      [...items.values()],
+      mergedAway.map((m) => m.entityId),
+    );
     for (const [k, msg] of result) failures.set(k, msg);
   }
 
@@ -129,11 +180,22 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
       const dead = attempts >= MAX_ATTEMPTS;
       await deps.db
         .update(webhookEvent)
-        .set({ status: dead ? 'dead' : 'failed', attempts, error, nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)) })
+        .set({
+          status: dead ? 'dead' : 'failed',
+          attempts,
+          error,
+          nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)),
+        })
         .where(eq(webhookEvent.id, row.id));
       if (dead) {
         run.dead++;
-        deps.logger.error('webhook event dead-lettered', { eventId: row.id, provider: key.provider, entity: row.entity, attempts, error });
+        deps.logger.error('webhook event dead-lettered', {
+          eventId: row.id,
+          provider: key.provider,
+          entity: row.entity,
+          attempts,
+          error,
+        });
       } else run.failed++;
     }
   }
@@ -143,7 +205,8 @@ async function processBatch(deps: InboxDeps, key: InboxKey, opts: { limit?: numb
 }
 
 /** Events after `c` in arrival order: an index condition on webhook_event_pending_idx. */
-const afterCursor = (c: InboxCursor): SQL => sql`(${webhookEvent.receivedAt}, ${webhookEvent.id}) > (${c.receivedAt.toISOString()}::timestamptz, ${c.id}::uuid)`;
+const afterCursor = (c: InboxCursor): SQL =>
+  sql`(${webhookEvent.receivedAt}, ${webhookEvent.id}) > (${c.receivedAt.toISOString()}::timestamptz, ${c.id}::uuid)`;
 
 /**
  * Processes one account's due events batch after batch until none are left or `budgetMs` has
@@ -190,128 +253,15 @@ export const YIELD_STEP_MS = 25;
  * a batch per quarter second, catching up as soon as the burst is over.
  */
 async function yieldToReceipt(saturated: () => boolean) {
-  for (let waited = 0; waited < YIELD_MAX_MS && saturated(); waited += YIELD_STEP_MS) await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
+  for (let waited = 0; waited < YIELD_MAX_MS && saturated(); waited += YIELD_STEP_MS)
+    await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
 }
 
-/** Fetches and mirrors each item for one ledger; returns the items that failed and why. */
-async function applyToLedger(deps: InboxDeps, l: LedgerRow, items: Item[], mergedAway: Row[]): Promise<Map<string, string>> {
-  const failed = new Map<string, string>();
-  const invoiceIds = new Set<string>();
-  const contactIds = new Set<string>();
-  let connector: AccountingConnector;
-  try {
-    connector = await deps.resolve(l);
-  } catch (err) {
-    for (const i of items) failed.set(`${i.resource}:${i.externalId}`, describe(err));
-    return failed;
-  }
-
-  const now = deps.clock.now();
-  // Round one: what the events name. Round two: invoices that refreshed payments and credits are
-  // allocated to (a payment changes what they owe).
-  let round: Key[] = items.map((i) => ({ resource: i.resource, externalId: i.externalId }));
-  const seen = new Set(round.map(keyOf));
-  while (round.length > 0) {
-    const next: Key[] = [];
-    for (const [resource, ids] of byResource(round)) {
-      for (let i = 0; i < ids.length; i += FETCH_MANY_MAX) {
-        const chunk = await refreshChunk(deps, connector, l, resource, ids.slice(i, i + FETCH_MANY_MAX), now);
-        for (const [id, msg] of chunk.failed) failed.set(`${resource}:${id}`, msg);
-        if (resource === 'invoices') chunk.changed.forEach((c) => invoiceIds.add(c.id));
-        if (resource === 'contacts') chunk.changed.forEach((c) => contactIds.add(c.id));
-        for (const k of chunk.allocated) {
-          if (seen.has(keyOf(k))) continue;
-          seen.add(keyOf(k));
-          next.push(k);
-        }
-      }
-    }
-    round = next;
-  }
-  for (const m of mergedAway) {
-    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: m.entityId, updatedAt: now }]);
-    gone.forEach((c) => contactIds.add(c.id));
-  }
-  await deps.onChange({ firmId: l.firmId, ledgerId: l.id, invoiceIds: [...invoiceIds], contactIds: [...contactIds], source: 'webhook' });
-  return failed;
-}
-
-type Key = { resource: Resource; externalId: string };
-const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
-
-/** Ids grouped by resource, in RESOURCES order: the calls made do not depend on event order. */
-function byResource(keys: Key[]): [Resource, string[]][] {
-  return RESOURCES.map((r) => [r, keys.filter((k) => k.resource === r).map((k) => k.externalId)] as [Resource, string[]]).filter(([, ids]) => ids.length > 0);
-}
-
-/**
- * Fetches one chunk of ids and mirrors it: upserts what the provider returned, marks deleted what
- * it did not. Returns the ids that failed and why, the mirror rows changed, and the invoices the
- * fetched payments and credits are allocated to.
- */
-async function refreshChunk(deps: InboxDeps, connector: AccountingConnector, l: LedgerRow, resource: Resource, ids: string[], now: Date) {
-  const { found, failed } = await fetchRecords(deps.logger, connector, l, resource, ids);
-  const ok = ids.filter((id) => !failed.has(id));
-  const records = ok.flatMap((id) => found.get(id) ?? []);
-  // Not found now means deleted (ids are never reused), whatever order the events came in.
-  const gone = ok.filter((id) => !found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
-  let changed: { id: string }[];
-  try {
-    changed = [
-      ...(records.length ? await upsertRecords(deps.db, { firmId: l.firmId, ledgerId: l.id }, resource, records) : []),
-      ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
-    ];
-  } catch (err) {
-    for (const id of ok) failed.set(id, describe(err));
-    return { failed, changed: [], allocated: [] };
-  }
-  const allocated = records.flatMap((r) => ('allocations' in r ? r.allocations.map((a) => ({ resource: 'invoices' as const, externalId: a.invoiceExternalId })) : []));
-  return { failed, changed, allocated };
-}
-
-/**
- * The records behind `ids` (absent: deleted), in one call where the connector can, else one by
- * one. A provider that refuses the id-list request (a validation error) is asked one by one too,
- * so a filter it stopped accepting costs a call, not the events.
- */
-async function fetchRecords(logger: Logger, connector: AccountingConnector, l: LedgerRow, resource: Resource, ids: string[]) {
-  const found = new Map<string, RecordOf<Resource>>();
-  const failed = new Map<string, string>();
-  if (connector.fetchMany && ids.length > 1) {
-    try {
-      const many = await connector.fetchMany(l.externalId, resource, ids);
-      if (many) return { found: many, failed };
-    } catch (err) {
-      if (!(err instanceof ConnectorError && err.code === 'validation')) {
-        for (const id of ids) failed.set(id, describe(err));
-        logger.warn('webhook entities not refreshed', { ledgerId: l.id, resource, count: ids.length, code: err instanceof ConnectorError ? err.code : undefined });
-        return { found, failed };
-      }
-      logger.warn('id-list fetch refused; fetching one by one', { ledgerId: l.id, resource, providerCode: err.providerCode });
-    }
-  }
-  for (const id of ids) {
-    try {
-      const record = await connector.fetchOne(l.externalId, resource, id);
-      if (record) found.set(id, record);
-    } catch (err) {
-      failed.set(id, describe(err));
-      logger.warn('webhook entity not refreshed', { ledgerId: l.id, resource, code: (err as { code?: string }).code });
-    }
-  }
-  return { found, failed };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ConnectorError) return `${err.provider} ${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}: ${err.message}`.slice(0, 500);
-  if (err instanceof Error) {
-    const e = dbError(err);
-    return `${e.code ?? err.name}: ${e.message}`.slice(0, 500);
-  }
-  return 'processing failed';
-}
-
-async function settle(db: Db, rows: Row[], set: { status: 'processed' | 'ignored'; error: string | null; processedAt: Date; bumpAttempts?: boolean }) {
+async function settle(
+  db: Db,
+  rows: Row[],
+  set: { status: 'processed' | 'ignored'; error: string | null; processedAt: Date; bumpAttempts?: boolean },
+) {
   if (rows.length === 0) return;
   await db
     .update(webhookEvent)
@@ -321,5 +271,11 @@ async function settle(db: Db, rows: Row[], set: { status: 'processed' | 'ignored
       processedAt: set.processedAt,
       ...(set.bumpAttempts ? { attempts: sql`${webhookEvent.attempts} + 1` } : {}),
     })
-    .where(anyOf(webhookEvent.id, rows.map((r) => r.id), 'uuid'));
+    .where(
+      anyOf(
+        webhookEvent.id,
+        rows.map((r) => r.id),
+        'uuid',
+      ),
+    );
 }

@@ -19,7 +19,7 @@ import { ConnectionTokens } from './tokens.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
 
-export type XeroIntegration = {
+type XeroIntegration = {
   oauth: XeroOAuth;
   /** Sign in with Xero (OpenID Connect through the same app, identity scopes only). */
   signIn: XeroOAuth;
@@ -29,13 +29,16 @@ export type XeroIntegration = {
   connector(connectionId: string, timezone: string): XeroConnector;
 };
 
-export type QuickBooksIntegration = {
+type QuickBooksIntegration = {
   oauth: QuickBooksOAuth;
   /** Sign in with Intuit (OpenID Connect through the same app, identity scopes only). */
   signIn: QuickBooksOAuth;
   limiter: RateLimiter;
   api(connectionId: string): QboApi;
-  connector(connectionId: string, ledger: { realmId: string; timezone: string; baseCurrency: string }): QuickBooksConnector;
+  connector(
+    connectionId: string,
+    ledger: { realmId: string; timezone: string; baseCurrency: string },
+  ): QuickBooksConnector;
 };
 
 /** Provider wiring: tokens, rate limiters and connector construction, built once per process. */
@@ -76,9 +79,23 @@ export function createIntegrations(deps: {
   if (xeroOAuth) {
     const limiter = new RateLimiter(limiterClock);
     const api = (connectionId: string) =>
-      new XeroApi({ accessToken: (o) => tokens.accessToken(connectionId, o), limiter, clock: limiterClock, random: deps.random });
-    const signIn = new XeroOAuth({ ...deps.config.xero!, redirectUri: `${deps.config.publicUrl}/auth/callback/xero` }, XERO_SIGNIN_SCOPES);
-    xero = { oauth: xeroOAuth, signIn, limiter, api, connector: (id, timezone) => new XeroConnector(api(id), { timezone }) };
+      new XeroApi({
+        accessToken: (o) => tokens.accessToken(connectionId, o),
+        limiter,
+        clock: limiterClock,
+        random: deps.random,
+      });
+    const signIn = new XeroOAuth(
+      { ...deps.config.xero!, redirectUri: `${deps.config.publicUrl}/auth/callback/xero` },
+      XERO_SIGNIN_SCOPES,
+    );
+    xero = {
+      oauth: xeroOAuth,
+      signIn,
+      limiter,
+      api,
+      connector: (id, timezone) => new XeroConnector(api(id), { timezone }),
+    };
   }
 
   let quickbooks: QuickBooksIntegration | undefined;
@@ -94,7 +111,10 @@ export function createIntegrations(deps: {
       });
     quickbooks = {
       oauth: qbOAuth,
-      signIn: new QuickBooksOAuth({ ...qbConfig, redirectUri: `${deps.config.publicUrl}/auth/callback/quickbooks` }, INTUIT_SIGNIN_SCOPES),
+      signIn: new QuickBooksOAuth(
+        { ...qbConfig, redirectUri: `${deps.config.publicUrl}/auth/callback/quickbooks` },
+        INTUIT_SIGNIN_SCOPES,
+      ),
       limiter,
       api,
       connector: (id, l) => new QuickBooksConnector(api(id), { ...l, now: () => deps.clock.now() }),
@@ -114,7 +134,11 @@ export function createIntegrations(deps: {
       ...(quickbooks
         ? {
             quickbooks: async (row: LedgerRow) =>
-              quickbooks.connector(needsConnection(row), { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency }),
+              quickbooks.connector(needsConnection(row), {
+                realmId: row.externalId,
+                timezone: row.timezone,
+                baseCurrency: row.baseCurrency,
+              }),
           }
         : {}),
     },

@@ -1,5 +1,16 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { connection, contact, creditNote, historyImport, invoice, ledger, payment, riskModel, riskScore, syncCursor } from '../db/schema/index.ts';
+import {
+  connection,
+  contact,
+  creditNote,
+  historyImport,
+  invoice,
+  ledger,
+  payment,
+  riskModel,
+  riskScore,
+  syncCursor,
+} from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { replanContacts } from './reminders/planning.ts';
@@ -10,7 +21,15 @@ import type { Integrations } from './integrations.ts';
 export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefined }) {
   const rows = await ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
   const cursors = rows.length
-    ? await ctx.db.select().from(syncCursor).where(inArray(syncCursor.ledgerId, rows.map((r) => r.id)))
+    ? await ctx.db
+        .select()
+        .from(syncCursor)
+        .where(
+          inArray(
+            syncCursor.ledgerId,
+            rows.map((r) => r.id),
+          ),
+        )
     : [];
   return rows.map((r) => ({
     id: r.id,
@@ -21,7 +40,8 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     country: r.country,
     status: r.status,
     safeMode: r.safeMode,
-    byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ?? {}) as Record<string, string>,
+    byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ??
+      {}) as Record<string, string>,
     sync: cursors
       .filter((c) => c.ledgerId === r.id)
       .map((c) => ({
@@ -36,6 +56,12 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
   }));
 }
 
+/** One ledger of the firm (404 otherwise), or all of them by name. */
+export async function ledgersOf(ctx: ServiceContext, ledgerId?: string): Promise<(typeof ledger.$inferSelect)[]> {
+  if (ledgerId) return [await getLedger(ctx, ledgerId)];
+  return ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
+}
+
 export async function getLedger(ctx: ServiceContext, ledgerId: string) {
   const [row] = await ctx.db
     .select()
@@ -46,13 +72,25 @@ export async function getLedger(ctx: ServiceContext, ledgerId: string) {
 }
 
 /** Safe mode on: every planned reminder waits for approval. Off: they go on schedule. */
-export async function setSafeMode({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string; safeMode: boolean } }) {
+export async function setSafeMode({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId: string; safeMode: boolean };
+}) {
   const row = await getLedger(ctx, input.ledgerId);
-  await ctx.db.update(ledger).set({ safeMode: input.safeMode, updatedAt: ctx.clock.now() }).where(eq(ledger.id, row.id));
+  await ctx.db
+    .update(ledger)
+    .set({ safeMode: input.safeMode, updatedAt: ctx.clock.now() })
+    .where(eq(ledger.id, row.id));
   await audit(ctx, 'ledger.safe_mode', { type: 'ledger', id: row.id }, { safeMode: input.safeMode });
   // Planned reminders take the new mode now, not at their next change.
   const contacts = await ctx.db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, row.id));
-  await replanContacts(ctx, contacts.map((c) => c.id));
+  await replanContacts(
+    ctx,
+    contacts.map((c) => c.id),
+  );
   return { ledgerId: row.id, safeMode: input.safeMode };
 }
 
@@ -103,17 +141,23 @@ export async function disconnectConnection(
         if (ref) await xero.oauth.deleteConnection(token, ref);
       }
     } catch (err) {
-      ctx.logger.warn('provider disconnect failed; disconnecting locally', { connectionId: conn.id, message: (err as Error).message });
+      ctx.logger.warn('provider disconnect failed; disconnecting locally', {
+        connectionId: conn.id,
+        message: (err as Error).message,
+      });
     }
   }
-  await deps.integrations.tokens.revoke(conn.id).catch((err: Error) =>
-    ctx.logger.warn('token revoke failed', { connectionId: conn.id, message: err.message }),
-  );
+  await deps.integrations.tokens
+    .revoke(conn.id)
+    .catch((err: Error) => ctx.logger.warn('token revoke failed', { connectionId: conn.id, message: err.message }));
   await ctx.db
     .update(connection)
     .set({ status: 'disconnected', accessToken: null, refreshToken: null, updatedAt: ctx.clock.now() })
     .where(eq(connection.id, conn.id));
-  await ctx.db.update(ledger).set({ status: 'disconnected', updatedAt: ctx.clock.now() }).where(eq(ledger.connectionId, conn.id));
+  await ctx.db
+    .update(ledger)
+    .set({ status: 'disconnected', updatedAt: ctx.clock.now() })
+    .where(eq(ledger.connectionId, conn.id));
   await audit(ctx, 'connection.disconnected', { type: 'connection', id: conn.id }, { purge: input.purge });
   if (input.purge) for (const l of ledgers) await purgeLedger({ ctx, input: { ledgerId: l.id } });
   return { connectionId: conn.id, ledgers: ledgers.map((l) => l.id), purged: input.purge };

@@ -25,7 +25,11 @@ export function fanOut(handlers: MirrorChangeHandler[], logger: Logger): MirrorC
     for (const r of results) {
       if (r.status === 'rejected') {
         const err = r.reason as Error;
-        logger.error('mirror change handler failed', { ledgerId: change.ledgerId, error: err?.name, message: err?.message });
+        logger.error('mirror change handler failed', {
+          ledgerId: change.ledgerId,
+          error: err?.name,
+          message: err?.message,
+        });
       }
     }
   };
@@ -41,7 +45,11 @@ export function inOrder(handlers: MirrorChangeHandler[], logger: Logger): Mirror
       try {
         await h(change);
       } catch (err) {
-        logger.error('mirror change handler failed', { ledgerId: change.ledgerId, error: (err as Error)?.name, message: (err as Error)?.message });
+        logger.error('mirror change handler failed', {
+          ledgerId: change.ledgerId,
+          error: (err as Error)?.name,
+          message: (err as Error)?.message,
+        });
       }
     }
   };

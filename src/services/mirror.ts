@@ -122,21 +122,37 @@ export async function upsertRecords<R extends Resource>(
   const list = [...newest.values()];
   switch (resource) {
     case 'contacts':
-      return upsert(db, contact, (list as Contact[]).map((c) => contactRow(target, c)));
+      return upsert(
+        db,
+        contact,
+        (list as Contact[]).map((c) => contactRow(target, c)),
+      );
     case 'invoices': {
-      const changed = await upsert(db, invoice, (list as Invoice[]).map((i) => invoiceRow(target, i)));
+      const changed = await upsert(
+        db,
+        invoice,
+        (list as Invoice[]).map((i) => invoiceRow(target, i)),
+      );
       await linkInvoiceContacts(db, target.ledgerId);
       return changed;
     }
     case 'payments':
-      return upsert(db, payment, (list as Payment[]).map((p) => paymentRow(target, p)));
+      return upsert(
+        db,
+        payment,
+        (list as Payment[]).map((p) => paymentRow(target, p)),
+      );
     default:
-      return upsert(db, creditNote, (list as CreditNote[]).map((n) => creditNoteRow(target, n)));
+      return upsert(
+        db,
+        creditNote,
+        (list as CreditNote[]).map((n) => creditNoteRow(target, n)),
+      );
   }
 }
 
 /** Points invoices at their mirrored contact once both are present (they can arrive in any order). */
-export async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<void> {
+async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<void> {
   await db
     .update(invoice)
     .set({ contactId: sql`${contact.id}` })
@@ -151,7 +167,12 @@ export async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<voi
     );
 }
 
-export const MIRROR_TABLES = { contacts: contact, invoices: invoice, payments: payment, credit_notes: creditNote } as const;
+export const MIRROR_TABLES = {
+  contacts: contact,
+  invoices: invoice,
+  payments: payment,
+  credit_notes: creditNote,
+} as const;
 
 /** Marks rows the provider deleted, unless the mirror already holds a newer version; returns those marked. */
 export async function markDeleted(
@@ -179,7 +200,13 @@ export async function markDeleted(
       const rows = await db
         .update(table)
         .set(set as never)
-        .where(and(eq(table.ledgerId, ledgerId), anyOf(table.externalId, ids.slice(i, i + DELETE_CHUNK)), sql`${table.providerUpdatedAt} <= ${at.toISOString()}`))
+        .where(
+          and(
+            eq(table.ledgerId, ledgerId),
+            anyOf(table.externalId, ids.slice(i, i + DELETE_CHUNK)),
+            sql`${table.providerUpdatedAt} <= ${at.toISOString()}`,
+          ),
+        )
         .returning({ id: table.id, externalId: table.externalId });
       changed.push(...rows);
     }

@@ -9,14 +9,38 @@ import { getLedger } from './ledgers.ts';
 type LedgerRow = typeof ledger.$inferSelect;
 
 /** Invoices in the ledger's base currency from the last 13 months, as receivables reports read them. */
-async function arInvoices(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<{ all: ArInvoice[]; open: ArInvoice[]; otherCurrencies: number }> {
+async function arInvoices(
+  ctx: ServiceContext,
+  l: LedgerRow,
+  today: IsoDate,
+): Promise<{ all: ArInvoice[]; open: ArInvoice[]; otherCurrencies: number }> {
   const since = addMonths(today, -13);
   const rows = await ctx.db
-    .select({ issueDate: invoice.issueDate, dueDate: invoice.dueDate, total: invoice.total, amountDue: invoice.amountDue, paidAt: invoice.paidAt, status: invoice.status, currency: invoice.currency })
+    .select({
+      issueDate: invoice.issueDate,
+      dueDate: invoice.dueDate,
+      total: invoice.total,
+      amountDue: invoice.amountDue,
+      paidAt: invoice.paidAt,
+      status: invoice.status,
+      currency: invoice.currency,
+    })
     .from(invoice)
-    .where(and(eq(invoice.ledgerId, l.id), inArray(invoice.status, ['open', 'paid']), sql`(${invoice.status} = 'open' or ${invoice.issueDate} >= ${since})`));
+    .where(
+      and(
+        eq(invoice.ledgerId, l.id),
+        inArray(invoice.status, ['open', 'paid']),
+        sql`(${invoice.status} = 'open' or ${invoice.issueDate} >= ${since})`,
+      ),
+    );
   const mine = rows.filter((r) => r.currency === l.baseCurrency);
-  const toAr = (r: (typeof rows)[number]): ArInvoice => ({ issueDate: r.issueDate, dueDate: r.dueDate, total: r.total, amountDue: r.amountDue, paidDate: r.status === 'paid' && r.paidAt ? localDate(r.paidAt, l.timezone) : null });
+  const toAr = (r: (typeof rows)[number]): ArInvoice => ({
+    issueDate: r.issueDate,
+    dueDate: r.dueDate,
+    total: r.total,
+    amountDue: r.amountDue,
+    paidDate: r.status === 'paid' && r.paidAt ? localDate(r.paidAt, l.timezone) : null,
+  });
   return {
     all: mine.filter((r) => r.status === 'open' || r.paidAt).map(toAr),
     open: mine.filter((r) => r.status === 'open').map(toAr),
@@ -43,9 +67,21 @@ export async function portfolio({ ctx }: { ctx: ServiceContext }) {
     const [due] = await ctx.db
       .select({ n: sql<number>`count(*)::int` })
       .from(reminder)
-      .where(and(eq(reminder.ledgerId, l.id), inArray(reminder.status, ['scheduled', 'awaiting_approval']), lt(reminder.dueAt, endOfDay(today, l.timezone))));
-    const [waiting] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(reminder).where(and(eq(reminder.ledgerId, l.id), eq(reminder.status, 'awaiting_approval')));
-    const [cases] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(handoff).where(and(eq(handoff.ledgerId, l.id), eq(handoff.status, 'pending_approval'), isNull(handoff.approvedAt)));
+      .where(
+        and(
+          eq(reminder.ledgerId, l.id),
+          inArray(reminder.status, ['scheduled', 'awaiting_approval']),
+          lt(reminder.dueAt, endOfDay(today, l.timezone)),
+        ),
+      );
+    const [waiting] = await ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(reminder)
+      .where(and(eq(reminder.ledgerId, l.id), eq(reminder.status, 'awaiting_approval')));
+    const [cases] = await ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(handoff)
+      .where(and(eq(handoff.ledgerId, l.id), eq(handoff.status, 'pending_approval'), isNull(handoff.approvedAt)));
     out.push({
       id: l.id,
       name: l.name,
@@ -66,11 +102,19 @@ export async function portfolio({ ctx }: { ctx: ServiceContext }) {
 }
 
 /** Connection health in one word, with the reason when it is not "ok". */
-async function health(ctx: ServiceContext, l: LedgerRow): Promise<{ state: 'ok' | 'syncing' | 'attention'; detail: string | null }> {
-  if (l.status !== 'active') return { state: 'attention', detail: l.status === 'needs_reconnect' ? 'reconnect needed' : l.status };
+async function health(
+  ctx: ServiceContext,
+  l: LedgerRow,
+): Promise<{ state: 'ok' | 'syncing' | 'attention'; detail: string | null }> {
+  if (l.status !== 'active')
+    return { state: 'attention', detail: l.status === 'needs_reconnect' ? 'reconnect needed' : l.status };
   if (l.connectionId) {
-    const [c] = await ctx.db.select({ status: connection.status }).from(connection).where(eq(connection.id, l.connectionId));
-    if (c && c.status !== 'active') return { state: 'attention', detail: c.status === 'needs_reconnect' ? 'reconnect needed' : c.status };
+    const [c] = await ctx.db
+      .select({ status: connection.status })
+      .from(connection)
+      .where(eq(connection.id, l.connectionId));
+    if (c && c.status !== 'active')
+      return { state: 'attention', detail: c.status === 'needs_reconnect' ? 'reconnect needed' : c.status };
   }
   const cursors = await ctx.db.select().from(syncCursor).where(eq(syncCursor.ledgerId, l.id));
   const failing = cursors.find((c) => c.lastError);
@@ -87,7 +131,9 @@ export async function ledgerOverview({ ctx, input }: { ctx: ServiceContext; inpu
   const activity = await ctx.db
     .select({ at: message.createdAt, subject: message.subject, to: message.toAddresses, status: message.status })
     .from(message)
-    .where(and(eq(message.ledgerId, l.id), gte(message.createdAt, new Date(ctx.clock.now().getTime() - 30 * 86_400_000))))
+    .where(
+      and(eq(message.ledgerId, l.id), gte(message.createdAt, new Date(ctx.clock.now().getTime() - 30 * 86_400_000))),
+    )
     .orderBy(desc(message.createdAt))
     .limit(15);
   const audits = await ctx.db
@@ -97,8 +143,18 @@ export async function ledgerOverview({ ctx, input }: { ctx: ServiceContext; inpu
     .orderBy(desc(auditLog.at))
     .limit(10);
   const feed = [
-    ...activity.map((m) => ({ at: m.at.toISOString(), text: `${m.status === 'captured' ? 'Captured' : 'Sent'} “${m.subject}” to ${m.to.join(', ')}` })),
+    ...activity.map((m) => ({
+      at: m.at.toISOString(),
+      text: `${m.status === 'captured' ? 'Captured' : 'Sent'} “${m.subject}” to ${m.to.join(', ')}`,
+    })),
     ...audits.map((a) => ({ at: a.at.toISOString(), text: a.action.replace(/[._]/g, ' ') })),
   ].sort((a, b) => (a.at < b.at ? 1 : -1));
-  return { ledger: l, today, aging: aging(ar.open, today), dsoTrend: dsoTrend(ar.all, today), feed, otherCurrencies: ar.otherCurrencies };
+  return {
+    ledger: l,
+    today,
+    aging: aging(ar.open, today),
+    dsoTrend: dsoTrend(ar.all, today),
+    feed,
+    otherCurrencies: ar.otherCurrencies,
+  };
 }

@@ -8,7 +8,13 @@ export const SESSION_COOKIE = 'overdue_session';
 const SESSION_DAYS = 14;
 
 /** Who is calling. `ledgerIds` is set for members: the only ledgers they may act on. */
-export type Principal = { firmId: string; actor: Actor; role: 'owner' | 'admin' | 'member' | 'viewer'; sessionId?: string; ledgerIds?: string[] };
+export type Principal = {
+  firmId: string;
+  actor: Actor;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  sessionId?: string;
+  ledgerIds?: string[];
+};
 
 /** Starts a browser session; returns the cookie value (its hash is the row id). */
 export async function createSession(db: Db, userId: string, firmId: string, now: Date): Promise<string> {
@@ -34,9 +40,17 @@ export async function sessionPrincipal(db: Db, cookie: string, now: Date): Promi
     .innerJoin(membership, and(eq(membership.userId, session.userId), eq(membership.firmId, session.firmId)))
     .where(and(eq(session.id, sha256(cookie)), gt(session.expiresAt, now)));
   if (!row) return null;
-  const principal: Principal = { firmId: row.firmId, actor: { type: 'user', userId: row.userId }, role: row.role, sessionId: row.id };
+  const principal: Principal = {
+    firmId: row.firmId,
+    actor: { type: 'user', userId: row.userId },
+    role: row.role,
+    sessionId: row.id,
+  };
   if (row.role === 'member') {
-    const assigned = await db.select({ id: membershipLedger.ledgerId }).from(membershipLedger).where(and(eq(membershipLedger.firmId, row.firmId), eq(membershipLedger.userId, row.userId)));
+    const assigned = await db
+      .select({ id: membershipLedger.ledgerId })
+      .from(membershipLedger)
+      .where(and(eq(membershipLedger.firmId, row.firmId), eq(membershipLedger.userId, row.userId)));
     principal.ledgerIds = assigned.map((a) => a.id);
   }
   return principal;
@@ -45,7 +59,10 @@ export async function sessionPrincipal(db: Db, cookie: string, now: Date): Promi
 /** Creates an API token for a firm; the plaintext is returned once and never stored. */
 export async function createApiToken(db: Db, firmId: string, name: string, scopes: string[] = ['admin']) {
   const token = randomToken('odt_');
-  const [row] = await db.insert(apiToken).values({ firmId, name, tokenHash: sha256(token), scopes }).returning({ id: apiToken.id });
+  const [row] = await db
+    .insert(apiToken)
+    .values({ firmId, name, tokenHash: sha256(token), scopes })
+    .returning({ id: apiToken.id });
   return { id: row!.id, token };
 }
 

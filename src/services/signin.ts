@@ -14,13 +14,17 @@ export type Identity = { subject: string; email?: string; name?: string };
 type Deps = { db: Db; cipher: TokenCipher; integrations: Integrations; now: Date };
 
 /** What differs per provider: the consent URL and who a completed consent names. */
-type IdP = { authorizationUrl(state: string, challenge: string): Promise<string>; identify(callbackUrl: string, state: string, verifier: string): Promise<Identity> };
+type IdP = {
+  authorizationUrl(state: string, challenge: string): Promise<string>;
+  identify(callbackUrl: string, state: string, verifier: string): Promise<Identity>;
+};
 
 function idp(provider: SignInProvider, integrations: Integrations): IdP {
   if (provider === 'xero' && integrations.xero) return integrations.xero.signIn;
   const qb = integrations.quickbooks?.signIn;
   // Intuit takes no PKCE through intuit-oauth; the state stays single-use and browser-bound.
-  if (provider === 'quickbooks' && qb) return { authorizationUrl: (state) => qb.authorizationUrl(state), identify: (url) => qb.identify(url) };
+  if (provider === 'quickbooks' && qb)
+    return { authorizationUrl: (state) => qb.authorizationUrl(state), identify: (url) => qb.identify(url) };
   throw new PreconditionError(`sign-in with ${provider} is not configured on this server`);
 }
 
@@ -28,7 +32,10 @@ function idp(provider: SignInProvider, integrations: Integrations): IdP {
  * Starts a sign-in: single-use state bound to this browser (a pre-session cookie), PKCE, and
  * where to go afterwards. Returns the provider's consent URL.
  */
-export async function startSignIn(deps: Deps, input: { provider: SignInProvider; browser: string; next: string }): Promise<string> {
+export async function startSignIn(
+  deps: Deps,
+  input: { provider: SignInProvider; browser: string; next: string },
+): Promise<string> {
   const oauth = idp(input.provider, deps.integrations);
   const state = randomToken();
   const id = sha256(state);
@@ -50,7 +57,10 @@ export async function startSignIn(deps: Deps, input: { provider: SignInProvider;
  * code is exchanged. The person is found by their provider identity, else by the verified email
  * of an existing user, else created with a firm of their own (as owner). Returns a session.
  */
-export async function completeSignIn(deps: Deps, input: { provider: SignInProvider; callbackUrl: string; browser: string | null }) {
+export async function completeSignIn(
+  deps: Deps,
+  input: { provider: SignInProvider; callbackUrl: string; browser: string | null },
+) {
   const oauth = idp(input.provider, deps.integrations);
   const params = new URL(input.callbackUrl).searchParams;
   const state = params.get('state');
@@ -60,9 +70,11 @@ export async function completeSignIn(deps: Deps, input: { provider: SignInProvid
     .set({ usedAt: deps.now })
     .where(and(eq(oauthState.id, sha256(state)), sql`${oauthState.usedAt} is null`))
     .returning();
-  if (!row || row.provider !== input.provider || row.purpose !== 'signin') throw new ValidationError('unknown or already used sign-in state');
+  if (!row || row.provider !== input.provider || row.purpose !== 'signin')
+    throw new ValidationError('unknown or already used sign-in state');
   if (row.expiresAt <= deps.now) throw new ValidationError('the sign-in took too long; start again');
-  if (!input.browser || row.sessionId !== sha256(input.browser)) throw new ValidationError('the sign-in was started in another browser');
+  if (!input.browser || row.sessionId !== sha256(input.browser))
+    throw new ValidationError('the sign-in was started in another browser');
   if (params.get('error')) throw new ValidationError(`${input.provider} did not sign you in (${params.get('error')})`);
   if (!params.get('code')) throw new ValidationError('the sign-in callback has no code');
   const identity = await oauth.identify(input.callbackUrl, state, await deps.cipher.decrypt(row.codeVerifier, row.id));
@@ -72,23 +84,47 @@ export async function completeSignIn(deps: Deps, input: { provider: SignInProvid
 
 async function userFor(db: Db, provider: string, who: Identity) {
   return db.transaction(async (tx) => {
-    const [linked] = await tx.select({ userId: userIdentity.userId }).from(userIdentity).where(and(eq(userIdentity.provider, provider), eq(userIdentity.subject, who.subject)));
+    const [linked] = await tx
+      .select({ userId: userIdentity.userId })
+      .from(userIdentity)
+      .where(and(eq(userIdentity.provider, provider), eq(userIdentity.subject, who.subject)));
     let userId = linked?.userId;
     let created = false;
     if (!userId && who.email) {
-      const [byEmail] = await tx.select({ id: appUser.id }).from(appUser).where(eq(appUser.email, who.email.toLowerCase()));
+      const [byEmail] = await tx
+        .select({ id: appUser.id })
+        .from(appUser)
+        .where(eq(appUser.email, who.email.toLowerCase()));
       userId = byEmail?.id;
     }
     if (!userId) {
-      const [u] = await tx.insert(appUser).values({ email: (who.email ?? `${provider}-${who.subject}@users.overdue.invalid`).toLowerCase(), name: who.name ?? null }).returning({ id: appUser.id });
+      const [u] = await tx
+        .insert(appUser)
+        .values({
+          email: (who.email ?? `${provider}-${who.subject}@users.overdue.invalid`).toLowerCase(),
+          name: who.name ?? null,
+        })
+        .returning({ id: appUser.id });
       userId = u!.id;
       created = true;
     }
-    if (!linked) await tx.insert(userIdentity).values({ provider, subject: who.subject, userId, email: who.email ?? null }).onConflictDoNothing();
-    const [m] = await tx.select({ firmId: membership.firmId }).from(membership).where(eq(membership.userId, userId)).orderBy(asc(membership.createdAt)).limit(1);
+    if (!linked)
+      await tx
+        .insert(userIdentity)
+        .values({ provider, subject: who.subject, userId, email: who.email ?? null })
+        .onConflictDoNothing();
+    const [m] = await tx
+      .select({ firmId: membership.firmId })
+      .from(membership)
+      .where(eq(membership.userId, userId))
+      .orderBy(asc(membership.createdAt))
+      .limit(1);
     if (m) return { userId, firmId: m.firmId, created };
     // A first sign-in: the person's own firm, which they own; invitations add them to others.
-    const [f] = await tx.insert(firm).values({ name: who.name ? `${who.name}'s firm` : 'My firm' }).returning({ id: firm.id });
+    const [f] = await tx
+      .insert(firm)
+      .values({ name: who.name ? `${who.name}'s firm` : 'My firm' })
+      .returning({ id: firm.id });
     await tx.insert(membership).values({ firmId: f!.id, userId, role: 'owner' });
     return { userId, firmId: f!.id, created: true };
   });

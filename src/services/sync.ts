@@ -70,7 +70,13 @@ export async function syncLedger(
         // Reconciliation recovers what webhooks missed, so its changes replan and rescore too.
         if (resource === 'invoices' || resource === 'contacts') {
           const ids = changed.map((c) => c.id);
-          await onChange({ firmId: ctx.firmId, ledgerId: row.id, invoiceIds: resource === 'invoices' ? ids : [], contactIds: resource === 'contacts' ? ids : [], source: 'sync' });
+          await onChange({
+            firmId: ctx.firmId,
+            ledgerId: row.id,
+            invoiceIds: resource === 'invoices' ? ids : [],
+            contactIds: resource === 'contacts' ? ids : [],
+            source: 'sync',
+          });
         }
         tally.pages++;
         tally.items += page.items.length;

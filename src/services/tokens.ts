@@ -61,7 +61,9 @@ export class ConnectionTokens {
     if (!opts.forceRefresh && this.fresh(row)) return this.deps.cipher.decrypt(row.accessToken!, row.id);
     let p = this.inflight.get(connectionId);
     if (!p) {
-      p = this.refreshUnderLock(connectionId, Boolean(opts.forceRefresh)).finally(() => this.inflight.delete(connectionId));
+      p = this.refreshUnderLock(connectionId, Boolean(opts.forceRefresh)).finally(() =>
+        this.inflight.delete(connectionId),
+      );
       this.inflight.set(connectionId, p);
     }
     return p;
@@ -76,7 +78,11 @@ export class ConnectionTokens {
   }
 
   private fresh(row: typeof connection.$inferSelect): boolean {
-    return Boolean(row.accessToken && row.accessExpiresAt && row.accessExpiresAt.getTime() - EARLY_MS > this.deps.clock.now().getTime());
+    return Boolean(
+      row.accessToken &&
+        row.accessExpiresAt &&
+        row.accessExpiresAt.getTime() - EARLY_MS > this.deps.clock.now().getTime(),
+    );
   }
 
   private assertUsable(row: typeof connection.$inferSelect) {
@@ -100,7 +106,8 @@ export class ConnectionTokens {
       const justRefreshed = row.lastRefreshedAt && row.lastRefreshedAt.getTime() >= startedAt - 30_000;
       if (this.fresh(row) && (!force || justRefreshed)) return cipher.decrypt(row.accessToken!, row.id);
       const refresher = this.deps.refreshers[row.provider];
-      if (!refresher) throw new ConnectorError('unknown', `${row.provider} is not configured`, { provider: row.provider });
+      if (!refresher)
+        throw new ConnectorError('unknown', `${row.provider} is not configured`, { provider: row.provider });
       let tokens: TokenSet;
       try {
         this.refreshes++;
@@ -108,10 +115,19 @@ export class ConnectionTokens {
       } catch (err) {
         if (err instanceof ConnectorError && (err.code === 'invalid_grant' || err.code === 'unauthorized')) {
           // The grant is gone: stop everything for this connection until the user reconnects.
-          await tx.update(connection).set({ status: 'needs_reconnect', lastError: err.code, updatedAt: clock.now() }).where(eq(connection.id, row.id));
-          await tx.update(ledger).set({ status: 'needs_reconnect', updatedAt: clock.now() }).where(eq(ledger.connectionId, row.id));
+          await tx
+            .update(connection)
+            .set({ status: 'needs_reconnect', lastError: err.code, updatedAt: clock.now() })
+            .where(eq(connection.id, row.id));
+          await tx
+            .update(ledger)
+            .set({ status: 'needs_reconnect', updatedAt: clock.now() })
+            .where(eq(ledger.connectionId, row.id));
           logger.warn('connection needs reconnect', { connectionId: row.id, provider: row.provider, reason: err.code });
-          refusal = new ConnectorError('invalid_grant', 'connection needs to be reconnected', { provider: row.provider, providerCode: err.providerCode });
+          refusal = new ConnectorError('invalid_grant', 'connection needs to be reconnected', {
+            provider: row.provider,
+            providerCode: err.providerCode,
+          });
           return '';
         }
         throw err;

@@ -31,7 +31,13 @@ const view = (r: Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'>) 
   processedAt: r.processedAt?.toISOString() ?? null,
 });
 
-export type ListEventsInput = { status?: Status; provider?: 'xero' | 'quickbooks'; ledgerId?: string; before?: Date; limit: number };
+export type ListEventsInput = {
+  status?: Status;
+  provider?: 'xero' | 'quickbooks';
+  ledgerId?: string;
+  before?: Date;
+  limit: number;
+};
 
 /** The firm's inbox, newest first; page with `before` = the last row's receivedAt. */
 export async function listWebhookEvents({ ctx, input }: { ctx: ServiceContext; input: ListEventsInput }) {
@@ -69,12 +75,16 @@ export type ReplayInput =
  * Puts events back to `received` (attempts reset) and queues their accounts. Processing re-fetches
  * the entity, so replaying an already processed event is safe: it only brings the mirror up to date.
  */
-export async function replayWebhookEvents({ ctx, input }: { ctx: ServiceContext; input: ReplayInput }, jobs: Pick<JobQueue, 'enqueueInbox'>) {
+export async function replayWebhookEvents(
+  { ctx, input }: { ctx: ServiceContext; input: ReplayInput },
+  jobs: Pick<JobQueue, 'enqueueInbox'>,
+) {
   let where: SQL | undefined;
   if (input.kind === 'one') where = and(eq(webhookEvent.id, input.id), ownedBy(ctx));
   else if (input.kind === 'dead') where = and(eq(webhookEvent.status, 'dead'), ownedBy(ctx, input.ledgerId));
   else {
-    if (!(input.from < input.to)) throw new ValidationError('from must be before to', [{ path: 'from', message: 'must be before to' }]);
+    if (!(input.from < input.to))
+      throw new ValidationError('from must be before to', [{ path: 'from', message: 'must be before to' }]);
     where = and(
       gte(webhookEvent.receivedAt, input.from),
       lt(webhookEvent.receivedAt, input.to),
@@ -89,8 +99,17 @@ export async function replayWebhookEvents({ ctx, input }: { ctx: ServiceContext;
     .returning({ id: webhookEvent.id, provider: webhookEvent.provider, accountRef: webhookEvent.accountRef });
   if (input.kind === 'one' && rows.length === 0) throw new NotFoundError('webhook event');
   const accounts = new Map<string, InboxKey>();
-  for (const r of rows) accounts.set(`${r.provider}:${r.accountRef}`, { provider: r.provider as InboxKey['provider'], accountRef: r.accountRef });
+  for (const r of rows)
+    accounts.set(`${r.provider}:${r.accountRef}`, {
+      provider: r.provider as InboxKey['provider'],
+      accountRef: r.accountRef,
+    });
   for (const key of accounts.values()) await jobs.enqueueInbox(key);
-  await audit(ctx, 'webhook_events.replay', { type: 'webhook_event', id: input.kind === 'one' ? input.id : input.kind }, { count: rows.length });
+  await audit(
+    ctx,
+    'webhook_events.replay',
+    { type: 'webhook_event', id: input.kind === 'one' ? input.id : input.kind },
+    { count: rows.length },
+  );
   return { replayed: rows.length };
 }

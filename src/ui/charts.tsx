@@ -7,15 +7,24 @@ export function AgingChart(props: { buckets: Record<Bucket, string>; currency: s
   const top = Math.max(1, ...values);
   const row = 28;
   return (
-    <svg role="img" aria-label={`Aged receivables: ${BUCKETS.map((b) => `${b} ${formatMoney(props.buckets[b], props.currency)}`).join(', ')}`} viewBox={`0 0 480 ${row * BUCKETS.length + 8}`} width="100%">
+    <svg
+      role="img"
+      aria-label={`Aged receivables: ${BUCKETS.map((b) => `${b} ${formatMoney(props.buckets[b], props.currency)}`).join(', ')}`}
+      viewBox={`0 0 480 ${row * BUCKETS.length + 8}`}
+      width="100%"
+    >
       {BUCKETS.map((b, k) => {
         const w = Math.round((values[k]! / top) * 250);
         const colour = ['#1a7f37', '#9a6700', '#bc4c00', '#cf222e', '#82071e'][k];
         return (
           <g>
-            <text x="0" y={k * row + 19}>{b === 'current' ? 'Not yet due' : `${b} days`}</text>
+            <text x="0" y={k * row + 19}>
+              {b === 'current' ? 'Not yet due' : `${b} days`}
+            </text>
             <rect x="95" y={k * row + 6} width={w} height="18" fill={colour} rx="2" />
-            <text x={100 + w} y={k * row + 19}>{formatMoney(props.buckets[b], props.currency)}</text>
+            <text x={100 + w} y={k * row + 19}>
+              {formatMoney(props.buckets[b], props.currency)}
+            </text>
           </g>
         );
       })}
@@ -32,13 +41,22 @@ export function TrendChart(props: { points: { date: string; dso: number }[] }) {
   const y = (v: number) => h - 25 - (v / top) * (h - 50);
   const path = props.points.map((p, k) => `${k ? 'L' : 'M'}${x(k).toFixed(1)},${y(p.dso).toFixed(1)}`).join(' ');
   return (
-    <svg role="img" aria-label={`Days sales outstanding by month: ${props.points.map((p) => `${p.date.slice(0, 7)} ${p.dso}`).join(', ')}`} viewBox={`0 0 ${w} ${h}`} width="100%">
+    <svg
+      role="img"
+      aria-label={`Days sales outstanding by month: ${props.points.map((p) => `${p.date.slice(0, 7)} ${p.dso}`).join(', ')}`}
+      viewBox={`0 0 ${w} ${h}`}
+      width="100%"
+    >
       <path d={path} fill="none" stroke="#1f6feb" stroke-width="2" />
       {props.points.map((p, k) => (
         <g>
           <circle cx={x(k)} cy={y(p.dso)} r="3" fill="#1f6feb" />
-          <text x={x(k)} y={y(p.dso) - 8} text-anchor="middle">{String(p.dso)}</text>
-          <text x={x(k)} y={h - 6} text-anchor="middle">{p.date.slice(0, 7)}</text>
+          <text x={x(k)} y={y(p.dso) - 8} text-anchor="middle">
+            {String(p.dso)}
+          </text>
+          <text x={x(k)} y={h - 6} text-anchor="middle">
+            {p.date.slice(0, 7)}
+          </text>
         </g>
       ))}
     </svg>
@@ -55,23 +73,44 @@ export function SeriesChart(props: { labels: string[]; series: { name: string; v
   const h = 220;
   const group = (w - 40) / n;
   const bar = Math.max(2, (group - 6) / Math.max(1, props.series.length));
-  const summary = props.series.map((s) => `${s.name}: ${s.values.map((v, k) => `${props.labels[k]} ${v}`).join(', ')}`).join('; ');
+  const summary = props.series
+    .map((s) => `${s.name}: ${s.values.map((v, k) => `${props.labels[k]} ${v}`).join(', ')}`)
+    .join('; ');
   return (
-    <svg role="img" aria-label={`${props.title}. ${summary}`.slice(0, 2000)} viewBox={`0 0 ${w} ${h + 20 + 16 * props.series.length}`} width="100%">
+    <svg
+      role="img"
+      aria-label={`${props.title}. ${summary}`.slice(0, 2000)}
+      viewBox={`0 0 ${w} ${h + 20 + 16 * props.series.length}`}
+      width="100%"
+    >
       {props.labels.map((label, k) => (
         <g>
           {props.series.map((s, j) => {
             const v = s.values[k] ?? 0;
             const bh = Math.round((Math.abs(v) / top) * (h - 40));
-            return <rect x={30 + k * group + j * bar} y={h - 20 - bh} width={bar - 1} height={bh} fill={PALETTE[j % PALETTE.length]} />;
+            return (
+              <rect
+                x={30 + k * group + j * bar}
+                y={h - 20 - bh}
+                width={bar - 1}
+                height={bh}
+                fill={PALETTE[j % PALETTE.length]}
+              />
+            );
           })}
-          {n <= 16 ? <text x={30 + k * group} y={h - 4}>{label.length > 12 ? `${label.slice(0, 11)}…` : label}</text> : null}
+          {n <= 16 ? (
+            <text x={30 + k * group} y={h - 4}>
+              {label.length > 12 ? `${label.slice(0, 11)}…` : label}
+            </text>
+          ) : null}
         </g>
       ))}
       {props.series.map((s, j) => (
         <g>
           <rect x="30" y={h + 8 + 16 * j} width="10" height="10" fill={PALETTE[j % PALETTE.length]} />
-          <text x="46" y={h + 17 + 16 * j}>{s.name}</text>
+          <text x="46" y={h + 17 + 16 * j}>
+            {s.name}
+          </text>
         </g>
       ))}
     </svg>

@@ -37,7 +37,13 @@ svg text{font:12px system-ui,sans-serif;fill:#1f2328}
 
 export type PageUser = { role: string };
 
-export function Layout(props: { title: string; user?: PageUser; notice?: string | null; error?: string | null; children: Child }) {
+export function Layout(props: {
+  title: string;
+  user?: PageUser;
+  notice?: string | null;
+  error?: string | null;
+  children: Child;
+}) {
   return (
     <html lang="en">
       <head>
@@ -47,9 +53,13 @@ export function Layout(props: { title: string; user?: PageUser; notice?: string 
         <style>{raw(CSS)}</style>
       </head>
       <body>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
         <header class="top">
-          <a class="brand" href="/">overdue</a>
+          <a class="brand" href="/">
+            overdue
+          </a>
           {props.user ? (
             <>
               <nav aria-label="Main">
@@ -60,15 +70,25 @@ export function Layout(props: { title: string; user?: PageUser; notice?: string 
                 <a href="/api/v1/docs">API</a>
               </nav>
               <form method="post" action="/signout">
-                <button type="submit" class="secondary">Sign out</button>
+                <button type="submit" class="secondary">
+                  Sign out
+                </button>
               </form>
             </>
           ) : null}
         </header>
         <main id="main">
           <h1>{props.title}</h1>
-          {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
-          {props.error ? <p class="error" role="alert">{props.error}</p> : null}
+          {props.notice ? (
+            <p class="notice" role="status">
+              {props.notice}
+            </p>
+          ) : null}
+          {props.error ? (
+            <p class="error" role="alert">
+              {props.error}
+            </p>
+          ) : null}
           {props.children}
         </main>
       </body>

@@ -13,11 +13,19 @@ import { syncLedger } from '../services/sync.ts';
 import type { JobMessage } from './deps.ts';
 
 /** The Cron Triggers wrangler.toml declares, by what each runs. */
-export const CRONS = { tick: '* * * * *', reconcile: '*/15 * * * *', rescore: '0 3 * * *' } as const;
+const CRONS = { tick: '* * * * *', reconcile: '*/15 * * * *', rescore: '0 3 * * *' } as const;
 /** A scheduled run stops taking new work after this, well inside a Worker's limits. */
 const BUDGET_MS = 20_000;
 
-const deliverDeps = (d: AppDeps) => ({ db: d.database.db, clock: d.clock, logger: d.logger, resolve: d.integrations.resolve, mailer: d.mailer, publicUrl: d.config.publicUrl, mailFrom: d.config.mailFrom });
+const deliverDeps = (d: AppDeps) => ({
+  db: d.database.db,
+  clock: d.clock,
+  logger: d.logger,
+  resolve: d.integrations.resolve,
+  mailer: d.mailer,
+  publicUrl: d.config.publicUrl,
+  mailFrom: d.config.mailFrom,
+});
 
 async function activeLedgers(d: AppDeps) {
   return d.database.db.select({ id: ledger.id }).from(ledger).where(eq(ledger.status, 'active'));
@@ -45,7 +53,10 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
   } else if (cron === CRONS.reconcile) {
     out.syncsQueued = await reconcileAll(d.database.db, d.jobs);
     out.inboxesQueued = await sweepInbox(d.database.db, d.clock, d.jobs);
-    const purged = await pruneInbox(d.database.db, d.clock, { retentionDays: d.config.webhookRetentionDays, budgetMs: 5_000 });
+    const purged = await pruneInbox(d.database.db, d.clock, {
+      retentionDays: d.config.webhookRetentionDays,
+      budgetMs: 5_000,
+    });
     out.inboxEventsPurged = purged.events;
     out.inboxDeliveriesPurged = purged.deliveries;
     out.casesProposed = 0;
@@ -78,5 +89,9 @@ export async function runJob(d: AppDeps, job: JobMessage): Promise<void> {
   const [row] = await d.database.db.select().from(ledger).where(eq(ledger.id, job.ledgerId));
   if (!row) return;
   const connector = await d.integrations.resolve(row);
-  await syncLedger({ ctx: { ...base, firmId: row.firmId, actor: { type: 'system', name: 'sync' } }, input: { ledgerId: row.id } }, connector, onChange);
+  await syncLedger(
+    { ctx: { ...base, firmId: row.firmId, actor: { type: 'system', name: 'sync' } }, input: { ledgerId: row.id } },
+    connector,
+    onChange,
+  );
 }

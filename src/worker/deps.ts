@@ -24,7 +24,10 @@ export type WorkerEnv = Record<string, unknown> & {
  * that is the Cloudflare Queue bound as JOBS.
  */
 export async function workerDeps(env: WorkerEnv): Promise<AppDeps> {
-  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<
+    string,
+    string
+  >;
   const config = loadConfig({ ...vars, DATABASE_URL: env.HYPERDRIVE.connectionString, DEMO_LEDGER: 'false' });
   if (!config.encryptionKeys) throw new PreconditionError('ENCRYPTION_KEYS must be set as a Worker secret');
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: ':memory:', maxConnections: 3 });

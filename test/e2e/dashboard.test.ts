@@ -1,36 +1,26 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactState, invoice, reminder } from '../../src/db/schema/index.ts';
 import { type Running, startServer } from '../../src/server.ts';
+import { ensureChromium } from '../support/chromium.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { captureLogger, testConfig } from '../support/deps.ts';
+import { waitUntil } from '../support/wait.ts';
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the
- * embedded default: demo firm, demo ledger in safe mode, captured mail. Without chromium (a
- * newcomer's machine) the suite skips; under CI it must run (.ci/run installs chromium).
+ * embedded default: demo firm, demo ledger in safe mode, captured mail. It never skips: see
+ * ensureChromium.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test/artifacts/screenshots';
-const describeInBrowser = (existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip) as typeof describe;
 
 let database: TestDatabase;
 let running: Running;
 let browser: Browser;
 let page: Page;
 let base: string;
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Every form control has a label (explicit, wrapping or aria-label), and text contrast is at least 4.5:1. */
 async function accessibilityBasics(p: Page) {
@@ -40,7 +30,10 @@ async function accessibilityBasics(p: Page) {
       .map((el) => el.outerHTML.slice(0, 80));
     const rgb = (s: string) => (s.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
     const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      const f = (byte: number) => {
+        const v = byte / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      };
       return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
     };
     const bg = (el: Element | null): number[] => {
@@ -62,18 +55,36 @@ async function accessibilityBasics(p: Page) {
   });
 }
 
-describeInBrowser('dashboard in chromium', () => {
+// Found, or installed on a fresh machine, before any test of the file: never skipped.
+const executablePath = ensureChromium();
+
+describe('dashboard in chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     database = await createTestDatabase();
-    running = await startServer(testConfig({ DEMO_LEDGER: 'true', PORT: '0', TICK_INTERVAL_SECONDS: '3600' }), { database, logger: captureLogger() });
+    running = await startServer(testConfig({ DEMO_LEDGER: 'true', PORT: '0', TICK_INTERVAL_SECONDS: '3600' }), {
+      database,
+      logger: captureLogger(),
+    });
     base = `http://127.0.0.1:${running.port}`;
     // The demo ledger syncs at start-up and plans reminders, which wait for approval (safe mode).
-    await until(async () => (await database.db.select().from(reminder).where(eq(reminder.status, 'awaiting_approval'))).length > 0, 45_000);
+    await waitUntil(
+      async () =>
+        (await database.db.select().from(reminder).where(eq(reminder.status, 'awaiting_approval'))).length > 0,
+      { what: 'a reminder awaiting approval', timeoutMs: 45_000, everyMs: 200 },
+    );
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   }, 90_000);
@@ -95,7 +106,10 @@ describeInBrowser('dashboard in chromium', () => {
     expect(await accessibilityBasics(page)).toEqual({ unlabelled: [], low: [] });
     // Keyboard: the first Tab reaches the skip link, with a visible focus ring.
     await page.keyboard.press('Tab');
-    const focus = await page.evaluate(() => ({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    const focus = await page.evaluate(() => ({
+      text: document.activeElement?.textContent,
+      outline: getComputedStyle(document.activeElement!).outlineStyle,
+    }));
     expect(focus).toEqual({ text: 'Skip to content', outline: 'solid' });
   });
 
@@ -105,7 +119,9 @@ describeInBrowser('dashboard in chromium', () => {
     expect(await page.getByRole('img', { name: /^Aged receivables:/ }).count()).toBe(1);
     expect(await page.getByRole('img', { name: /^Days sales outstanding by month/ }).count()).toBe(1);
     expect(await page.getByRole('progressbar').count()).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('#atrisk ~ table tbody tr, section[aria-labelledby=atrisk] tbody tr').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('#atrisk ~ table tbody tr, section[aria-labelledby=atrisk] tbody tr').count(),
+    ).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/ledger.png`, fullPage: true });
     expect(await accessibilityBasics(page)).toEqual({ unlabelled: [], low: [] });
   });
@@ -135,14 +151,18 @@ describeInBrowser('dashboard in chromium', () => {
     expect(await page.locator('#preview-text').textContent()).toContain('Dear Alex Customer,');
     await page.getByLabel('Subject').fill('Hello {{no_such_thing}}');
     await page.getByRole('button', { name: 'Preview' }).click();
-    expect(await page.getByRole('alert').textContent()).toBe('template uses unknown placeholders: unknown placeholder {{no_such_thing}}');
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'template uses unknown placeholders: unknown placeholder {{no_such_thing}}',
+    );
     await page.screenshot({ path: `${SHOTS}/settings.png`, fullPage: true });
     expect(await accessibilityBasics(page)).toEqual({ unlabelled: [], low: [] });
   });
 
   it('approves a queued reminder from the portfolio', async () => {
     await page.getByRole('link', { name: 'Portfolio' }).click();
-    const box = page.locator('#approvals ~ section input[name=ids], section[aria-labelledby=approvals] input[name=ids]').first();
+    const box = page
+      .locator('#approvals ~ section input[name=ids], section[aria-labelledby=approvals] input[name=ids]')
+      .first();
     const id = await box.getAttribute('value');
     await box.check();
     await page.getByRole('button', { name: 'Approve selected reminders' }).click();
@@ -156,15 +176,34 @@ describeInBrowser('dashboard in chromium', () => {
   it('signs out; the sign-in page then offers the demo firm again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/signin\?signedOut=1$/);
-    expect((await fetch(`${base}/`, { redirect: 'manual', headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).status).toBe(303);
+    expect(
+      (
+        await fetch(`${base}/`, {
+          redirect: 'manual',
+          headers: { cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+        })
+      ).status,
+    ).toBe(303);
     await page.getByRole('link', { name: 'Open the demo firm' }).click();
     await page.waitForURL(`${base}/`);
   });
 
   it('refuses a form posted from another site', async () => {
-    const res = await fetch(`${base}/ui/reminders/approve`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') }, body: 'ids=x' });
+    const res = await fetch(`${base}/ui/reminders/approve`, {
+      method: 'POST',
+      headers: {
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '),
+      },
+      body: 'ids=x',
+    });
     expect(res.status).toBe(403);
-    const open = await database.db.select({ id: invoice.id }).from(invoice).where(and(eq(invoice.status, 'open'))).limit(1);
+    const open = await database.db
+      .select({ id: invoice.id })
+      .from(invoice)
+      .where(and(eq(invoice.status, 'open')))
+      .limit(1);
     expect(open).toHaveLength(1);
   });
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe('API authentication and firm scoping', () => {
-  it('answers a bearer token with its own firm\'s ledgers only, and 404 for another firm\'s', async () => {
+  it("answers a bearer token with its own firm's ledgers only, and 404 for another firm's", async () => {
     const app = createApp(await testDeps(database));
     const mine = await makeFirm(database.db);
     const theirs = await makeFirm(database.db);
@@ -27,9 +27,15 @@ describe('API authentication and firm scoping', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ledgers: { id: string }[] };
     expect(body.ledgers.map((l) => l.id)).toEqual([myLedger.id]);
-    expect((await app.request(`/api/v1/ledgers/${myLedger.id}/sync`, { method: 'POST', headers: auth })).status).toBe(202);
-    expect((await app.request(`/api/v1/ledgers/${theirLedger.id}/sync`, { method: 'POST', headers: auth })).status).toBe(404);
-    expect((await app.request(`/api/v1/ledgers/${theirLedger.id}/purge`, { method: 'POST', headers: auth })).status).toBe(404);
+    expect((await app.request(`/api/v1/ledgers/${myLedger.id}/sync`, { method: 'POST', headers: auth })).status).toBe(
+      202,
+    );
+    expect(
+      (await app.request(`/api/v1/ledgers/${theirLedger.id}/sync`, { method: 'POST', headers: auth })).status,
+    ).toBe(404);
+    expect(
+      (await app.request(`/api/v1/ledgers/${theirLedger.id}/purge`, { method: 'POST', headers: auth })).status,
+    ).toBe(404);
   });
 
   it('stores only the token hash, and refuses unknown, revoked or missing tokens with 401', async () => {

@@ -21,9 +21,15 @@ function probeRoutes() {
       path: '/probe/{id}',
       request: {
         params: z.object({ id: z.uuid() }),
-        body: { content: { 'application/json': { schema: z.object({ amount: z.string().regex(/^\d+\.\d{2}$/), when: z.iso.date() }) } } },
+        body: {
+          content: {
+            'application/json': { schema: z.object({ amount: z.string().regex(/^\d+\.\d{2}$/), when: z.iso.date() }) },
+          },
+        },
       },
-      responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({ ok: z.boolean() }) } } } },
+      responses: {
+        200: { description: 'ok', content: { 'application/json': { schema: z.object({ ok: z.boolean() }) } } },
+      },
     }),
     (c) => c.json({ ok: true }, 200),
   );
@@ -52,14 +58,18 @@ describe('HTTP error shape', () => {
   });
 
   it('keeps a caller-supplied request id', async () => {
-    const res = await createApp(await testDeps(database)).request('/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    const res = await createApp(await testDeps(database)).request('/healthz', {
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(res.headers.get('x-request-id')).toBe('abc-123');
   });
 
   it('answers unknown routes with 404 in the error shape', async () => {
     const res = await createApp(await testDeps(database)).request('/nope', { headers: { 'x-request-id': 'r1' } });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for GET /nope', requestId: 'r1' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'not_found', message: 'no route for GET /nope', requestId: 'r1' },
+    });
   });
 
   it('turns zod failures into 400 with field paths', async () => {
@@ -113,6 +123,16 @@ describe('HTTP error shape', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/api/v1/ledgers/{id}/risk', '/api/v1/ledgers/{id}/history-imports', '/api/v1/agencies', '/api/v1/handoffs/{id}/approve', '/api/v1/handoffs/{id}/export']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/readyz',
+        '/api/v1/ledgers/{id}/risk',
+        '/api/v1/ledgers/{id}/history-imports',
+        '/api/v1/agencies',
+        '/api/v1/handoffs/{id}/approve',
+        '/api/v1/handoffs/{id}/export',
+      ]),
+    );
   });
 });

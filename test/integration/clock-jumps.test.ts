@@ -30,7 +30,8 @@ describe('clock jumps', () => {
     const c = await makeContact(database.db, w.ledger);
     const inv = await makeInvoice(database.db, c, { dueDate: '2026-11-20' });
     w.stub.put(inv);
-    const sent = async () => (await database.db.select().from(message).where(eq(message.contactId, c.id))).map((m) => m.subject);
+    const sent = async () =>
+      (await database.db.select().from(message).where(eq(message.contactId, c.id))).map((m) => m.subject);
 
     await schedulerPass(w, c.id);
     expect(await sent()).toHaveLength(1); // the pre-due step
@@ -43,7 +44,9 @@ describe('clock jumps', () => {
     }
     const afterJump = await sent();
     expect(afterJump).toHaveLength(2);
-    const steps = (await database.db.select().from(reminder).where(eq(reminder.contactId, c.id))).filter((r) => r.status === 'sent').map((r) => r.stepKey);
+    const steps = (await database.db.select().from(reminder).where(eq(reminder.contactId, c.id)))
+      .filter((r) => r.status === 'sent')
+      .map((r) => r.stepKey);
     expect(steps).toEqual(expect.arrayContaining(['pre-3', 'post+21']));
     expect(steps).toHaveLength(2);
 
@@ -63,7 +66,10 @@ describe('clock jumps', () => {
     w.stub.put(await makeInvoice(database.db, c, { dueDate: '2026-11-20' }));
     await replanContacts(w.deps, [c.id]);
     // Claimed, then the process died before delivering (the claim's time is on the reminder).
-    await database.db.update(reminder).set({ status: 'sending', attempts: 1, updatedAt: w.clock.now() }).where(eq(reminder.contactId, c.id));
+    await database.db
+      .update(reminder)
+      .set({ status: 'sending', attempts: 1, updatedAt: w.clock.now() })
+      .where(eq(reminder.contactId, c.id));
     w.clock.advance(-2 * 3_600_000);
     expect(await recoverStuckSending(w.deps)).toBe(0);
     w.clock.advance(2 * 3_600_000 + 11 * 60_000);

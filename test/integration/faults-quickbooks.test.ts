@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoice } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import { syncUntilDone } from '../support/sync-retry.ts';
 
 /** QuickBooks backfill under a cut-off response and 5xx: complete, no duplicates, no gaps. */
@@ -15,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-describeWithFixtures('QuickBooks backfill under provider faults', () => {
+describe('QuickBooks backfill under provider faults', () => {
   it('a truncated query page and 503s mid-backfill: every invoice once, nothing missing', async () => {
     const s = await quickBooksSetup(database, server);
     await s.connect();
@@ -24,7 +23,9 @@ describeWithFixtures('QuickBooks backfill under provider faults', () => {
     s.fake.fail(/\/query$/, 503, { times: 2 });
     const runs = await syncUntilDone(s.sync, {});
     const l = await s.ledgerRow();
-    const ids = (await database.db.select({ id: invoice.externalId }).from(invoice).where(eq(invoice.ledgerId, l.id))).map((r) => r.id);
+    const ids = (
+      await database.db.select({ id: invoice.externalId }).from(invoice).where(eq(invoice.ledgerId, l.id))
+    ).map((r) => r.id);
     expect(ids.length).toBe(2100);
     expect(new Set(ids).size).toBe(2100);
     expect(runs).toBeLessThanOrEqual(3);

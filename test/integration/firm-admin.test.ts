@@ -8,7 +8,6 @@ import { testConfig, testDeps } from '../support/deps.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
 import { signedIn } from '../support/session.ts';
 import { cookieOf, signInFlow } from '../support/signin.ts';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
 import { useXeroFake, xeroEnv } from '../support/xero/setup.ts';
 
 const xero = useXeroFake();
@@ -18,8 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => database.drop());
 
-
-describeWithFixtures('sign in with Xero', () => {
+describe('sign in with Xero', () => {
   async function setup() {
     const fake = xero.reset();
     fake.addUser('xu-7', 'owner@harbour.example');
@@ -39,16 +37,22 @@ describeWithFixtures('sign in with Xero', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/settings');
     const session = cookieOf(res, 'overdue_session')!;
-    expect(res.headers.getSetCookie().find((c) => c.startsWith('overdue_session='))).toMatch(/HttpOnly;.*Secure;.*SameSite=Lax|HttpOnly.*SameSite=Lax/);
+    expect(res.headers.getSetCookie().find((c) => c.startsWith('overdue_session='))).toMatch(
+      /HttpOnly;.*Secure;.*SameSite=Lax|HttpOnly.*SameSite=Lax/,
+    );
     expect((await s.app.request('/api/v1/ledgers', { headers: { cookie: session } })).status).toBe(200);
     const [user] = await database.db.select().from(appUser).where(eq(appUser.email, 'owner@harbour.example'));
     expect(user!.name).toBe('Test User');
-    expect(await database.db.select().from(membership).where(eq(membership.userId, user!.id))).toEqual([expect.objectContaining({ role: 'owner' })]);
+    expect(await database.db.select().from(membership).where(eq(membership.userId, user!.id))).toEqual([
+      expect.objectContaining({ role: 'owner' }),
+    ]);
     // Signing in again finds the same person.
     const again = await s.start();
     expect((await s.finish(s.fake.consent(again.url, 'xu-7'), again.browser)).status).toBe(302);
     expect((await database.db.select({ n: count() }).from(appUser))[0]!.n).toBe(1);
-    expect(await database.db.select().from(userIdentity)).toEqual([expect.objectContaining({ provider: 'xero', subject: 'sub-xu-7', userId: user!.id })]);
+    expect(await database.db.select().from(userIdentity)).toEqual([
+      expect.objectContaining({ provider: 'xero', subject: 'sub-xu-7', userId: user!.id }),
+    ]);
   });
 
   it('refuses another browser’s, a replayed or a forged sign-in with no token request or no session', async () => {
@@ -88,8 +92,17 @@ describe('members, invitations and API tokens', () => {
     const owner = await signedIn(database.db, firm.id, 'owner');
     const l1 = await makeLedger(database.db, firm.id, { externalId: randomUUID(), name: 'Client One' });
     const l2 = await makeLedger(database.db, firm.id, { externalId: randomUUID(), name: 'Client Two' });
-    const call = async (method: string, path: string, body?: unknown, auth: Record<string, string> = { cookie: owner.cookie }) => {
-      const res = await app.request(`/api/v1${path}`, { method, headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      auth: Record<string, string> = { cookie: owner.cookie },
+    ) => {
+      const res = await app.request(`/api/v1${path}`, {
+        method,
+        headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : null };
     };
     return { app, firm, owner, l1, l2, call };
@@ -97,7 +110,11 @@ describe('members, invitations and API tokens', () => {
 
   it('invites by a single-use link: the invited person joins with the role and ledgers given', async () => {
     const s = await setup();
-    const inv = await s.call('POST', '/invites', { email: 'Junior@Books.example', role: 'member', ledgerIds: [s.l1.id] });
+    const inv = await s.call('POST', '/invites', {
+      email: 'Junior@Books.example',
+      role: 'member',
+      ledgerIds: [s.l1.id],
+    });
     expect(inv.status).toBe(201);
     expect(inv.body.link).toMatch(/^http:\/\/localhost:3000\/invite\/odi_[\w-]+$/);
     const path = new URL(inv.body.link).pathname;
@@ -106,26 +123,57 @@ describe('members, invitations and API tokens', () => {
     expect((await s.app.request(path)).status).toBe(303); // not signed in: to the sign-in page
     const page = await s.app.request(path, { headers: { cookie: junior.cookie } });
     expect(await page.text()).toContain('You are invited to join Harbour Books as member.');
-    expect((await s.app.request(path, { method: 'POST', headers: { cookie: junior.cookie, origin: 'https://evil.example' } })).status).toBe(403);
-    const joined = await s.app.request(path, { method: 'POST', headers: { cookie: junior.cookie, origin: 'http://localhost' } });
+    expect(
+      (
+        await s.app.request(path, {
+          method: 'POST',
+          headers: { cookie: junior.cookie, origin: 'https://evil.example' },
+        })
+      ).status,
+    ).toBe(403);
+    const joined = await s.app.request(path, {
+      method: 'POST',
+      headers: { cookie: junior.cookie, origin: 'http://localhost' },
+    });
     expect(joined.status).toBe(303);
     const session = cookieOf(joined, 'overdue_session')!;
     const members = await s.call('GET', '/members');
-    expect(members.body.members).toEqual(expect.arrayContaining([expect.objectContaining({ userId: junior.userId, role: 'member', ledgerIds: [s.l1.id] })]));
-    expect((await s.app.request(path, { method: 'POST', headers: { cookie: junior.cookie, origin: 'http://localhost' } })).status).toBe(404);
+    expect(members.body.members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: junior.userId, role: 'member', ledgerIds: [s.l1.id] }),
+      ]),
+    );
+    expect(
+      (await s.app.request(path, { method: 'POST', headers: { cookie: junior.cookie, origin: 'http://localhost' } }))
+        .status,
+    ).toBe(404);
     // As a member, they act on their ledger only.
     const mine = await makeContact(database.db, s.l1);
     const theirs = await makeContact(database.db, s.l2);
-    expect((await s.call('PATCH', `/contacts/${mine.id}/collection`, { excluded: true }, { cookie: session })).status).toBe(200);
+    expect(
+      (await s.call('PATCH', `/contacts/${mine.id}/collection`, { excluded: true }, { cookie: session })).status,
+    ).toBe(200);
     const refused = await s.call('PATCH', `/contacts/${theirs.id}/collection`, { excluded: true }, { cookie: session });
-    expect(refused).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'forbidden', message: 'you are not assigned to this ledger' }) } });
+    expect(refused).toEqual({
+      status: 403,
+      body: { error: expect.objectContaining({ code: 'forbidden', message: 'you are not assigned to this ledger' }) },
+    });
     expect(await database.db.select().from(contactState).where(eq(contactState.contactId, theirs.id))).toEqual([]);
     // In two firms now: switching goes back to their own, and never into a firm they are not in.
-    const form = (firmId: string) => s.app.request('/ui/switch-firm', { method: 'POST', headers: { cookie: session, origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' }, body: `firmId=${firmId}` });
+    const form = (firmId: string) =>
+      s.app.request('/ui/switch-firm', {
+        method: 'POST',
+        headers: { cookie: session, origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+        body: `firmId=${firmId}`,
+      });
     const back = await form(elsewhere.id);
     expect(back.headers.get('location')).toBe(`/?notice=${encodeURIComponent('Now working in Own firm.')}`);
     const ownSession = cookieOf(back, 'overdue_session')!;
-    expect((await s.call('GET', '/members', undefined, { cookie: ownSession })).body.members.map((m: { userId: string }) => m.userId)).toEqual([junior.userId]);
+    expect(
+      (await s.call('GET', '/members', undefined, { cookie: ownSession })).body.members.map(
+        (m: { userId: string }) => m.userId,
+      ),
+    ).toEqual([junior.userId]);
     const stranger = await makeFirm(database.db, 'Not mine');
     const notMine = await form(stranger.id);
     expect(cookieOf(notMine, 'overdue_session')).toBeUndefined();
@@ -137,9 +185,22 @@ describe('members, invitations and API tokens', () => {
     expect((await s.call('PATCH', `/members/${s.owner.userId}`, { role: 'admin' })).status).toBe(409);
     const admin = await signedIn(database.db, s.firm.id, 'admin');
     const viewer = await signedIn(database.db, s.firm.id, 'viewer');
-    expect((await s.call('PATCH', `/members/${viewer.userId}`, { role: 'owner' }, { cookie: admin.cookie })).status).toBe(403);
-    expect((await s.call('PATCH', `/members/${s.owner.userId}`, { role: 'viewer' }, { cookie: admin.cookie })).status).toBe(403);
-    expect((await s.call('PATCH', `/members/${viewer.userId}`, { role: 'member', ledgerIds: [s.l2.id] }, { cookie: admin.cookie })).body).toEqual({ userId: viewer.userId, role: 'member', ledgerIds: [s.l2.id] });
+    expect(
+      (await s.call('PATCH', `/members/${viewer.userId}`, { role: 'owner' }, { cookie: admin.cookie })).status,
+    ).toBe(403);
+    expect(
+      (await s.call('PATCH', `/members/${s.owner.userId}`, { role: 'viewer' }, { cookie: admin.cookie })).status,
+    ).toBe(403);
+    expect(
+      (
+        await s.call(
+          'PATCH',
+          `/members/${viewer.userId}`,
+          { role: 'member', ledgerIds: [s.l2.id] },
+          { cookie: admin.cookie },
+        )
+      ).body,
+    ).toEqual({ userId: viewer.userId, role: 'member', ledgerIds: [s.l2.id] });
     expect((await s.call('GET', '/tokens', undefined, { cookie: viewer.cookie })).status).toBe(403);
   });
 
@@ -157,9 +218,26 @@ describe('members, invitations and API tokens', () => {
     expect((await s.call('DELETE', `/tokens/${made.body.id}`)).body).toEqual({ id: made.body.id, revoked: true });
     expect((await s.call('GET', '/ledgers', undefined, bearer)).status).toBe(401);
     const write = await s.call('POST', '/tokens', { name: 'sync', scope: 'write' });
-    expect((await s.call('PATCH', `/ledgers/${s.l1.id}`, { safeMode: false }, { authorization: `Bearer ${write.body.token}` })).status).toBe(403);
+    expect(
+      (
+        await s.call(
+          'PATCH',
+          `/ledgers/${s.l1.id}`,
+          { safeMode: false },
+          { authorization: `Bearer ${write.body.token}` },
+        )
+      ).status,
+    ).toBe(403);
     const admin = await s.call('POST', '/tokens', { name: 'ops', scope: 'admin' });
-    expect((await s.call('PATCH', `/ledgers/${s.l1.id}`, { safeMode: false }, { authorization: `Bearer ${admin.body.token}` })).body).toEqual({ ledgerId: s.l1.id, safeMode: false });
-
+    expect(
+      (
+        await s.call(
+          'PATCH',
+          `/ledgers/${s.l1.id}`,
+          { safeMode: false },
+          { authorization: `Bearer ${admin.body.token}` },
+        )
+      ).body,
+    ).toEqual({ ledgerId: s.l1.id, safeMode: false });
   });
 });

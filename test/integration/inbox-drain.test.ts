@@ -34,10 +34,19 @@ async function storeXero(tenantId: string, resourceIds: string[], at: Date) {
 async function backlog(n: number) {
   const tenantId = randomUUID();
   const l = await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: tenantId });
-  await storeXero(tenantId, Array.from({ length: n }, (_, i) => `inv-${i}`), new Date());
+  await storeXero(
+    tenantId,
+    Array.from({ length: n }, (_, i) => `inv-${i}`),
+    new Date(),
+  );
   await database.db.update(ledger).set({ status: 'disconnected' }).where(eq(ledger.id, l.id));
   const pending = async () =>
-    (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from webhook_event where account_ref = ${tenantId} and status in ('received', 'failed')`))[0]!.n;
+    (
+      await queryRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from webhook_event where account_ref = ${tenantId} and status in ('received', 'failed')`,
+      )
+    )[0]!.n;
   return { key: { provider: 'xero' as const, accountRef: tenantId }, pending };
 }
 
@@ -53,13 +62,25 @@ const deps = () => ({
 
 it('drains a backlog of several batches in one run, not one batch per queued job', async () => {
   const b = await backlog(450);
-  expect(await drainInbox(deps(), b.key, { limit: 200 })).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 450, more: false });
+  expect(await drainInbox(deps(), b.key, { limit: 200 })).toEqual({
+    processed: 0,
+    failed: 0,
+    dead: 0,
+    ignored: 450,
+    more: false,
+  });
   expect(await b.pending()).toBe(0);
 });
 
 it('stops at its time budget after a batch and says more is due', async () => {
   const b = await backlog(450);
-  expect(await drainInbox(deps(), b.key, { limit: 200, budgetMs: 0 })).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 200, more: true });
+  expect(await drainInbox(deps(), b.key, { limit: 200, budgetMs: 0 })).toEqual({
+    processed: 0,
+    failed: 0,
+    dead: 0,
+    ignored: 200,
+    more: true,
+  });
   expect(await b.pending()).toBe(250);
 });
 
@@ -68,7 +89,8 @@ it('reads each batch on from the last, then once more from the start: a delivery
   await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: tenantId });
   const t0 = Date.now() - 60_000;
   // One delivery each, a second apart: arrival order is a1..a5.
-  for (const [i, id] of ['a1', 'a2', 'a3', 'a4', 'a5'].entries()) await storeXero(tenantId, [id], new Date(t0 + 1_000 * (i + 1)));
+  for (const [i, id] of ['a1', 'a2', 'a3', 'a4', 'a5'].entries())
+    await storeXero(tenantId, [id], new Date(t0 + 1_000 * (i + 1)));
 
   const fetched: string[] = [];
   const gone: AccountingConnector = {
@@ -116,7 +138,13 @@ it('lets receipt go first between batches while it is saturated, then carries on
 it('still moves under constant saturation: each batch waits a bounded time', async () => {
   const b = await backlog(450);
   let asked = 0;
-  const run = await drainInbox(deps(), b.key, { limit: 200, receiptSaturated: () => (asked++, true) });
+  const run = await drainInbox(deps(), b.key, {
+    limit: 200,
+    receiptSaturated: () => {
+      asked++;
+      return true;
+    },
+  });
   expect(run).toEqual({ processed: 0, failed: 0, dead: 0, ignored: 450, more: false });
   expect(await b.pending()).toBe(0);
   // Two waits, each given up after YIELD_MAX_MS.

@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testConfig, testDeps } from '../support/deps.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';
 import { deliver, qboCloudEvents, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const DAY = 86_400_000;
 let database: TestDatabase;
@@ -31,12 +32,17 @@ async function receiver(at: string) {
 
 /** Every event and stored delivery, as `entity_id:status` and `delivery:status:events`. */
 async function inbox() {
-  const events = await database.db.select({ entityId: webhookEvent.entityId, status: webhookEvent.status }).from(webhookEvent);
+  const events = await database.db
+    .select({ entityId: webhookEvent.entityId, status: webhookEvent.status })
+    .from(webhookEvent);
   const deliveries = await queryRows<{ status: string; n: number }>(
     database.db,
     sql`select d.status::text as status, (select count(*)::int from webhook_event e where e.delivery_id = d.id) as n from webhook_delivery d`,
   );
-  return [...events.map((e) => `${e.entityId}:${e.status}`), ...deliveries.map((d) => `delivery:${d.status}:${d.n}`)].sort();
+  return [
+    ...events.map((e) => `${e.entityId}:${e.status}`),
+    ...deliveries.map((d) => `delivery:${d.status}:${d.n}`),
+  ].sort();
 }
 
 const settle = (entityIds: string[], status: 'processed' | 'failed' | 'dead' | 'processing') =>
@@ -48,9 +54,32 @@ describe('webhook inbox retention', () => {
     const one = (resourceId: string) => deliver(app, 'xero', xeroBatch([{ tenantId, resourceId }]));
     // Day 0: one-event deliveries in every state, a shared body whose events settle differently,
     // a shared body for an account nobody connected (ignored on receipt), and a quarantined body.
-    for (const id of ['old-processed', 'old-received', 'old-processing', 'old-failed', 'old-dead']) expect((await one(id)).status).toBe(200);
-    expect((await deliver(app, 'xero', xeroBatch([{ tenantId, resourceId: 'pair-a' }, { tenantId, resourceId: 'pair-b' }]))).status).toBe(200);
-    expect((await deliver(app, 'xero', xeroBatch([{ tenantId: randomUUID(), resourceId: 'stranger-a' }, { tenantId: randomUUID(), resourceId: 'stranger-b' }]))).status).toBe(200);
+    for (const id of ['old-processed', 'old-received', 'old-processing', 'old-failed', 'old-dead'])
+      expect((await one(id)).status).toBe(200);
+    expect(
+      (
+        await deliver(
+          app,
+          'xero',
+          xeroBatch([
+            { tenantId, resourceId: 'pair-a' },
+            { tenantId, resourceId: 'pair-b' },
+          ]),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await deliver(
+          app,
+          'xero',
+          xeroBatch([
+            { tenantId: randomUUID(), resourceId: 'stranger-a' },
+            { tenantId: randomUUID(), resourceId: 'stranger-b' },
+          ]),
+        )
+      ).status,
+    ).toBe(200);
     expect((await deliver(app, 'quickbooks', '{"not": "cloudevents"}')).status).toBe(200);
     await settle(['old-processed', 'pair-a'], 'processed');
     await settle(['old-processing'], 'processing');
@@ -65,12 +94,20 @@ describe('webhook inbox retention', () => {
     const before = await inbox();
     // Day 90 less a minute: nothing has been kept 90 days yet.
     clock.advance(10 * DAY - 60_000);
-    expect(await pruneInbox(database.db, clock, { retentionDays: 90 })).toEqual({ events: 0, deliveries: 0, more: false });
+    expect(await pruneInbox(database.db, clock, { retentionDays: 90 })).toEqual({
+      events: 0,
+      deliveries: 0,
+      more: false,
+    });
     expect(await inbox()).toEqual(before);
 
     // Day 90: batches of two, so every statement runs more than once.
     clock.advance(120_000);
-    expect(await pruneInbox(database.db, clock, { retentionDays: 90, batchSize: 2 })).toEqual({ events: 4, deliveries: 2, more: false });
+    expect(await pruneInbox(database.db, clock, { retentionDays: 90, batchSize: 2 })).toEqual({
+      events: 4,
+      deliveries: 2,
+      more: false,
+    });
     expect(await inbox()).toEqual(
       [
         'old-received:received',
@@ -87,7 +124,11 @@ describe('webhook inbox retention', () => {
 
     // The dead letter is requeued and processed: its body goes on the next purge.
     await settle(['pair-b'], 'processed');
-    expect(await pruneInbox(database.db, clock, { retentionDays: 90 })).toEqual({ events: 1, deliveries: 1, more: false });
+    expect(await pruneInbox(database.db, clock, { retentionDays: 90 })).toEqual({
+      events: 1,
+      deliveries: 1,
+      more: false,
+    });
     expect(await inbox()).not.toContain('delivery:received:1');
   });
 
@@ -117,24 +158,36 @@ describe('webhook inbox retention', () => {
     expect((await deliver(app, 'xero', xeroBatch([{ tenantId, resourceId: 'inv-1' }]))).status).toBe(200);
     await settle(['inv-1'], 'processed');
     clock.advance(100 * DAY);
-    expect(await pruneInbox(database.db, clock, { retentionDays: 90, budgetMs: -1 })).toEqual({ events: 0, deliveries: 0, more: true });
+    expect(await pruneInbox(database.db, clock, { retentionDays: 90, budgetMs: -1 })).toEqual({
+      events: 0,
+      deliveries: 0,
+      more: true,
+    });
     expect(await inbox()).toEqual(['inv-1:processed']);
   });
 
   it('purges on the service schedule, at start-up first', async () => {
     const { clock, deps, app, tenantId } = await receiver('2026-06-01T09:00:00Z');
     expect((await deliver(app, 'xero', xeroBatch([{ tenantId, resourceId: 'inv-1' }]))).status).toBe(200);
-    expect((await deliver(app, 'quickbooks', qboCloudEvents(randomUUID(), [{ entity: 'invoice', id: '7', op: 'updated' }]))).status).toBe(200);
+    expect(
+      (await deliver(app, 'quickbooks', qboCloudEvents(randomUUID(), [{ entity: 'invoice', id: '7', op: 'updated' }])))
+        .status,
+    ).toBe(200);
     await settle(['inv-1'], 'processed');
     clock.advance(45 * DAY);
-    const stop = startSchedules({ db: database.db, clock, logger: deps.logger, jobs: deps.jobs, reconcileMs: 3_600_000, sweepMs: 3_600_000, retentionDays: 30 });
+    const stop = startSchedules({
+      db: database.db,
+      clock,
+      logger: deps.logger,
+      jobs: deps.jobs,
+      reconcileMs: 3_600_000,
+      sweepMs: 3_600_000,
+      retentionDays: 30,
+    });
     // The purge logs once both of its statements are done; the events are gone after the first.
     const purged = () => deps.logger.lines.some((l) => l.includes('webhook inbox purged'));
     try {
-      for (const until = Date.now() + 10_000; !purged(); ) {
-        if (Date.now() > until) throw new Error(`not purged: ${(await inbox()).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await waitUntil(purged, { what: 'the scheduled purge' });
     } finally {
       stop();
     }

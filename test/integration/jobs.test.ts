@@ -12,20 +12,13 @@ import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';
 import { xeroBatch } from '../support/webhooks/deliver.ts';
+import { waitUntil } from '../support/wait.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(() => database.drop());
-
-const waitFor = async (check: () => boolean, ms = 15_000) => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe('job engine', () => {
   it('runs jobs and, on graceful stop, lets an in-flight job finish', async () => {
@@ -39,7 +32,7 @@ describe('job engine', () => {
       finished = true;
     });
     const id = await boss.send('slow-test', { n: 1 });
-    await waitFor(() => started);
+    await waitUntil(() => started);
     await boss.stop({ graceful: true, timeout: 10_000, close: false });
     expect(finished).toBe(true);
     const [row] = await queryRows<{ state: string }>(database.db, sql`select state from pgboss.job where id = ${id}`);
@@ -57,7 +50,7 @@ describe('job engine', () => {
     await second.work('later-test', { pollingIntervalSeconds: 0.5 }, async ([job]) => {
       seen = job!.data;
     });
-    await waitFor(() => seen !== undefined);
+    await waitUntil(() => seen !== undefined);
     expect(seen).toEqual({ keep: true });
     await second.stop({ graceful: true, timeout: 5000, close: false });
     const [row] = await queryRows<{ state: string }>(database.db, sql`select state from pgboss.job where id = ${id}`);
@@ -75,7 +68,19 @@ describe('webhook inbox jobs', () => {
       provider: 'xero',
       fetchOne: async (_t: string, _r: string, id: string) => {
         fetched.push(id);
-        return { externalId: id, contactExternalId: 'c', status: 'paid', currency: 'NZD', issueDate: '2026-11-01', total: '10', amountDue: '0', amountPaid: '10', amountCredited: '0', sentToContact: true, updatedAt: new Date() };
+        return {
+          externalId: id,
+          contactExternalId: 'c',
+          status: 'paid',
+          currency: 'NZD',
+          issueDate: '2026-11-01',
+          total: '10',
+          amountDue: '0',
+          amountPaid: '10',
+          amountCredited: '0',
+          sentToContact: true,
+          updatedAt: new Date(),
+        };
       },
     } as unknown as AccountingConnector;
     const boss = await startBoss(database, silentLogger);
@@ -83,7 +88,10 @@ describe('webhook inbox jobs', () => {
     // Stately: a second send while one job waits adds nothing.
     expect(await enqueueInbox(boss, key)).toBeTruthy();
     expect(await enqueueInbox(boss, key)).toBeNull();
-    const [queued] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.processInbox} and singleton_key = ${`xero:${tenantId}`}`);
+    const [queued] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.processInbox} and singleton_key = ${`xero:${tenantId}`}`,
+    );
     expect(queued!.n).toBe(1);
 
     // A delivery stored by a process that died before queueing its job.
@@ -91,20 +99,44 @@ describe('webhook inbox jobs', () => {
     const bytes = new TextEncoder().encode(body);
     const parsed = parseXeroDelivery(bytes);
     if (parsed.kind !== 'events') throw new Error(parsed.reason);
-    await storeDelivery(database, { provider: 'xero', body: bytes, headers: {}, events: parsed.events, now: new Date() });
-    await workInbox(boss, { db: database.db, clock: systemClock, logger: silentLogger, resolve: async () => connector, onChange: async () => {} });
-    await waitFor(() => fetched.length === 1);
+    await storeDelivery(database, {
+      provider: 'xero',
+      body: bytes,
+      headers: {},
+      events: parsed.events,
+      now: new Date(),
+    });
+    await workInbox(boss, {
+      db: database.db,
+      clock: systemClock,
+      logger: silentLogger,
+      resolve: async () => connector,
+      onChange: async () => {},
+    });
+    await waitUntil(() => fetched.length === 1);
     // Fetched is not yet recorded: wait until the job has marked the event done before sweeping.
-    const pending = async () => (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from webhook_event where status in ('received', 'failed')`))[0]!.n;
-    for (const until = Date.now() + 15_000; (await pending()) > 0; ) {
-      if (Date.now() > until) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const jobs = { enqueueSync: async () => {}, enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)) };
+    const pending = async () =>
+      (
+        await queryRows<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from webhook_event where status in ('received', 'failed')`,
+        )
+      )[0]!.n;
+    await waitUntil(async () => (await pending()) === 0, { what: 'the job to settle its event' });
+    const jobs = {
+      enqueueSync: async () => {},
+      enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)),
+    };
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(0);
-    await storeDelivery(database, { provider: 'xero', body: new TextEncoder().encode(`${body} `), headers: {}, events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })), now: new Date() });
+    await storeDelivery(database, {
+      provider: 'xero',
+      body: new TextEncoder().encode(`${body} `),
+      headers: {},
+      events: parsed.events.map((e) => ({ ...e, dedupeKey: `${e.dedupeKey}:2`, entityId: 'inv-10' })),
+      now: new Date(),
+    });
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(1);
-    await waitFor(() => fetched.length === 2);
+    await waitUntil(() => fetched.length === 2);
     expect(fetched).toEqual(['inv-9', 'inv-10']);
     await boss.stop({ graceful: true, timeout: 5000, close: false });
     void l;

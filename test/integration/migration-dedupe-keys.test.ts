@@ -41,7 +41,12 @@ describe('migration 0017: derived dedupe keys become digests', () => {
     if (database.kind === 'pglite') await migratePglite(database.db as never, { migrationsFolder: folder });
     else await migratePostgres(database.db as never, { migrationsFolder: folder });
 
-    const xero = { tenantId: 'c2cc9b6e-9458-4c7d-93cc-f02b81b0594f', resourceId: '717f2bfc-c6d4-41fd-b238-3f2f0c0cf777', category: 'CONTACT', at: '2024-06-21T01:15:39.902' };
+    const xero = {
+      tenantId: 'c2cc9b6e-9458-4c7d-93cc-f02b81b0594f',
+      resourceId: '717f2bfc-c6d4-41fd-b238-3f2f0c0cf777',
+      category: 'CONTACT',
+      at: '2024-06-21T01:15:39.902',
+    };
     const legacy = { name: 'Customer', id: '1', operation: 'Create', lastUpdated: '2015-10-05T14:42:19-0700' };
     const rows = [
       ['xero', `xero:${xero.tenantId}:CONTACT:${xero.resourceId}:${xero.at}:UPDATE`, xero.tenantId],
@@ -54,7 +59,9 @@ describe('migration 0017: derived dedupe keys become digests', () => {
     }
 
     await runMigrations(database);
-    const keys = (await queryRows<{ k: string }>(database.db, sql`select dedupe_key as k from webhook_event order by k`)).map((r) => r.k);
+    const keys = (
+      await queryRows<{ k: string }>(database.db, sql`select dedupe_key as k from webhook_event order by k`)
+    ).map((r) => r.k);
     const xeroKey = derivedDedupeKey('xero', [xero.tenantId, 'CONTACT', xero.resourceId, xero.at, 'UPDATE']);
     const qboKey = derivedDedupeKey('qbo', ['1185883450', 'Customer', '1', '2015-10-05T14:42:19-0700', 'Create']);
     expect(keys).toEqual(['ce:88cd52aa-33b6-4351-9aa4-47572edbd068', qboKey, xeroKey].sort());
@@ -62,7 +69,9 @@ describe('migration 0017: derived dedupe keys become digests', () => {
 
     // The same events delivered again, in new bodies: parsed to the rewritten keys, nothing added.
     const now = new Date();
-    const xeroBody = new TextEncoder().encode(xeroBatch([{ tenantId: xero.tenantId, resourceId: xero.resourceId, category: 'CONTACT', at: xero.at }]));
+    const xeroBody = new TextEncoder().encode(
+      xeroBatch([{ tenantId: xero.tenantId, resourceId: xero.resourceId, category: 'CONTACT', at: xero.at }]),
+    );
     const qboBody = new TextEncoder().encode(qboLegacy('1185883450', [legacy]));
     for (const [provider, body, parse] of [
       ['xero', xeroBody, parseXeroDelivery],
@@ -70,7 +79,9 @@ describe('migration 0017: derived dedupe keys become digests', () => {
     ] as const) {
       const parsed = parse(body);
       if (parsed.kind !== 'events') throw new Error(`${provider} test body does not parse`);
-      expect(await storeDelivery(database, { provider, body, headers: {}, events: parsed.events, now })).toEqual({ created: [] });
+      expect(await storeDelivery(database, { provider, body, headers: {}, events: parsed.events, now })).toEqual({
+        created: [],
+      });
     }
     expect(await queryRows(database.db, sql`select 1 from webhook_event`)).toHaveLength(3);
   });

@@ -7,10 +7,43 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testApp } from '../support/deps.ts';
 
 const TABLES = [
-  'firm', 'app_user', 'membership', 'api_token', 'connection', 'ledger', 'contact', 'invoice', 'payment',
-  'credit_note', 'webhook_delivery', 'webhook_event', 'sync_cursor', 'cadence_policy', 'contact_state', 'collection_state',
-  'reminder', 'reminder_item', 'message', 'risk_score', 'risk_model', 'history_import', 'history_invoice', 'membership_ledger', 'invite', 'user_identity', 'credit_limit', 'credit_alert', 'forecast_snapshot', 'webhook_endpoint', 'outbound_delivery', 'agency', 'handoff', 'handoff_event', 'audit_log',
-  'session', 'oauth_state',
+  'firm',
+  'app_user',
+  'membership',
+  'api_token',
+  'connection',
+  'ledger',
+  'contact',
+  'invoice',
+  'payment',
+  'credit_note',
+  'webhook_delivery',
+  'webhook_event',
+  'sync_cursor',
+  'cadence_policy',
+  'contact_state',
+  'collection_state',
+  'reminder',
+  'reminder_item',
+  'message',
+  'risk_score',
+  'risk_model',
+  'history_import',
+  'history_invoice',
+  'membership_ledger',
+  'invite',
+  'user_identity',
+  'credit_limit',
+  'credit_alert',
+  'forecast_snapshot',
+  'webhook_endpoint',
+  'outbound_delivery',
+  'agency',
+  'handoff',
+  'handoff_event',
+  'audit_log',
+  'session',
+  'oauth_state',
 ];
 
 describe('migrations', () => {
@@ -35,7 +68,10 @@ describe('migrations', () => {
       sql`select table_name from information_schema.tables where table_schema = 'public'`,
     );
     expect(rows.map((r) => r.table_name).sort()).toEqual([...TABLES].sort());
-    const [count] = await queryRows<{ n: number }>(bare.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const [count] = await queryRows<{ n: number }>(
+      bare.db,
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
     expect(count!.n).toBe(expectedMigrationCount());
   });
 
@@ -54,7 +90,10 @@ describe('migrations', () => {
     );
     const withFirm = new Set(rows.map((r) => r.table_name));
     // A person and their sign-in identities belong to no one firm (they may be in several).
-    for (const t of TABLES.filter((x) => !['firm', 'app_user', 'user_identity', 'webhook_delivery', 'webhook_event'].includes(x))) expect(withFirm, t).toContain(t);
+    for (const t of TABLES.filter(
+      (x) => !['firm', 'app_user', 'user_identity', 'webhook_delivery', 'webhook_event'].includes(x),
+    ))
+      expect(withFirm, t).toContain(t);
   });
 
   it('stores money as numeric and never as floating point', async () => {

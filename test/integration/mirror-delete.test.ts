@@ -46,7 +46,10 @@ describe('markDeleted', () => {
       })),
     );
     // Updated at the provider after the deletion time given: newer wins, it stays.
-    const newer = await makeInvoice(db, c, { externalId: 'newer', providerUpdatedAt: new Date('2026-11-20T00:00:00Z') });
+    const newer = await makeInvoice(db, c, {
+      externalId: 'newer',
+      providerUpdatedAt: new Date('2026-11-20T00:00:00Z'),
+    });
     // Same external id in another ledger: not this ledger's to delete.
     const elsewhere = await makeInvoice(db, oc, { externalId: 'bulk-7' });
     // A second deletion time in the same call (a sync page carries one per entity).
@@ -61,7 +64,10 @@ describe('markDeleted', () => {
 
     expect(changed).toHaveLength(1204);
     expect(new Set(changed.map((r) => r.externalId))).toEqual(new Set([...ids, 'late']));
-    const bulk = await db.select({ status: invoice.status, amountDue: invoice.amountDue }).from(invoice).where(and(eq(invoice.ledgerId, l.id), inArray(invoice.externalId, ids)));
+    const bulk = await db
+      .select({ status: invoice.status, amountDue: invoice.amountDue })
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), inArray(invoice.externalId, ids)));
     expect(bulk).toHaveLength(1203);
     expect(bulk.every((r) => r.status === 'deleted' && Number(r.amountDue) === 0)).toBe(true);
     const [n] = await db.select().from(invoice).where(eq(invoice.id, newer.id));
@@ -80,10 +86,19 @@ describe('markDeleted', () => {
     const c = await makeContact(db, l);
     const odd = ['a,b', 'say "hi"', 'back\\slash\\', '{braced}', 'NULL', ' padded ', '', 'ünï'];
     const made = [];
-    for (const externalId of [...odd, 'kept']) made.push(await makeInvoice(db, c, { externalId, providerUpdatedAt: new Date('2026-11-01T00:00:00Z') }));
-    const changed = await markDeleted(db, l.id, 'invoices', odd.map((externalId) => ({ externalId, updatedAt: new Date('2026-11-10T00:00:00Z') })));
+    for (const externalId of [...odd, 'kept'])
+      made.push(await makeInvoice(db, c, { externalId, providerUpdatedAt: new Date('2026-11-01T00:00:00Z') }));
+    const changed = await markDeleted(
+      db,
+      l.id,
+      'invoices',
+      odd.map((externalId) => ({ externalId, updatedAt: new Date('2026-11-10T00:00:00Z') })),
+    );
     expect(changed.map((r) => r.externalId).sort()).toEqual([...odd].sort());
-    const [kept] = await db.select().from(invoice).where(eq(invoice.id, made.at(-1)!.id));
+    const [kept] = await db
+      .select()
+      .from(invoice)
+      .where(eq(invoice.id, made.at(-1)!.id));
     expect(kept!.status).toBe('open');
   });
 });
@@ -94,9 +109,15 @@ describe('anyOf', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\u0000'));
     await fc.assert(
       fc.asyncProperty(fc.array(text, { maxLength: 20 }), async (values) => {
-        const rows = await queryRows<{ v: string }>(database.db, sql`select unnest(${textArrayLiteral(values)}::text[]) as v`);
+        const rows = await queryRows<{ v: string }>(
+          database.db,
+          sql`select unnest(${textArrayLiteral(values)}::text[]) as v`,
+        );
         expect(rows.map((r) => r.v)).toEqual(values);
-        const hits = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from (select unnest(${textArrayLiteral(values)}::text[]) as v) x where ${anyOf(sql`x.v`, values)}`);
+        const hits = await queryRows<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from (select unnest(${textArrayLiteral(values)}::text[]) as v) x where ${anyOf(sql`x.v`, values)}`,
+        );
         expect(hits[0]!.n).toBe(values.length);
       }),
       { numRuns: 100 },

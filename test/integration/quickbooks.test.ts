@@ -1,6 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { connection, invoice, ledger, syncCursor } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -18,7 +17,7 @@ const setup = (realmId?: string) => quickBooksSetup(database, server, realmId);
 
 const invoices = async (ledgerId: string) => database.db.select().from(invoice).where(eq(invoice.ledgerId, ledgerId));
 
-describeWithFixtures('QuickBooks connect', () => {
+describe('QuickBooks connect', () => {
   it('sends the user to Intuit with the accounting scope and a single-use state', async () => {
     const { app, user } = await setup();
     const res = await app.request('/connect/quickbooks', { headers: { cookie: user.cookie } });
@@ -36,7 +35,13 @@ describeWithFixtures('QuickBooks connect', () => {
     expect(res.headers.get('location')).toBe('/?connected=quickbooks&ledgers=1&added=0');
     const ledgers = await database.db.select().from(ledger).where(eq(ledger.firmId, firm.id));
     expect(ledgers).toHaveLength(1);
-    expect(ledgers[0]).toMatchObject({ provider: 'quickbooks', externalId: '9130350000000001', name: 'Riverside Joinery', baseCurrency: 'USD', timezone: 'America/New_York' });
+    expect(ledgers[0]).toMatchObject({
+      provider: 'quickbooks',
+      externalId: '9130350000000001',
+      name: 'Riverside Joinery',
+      baseCurrency: 'USD',
+      timezone: 'America/New_York',
+    });
     expect(await database.db.select().from(connection).where(eq(connection.firmId, firm.id))).toHaveLength(1);
     const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, firm.id));
     // The five-year cap is stored so it can be warned about.
@@ -55,7 +60,7 @@ describeWithFixtures('QuickBooks connect', () => {
   });
 });
 
-describeWithFixtures('QuickBooks sync', () => {
+describe('QuickBooks sync', () => {
   it('backfills by query pages of 1,000 at minorversion 75', async () => {
     const { fake, connect, sync, ledgerRow, realmId } = await setup();
     await connect();
@@ -69,7 +74,10 @@ describeWithFixtures('QuickBooks sync', () => {
       'select * from invoice ORDERBY Id STARTPOSITION 1001 MAXRESULTS 1000',
       'select * from invoice ORDERBY Id STARTPOSITION 2001 MAXRESULTS 1000',
     ]);
-    const [cur] = await database.db.select().from(syncCursor).where(and(eq(syncCursor.ledgerId, l.id), eq(syncCursor.resource, 'invoices')));
+    const [cur] = await database.db
+      .select()
+      .from(syncCursor)
+      .where(and(eq(syncCursor.ledgerId, l.id), eq(syncCursor.resource, 'invoices')));
     expect(cur).toMatchObject({ pagesDone: 3, pagesEstimated: 3, backfillStatus: 'done' });
     expect([...fake.minorVersions]).toEqual(['75']);
   });
@@ -83,7 +91,13 @@ describeWithFixtures('QuickBooks sync', () => {
     const realm = fake.realms.get(realmId)!;
     Object.assign(realm.Invoice[0]!, { Balance: 0, MetaData: { LastUpdatedTime: '2026-11-20T09:00:00Z' } });
     const gone = realm.Invoice.splice(1, 1)[0]!;
-    realm.deleted.push({ _entity: 'Invoice', Id: gone.Id, status: 'Deleted', domain: 'QBO', MetaData: { LastUpdatedTime: '2026-11-20T09:30:00Z' } });
+    realm.deleted.push({
+      _entity: 'Invoice',
+      Id: gone.Id,
+      status: 'Deleted',
+      domain: 'QBO',
+      MetaData: { LastUpdatedTime: '2026-11-20T09:30:00Z' },
+    });
     fake.now = () => new Date('2026-11-20T10:00:00Z');
     await sync();
     const since = fake.cdcCalls.find((c) => c);
@@ -101,7 +115,10 @@ describeWithFixtures('QuickBooks sync', () => {
     fake.seedInvoices(realmId, 3);
     await sync();
     const l = await ledgerRow();
-    await database.db.update(syncCursor).set({ modifiedSince: new Date('2026-09-01T00:00:00Z') }).where(eq(syncCursor.ledgerId, l.id));
+    await database.db
+      .update(syncCursor)
+      .set({ modifiedSince: new Date('2026-09-01T00:00:00Z') })
+      .where(eq(syncCursor.ledgerId, l.id));
     fake.queries.length = 0;
     fake.cdcCalls.length = 0;
     await sync();
@@ -123,9 +140,15 @@ describeWithFixtures('QuickBooks sync', () => {
   it('surfaces a fault code as the typed error providerCode', async () => {
     const { fake, connect, deps, ledgerRow, realmId } = await setup();
     await connect();
-    fake.fail(/^\/query$/, 400, { body: JSON.stringify({ Fault: { Error: [{ Message: 'Invalid query', code: '4000' }], type: 'ValidationFault' } }) });
+    fake.fail(/^\/query$/, 400, {
+      body: JSON.stringify({ Fault: { Error: [{ Message: 'Invalid query', code: '4000' }], type: 'ValidationFault' } }),
+    });
     const c = (await deps.integrations.resolve(await ledgerRow())) as QuickBooksConnector;
-    await expect(c.page(realmId, 'invoices', {})).rejects.toMatchObject({ code: 'validation', providerCode: '4000', retryable: false });
+    await expect(c.page(realmId, 'invoices', {})).rejects.toMatchObject({
+      code: 'validation',
+      providerCode: '4000',
+      retryable: false,
+    });
   });
 
   it('persists the newest refresh token on rotation; invalid_grant stops the ledger', async () => {
@@ -134,14 +157,20 @@ describeWithFixtures('QuickBooks sync', () => {
     fake.seedInvoices(realmId, 1);
     const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, firm.id));
     const before = await deps.cipher.decrypt(conn!.refreshToken!, conn!.id);
-    await database.db.update(connection).set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') }).where(eq(connection.id, conn!.id));
+    await database.db
+      .update(connection)
+      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(connection.id, conn!.id));
     const c = (await deps.integrations.resolve(await ledgerRow())) as QuickBooksConnector;
     expect(await c.fetchOne(realmId, 'invoices', '1')).not.toBeNull();
     const [after] = await database.db.select().from(connection).where(eq(connection.id, conn!.id));
     const rotated = await deps.cipher.decrypt(after!.refreshToken!, after!.id);
     expect(rotated).not.toBe(before);
     fake.killGrant(realmId);
-    await database.db.update(connection).set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') }).where(eq(connection.id, conn!.id));
+    await database.db
+      .update(connection)
+      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(connection.id, conn!.id));
     await expect(c.fetchOne(realmId, 'invoices', '1')).rejects.toMatchObject({ code: 'invalid_grant' });
     expect((await ledgerRow()).status).toBe('needs_reconnect');
   });
@@ -152,7 +181,11 @@ describeWithFixtures('QuickBooks sync', () => {
     fake.seedInvoices(realmId, 1);
     const inv = fake.realms.get(realmId)!.Invoice[0]!;
     inv.PrivateNote = 'Deliver to back door';
-    fake.fail(/^\/invoice$/, 400, { body: JSON.stringify({ Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' } }) });
+    fake.fail(/^\/invoice$/, 400, {
+      body: JSON.stringify({
+        Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' },
+      }),
+    });
     const c = (await deps.integrations.resolve(await ledgerRow())) as QuickBooksConnector;
     await c.addInvoiceNote(realmId, '1', 'overdue: reminder sent 2026-11-20');
     expect(inv.PrivateNote).toBe('Deliver to back door\noverdue: reminder sent 2026-11-20');
@@ -165,7 +198,10 @@ describeWithFixtures('QuickBooks sync', () => {
     fake.seedInvoices(realmId, 2);
     await sync();
     const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, firm.id));
-    const res = await app.request(`/api/v1/connections/${conn!.id}/disconnect`, { method: 'POST', headers: { cookie: user.cookie } });
+    const res = await app.request(`/api/v1/connections/${conn!.id}/disconnect`, {
+      method: 'POST',
+      headers: { cookie: user.cookie },
+    });
     expect(res.status).toBe(200);
     expect(fake.revoked).toHaveLength(1);
     const l = await ledgerRow();

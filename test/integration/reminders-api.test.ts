@@ -25,7 +25,11 @@ async function setup(opts: { safeMode?: boolean } = {}) {
   w.stub.put(inv);
   await replanContacts(w.deps, [c.id]);
   const call = (method: string, path: string, body?: unknown) =>
-    app.request(`/api/v1${path}`, { method, headers: { cookie: user.cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    app.request(`/api/v1${path}`, {
+      method,
+      headers: { cookie: user.cookie, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   return { ...w, app, user, c, inv, call };
 }
 
@@ -33,7 +37,11 @@ it('safe mode: lists reminders awaiting approval, previews them escaped, and app
   const s = await setup({ safeMode: true });
   const waiting = await (await s.call('GET', '/reminders?status=awaiting_approval')).json();
   expect(waiting.reminders).toHaveLength(1);
-  expect(waiting.reminders[0]).toMatchObject({ contactName: 'Kea & <Sons>', stepKey: 'pre-3', invoices: [expect.objectContaining({ number: s.inv.number })] });
+  expect(waiting.reminders[0]).toMatchObject({
+    contactName: 'Kea & <Sons>',
+    stepKey: 'pre-3',
+    invoices: [expect.objectContaining({ number: s.inv.number })],
+  });
   const preview = await (await s.call('GET', `/reminders/${waiting.reminders[0].id}/preview`)).json();
   expect(preview.html).toContain('Kea &amp; &lt;Sons&gt;');
   expect(preview.text).toContain('Kea & <Sons>');
@@ -51,9 +59,15 @@ it('a dispute stops the invoice’s reminders; clearing it resumes them; other f
   await s.call('PATCH', `/invoices/${s.inv.id}/collection`, { dispute: null, promiseToPayUntil: '2026-11-28' });
   const [r] = await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id));
   expect(r!.dueAt.getTime()).toBeGreaterThan(Date.parse('2026-11-28T11:00:00Z'));
-  expect((await s.call('PATCH', `/invoices/${s.inv.id}/collection`, { promiseToPayUntil: '28/11/2026' })).status).toBe(400);
+  expect((await s.call('PATCH', `/invoices/${s.inv.id}/collection`, { promiseToPayUntil: '28/11/2026' })).status).toBe(
+    400,
+  );
   const other = await signedIn(database.db, (await makeFirm(database.db)).id);
-  const foreign = await s.app.request(`/api/v1/invoices/${s.inv.id}/collection`, { method: 'PATCH', headers: { cookie: other.cookie, 'content-type': 'application/json' }, body: JSON.stringify({ excluded: true }) });
+  const foreign = await s.app.request(`/api/v1/invoices/${s.inv.id}/collection`, {
+    method: 'PATCH',
+    headers: { cookie: other.cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ excluded: true }),
+  });
   expect(foreign.status).toBe(404);
 });
 
@@ -65,9 +79,13 @@ it('the opt-out link confirms on GET, opts out on POST, and stops every reminder
   const page = await s.app.request(link);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<form method="post">');
-  expect((await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]!.optedOutAt).toBeNull();
+  expect(
+    (await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]!.optedOutAt,
+  ).toBeNull();
   expect((await s.app.request(link, { method: 'POST' })).status).toBe(200);
-  expect((await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]!.optedOutAt).not.toBeNull();
+  expect(
+    (await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]!.optedOutAt,
+  ).not.toBeNull();
   const pending = await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id));
   expect(pending.filter((r) => r.status === 'scheduled')).toHaveLength(0);
   expect((await s.app.request('/unsubscribe/not-a-real-token-0123456789', { method: 'POST' })).status).toBe(404);
@@ -79,10 +97,14 @@ it('pauses a contact through the API, and template preview rejects unknown place
   expect((await s.call('PATCH', `/contacts/${s.c.id}/collection`, { pausedUntil: until })).status).toBe(200);
   const [r] = await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id));
   expect(r!.dueAt.getTime()).toBeGreaterThanOrEqual(Date.parse(until));
-  const bad = await s.call('POST', '/templates/preview', { template: { subject: 'Hi {{contact_nmae}}', body: 'Pay {{amount_due}}' } });
+  const bad = await s.call('POST', '/templates/preview', {
+    template: { subject: 'Hi {{contact_nmae}}', body: 'Pay {{amount_due}}' },
+  });
   expect(bad.status).toBe(400);
   expect((await bad.json()).error.issues[0].message).toBe('unknown placeholder {{contact_nmae}}');
-  const ok = await (await s.call('POST', '/templates/preview', { template: 'final', contactName: '<b>Bold</b>' })).json();
+  const ok = await (
+    await s.call('POST', '/templates/preview', { template: 'final', contactName: '<b>Bold</b>' })
+  ).json();
   expect(ok.html).toContain('&lt;b&gt;Bold&lt;/b&gt;');
   expect(ok.text).toContain('Overdue:');
   expect(ok.text).toContain('Coming up:');
@@ -101,18 +123,32 @@ it('a firm default policy and a per-contact assignment decide the steps', async 
   expect(created.status).toBe(201);
   await replanContacts(s.deps, [s.c.id]);
   expect((await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id)))[0]!.stepKey).toBe('due');
-  const quick = await (await s.call('POST', '/policies', { name: 'Quick', steps: [{ key: 'quick', offsetDays: -1, tone: 'friendly', template: 'friendly' }] })).json();
+  const quick = await (
+    await s.call('POST', '/policies', {
+      name: 'Quick',
+      steps: [{ key: 'quick', offsetDays: -1, tone: 'friendly', template: 'friendly' }],
+    })
+  ).json();
   expect((await s.call('PATCH', `/contacts/${s.c.id}/collection`, { policyId: quick.id })).status).toBe(200);
   expect((await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id)))[0]!.stepKey).toBe('quick');
-  expect((await s.call('PATCH', `/contacts/${s.c.id}/collection`, { policyId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
-  const invalid = await s.call('POST', '/policies', { name: 'Bad', steps: [{ key: 'a', offsetDays: 3, tone: 'firm', template: 'nope' }] });
+  expect(
+    (await s.call('PATCH', `/contacts/${s.c.id}/collection`, { policyId: '00000000-0000-4000-8000-000000000000' }))
+      .status,
+  ).toBe(404);
+  const invalid = await s.call('POST', '/policies', {
+    name: 'Bad',
+    steps: [{ key: 'a', offsetDays: 3, tone: 'firm', template: 'nope' }],
+  });
   expect(invalid.status).toBe(400);
 });
 
 it('reports per step how many reminded invoices were paid within 7 days', async () => {
   const s = await setup();
   expect(await tick(s.deps)).toMatchObject({ sent: 1 });
-  await database.db.update(invoice).set({ status: 'paid', amountDue: '0', paidAt: new Date('2026-11-19T00:00:00Z') }).where(eq(invoice.id, s.inv.id));
+  await database.db
+    .update(invoice)
+    .set({ status: 'paid', amountDue: '0', paidAt: new Date('2026-11-19T00:00:00Z') })
+    .where(eq(invoice.id, s.inv.id));
   const other = await makeInvoice(database.db, s.c, { dueDate: '2026-11-20' });
   void other;
   const res = await (await s.call('GET', `/reminders/effectiveness?ledgerId=${s.ledger.id}`)).json();
@@ -133,5 +169,7 @@ it('shows captured messages on the outbox page, escaped, to signed-in users only
   expect(anonymous.status).toBe(303);
   expect(anonymous.headers.get('location')).toBe('/signin?next=%2Foutbox');
   const other = await signedIn(database.db, (await makeFirm(database.db)).id);
-  expect(await (await s.app.request('/outbox', { headers: { cookie: other.cookie } })).text()).toContain('No messages yet.');
+  expect(await (await s.app.request('/outbox', { headers: { cookie: other.cookie } })).text()).toContain(
+    'No messages yet.',
+  );
 });

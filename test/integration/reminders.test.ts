@@ -1,13 +1,22 @@
 import { replanOnChange } from '../../src/services/background.ts';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectionState, contactState, invoice, ledger, message, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import {
+  collectionState,
+  contactState,
+  invoice,
+  ledger,
+  message,
+  reminder,
+  reminderItem,
+} from '../../src/db/schema/index.ts';
 import { smtpMailer, type Mailer } from '../../src/notify/mailer.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { recoverStuckSending, tick } from '../../src/services/reminders/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeContact, makeInvoice } from '../support/factories.ts';
 import { reminderWorld, smtpSink } from '../support/reminders.ts';
+import { waitUntil } from '../support/wait.ts';
 
 // A database per test: the tick claims whatever is due anywhere, as it does in production.
 let database: TestDatabase;
@@ -17,10 +26,15 @@ beforeEach(async () => {
 afterEach(() => database.drop());
 
 const remindersOf = (contactId: string) => database.db.select().from(reminder).where(eq(reminder.contactId, contactId));
-const itemsOf = (reminderId: string) => database.db.select().from(reminderItem).where(eq(reminderItem.reminderId, reminderId));
+const itemsOf = (reminderId: string) =>
+  database.db.select().from(reminderItem).where(eq(reminderItem.reminderId, reminderId));
 const messagesTo = (contactId: string) => database.db.select().from(message).where(eq(message.contactId, contactId));
 
-async function debtor(world: Awaited<ReturnType<typeof reminderWorld>>, dueDates: string[], over: Parameters<typeof makeContact>[2] = {}) {
+async function debtor(
+  world: Awaited<ReturnType<typeof reminderWorld>>,
+  dueDates: string[],
+  over: Parameters<typeof makeContact>[2] = {},
+) {
   const c = await makeContact(database.db, world.ledger, over);
   const invoices = [];
   for (const dueDate of dueDates) {
@@ -61,10 +75,19 @@ describe('planning', () => {
   it('plans nothing for a disputed invoice, waits for a promise, and resumes after', async () => {
     const w = await reminderWorld(database.db);
     const { c, invoices } = await debtor(w, ['2026-11-20']);
-    await database.db.insert(collectionState).values({ invoiceId: invoices[0]!.id, firmId: c.firmId, ledgerId: c.ledgerId, disputedAt: new Date(), disputeReason: 'wrong quantity' });
+    await database.db.insert(collectionState).values({
+      invoiceId: invoices[0]!.id,
+      firmId: c.firmId,
+      ledgerId: c.ledgerId,
+      disputedAt: new Date(),
+      disputeReason: 'wrong quantity',
+    });
     await replanContacts(w.deps, [c.id]);
     expect(await remindersOf(c.id)).toHaveLength(0);
-    await database.db.update(collectionState).set({ disputedAt: null, promiseToPayUntil: '2026-11-30' }).where(eq(collectionState.invoiceId, invoices[0]!.id));
+    await database.db
+      .update(collectionState)
+      .set({ disputedAt: null, promiseToPayUntil: '2026-11-30' })
+      .where(eq(collectionState.invoiceId, invoices[0]!.id));
     await replanContacts(w.deps, [c.id]);
     const [rem] = await remindersOf(c.id);
     expect(rem!.dueAt.toISOString()).toBe('2026-11-30T19:00:00.000Z'); // 1 Dec 08:00 NZDT
@@ -88,12 +111,17 @@ describe('sending', () => {
     const sink = await smtpSink();
     try {
       const w = await reminderWorld(database.db, { mailer: smtpMailer(sink.url) });
-      const { c, invoices } = await debtor(w, ['2026-11-20', '2026-11-20'], { name: 'Tui <script>alert(1)</script> & Co' });
+      const { c, invoices } = await debtor(w, ['2026-11-20', '2026-11-20'], {
+        name: 'Tui <script>alert(1)</script> & Co',
+      });
       await replanContacts(w.deps, [c.id]);
       expect(await tick(w.deps)).toMatchObject({ claimed: 1, sent: 1 });
       expect(sink.received).toHaveLength(1);
       const mail = sink.received[0]!;
-      expect(mail.from?.value[0]).toMatchObject({ name: 'Harbour Dental Limited', address: 'reminders@overdue.example.com' });
+      expect(mail.from?.value[0]).toMatchObject({
+        name: 'Harbour Dental Limited',
+        address: 'reminders@overdue.example.com',
+      });
       expect(mail.replyTo?.value[0]?.address).toBe('accounts@harbourdental.example');
       expect(mail.envelopeTo).toEqual([c.email]);
       const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '');
@@ -120,13 +148,22 @@ describe('sending', () => {
       const w = await reminderWorld(database.db, { mailer: smtpMailer(sink.url) });
       const { c, invoices } = await debtor(w, ['2026-11-20']);
       await replanContacts(w.deps, [c.id]);
-      w.stub.put(invoices[0]!, { status: 'paid', amountDue: '0', amountPaid: '115', updatedAt: new Date('2026-11-16T19:00:00Z') });
+      w.stub.put(invoices[0]!, {
+        status: 'paid',
+        amountDue: '0',
+        amountPaid: '115',
+        updatedAt: new Date('2026-11-16T19:00:00Z'),
+      });
       expect(await tick(w.deps)).toMatchObject({ claimed: 1, cancelled: 1 });
       expect(sink.received).toHaveLength(0);
       expect(await messagesTo(c.id)).toHaveLength(0);
       const [rem] = await remindersOf(c.id);
       expect(rem).toMatchObject({ status: 'cancelled', statusReason: 'no invoice left to chase' });
-      expect(rem!.gateResults).toContainEqual({ gate: `invoice:${invoices[0]!.number}`, ok: false, detail: 'invoice is paid' });
+      expect(rem!.gateResults).toContainEqual({
+        gate: `invoice:${invoices[0]!.number}`,
+        ok: false,
+        detail: 'invoice is paid',
+      });
     } finally {
       await sink.close();
     }
@@ -157,7 +194,19 @@ describe('sending', () => {
     expect(held!.dueAt.toISOString()).toBe('2026-11-16T19:00:00.000Z');
     // Two messages already this week: the cap holds the third.
     for (let i = 0; i < 2; i++) {
-      await database.db.insert(message).values({ firmId: c.firmId, ledgerId: c.ledgerId, contactId: c.id, fromAddress: 'x', toAddresses: [c.email!], subject: 's', html: 'h', text: 't', status: 'sent', idempotencyKey: `cap-${c.id}-${i}`, sentAt: new Date('2026-11-14T20:00:00Z') });
+      await database.db.insert(message).values({
+        firmId: c.firmId,
+        ledgerId: c.ledgerId,
+        contactId: c.id,
+        fromAddress: 'x',
+        toAddresses: [c.email!],
+        subject: 's',
+        html: 'h',
+        text: 't',
+        status: 'sent',
+        idempotencyKey: `cap-${c.id}-${i}`,
+        sentAt: new Date('2026-11-14T20:00:00Z'),
+      });
     }
     w.clock.set('2026-11-16T20:00:00Z');
     expect(await tick(w.deps)).toMatchObject({ rescheduled: 1 });
@@ -170,24 +219,43 @@ describe('sending', () => {
     const w = await reminderWorld(database.db);
     const { c } = await debtor(w, ['2026-11-20']);
     const paused = await debtor(w, ['2026-11-20']);
-    await database.db.insert(contactState).values({ contactId: c.id, firmId: c.firmId, ledgerId: c.ledgerId, optedOutAt: new Date() });
+    await database.db
+      .insert(contactState)
+      .values({ contactId: c.id, firmId: c.firmId, ledgerId: c.ledgerId, optedOutAt: new Date() });
     await replanContacts(w.deps, [c.id, paused.c.id]);
     expect(await remindersOf(c.id)).toHaveLength(0);
-    await database.db.insert(contactState).values({ contactId: paused.c.id, firmId: c.firmId, ledgerId: c.ledgerId, pausedUntil: new Date('2026-11-25T00:00:00Z') });
+    await database.db.insert(contactState).values({
+      contactId: paused.c.id,
+      firmId: c.firmId,
+      ledgerId: c.ledgerId,
+      pausedUntil: new Date('2026-11-25T00:00:00Z'),
+    });
     expect(await tick(w.deps)).toMatchObject({ rescheduled: 1 });
-    expect((await remindersOf(paused.c.id))[0]!.dueAt.getTime()).toBeGreaterThanOrEqual(new Date('2026-11-25T00:00:00Z').getTime());
+    expect((await remindersOf(paused.c.id))[0]!.dueAt.getTime()).toBeGreaterThanOrEqual(
+      new Date('2026-11-25T00:00:00Z').getTime(),
+    );
   });
 });
 
 describe('exactly once', () => {
   it('20 concurrent ticks over 100 rounds send at most one message per (invoice, step)', async () => {
     let sends = 0;
-    const counting: Mailer = { kind: 'capture', send: async () => ((sends += 1), { status: 'captured', providerMessageId: null }) };
+    const counting: Mailer = {
+      kind: 'capture',
+      send: async () => {
+        sends += 1;
+        return { status: 'captured', providerMessageId: null };
+      },
+    };
     const w = await reminderWorld(database.db, { mailer: counting });
     const contacts = [];
     for (let i = 0; i < 15; i++) contacts.push((await debtor(w, ['2026-11-18', '2026-11-20'])).c);
     for (let round = 0; round < 100; round++) {
-      if (round % 10 === 0) await replanContacts(w.deps, contacts.map((c) => c.id));
+      if (round % 10 === 0)
+        await replanContacts(
+          w.deps,
+          contacts.map((c) => c.id),
+        );
       await Promise.all(Array.from({ length: 20 }, () => tick(w.deps, { limit: 3 })));
       w.clock.advance(6 * 3_600_000);
     }
@@ -210,12 +278,18 @@ describe('exactly once', () => {
     try {
       const real = smtpMailer(sink.url);
       // The process dies right after the server accepted: the outcome is never recorded.
-      const dying: Mailer = { kind: 'smtp', send: async (m) => (await real.send(m), new Promise(() => {})) };
+      const dying: Mailer = {
+        kind: 'smtp',
+        send: async (m) => {
+          await real.send(m);
+          return new Promise(() => {});
+        },
+      };
       const w = await reminderWorld(database.db, { mailer: dying });
       const { c } = await debtor(w, ['2026-11-20']);
       await replanContacts(w.deps, [c.id]);
       void tick(w.deps);
-      for (let i = 0; i < 100 && sink.received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => sink.received.length > 0, { what: 'the mail server to accept the message' });
       expect(sink.received).toHaveLength(1);
       // After restart: the interrupted reminder is found and parked for a person.
       w.clock.advance(11 * 60_000);
@@ -241,7 +315,13 @@ describe('stop on payment', () => {
     await replanContacts(w.deps, [c.id]);
     expect((await remindersOf(c.id))[0]!.status).toBe('scheduled');
     await database.db.update(invoice).set({ status: 'paid', amountDue: '0' }).where(eq(invoice.id, invoices[0]!.id));
-    await replanOnChange(w.deps)({ firmId: c.firmId, ledgerId: c.ledgerId, invoiceIds: [invoices[0]!.id], contactIds: [], source: 'webhook' });
+    await replanOnChange(w.deps)({
+      firmId: c.firmId,
+      ledgerId: c.ledgerId,
+      invoiceIds: [invoices[0]!.id],
+      contactIds: [],
+      source: 'webhook',
+    });
     expect(await remindersOf(c.id)).toHaveLength(0);
     expect(await tick(w.deps)).toMatchObject({ claimed: 0 });
   });
@@ -250,11 +330,17 @@ describe('stop on payment', () => {
 describe('thank you', () => {
   it('sends one thank-you note when a reminded invoice is paid, if the ledger asks for it', async () => {
     const w = await reminderWorld(database.db);
-    await database.db.update(ledger).set({ settings: { ...w.ledger.settings, thankYou: true } }).where(eq(ledger.id, w.ledger.id));
+    await database.db
+      .update(ledger)
+      .set({ settings: { ...w.ledger.settings, thankYou: true } })
+      .where(eq(ledger.id, w.ledger.id));
     const { c, invoices } = await debtor(w, ['2026-11-20']);
     await replanContacts(w.deps, [c.id]);
     expect(await tick(w.deps)).toMatchObject({ sent: 1 });
-    await database.db.update(invoice).set({ status: 'paid', amountDue: '0', paidAt: w.clock.now() }).where(eq(invoice.id, invoices[0]!.id));
+    await database.db
+      .update(invoice)
+      .set({ status: 'paid', amountDue: '0', paidAt: w.clock.now() })
+      .where(eq(invoice.id, invoices[0]!.id));
     w.stub.put({ ...invoices[0]!, status: 'paid', amountDue: '0' });
     w.clock.advance(3_600_000);
     await replanContacts(w.deps, [c.id]);

@@ -31,12 +31,16 @@ async function setup() {
   return { ...w, deps, app, user, call };
 }
 
-const scoreOf = async (subjectId: string) => (await database.db.select().from(riskScore).where(eq(riskScore.subjectId, subjectId)))[0];
+const scoreOf = async (subjectId: string) =>
+  (await database.db.select().from(riskScore).where(eq(riskScore.subjectId, subjectId)))[0];
 
 describe('risk scoring in the service', () => {
   it('scores every customer and open invoice, stores the model, and lists the riskiest first with reasons', async () => {
     const s = await setup();
-    const open = await database.db.select().from(invoice).where(and(eq(invoice.ledgerId, s.ledger.id), eq(invoice.status, 'open')));
+    const open = await database.db
+      .select()
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, s.ledger.id), eq(invoice.status, 'open')));
     const result = await rescoreLedger(s.deps, s.ledger.id);
     expect(result).toMatchObject({ contacts: s.contacts.length, invoices: open.length });
     expect(result.modelVersion).toMatch(/^lr-l2-v1@2026-11-20\/\d+$/);
@@ -55,7 +59,9 @@ describe('risk scoring in the service', () => {
     expect(rank('slow')).toBeLessThan(rank('early'));
     const worst = body.contacts[0];
     expect(worst.band).toBe('high');
-    expect(worst.reasons[0].text).toMatch(/^(paid \d+ of the last \d+ invoices late, \d+ days on average|\d+ invoices? overdue now, the oldest \d+ days)$/);
+    expect(worst.reasons[0].text).toMatch(
+      /^(paid \d+ of the last \d+ invoices late, \d+ days on average|\d+ invoices? overdue now, the oldest \d+ days)$/,
+    );
 
     const high = await s.call('GET', `/ledgers/${s.ledger.id}/risk?band=high`);
     expect((await high.json()).contacts.every((c: { band: string }) => c.band === 'high')).toBe(true);
@@ -84,19 +90,33 @@ describe('risk scoring in the service', () => {
     for (const k of [1, 2, 3]) {
       const due = addDays(RISK_TODAY, -45 - k * 7);
       fresh.push(
-        await makeInvoice(database.db, { ...prompt, ledgerId: s.ledger.id }, {
-          issueDate: addDays(due, -30),
-          dueDate: due,
-          status: 'paid',
-          total: '500.0000',
-          amountDue: '0',
-          amountPaid: '500.0000',
-          paidAt: zonedTimeToInstant(addDays(due, 40), '12:00', 'Europe/London'),
-        }),
+        await makeInvoice(
+          database.db,
+          { ...prompt, ledgerId: s.ledger.id },
+          {
+            issueDate: addDays(due, -30),
+            dueDate: due,
+            status: 'paid',
+            total: '500.0000',
+            amountDue: '0',
+            amountPaid: '500.0000',
+            paidAt: zonedTimeToInstant(addDays(due, 40), '12:00', 'Europe/London'),
+          },
+        ),
       );
     }
-    const openOne = await makeInvoice(database.db, { ...prompt, ledgerId: s.ledger.id }, { issueDate: RISK_TODAY, dueDate: addDays(RISK_TODAY, 30), total: '800.0000', amountDue: '800.0000' });
-    await rescoreOnChange(later)({ firmId: s.firm.id, ledgerId: s.ledger.id, invoiceIds: [...fresh.map((f) => f.id), openOne.id], contactIds: [], source: 'webhook' });
+    const openOne = await makeInvoice(
+      database.db,
+      { ...prompt, ledgerId: s.ledger.id },
+      { issueDate: RISK_TODAY, dueDate: addDays(RISK_TODAY, 30), total: '800.0000', amountDue: '800.0000' },
+    );
+    await rescoreOnChange(later)({
+      firmId: s.firm.id,
+      ledgerId: s.ledger.id,
+      invoiceIds: [...fresh.map((f) => f.id), openOne.id],
+      contactIds: [],
+      source: 'webhook',
+    });
     const after = await scoreOf(prompt.id);
     expect(Number(after!.pLate)).toBeGreaterThan(Number(before!.pLate));
     expect(after!.computedAt.toISOString()).toBe(`${RISK_TODAY}T15:00:00.000Z`);
@@ -106,8 +126,17 @@ describe('risk scoring in the service', () => {
     expect((await scoreOf(other.id))!.computedAt).toEqual(otherBefore!.computedAt);
 
     // The open invoice is paid: its own score goes, the contact's is refreshed.
-    await database.db.update(invoice).set({ status: 'paid', amountDue: '0', paidAt: new Date(`${RISK_TODAY}T14:00:00Z`) }).where(eq(invoice.id, openOne.id));
-    await rescoreOnChange(later)({ firmId: s.firm.id, ledgerId: s.ledger.id, invoiceIds: [openOne.id], contactIds: [], source: 'webhook' });
+    await database.db
+      .update(invoice)
+      .set({ status: 'paid', amountDue: '0', paidAt: new Date(`${RISK_TODAY}T14:00:00Z`) })
+      .where(eq(invoice.id, openOne.id));
+    await rescoreOnChange(later)({
+      firmId: s.firm.id,
+      ledgerId: s.ledger.id,
+      invoiceIds: [openOne.id],
+      contactIds: [],
+      source: 'webhook',
+    });
     expect(await scoreOf(openOne.id)).toBeUndefined();
   });
 
@@ -115,7 +144,13 @@ describe('risk scoring in the service', () => {
     const s = await setup();
     const first = await rescoreLedger(s.deps, s.ledger.id);
     const prompt = s.contactOf('prompt')[0]!;
-    const change = { firmId: s.firm.id, ledgerId: s.ledger.id, invoiceIds: [], contactIds: [prompt.id], source: 'sync' as const };
+    const change = {
+      firmId: s.firm.id,
+      ledgerId: s.ledger.id,
+      invoiceIds: [],
+      contactIds: [prompt.id],
+      source: 'sync' as const,
+    };
     await rescoreOnChange({ ...s.deps, clock: fixedClock('2026-11-21T11:00:00Z') })(change);
     expect((await scoreOf(prompt.id))!.modelVersion).toBe(first.modelVersion);
     await rescoreOnChange({ ...s.deps, clock: fixedClock('2026-11-21T12:00:01Z') })(change);
@@ -124,18 +159,36 @@ describe('risk scoring in the service', () => {
 
   it('drives cadence assignment: a high-risk customer is chased on the ledger’s firm policy', async () => {
     const s = await setup();
-    await database.db.update(ledger).set({ settings: { cadence: { byRiskBand: { high: 'firm' } } } }).where(eq(ledger.id, s.ledger.id));
+    await database.db
+      .update(ledger)
+      .set({ settings: { cadence: { byRiskBand: { high: 'firm' } } } })
+      .where(eq(ledger.id, s.ledger.id));
     const defaulter = s.contactOf('defaulter')[0]!;
     const prompt = s.contactOf('prompt')[0]!;
     const due = addDays(RISK_TODAY, 12);
-    const a = await makeInvoice(database.db, { ...defaulter, ledgerId: s.ledger.id }, { issueDate: RISK_TODAY, dueDate: due, total: '100.0000', amountDue: '100.0000' });
-    const b = await makeInvoice(database.db, { ...prompt, ledgerId: s.ledger.id }, { issueDate: RISK_TODAY, dueDate: due, total: '100.0000', amountDue: '100.0000' });
+    const a = await makeInvoice(
+      database.db,
+      { ...defaulter, ledgerId: s.ledger.id },
+      { issueDate: RISK_TODAY, dueDate: due, total: '100.0000', amountDue: '100.0000' },
+    );
+    const b = await makeInvoice(
+      database.db,
+      { ...prompt, ledgerId: s.ledger.id },
+      { issueDate: RISK_TODAY, dueDate: due, total: '100.0000', amountDue: '100.0000' },
+    );
     // Scores first, then replanning reads them: the order the service wires the two handlers in.
     const onChange = inOrder([rescoreOnChange(s.deps), replanOnChange(s.deps)], silentLogger);
-    await onChange({ firmId: s.firm.id, ledgerId: s.ledger.id, invoiceIds: [a.id, b.id], contactIds: [], source: 'webhook' });
+    await onChange({
+      firmId: s.firm.id,
+      ledgerId: s.ledger.id,
+      invoiceIds: [a.id, b.id],
+      contactIds: [],
+      source: 'webhook',
+    });
     expect((await scoreOf(defaulter.id))!.band).toBe('high');
     expect((await scoreOf(prompt.id))!.band).not.toBe('high');
-    const step = async (invoiceId: string) => (await database.db.select().from(reminderItem).where(eq(reminderItem.invoiceId, invoiceId)))[0]?.stepKey;
+    const step = async (invoiceId: string) =>
+      (await database.db.select().from(reminderItem).where(eq(reminderItem.invoiceId, invoiceId)))[0]?.stepKey;
     expect(await step(a.id)).toBe('pre-5');
     expect(await step(b.id)).toBe('pre-3');
   });
@@ -146,7 +199,12 @@ describe('history CSV import', () => {
 
   it('rejects a bad file with one error per bad row and imports nothing', async () => {
     const s = await setup();
-    const csv = [header, 'x1,old-1,2024-01-05,2024-02-04,100.00,GBP,2024-02-10,no', 'x1,old-2,2024-02-31,2024-03-04,100.00,GBP,,no', 'x2,old-3,2024-03-05,2024-04-04,-5,GBP,,maybe'].join('\n');
+    const csv = [
+      header,
+      'x1,old-1,2024-01-05,2024-02-04,100.00,GBP,2024-02-10,no',
+      'x1,old-2,2024-02-31,2024-03-04,100.00,GBP,,no',
+      'x2,old-3,2024-03-05,2024-04-04,-5,GBP,,maybe',
+    ].join('\n');
     const res = await s.call('POST', `/ledgers/${s.ledger.id}/history-imports`, csv, { 'content-type': 'text/csv' });
     expect(res.status).toBe(400);
     const body = await res.json();
@@ -159,7 +217,10 @@ describe('history CSV import', () => {
     ]);
     const list = await (await s.call('GET', `/ledgers/${s.ledger.id}/history-imports`)).json();
     expect(list.imports).toEqual([]);
-    expect((await s.call('POST', `/ledgers/${s.ledger.id}/history-imports`, '{}', { 'content-type': 'application/json' })).status).toBe(400);
+    expect(
+      (await s.call('POST', `/ledgers/${s.ledger.id}/history-imports`, '{}', { 'content-type': 'application/json' }))
+        .status,
+    ).toBe(400);
   });
 
   it('imports all rows in one go, re-imports replace, and a matching customer’s score learns from them', async () => {
@@ -175,7 +236,9 @@ describe('history CSV import', () => {
     const mirrored = (await database.db.select().from(invoice).where(eq(invoice.contactId, early.id)))[0]!;
     rows.push(`${early.externalId},${mirrored.externalId},2023-01-01,2023-01-31,999.00,GBP,2023-06-30,no`);
     const csv = `${header}\n${rows.join('\n')}\n`;
-    const res = await s.call('POST', `/ledgers/${s.ledger.id}/history-imports?filename=legacy.csv`, csv, { 'content-type': 'text/csv; charset=utf-8' });
+    const res = await s.call('POST', `/ledgers/${s.ledger.id}/history-imports?filename=legacy.csv`, csv, {
+      'content-type': 'text/csv; charset=utf-8',
+    });
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body).toMatchObject({ rows: 13, replaced: 0 });
@@ -187,7 +250,9 @@ describe('history CSV import', () => {
     expect(Number(after!.pLate)).toBeGreaterThan(Number(before!.pLate));
     expect(after!.reasons.some((r) => /paid \d+ of the last 10 invoices late/.test(r.text))).toBe(true);
 
-    const again = await (await s.call('POST', `/ledgers/${s.ledger.id}/history-imports`, csv, { 'content-type': 'text/csv' })).json();
+    const again = await (
+      await s.call('POST', `/ledgers/${s.ledger.id}/history-imports`, csv, { 'content-type': 'text/csv' })
+    ).json();
     expect(again).toMatchObject({ rows: 13, replaced: 13 });
     const list = await (await s.call('GET', `/ledgers/${s.ledger.id}/history-imports`)).json();
     expect(list.imports.map((i: { rows: number; filename: string | null }) => [i.rows, i.filename])).toEqual([

@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/client.ts';
 import { contact, invoice, ledger, riskScore } from '../../src/db/schema/index.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
 import { startService } from '../support/process.ts';
+import { waitUntil } from '../support/wait.ts';
 
 /**
  * The embedded default as a user runs it: start, ready, demo ledger mirrored, SIGTERM, restart,
@@ -58,20 +59,16 @@ describe('service process', () => {
   // cores, the bound only says the service becomes ready on its own rather than hanging.
   it('becomes ready, mirrors the demo ledger, and keeps data across SIGTERM and restart', async () => {
     const first = await startService(env());
-    const t0 = Date.now();
-    let ready = false;
-    while (!ready && Date.now() - t0 < 30_000) {
-      const res = await fetch(`http://127.0.0.1:${first.port}/readyz`).catch(() => null);
-      ready = res?.status === 200;
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(true);
+    await waitUntil(
+      async () => (await fetch(`http://127.0.0.1:${first.port}/readyz`).catch(() => null))?.status === 200,
+      { what: '/readyz to answer 200', everyMs: 100 },
+    );
     const synced = await first.waitForLog('ledger synced', 30_000);
     const invoicesSynced = (synced.result as { invoices: { items: number } }).invoices.items;
     expect(invoicesSynced).toBeGreaterThan(500);
 
-    const firstExit = await first.stop("SIGTERM");
-    if (firstExit !== 0) console.log(first.lines.join("\n"));
+    const firstExit = await first.stop('SIGTERM');
+    if (firstExit !== 0) console.log(first.lines.join('\n'));
     expect(firstExit).toBe(0);
     expect(first.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
     const afterFirst = await counts();

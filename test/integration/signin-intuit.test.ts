@@ -15,12 +15,15 @@ beforeEach(async () => {
 });
 afterEach(() => database.drop());
 
-
 async function setup() {
   const fake = new QuickBooksFake();
   server.use(...fake.handlers());
   fake.people.set('intuit-sub-1', { email: 'ida@riverside.example', verified: true });
-  const config = testConfig({ QUICKBOOKS_CLIENT_ID: fake.clientId, QUICKBOOKS_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com' });
+  const config = testConfig({
+    QUICKBOOKS_CLIENT_ID: fake.clientId,
+    QUICKBOOKS_CLIENT_SECRET: fake.clientSecret,
+    PUBLIC_URL: 'https://overdue.example.com',
+  });
   const app = createApp(await testDeps(database, { config }));
   return { fake, app, ...signInFlow(app, 'quickbooks') };
 }
@@ -38,8 +41,12 @@ it('signs in with Intuit: identity scopes only, id_token verified against the JW
   expect((await s.app.request('/api/v1/ledgers', { headers: { cookie: session } })).status).toBe(200);
   const [user] = await database.db.select().from(appUser);
   expect(user).toMatchObject({ email: 'ida@riverside.example', name: 'Ida Intuit' });
-  expect(await database.db.select().from(membership).where(eq(membership.userId, user!.id))).toEqual([expect.objectContaining({ role: 'owner' })]);
-  expect(await database.db.select().from(userIdentity)).toEqual([expect.objectContaining({ provider: 'quickbooks', subject: 'intuit-sub-1' })]);
+  expect(await database.db.select().from(membership).where(eq(membership.userId, user!.id))).toEqual([
+    expect.objectContaining({ role: 'owner' }),
+  ]);
+  expect(await database.db.select().from(userIdentity)).toEqual([
+    expect.objectContaining({ provider: 'quickbooks', subject: 'intuit-sub-1' }),
+  ]);
 });
 
 it('refuses a forged id_token or another browser’s sign-in, creating no one', async () => {

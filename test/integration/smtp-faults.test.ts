@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { message, reminder } from '../../src/db/schema/index.ts';
 import { type Mailer, smtpMailer } from '../../src/notify/mailer.ts';
-import { MAX_SEND_ATTEMPTS } from '../../src/services/reminders/deliver.ts';
+import { MAX_SEND_ATTEMPTS } from '../../src/services/reminders/claim-outcomes.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { freshDatabasePerTest } from '../support/db.ts';
@@ -42,13 +42,18 @@ async function droppingServer() {
         buf = buf.slice(i + 2);
         if (line.startsWith('EHLO') || line.startsWith('HELO')) socket.write('250 mx.example\r\n');
         else if (line.startsWith('MAIL') || line.startsWith('RCPT')) socket.write('250 ok\r\n');
-        else if (line.startsWith('DATA')) (data = true), socket.write('354 go ahead\r\n');
-        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else if (line.startsWith('DATA')) {
+          data = true;
+          socket.write('354 go ahead\r\n');
+        } else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
       }
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `smtp://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `smtp://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 it('server down: retried with backoff, then left for a person after the fifth attempt; nothing sent', async () => {

@@ -25,8 +25,11 @@ async function setup() {
   return { db, f, l, clock, demo, ctx };
 }
 
-const countRows = async (db: TestDatabase['db'], table: typeof invoice | typeof contact | typeof payment | typeof creditNote, ledgerId: string) =>
-  (await db.select({ n: count() }).from(table).where(eq(table.ledgerId, ledgerId)))[0]!.n;
+const countRows = async (
+  db: TestDatabase['db'],
+  table: typeof invoice | typeof contact | typeof payment | typeof creditNote,
+  ledgerId: string,
+) => (await db.select({ n: count() }).from(table).where(eq(table.ledgerId, ledgerId)))[0]!.n;
 
 describe('ledger sync', () => {
   it('backfills every resource, links invoices to contacts, records progress', async () => {
@@ -101,12 +104,21 @@ describe('ledger sync', () => {
       sentToContact: true,
       updatedAt: new Date('2026-10-01T10:00:00Z'),
     };
-    const paid = { ...base, status: 'paid' as const, amountDue: '0', amountPaid: '100', updatedAt: new Date('2026-11-01T10:00:00Z') };
+    const paid = {
+      ...base,
+      status: 'paid' as const,
+      amountDue: '0',
+      amountPaid: '100',
+      updatedAt: new Date('2026-11-01T10:00:00Z'),
+    };
     const target = { firmId: f.id, ledgerId: l.id };
     await upsertRecords(db, target, 'invoices', [paid]);
     const changed = await upsertRecords(db, target, 'invoices', [base]);
     expect(changed).toHaveLength(0);
-    const [row] = await db.select().from(invoice).where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, 'INV-OOO')));
+    const [row] = await db
+      .select()
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, 'INV-OOO')));
     expect(row!.status).toBe('paid');
     expect(row!.amountDue).toBe('0.0000');
     // Duplicates inside one batch keep the newest.
@@ -114,7 +126,10 @@ describe('ledger sync', () => {
       { ...paid, externalId: 'INV-DUP' },
       { ...base, externalId: 'INV-DUP' },
     ]);
-    const [dup] = await db.select().from(invoice).where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, 'INV-DUP')));
+    const [dup] = await db
+      .select()
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, 'INV-DUP')));
     expect(dup!.status).toBe('paid');
   });
 
@@ -153,10 +168,12 @@ describe('ledger sync', () => {
     expect(rows.length).toBe(all);
   });
 
-  it('refuses another firm\'s ledger with not_found', async () => {
+  it("refuses another firm's ledger with not_found", async () => {
     const { l, demo, clock, db } = await setup();
     const other = await makeFirm(db);
-    await expect(syncLedger({ ctx: systemCtx(db, other.id, clock), input: { ledgerId: l.id } }, demo)).rejects.toMatchObject({
+    await expect(
+      syncLedger({ ctx: systemCtx(db, other.id, clock), input: { ledgerId: l.id } }, demo),
+    ).rejects.toMatchObject({
       code: 'not_found',
     });
   });

@@ -24,10 +24,13 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 type Op = 'update' | 'part' | 'pay' | 'void' | 'reopen';
-type Command = { kind: 'change'; inv: number; op: Op } | { kind: 'deliver'; pick: number } | { kind: 'drain' };
 
 const command = fc.oneof(
-  fc.record({ kind: fc.constant('change' as const), inv: fc.integer({ min: 0, max: 1 }), op: fc.constantFrom<Op>('update', 'part', 'pay', 'void', 'reopen') }),
+  fc.record({
+    kind: fc.constant('change' as const),
+    inv: fc.integer({ min: 0, max: 1 }),
+    op: fc.constantFrom<Op>('update', 'part', 'pay', 'void', 'reopen'),
+  }),
   fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('drain' as const) }),
 );
@@ -54,7 +57,8 @@ function provider(clock: ReturnType<typeof fixedClock>) {
     provider: 'xero',
     listLedgers: async () => [],
     page: async () => ({ items: [] }),
-    fetchOne: async (_l, resource, id) => (resource === 'invoices' ? (structuredClone(invoices.find((i) => i.externalId === id)) ?? null) : null) as never,
+    fetchOne: async (_l, resource, id) =>
+      (resource === 'invoices' ? (structuredClone(invoices.find((i) => i.externalId === id)) ?? null) : null) as never,
     onlineInvoiceUrl: async () => null,
     addInvoiceNote: async () => {},
   };
@@ -67,7 +71,10 @@ function provider(clock: ReturnType<typeof fixedClock>) {
         ? { total: String(total + 10), amountDue: i.status === 'open' ? String(Number(i.amountDue) + 10) : i.amountDue }
         : op === 'part'
           ? i.status === 'open'
-            ? { amountDue: String(Math.max(0, Number(i.amountDue) - 25)), status: Number(i.amountDue) <= 25 ? 'paid' : 'open' }
+            ? {
+                amountDue: String(Math.max(0, Number(i.amountDue) - 25)),
+                status: Number(i.amountDue) <= 25 ? 'paid' : 'open',
+              }
             : {}
           : op === 'pay'
             ? i.status === 'open'
@@ -88,47 +95,67 @@ function provider(clock: ReturnType<typeof fixedClock>) {
 it('converges to the ledger for any order, duplication and interleaving of events (reliability #10)', async () => {
   const firm = await makeFirm(database.db);
   await fc.assert(
-    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), fc.array(fc.nat(), { maxLength: 10 }), async (commands, finalOrder) => {
-      const clock = fixedClock('2026-11-20T10:00:00Z');
-      const tenantId = randomUUID();
-      const l = await makeLedger(database.db, firm.id, { provider: 'xero', externalId: tenantId, settings: {} });
-      const p = provider(clock);
-      const deps = { db: database.db, clock, logger: silentLogger, resolve: async () => p.connector, onChange: async () => {} };
-      const key = { provider: 'xero' as const, accountRef: tenantId };
-      // The initial state is mirrored through events too.
-      const events: { inv: number; at: string }[] = [0, 1].map((inv) => ({ inv, at: clock.now().toISOString().slice(0, 23) }));
-      const delivered = new Set<number>();
-      const deliverOne = async (k: number) => {
-        const e = events[k]!;
-        const body = xeroBatch([{ tenantId, resourceId: `inv-${e.inv}`, at: e.at }]);
-        const parsed = parseXeroDelivery(new TextEncoder().encode(body));
-        if (parsed.kind !== 'events') throw new Error(parsed.reason);
-        await storeDelivery(database, { provider: 'xero', body: new TextEncoder().encode(body), headers: {}, events: parsed.events, now: clock.now() });
-        delivered.add(k);
-      };
-      for (const c of commands) {
-        if (c.kind === 'change') {
-          p.apply(c.inv, c.op);
-          events.push({ inv: c.inv, at: clock.now().toISOString().slice(0, 23) });
-        } else if (c.kind === 'deliver') await deliverOne(c.pick % events.length);
-        else await processInbox(deps, key);
-      }
-      // Every event arrives at least once in the end, in an arbitrary order, then the inbox drains.
-      const missing = events.map((_, k) => k).filter((k) => !delivered.has(k));
-      for (const pick of finalOrder) if (missing.length) await deliverOne(missing.splice(pick % missing.length, 1)[0]!);
-      for (const k of missing) await deliverOne(k);
-      while ((await processInbox(deps, key)).processed > 0);
+    fc.asyncProperty(
+      fc.array(command, { minLength: 1, maxLength: 30 }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      async (commands, finalOrder) => {
+        const clock = fixedClock('2026-11-20T10:00:00Z');
+        const tenantId = randomUUID();
+        const l = await makeLedger(database.db, firm.id, { provider: 'xero', externalId: tenantId, settings: {} });
+        const p = provider(clock);
+        const deps = {
+          db: database.db,
+          clock,
+          logger: silentLogger,
+          resolve: async () => p.connector,
+          onChange: async () => {},
+        };
+        const key = { provider: 'xero' as const, accountRef: tenantId };
+        // The initial state is mirrored through events too.
+        const events: { inv: number; at: string }[] = [0, 1].map((inv) => ({
+          inv,
+          at: clock.now().toISOString().slice(0, 23),
+        }));
+        const delivered = new Set<number>();
+        const deliverOne = async (k: number) => {
+          const e = events[k]!;
+          const body = xeroBatch([{ tenantId, resourceId: `inv-${e.inv}`, at: e.at }]);
+          const parsed = parseXeroDelivery(new TextEncoder().encode(body));
+          if (parsed.kind !== 'events') throw new Error(parsed.reason);
+          await storeDelivery(database, {
+            provider: 'xero',
+            body: new TextEncoder().encode(body),
+            headers: {},
+            events: parsed.events,
+            now: clock.now(),
+          });
+          delivered.add(k);
+        };
+        for (const c of commands) {
+          if (c.kind === 'change') {
+            p.apply(c.inv, c.op);
+            events.push({ inv: c.inv, at: clock.now().toISOString().slice(0, 23) });
+          } else if (c.kind === 'deliver') await deliverOne(c.pick % events.length);
+          else await processInbox(deps, key);
+        }
+        // Every event arrives at least once in the end, in an arbitrary order, then the inbox drains.
+        const missing = events.map((_, k) => k).filter((k) => !delivered.has(k));
+        for (const pick of finalOrder)
+          if (missing.length) await deliverOne(missing.splice(pick % missing.length, 1)[0]!);
+        for (const k of missing) await deliverOne(k);
+        while ((await processInbox(deps, key)).processed > 0);
 
-      const rows = await database.db.select().from(invoice).where(eq(invoice.ledgerId, l.id));
-      for (const want of p.invoices) {
-        const got = rows.find((r) => r.externalId === want.externalId)!;
-        expect({ status: got.status, amountDue: Number(got.amountDue), total: Number(got.total) }).toEqual({
-          status: want.status,
-          amountDue: Number(want.amountDue),
-          total: Number(want.total),
-        });
-      }
-    }),
+        const rows = await database.db.select().from(invoice).where(eq(invoice.ledgerId, l.id));
+        for (const want of p.invoices) {
+          const got = rows.find((r) => r.externalId === want.externalId)!;
+          expect({ status: got.status, amountDue: Number(got.amountDue), total: Number(got.total) }).toEqual({
+            status: want.status,
+            amountDue: Number(want.amountDue),
+            total: Number(want.total),
+          });
+        }
+      },
+    ),
     { numRuns: 60 },
   );
 });

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { contact, invoice, webhookEvent } from '../../src/db/schema/index.ts';
 import type { fixedClock } from '../../src/lib/clock.ts';
@@ -11,7 +11,7 @@ import { signedIn } from '../support/session.ts';
 import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { describeWithFixtures, msDate, templates } from '../support/xero/fixtures.ts';
+import { msDate, templates } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
 
 const xero = useXeroFake();
@@ -41,10 +41,19 @@ async function connected() {
   };
   const events = () => database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, c.tenant.tenantId));
   const clock = c.deps.clock as ReturnType<typeof fixedClock>;
-  return { ...c, fake, mirror, pay, events, clock, key: { provider: 'xero' as const, accountRef: c.tenant.tenantId }, ...inboxDepsFor(c.deps) };
+  return {
+    ...c,
+    fake,
+    mirror,
+    pay,
+    events,
+    clock,
+    key: { provider: 'xero' as const, accountRef: c.tenant.tenantId },
+    ...inboxDepsFor(c.deps),
+  };
 }
 
-describeWithFixtures('webhook processing (Xero)', () => {
+describe('webhook processing (Xero)', () => {
   it('re-fetches the invoice a webhook names, mirrors it as paid and reports the change once', async () => {
     const c = await connected();
     const id = c.pay(0, '2026-11-20T09:30:00Z');
@@ -61,7 +70,9 @@ describeWithFixtures('webhook processing (Xero)', () => {
     expect(c.fake.apiCalls - calls).toBe(1);
     const row = await c.mirror(id);
     expect(row).toMatchObject({ status: 'paid', amountDue: '0.0000' });
-    expect(c.changes).toEqual([{ firmId: c.firm.id, ledgerId: c.ledger.id, invoiceIds: [row.id], contactIds: [], source: 'webhook' }]);
+    expect(c.changes).toEqual([
+      { firmId: c.firm.id, ledgerId: c.ledger.id, invoiceIds: [row.id], contactIds: [], source: 'webhook' },
+    ]);
     expect((await c.events()).map((e) => e.status)).toEqual(['processed', 'processed']);
     // Nothing left to do: a second run fetches nothing.
     expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 0 });
@@ -76,9 +87,14 @@ describeWithFixtures('webhook processing (Xero)', () => {
     expect(c.deps.jobs.inbox).toEqual([]);
     const [row] = await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, stranger.accountRef));
     expect(row).toMatchObject({ status: 'ignored', error: expect.stringMatching(/unknown tenant/) });
-    expect(c.deps.logger.lines.some((l) => l.includes('webhook events not processed') && l.includes(stranger.accountRef))).toBe(true);
+    expect(
+      c.deps.logger.lines.some((l) => l.includes('webhook events not processed') && l.includes(stranger.accountRef)),
+    ).toBe(true);
     // Put back in the queue (as a replay does): processing settles it again and fetches nothing.
-    await database.db.update(webhookEvent).set({ status: 'received', error: null, processedAt: null }).where(eq(webhookEvent.id, row!.id));
+    await database.db
+      .update(webhookEvent)
+      .set({ status: 'received', error: null, processedAt: null })
+      .where(eq(webhookEvent.id, row!.id));
     const calls = c.fake.apiCalls;
     expect(await processInbox(c.inbox, stranger)).toMatchObject({ ignored: 1, processed: 0 });
     expect(c.fake.apiCalls).toBe(calls);
@@ -90,7 +106,10 @@ describeWithFixtures('webhook processing (Xero)', () => {
     const c = await connected();
     const id = c.pay(1, '2026-11-20T09:40:00Z');
     await deliver(c.app, 'xero', xeroBatch([{ tenantId: c.tenant.tenantId, resourceId: id }]));
-    c.fake.fail(new RegExp(`/Invoices/${id}`), 400, { body: { Type: 'ValidationException', ErrorNumber: 10, Message: 'nope' }, times: 1000 });
+    c.fake.fail(new RegExp(`/Invoices/${id}`), 400, {
+      body: { Type: 'ValidationException', ErrorNumber: 10, Message: 'nope' },
+      times: 1000,
+    });
     const seen: string[] = [];
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const run = await processInbox(c.inbox, c.key);
@@ -103,14 +122,23 @@ describeWithFixtures('webhook processing (Xero)', () => {
     }
     expect(seen).toEqual([...Array(MAX_ATTEMPTS - 1).fill('failed'), 'dead']);
     const [dead] = await c.events();
-    expect(dead).toMatchObject({ status: 'dead', attempts: MAX_ATTEMPTS, error: expect.stringMatching(/^xero validation/) });
+    expect(dead).toMatchObject({
+      status: 'dead',
+      attempts: MAX_ATTEMPTS,
+      error: expect.stringMatching(/^xero validation/),
+    });
     expect(c.deps.logger.lines.some((l) => l.includes('dead-lettered'))).toBe(true);
 
     // Visible to the firm's operators, requeued by an admin, then processed once the provider recovers.
     const listed = await c.app.request('/api/v1/webhook-events?status=dead', { headers: { cookie: c.user.cookie } });
-    expect((await listed.json()).events).toEqual([expect.objectContaining({ id: dead!.id, status: 'dead', attempts: MAX_ATTEMPTS, entityId: id })]);
+    expect((await listed.json()).events).toEqual([
+      expect.objectContaining({ id: dead!.id, status: 'dead', attempts: MAX_ATTEMPTS, entityId: id }),
+    ]);
     c.fake.failures.length = 0;
-    const requeue = await c.app.request('/api/v1/webhook-events/requeue-dead', { method: 'POST', headers: { cookie: c.user.cookie } });
+    const requeue = await c.app.request('/api/v1/webhook-events/requeue-dead', {
+      method: 'POST',
+      headers: { cookie: c.user.cookie },
+    });
     expect(await requeue.json()).toEqual({ replayed: 1 });
     expect(c.deps.jobs.inbox.at(-1)).toEqual(c.key);
     expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 1 });
@@ -124,18 +152,38 @@ describeWithFixtures('webhook processing (Xero)', () => {
     // One the mirror already holds is deleted in Xero meanwhile.
     const [removed] = c.tenant.Invoices.splice(1, 1);
     const tpl = templates().contact;
-    const archived = { ...tpl, ContactID: randomUUID(), Name: 'Gone Ltd', ContactStatus: 'ARCHIVED', IsCustomer: true, UpdatedDateUTC: msDate('2026-11-20T10:00:00Z') };
-    const active = { ...tpl, ContactID: randomUUID(), Name: 'Here Ltd', ContactStatus: 'ACTIVE', IsCustomer: true, UpdatedDateUTC: msDate('2026-11-20T10:00:00Z') };
+    const archived = {
+      ...tpl,
+      ContactID: randomUUID(),
+      Name: 'Gone Ltd',
+      ContactStatus: 'ARCHIVED',
+      IsCustomer: true,
+      UpdatedDateUTC: msDate('2026-11-20T10:00:00Z'),
+    };
+    const active = {
+      ...tpl,
+      ContactID: randomUUID(),
+      Name: 'Here Ltd',
+      ContactStatus: 'ACTIVE',
+      IsCustomer: true,
+      UpdatedDateUTC: msDate('2026-11-20T10:00:00Z'),
+    };
     c.tenant.Contacts.push(archived, active);
     const events = [
       ...paid.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId })),
-      ...[archived, active].map((x) => ({ tenantId: c.tenant.tenantId, resourceId: String(x.ContactID), category: 'CONTACT' })),
+      ...[archived, active].map((x) => ({
+        tenantId: c.tenant.tenantId,
+        resourceId: String(x.ContactID),
+        category: 'CONTACT',
+      })),
     ];
     expect((await deliver(c.app, 'xero', xeroBatch(events))).status).toBe(200);
 
     const before = c.fake.requests.length;
     expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 123, failed: 0 });
-    const calls = c.fake.requests.slice(before).map((r) => ({ path: r.path, ids: r.query.IDs?.split(',').length, archived: r.query.includeArchived }));
+    const calls = c.fake.requests
+      .slice(before)
+      .map((r) => ({ path: r.path, ids: r.query.IDs?.split(',').length, archived: r.query.includeArchived }));
     // Contacts first (both, archived included, in one call), then 121 invoices in calls of at most
     // 50 ids; the events of one delivery come out of the inbox in no set order, the calls do not.
     expect(calls).toEqual([
@@ -146,14 +194,23 @@ describeWithFixtures('webhook processing (Xero)', () => {
     ]);
     const rows = await database.db.select().from(invoice).where(eq(invoice.ledgerId, c.ledger.id));
     expect(rows.filter((r) => r.status === 'paid')).toHaveLength(120);
-    expect(rows.find((r) => r.externalId === removed!.InvoiceID)).toMatchObject({ status: 'deleted', amountDue: '0.0000' });
+    expect(rows.find((r) => r.externalId === removed!.InvoiceID)).toMatchObject({
+      status: 'deleted',
+      amountDue: '0.0000',
+    });
     const people = await database.db.select().from(contact).where(eq(contact.ledgerId, c.ledger.id));
     expect(people.find((p) => p.externalId === archived.ContactID)?.status).toBe('archived');
     expect(people.find((p) => p.externalId === active.ContactID)?.status).toBe('active');
 
     // A provider that refuses the id list is asked one by one: the events are still processed.
     const again = [c.pay(0, '2026-11-20T11:00:00Z'), c.pay(1, '2026-11-20T11:00:00Z')];
-    await deliver(c.app, 'xero', xeroBatch(again.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId, at: '2026-11-20T11:00:00.000' }))));
+    await deliver(
+      c.app,
+      'xero',
+      xeroBatch(
+        again.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId, at: '2026-11-20T11:00:00.000' })),
+      ),
+    );
     c.fake.fail(/^\/Invoices$/, 400, { body: { Type: 'ValidationException', ErrorNumber: 10, Message: 'bad filter' } });
     const mark = c.fake.requests.length;
     expect(await processInbox(c.inbox, c.key)).toMatchObject({ processed: 2, failed: 0 });
@@ -169,7 +226,9 @@ describeWithFixtures('webhook processing (Xero)', () => {
     await deliver(c.app, 'xero', xeroBatch(ids.map((resourceId) => ({ tenantId: c.tenant.tenantId, resourceId }))));
     await processInbox(c.inbox, c.key);
     const auth = { headers: { cookie: c.user.cookie } };
-    const list = await (await c.app.request('/api/v1/webhook-events?status=processed&provider=xero&limit=10', auth)).json();
+    const list = await (
+      await c.app.request('/api/v1/webhook-events?status=processed&provider=xero&limit=10', auth)
+    ).json();
     expect(list.events).toHaveLength(2);
     const one = list.events[0].id as string;
     const detail = await (await c.app.request(`/api/v1/webhook-events/${one}`, auth)).json();
@@ -195,9 +254,18 @@ describeWithFixtures('webhook processing (Xero)', () => {
     const other = await signedIn(database.db, (await makeFirm(database.db)).id);
     const otherAuth = { headers: { cookie: other.cookie } };
     expect((await c.app.request(`/api/v1/webhook-events/${one}`, otherAuth)).status).toBe(404);
-    expect((await c.app.request(`/api/v1/webhook-events/${one}/replay`, { method: 'POST', ...otherAuth })).status).toBe(404);
+    expect((await c.app.request(`/api/v1/webhook-events/${one}/replay`, { method: 'POST', ...otherAuth })).status).toBe(
+      404,
+    );
     expect((await (await c.app.request('/api/v1/webhook-events', otherAuth)).json()).events).toEqual([]);
     const viewer = await signedIn(database.db, c.firm.id, 'viewer');
-    expect((await c.app.request(`/api/v1/webhook-events/${one}/replay`, { method: 'POST', headers: { cookie: viewer.cookie } })).status).toBe(403);
+    expect(
+      (
+        await c.app.request(`/api/v1/webhook-events/${one}/replay`, {
+          method: 'POST',
+          headers: { cookie: viewer.cookie },
+        })
+      ).status,
+    ).toBe(403);
   });
 });

@@ -7,10 +7,17 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { testConfig, testDeps } from '../support/deps.ts';
-import { deliver, qboCloudEvents, qboLegacy, sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
-import { fixtureBytes, vectors } from '../support/webhooks/shared.ts';
+import {
+  deliver,
+  qboCloudEvents,
+  qboLegacy,
+  sign,
+  webhookEnv,
+  XERO_KEY,
+  xeroBatch,
+} from '../support/webhooks/deliver.ts';
+import { fixtureBytes, vectors } from '../support/fixtures.ts';
 import { copiesOf, storedBodies } from '../support/webhooks/stored.ts';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -24,9 +31,14 @@ async function setup(env: Record<string, string> = webhookEnv, db: TestDatabase 
 }
 /** Bodies stored, wherever kept (on a one-event delivery's event, or in webhook_delivery). */
 const deliveries = async () => (await storedBodies(database.db)).length;
-const eventsFor = (accountRef: string) => database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef));
+const eventsFor = (accountRef: string) =>
+  database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef));
 /** A Xero tenant or QuickBooks realm a firm has connected as a ledger: its events are processed. */
-async function connectedAccount(provider: 'xero' | 'quickbooks', externalId: string = randomUUID(), status: 'active' | 'needs_reconnect' | 'disconnected' = 'active') {
+async function connectedAccount(
+  provider: 'xero' | 'quickbooks',
+  externalId: string = randomUUID(),
+  status: 'active' | 'needs_reconnect' | 'disconnected' = 'active',
+) {
   const f = await makeFirm(database.db);
   await makeLedger(database.db, f.id, { provider, externalId, status });
   return externalId;
@@ -49,7 +61,12 @@ describe('Xero receiver', () => {
     const { app } = await setup();
     const before = await deliveries();
     for (let i = 0; i < 200; i++) {
-      const body = JSON.stringify({ events: [], firstEventSequence: 0, lastEventSequence: 0, entropy: randomUUID().replaceAll('-', '').slice(0, 20).toUpperCase() });
+      const body = JSON.stringify({
+        events: [],
+        firstEventSequence: 0,
+        lastEventSequence: 0,
+        entropy: randomUUID().replaceAll('-', '').slice(0, 20).toUpperCase(),
+      });
       const ok = await deliver(app, 'xero', body);
       expect(ok.status).toBe(200);
       expect(await ok.text()).toBe('');
@@ -63,10 +80,19 @@ describe('Xero receiver', () => {
   it('stores the exact bytes and one inbox row per event; other categories are kept but ignored; one job per tenant', async () => {
     const { app, deps } = await setup();
     const tenantId = await connectedAccount('xero');
-    const body = xeroBatch([{ tenantId, category: 'INVOICE' }, { tenantId, category: 'CONTACT', type: 'CREATE' }, { tenantId, category: 'SUBSCRIPTION' }]);
+    const body = xeroBatch([
+      { tenantId, category: 'INVOICE' },
+      { tenantId, category: 'CONTACT', type: 'CREATE' },
+      { tenantId, category: 'SUBSCRIPTION' },
+    ]);
     const res = await app.request('/webhooks/xero', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body), cookie: 'secret=1', authorization: 'Bearer nope' },
+      headers: {
+        'content-type': 'application/json',
+        'x-xero-signature': sign(XERO_KEY, body),
+        cookie: 'secret=1',
+        authorization: 'Bearer nope',
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -96,7 +122,12 @@ describe('Xero receiver', () => {
     const body = xeroBatch([{ tenantId }]);
     const res = await app.request('/webhooks/xero', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body), cookie: 'secret=1', authorization: 'Bearer nope' },
+      headers: {
+        'content-type': 'application/json',
+        'x-xero-signature': sign(XERO_KEY, body),
+        cookie: 'secret=1',
+        authorization: 'Bearer nope',
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -129,7 +160,10 @@ describe('Xero receiver', () => {
     expect(deps.jobs.inbox).toHaveLength(1);
 
     // Processed, then redelivered on day 29 (a provider's late retry, or a replay of its log).
-    await database.db.update(webhookEvent).set({ status: 'processed', processedAt: clock.now() }).where(eq(webhookEvent.accountRef, tenantId));
+    await database.db
+      .update(webhookEvent)
+      .set({ status: 'processed', processedAt: clock.now() })
+      .where(eq(webhookEvent.accountRef, tenantId));
     clock.advance(29 * 86_400_000);
     expect((await deliver(app, 'xero', body)).status).toBe(200);
     expect((await deliver(app, 'xero', xeroBatch([event]))).status).toBe(200);
@@ -143,7 +177,9 @@ describe('Xero receiver', () => {
     const tenantId = await connectedAccount('xero');
     const body = xeroBatch([{ tenantId }]);
     const before = await deliveries();
-    const statuses = await Promise.all(Array.from({ length: 50 }, () => deliver(app, 'xero', body).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, () => deliver(app, 'xero', body).then((r) => r.status)),
+    );
     expect(statuses).toEqual(Array(50).fill(200));
     expect(await deliveries()).toBe(before + 1);
     expect(await eventsFor(tenantId)).toHaveLength(1);
@@ -157,9 +193,19 @@ describe('Xero receiver', () => {
     // A tenant connected by two firms, one of which disconnected it: still processed.
     const shared = await connectedAccount('xero', randomUUID(), 'disconnected');
     await connectedAccount('xero', shared);
-    const res = await deliver(app, 'xero', xeroBatch([{ tenantId: stranger }, { tenantId: stranger, category: 'CONTACT' }, { tenantId: gone }, { tenantId: shared }]));
+    const res = await deliver(
+      app,
+      'xero',
+      xeroBatch([
+        { tenantId: stranger },
+        { tenantId: stranger, category: 'CONTACT' },
+        { tenantId: gone },
+        { tenantId: shared },
+      ]),
+    );
     expect(res.status).toBe(200);
-    const settled = (ref: string) => eventsFor(ref).then((rows) => rows.map((r) => [r.status, r.error, r.processedAt !== null]));
+    const settled = (ref: string) =>
+      eventsFor(ref).then((rows) => rows.map((r) => [r.status, r.error, r.processedAt !== null]));
     expect(await settled(stranger)).toEqual([
       ['ignored', 'unknown tenant: no ledger is connected for this account', true],
       ['ignored', 'unknown tenant: no ledger is connected for this account', true],
@@ -216,7 +262,13 @@ describe('QuickBooks receiver', () => {
 
   it('quarantines signed but malformed bodies with 200, never 4xx (reliability #6)', async () => {
     const { app } = await setup();
-    const bodies = ['{"eventNotifications":[{"realmId":1}]}', '[{"specversion":"1.0","id":"x"}]', 'garbage', '[]', `{"unknown":"${randomUUID()}"}`];
+    const bodies = [
+      '{"eventNotifications":[{"realmId":1}]}',
+      '[{"specversion":"1.0","id":"x"}]',
+      'garbage',
+      '[]',
+      `{"unknown":"${randomUUID()}"}`,
+    ];
     for (const [i, body] of bodies.entries()) {
       for (const contentType of ['application/json', 'application/cloudevents+json', 'text/plain']) {
         const b = `${body}${' '.repeat(i)}${contentType === 'text/plain' ? '\n' : contentType === 'application/json' ? '' : '\t'}`;
@@ -242,12 +294,19 @@ describe('QuickBooks receiver', () => {
     const res = await deliver(app, 'quickbooks', body);
     expect(res.status).toBe(200);
     const [d] = await copiesOf(database.db, body);
-    expect(d).toMatchObject({ where: 'delivery', status: 'quarantined', error: expect.stringMatching(/events could not be stored/) });
+    expect(d).toMatchObject({
+      where: 'delivery',
+      status: 'quarantined',
+      error: expect.stringMatching(/events could not be stored/),
+    });
     expect(await eventsFor(realm)).toHaveLength(0);
 
     // A lone event is kept as its bytes, which hold anything: it is stored and processed as usual.
     const lone = `nul-${randomUUID()}`;
-    const one = qboLegacy(lone, [{ name: 'Invoice', id: '1', operation: 'Update' }]).replace('"Update"', '"Update","memo":"a\\u0000b"');
+    const one = qboLegacy(lone, [{ name: 'Invoice', id: '1', operation: 'Update' }]).replace(
+      '"Update"',
+      '"Update","memo":"a\\u0000b"',
+    );
     expect((await deliver(app, 'quickbooks', one)).status).toBe(200);
     expect((await eventsFor(lone)).map((e) => [e.entity, e.status])).toEqual([['invoice', 'ignored']]);
   });
@@ -255,8 +314,15 @@ describe('QuickBooks receiver', () => {
   it('accepts exact bytes with a BOM, CRLF and non-ASCII text (nothing re-serialises the body first)', async () => {
     const { app } = await setup();
     const realm = `bom-${randomUUID()}`;
-    const text = qboLegacy(realm, [{ name: 'Customer', id: '9', operation: 'Update' }]).replace('"realmId"', '\r\n  "realmId"').replace('Customer', 'Customer');
-    const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text.replace('}]}', ',"note":"Zoë 😀"}]}'))]);
+    const text = qboLegacy(realm, [{ name: 'Customer', id: '9', operation: 'Update' }])
+      .replace('"realmId"', '\r\n  "realmId"')
+      .replace('Customer', 'Customer');
+    const body = new Uint8Array([
+      0xef,
+      0xbb,
+      0xbf,
+      ...new TextEncoder().encode(text.replace('}]}', ',"note":"Zoë 😀"}]}')),
+    ]);
     const res = await deliver(app, 'quickbooks', body);
     expect(res.status).toBe(200);
     // The UTF-8 decoder drops a leading BOM, so the event is read; the bytes are kept as sent, BOM included.
@@ -267,7 +333,7 @@ describe('QuickBooks receiver', () => {
   });
 });
 
-describeWithFixtures('QuickBooks receiver with Intuit’s examples', () => {
+describe('QuickBooks receiver with Intuit’s examples', () => {
   it("accepts the SDK's signed example with its verifier token and signature", async () => {
     const v = vectors().intuit_legacy;
     const { app } = await setup({ ...webhookEnv, QUICKBOOKS_WEBHOOK_VERIFIER: v.verifierToken });
@@ -281,11 +347,16 @@ describeWithFixtures('QuickBooks receiver with Intuit’s examples', () => {
   it('accepts every CloudEvents example as application/cloudevents+json', async () => {
     const { app } = await setup();
     for (const f of ['blog-sample', 'sampleapp', 'customer-merged', 'salesreceipt-updated-no-data']) {
-      const res = await deliver(app, 'quickbooks', fixtureBytes(`quickbooks/webhook-cloudevents-${f}.json`), { contentType: 'application/cloudevents+json' });
+      const res = await deliver(app, 'quickbooks', fixtureBytes(`quickbooks/webhook-cloudevents-${f}.json`), {
+        contentType: 'application/cloudevents+json',
+      });
       expect(res.status).toBe(200);
     }
     // blog-sample and sampleapp share one CloudEvents id: the second is a duplicate event.
-    const rows = await database.db.select().from(webhookEvent).where(eq(webhookEvent.dedupeKey, 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068'));
+    const rows = await database.db
+      .select()
+      .from(webhookEvent)
+      .where(eq(webhookEvent.dedupeKey, 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068'));
     expect(rows).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoice } from '../../src/db/schema/index.ts';
 import { reconcileAll } from '../../src/services/background.ts';
 import type { MirrorChange } from '../../src/services/mirror-changes.ts';
@@ -10,7 +10,7 @@ import { recordingQueue } from '../support/deps.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { XeroFake } from '../support/xero/fake.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { describeWithFixtures, msDate } from '../support/xero/fixtures.ts';
+import { msDate } from '../support/xero/fixtures.ts';
 
 /** Reliability #11: every webhook of a 6-hour window is lost; reconciliation restores the ledger. */
 const server = useMsw();
@@ -28,7 +28,7 @@ const mirrored = (ledgerId: string) =>
     .where(eq(invoice.ledgerId, ledgerId))
     .then((rows) => new Map(rows.map((r) => [r.externalId, r])));
 
-describeWithFixtures('a 6-hour webhook blackout', () => {
+describe('a 6-hour webhook blackout', () => {
   it('Xero: the If-Modified-Since reconciliation recovers every paid, voided and new invoice', async () => {
     const fake = new XeroFake();
     server.use(...fake.handlers());
@@ -41,7 +41,12 @@ describeWithFixtures('a 6-hour webhook blackout', () => {
     const paid: string[] = [];
     for (let i = 0; i < 10; i++) {
       const inv = c.tenant.Invoices[i * 3]!;
-      Object.assign(inv, { Status: 'PAID', AmountPaid: inv.Total, AmountDue: 0, UpdatedDateUTC: msDate(new Date(start.getTime() + (i * 6 * HOUR) / 10)) });
+      Object.assign(inv, {
+        Status: 'PAID',
+        AmountPaid: inv.Total,
+        AmountDue: 0,
+        UpdatedDateUTC: msDate(new Date(start.getTime() + (i * 6 * HOUR) / 10)),
+      });
       paid.push(String(inv.InvoiceID));
     }
     const voided = c.tenant.Invoices[1]!;
@@ -52,7 +57,11 @@ describeWithFixtures('a 6-hour webhook blackout', () => {
     expect(await reconcileAll(database.db, jobs)).toBeGreaterThanOrEqual(1);
     expect(jobs.synced).toContain(c.ledger.id);
     const changes: MirrorChange[] = [];
-    await syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(c.ledger), async (ch) => void changes.push(ch));
+    await syncLedger(
+      { ctx: c.ctx, input: { ledgerId: c.ledger.id } },
+      await c.deps.integrations.resolve(c.ledger),
+      async (ch) => void changes.push(ch),
+    );
 
     const rows = await mirrored(c.ledger.id);
     expect(rows.size).toBe(45);
@@ -69,7 +78,8 @@ describeWithFixtures('a 6-hour webhook blackout', () => {
       .select({ id: invoice.id, externalId: invoice.externalId })
       .from(invoice)
       .where(eq(invoice.ledgerId, c.ledger.id));
-    for (const id of [...paid, String(voided.InvoiceID)]) expect(reported.has(ids.find((r) => r.externalId === id)!.id)).toBe(true);
+    for (const id of [...paid, String(voided.InvoiceID)])
+      expect(reported.has(ids.find((r) => r.externalId === id)!.id)).toBe(true);
   });
 
   it('QuickBooks: Change Data Capture since the last run recovers paid and deleted invoices', async () => {
@@ -80,11 +90,20 @@ describeWithFixtures('a 6-hour webhook blackout', () => {
     await q.sync();
     const realm = q.fake.realms.get(q.realmId)!;
     const paid = [0, 4, 9, 17, 25].map((i, n) => {
-      Object.assign(realm.Invoice[i]!, { Balance: 0, MetaData: { LastUpdatedTime: new Date(Date.parse('2026-11-20T00:30:00Z') + n * HOUR).toISOString() } });
+      Object.assign(realm.Invoice[i]!, {
+        Balance: 0,
+        MetaData: { LastUpdatedTime: new Date(Date.parse('2026-11-20T00:30:00Z') + n * HOUR).toISOString() },
+      });
       return String(realm.Invoice[i]!.Id);
     });
     const gone = realm.Invoice.splice(29, 1)[0]!;
-    realm.deleted.push({ _entity: 'Invoice', Id: gone.Id, status: 'Deleted', domain: 'QBO', MetaData: { LastUpdatedTime: '2026-11-20T05:45:00Z' } });
+    realm.deleted.push({
+      _entity: 'Invoice',
+      Id: gone.Id,
+      status: 'Deleted',
+      domain: 'QBO',
+      MetaData: { LastUpdatedTime: '2026-11-20T05:45:00Z' },
+    });
     q.fake.now = () => new Date('2026-11-20T06:00:00Z');
     const cdcBefore = q.fake.cdcCalls.length;
     await q.sync();

@@ -1,6 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { auditLog, connection, ledger } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -35,7 +34,7 @@ async function setup() {
   return { fake, deps, app, firm, user, start, callback };
 }
 
-describeWithFixtures('Xero connect', () => {
+describe('Xero connect', () => {
   it('sends the user to Xero with state, PKCE and the scopes we need', async () => {
     const { start, fake } = await setup();
     const url = new URL(await start());
@@ -46,7 +45,9 @@ describeWithFixtures('Xero connect', () => {
     expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
     const scopes = url.searchParams.get('scope')!.split(' ');
-    expect(scopes).toEqual(expect.arrayContaining(['offline_access', 'accounting.invoices', 'accounting.contacts.read']));
+    expect(scopes).toEqual(
+      expect.arrayContaining(['offline_access', 'accounting.invoices', 'accounting.contacts.read']),
+    );
     expect(scopes).not.toContain('accounting.transactions');
   });
 
@@ -75,7 +76,10 @@ describeWithFixtures('Xero connect', () => {
     expect(conn!.accessToken).toMatch(/^v1\.test\./);
     expect(conn!.accessToken).not.toContain('xat_');
     expect(conn!.refreshToken).not.toContain('xrt_');
-    const audits = await database.db.select().from(auditLog).where(and(eq(auditLog.firmId, firm.id), eq(auditLog.action, 'connection.connected')));
+    const audits = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.firmId, firm.id), eq(auditLog.action, 'connection.connected')));
     expect(audits).toHaveLength(1);
   });
 
@@ -171,7 +175,10 @@ describeWithFixtures('Xero connect', () => {
     await callback(fake.consent(await start(), 'xu-1'));
     const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, firm.id));
     const stranger = await signedIn(database.db, (await makeFirm(database.db)).id);
-    const res = await app.request(`/api/v1/connections/${conn!.id}/disconnect`, { method: 'POST', headers: { cookie: stranger.cookie } });
+    const res = await app.request(`/api/v1/connections/${conn!.id}/disconnect`, {
+      method: 'POST',
+      headers: { cookie: stranger.cookie },
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 import { and, count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { XeroConnector } from '../../connectors/xero/connector.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { XeroConnector } from '../../connectors/xero/connector.ts';
 import { ConnectorError } from '../../connectors/types.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { connection, contact, creditNote, invoice, ledger, payment, syncCursor } from '../../src/db/schema/index.ts';
@@ -8,7 +8,7 @@ import { syncLedger } from '../../src/services/sync.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { msDate, templates, describeWithFixtures } from '../support/xero/fixtures.ts';
+import { msDate, templates } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
 
 const xero = useXeroFake();
@@ -29,7 +29,7 @@ async function setup() {
   return { fake, ...c, connector, sync };
 }
 
-describeWithFixtures('Xero backfill and incremental sync', () => {
+describe('Xero backfill and incremental sync', () => {
   it('backfills across 3+ pages of 1,000, with every resource mirrored and progress recorded', async () => {
     const { fake, tenant, ledger: l, sync } = await setup();
     const t = templates();
@@ -58,7 +58,12 @@ describeWithFixtures('Xero backfill and incremental sync', () => {
       .select()
       .from(syncCursor)
       .where(and(eq(syncCursor.ledgerId, l.id), eq(syncCursor.resource, 'invoices')));
-    expect(cur).toMatchObject({ backfillStatus: 'done', pagesDone: 3, pagesEstimated: 3, itemsDone: result.invoices.items });
+    expect(cur).toMatchObject({
+      backfillStatus: 'done',
+      pagesDone: 3,
+      pagesEstimated: 3,
+      itemsDone: result.invoices.items,
+    });
   });
 
   it('syncs incrementally with If-Modified-Since and applies updates', async () => {
@@ -69,7 +74,13 @@ describeWithFixtures('Xero backfill and incremental sync', () => {
     const later = new Date(newest + 3_600_000);
     fake.seedInvoices(tenant, 5, { start: later });
     const paid = tenant.Invoices[3]!;
-    Object.assign(paid, { Status: 'PAID', AmountDue: 0, AmountPaid: paid.Total, UpdatedDateUTC: msDate(new Date(later.getTime() + 60_000)), FullyPaidOnDate: msDate('2026-06-20T00:00:00Z') });
+    Object.assign(paid, {
+      Status: 'PAID',
+      AmountDue: 0,
+      AmountPaid: paid.Total,
+      UpdatedDateUTC: msDate(new Date(later.getTime() + 60_000)),
+      FullyPaidOnDate: msDate('2026-06-20T00:00:00Z'),
+    });
     fake.requests.length = 0;
     const result = await sync();
     const first = fake.requests.find((r) => r.path === '/Invoices')!;
@@ -78,7 +89,10 @@ describeWithFixtures('Xero backfill and incremental sync', () => {
     expect(newest - since).toBeLessThanOrEqual(5 * 60_000 + 1000);
     expect(result.invoices.items).toBeLessThan(20);
     expect(await invoiceCount(l.id)).toBe(45);
-    const [row] = await database.db.select().from(invoice).where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, String(paid.InvoiceID))));
+    const [row] = await database.db
+      .select()
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.externalId, String(paid.InvoiceID))));
     expect(row).toMatchObject({ status: 'paid', amountDue: '0.0000' });
   });
 
@@ -118,7 +132,7 @@ describeWithFixtures('Xero backfill and incremental sync', () => {
   });
 });
 
-describeWithFixtures('Xero API resilience', () => {
+describe('Xero API resilience', () => {
   it('waits out a 429 for Retry-After seconds, then succeeds', async () => {
     const { fake, tenant, ledger: l, sync, limiterClock } = await setup();
     fake.seedInvoices(tenant, 10);
@@ -143,7 +157,9 @@ describeWithFixtures('Xero API resilience', () => {
 
   it('does not retry a validation error and keeps the provider code', async () => {
     const { fake, tenant, connector } = await setup();
-    fake.fail(/^\/Invoices$/, 400, { body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'A validation exception occurred' } });
+    fake.fail(/^\/Invoices$/, 400, {
+      body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'A validation exception occurred' },
+    });
     const calls = fake.apiCalls;
     const err = await (await connector()).page(tenant.tenantId, 'invoices', {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'validation', retryable: false, providerCode: 'ValidationException' });
@@ -163,27 +179,45 @@ describeWithFixtures('Xero API resilience', () => {
   });
 });
 
-describeWithFixtures('Xero tokens', () => {
+describe('Xero tokens', () => {
   it('50 concurrent calls with an expired token, from two processes, cause exactly one refresh', async () => {
     const { fake, tenant, connection: conn, deps, ledger: l, otherProcess } = await setup();
     fake.seedInvoices(tenant, 1);
     const id = String(tenant.Invoices[0]!.InvoiceID);
-    await database.db.update(connection).set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') }).where(eq(connection.id, conn.id));
+    await database.db
+      .update(connection)
+      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(connection.id, conn.id));
     // The second "process" has its own integrations and, on Postgres, its own connection pool.
-    const second = database.kind === 'postgres' ? await openDatabase({ url: database.url, pgliteDir: ':memory:', maxConnections: 10 }) : database;
+    const second =
+      database.kind === 'postgres'
+        ? await openDatabase({ url: database.url, pgliteDir: ':memory:', maxConnections: 10 })
+        : database;
     const other =
       second === database
         ? otherProcess()
-        : createIntegrations({ config: deps.config, db: second.db, cipher: deps.cipher, clock: deps.clock, logger: deps.logger, random: () => 0.5 });
+        : createIntegrations({
+            config: deps.config,
+            db: second.db,
+            cipher: deps.cipher,
+            clock: deps.clock,
+            logger: deps.logger,
+            random: () => 0.5,
+          });
     const a = deps.integrations.xero!.connector(conn.id, l.timezone);
     const b = other.xero!.connector(conn.id, l.timezone);
     const before = fake.tokenCalls.refresh_token;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).fetchOne(tenant.tenantId, 'invoices', id)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).fetchOne(tenant.tenantId, 'invoices', id)),
+    );
     if (second !== database) await second.close();
     expect(results.every((r) => r?.externalId === id)).toBe(true);
     expect(fake.tokenCalls.refresh_token - before).toBe(1);
     // The stored refresh token is the newest one issued: it still works.
-    await database.db.update(connection).set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') }).where(eq(connection.id, conn.id));
+    await database.db
+      .update(connection)
+      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(connection.id, conn.id));
     expect(await a.fetchOne(tenant.tenantId, 'invoices', id)).not.toBeNull();
     expect(fake.tokenCalls.refresh_token - before).toBe(2);
   });
@@ -192,7 +226,10 @@ describeWithFixtures('Xero tokens', () => {
     const { fake, tenant, connection: conn, deps, ledger: l } = await setup();
     fake.seedInvoices(tenant, 1);
     fake.revokeUser('xu-1');
-    await database.db.update(connection).set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') }).where(eq(connection.id, conn.id));
+    await database.db
+      .update(connection)
+      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+      .where(eq(connection.id, conn.id));
     const c = deps.integrations.xero!.connector(conn.id, l.timezone);
     const err = await c.page(tenant.tenantId, 'invoices', {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'invalid_grant' });

@@ -1,7 +1,12 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type AgencyRequest = { path: string; headers: IncomingHttpHeaders; body: Uint8Array; json: { type: string; data: Record<string, unknown> } };
+type AgencyRequest = {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Uint8Array;
+  json: { type: string; data: Record<string, unknown> };
+};
 
 /**
  * A collection agency's endpoint on loopback: keeps every request (raw body and headers) and
@@ -15,7 +20,12 @@ export async function agencyServer(statuses: number[] = []) {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = new Uint8Array(Buffer.concat(chunks));
-      received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(Buffer.from(body).toString('utf8')) });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json: JSON.parse(Buffer.from(body).toString('utf8')),
+      });
       res.statusCode = queue.shift() ?? 200;
       res.end('{}');
     });

@@ -35,10 +35,18 @@ export async function createTestDatabase(
   }
   const name = `overdue_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(migrate ? `create database "${name}" template "${inject('templateDatabase')}"` : `create database "${name}"`);
+  await admin.unsafe(
+    migrate ? `create database "${name}" template "${inject('templateDatabase')}"` : `create database "${name}"`,
+  );
   await admin.end();
   const dbUrl = withDatabase(url, name);
-  const database = await openDatabase({ url: dbUrl, pgliteDir: ':memory:', maxConnections: 5, connectTimeoutSeconds: opts.connectTimeoutSeconds, reconnectMaxSeconds: opts.reconnectMaxSeconds });
+  const database = await openDatabase({
+    url: dbUrl,
+    pgliteDir: ':memory:',
+    maxConnections: 5,
+    connectTimeoutSeconds: opts.connectTimeoutSeconds,
+    reconnectMaxSeconds: opts.reconnectMaxSeconds,
+  });
   return Object.assign(database, {
     name,
     drop: async () => {

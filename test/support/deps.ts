@@ -13,7 +13,13 @@ import type { TestDatabase } from './db.ts';
 export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `test:${TEST_KEY}`, LOG_LEVEL: 'silent', DEMO_LEDGER: 'false', ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    ENCRYPTION_KEYS: `test:${TEST_KEY}`,
+    LOG_LEVEL: 'silent',
+    DEMO_LEDGER: 'false',
+    ...overrides,
+  });
 }
 
 /** Captures log lines so tests can assert what was (not) written. */
@@ -31,23 +37,40 @@ export function captureLogger(): Logger & { lines: string[] } {
 export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey[] } => {
   const synced: string[] = [];
   const inbox: InboxKey[] = [];
-  return { synced, inbox, enqueueSync: async (id) => void synced.push(id), enqueueInbox: async (key) => void inbox.push(key) };
+  return {
+    synced,
+    inbox,
+    enqueueSync: async (id) => void synced.push(id),
+    enqueueInbox: async (key) => void inbox.push(key),
+  };
 };
 
 let cipher: TokenCipher | undefined;
-export const testCipher = async () => (cipher ??= await createTokenCipher([{ id: 'test', key: new Uint8Array(32).fill(7) }]));
+const testCipher = async () => (cipher ??= await createTokenCipher([{ id: 'test', key: new Uint8Array(32).fill(7) }]));
 
 export type TestDeps = AppDeps & { logger: Logger & { lines: string[] }; jobs: ReturnType<typeof recordingQueue> };
 
 export async function testDeps(
   database: TestDatabase,
-  opts: { clock?: Clock; config?: Config; limiterClock?: Parameters<typeof createIntegrations>[0]['limiterClock'] } = {},
+  opts: {
+    clock?: Clock;
+    config?: Config;
+    limiterClock?: Parameters<typeof createIntegrations>[0]['limiterClock'];
+  } = {},
 ): Promise<TestDeps> {
   const config = opts.config ?? testConfig();
   const clock = opts.clock ?? fixedClock('2026-11-20T10:00:00Z');
   const logger = captureLogger();
   const c = await testCipher();
-  const integrations = createIntegrations({ config, db: database.db, cipher: c, clock, logger, limiterClock: opts.limiterClock, random: () => 0.5 });
+  const integrations = createIntegrations({
+    config,
+    db: database.db,
+    cipher: c,
+    clock,
+    logger,
+    limiterClock: opts.limiterClock,
+    random: () => 0.5,
+  });
   return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue(), mailer: captureMailer };
 }
 

@@ -34,16 +34,35 @@ export function systemCtx(db: Db, firmId: string, clock: Clock): ServiceContext 
 }
 
 let seq = 0;
-export async function makeContact(db: Db, l: { id: string; firmId: string }, over: Partial<typeof contact.$inferInsert> = {}) {
+export async function makeContact(
+  db: Db,
+  l: { id: string; firmId: string },
+  over: Partial<typeof contact.$inferInsert> = {},
+) {
   const n = ++seq;
   const [row] = await db
     .insert(contact)
-    .values({ firmId: l.firmId, ledgerId: l.id, externalId: `c-${n}`, providerUpdatedAt: new Date('2026-11-01T00:00:00Z'), name: `Customer ${n} Ltd`, email: `ap${n}@customer.example`, people: [], addresses: [], status: 'active', ...over })
+    .values({
+      firmId: l.firmId,
+      ledgerId: l.id,
+      externalId: `c-${n}`,
+      providerUpdatedAt: new Date('2026-11-01T00:00:00Z'),
+      name: `Customer ${n} Ltd`,
+      email: `ap${n}@customer.example`,
+      people: [],
+      addresses: [],
+      status: 'active',
+      ...over,
+    })
     .returning();
   return row!;
 }
 
-export async function makeInvoice(db: Db, c: { id: string; firmId: string; ledgerId: string; externalId: string }, over: Partial<typeof invoice.$inferInsert> = {}) {
+export async function makeInvoice(
+  db: Db,
+  c: { id: string; firmId: string; ledgerId: string; externalId: string },
+  over: Partial<typeof invoice.$inferInsert> = {},
+) {
   const n = ++seq;
   const [row] = await db
     .insert(invoice)

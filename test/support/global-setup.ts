@@ -19,7 +19,8 @@ export default async function setup(project: TestProject) {
   const checkLogs = () => {
     const leaks = readdirSync(logs).flatMap((f) => findSecrets(readFileSync(join(logs, f), 'utf8')));
     rmSync(logs, { recursive: true, force: true });
-    if (leaks.length) throw new Error(`secrets in the suite's logs (${leaks.length} lines), e.g.:\n${leaks.slice(0, 5).join('\n')}`);
+    if (leaks.length)
+      throw new Error(`secrets in the suite's logs (${leaks.length} lines), e.g.:\n${leaks.slice(0, 5).join('\n')}`);
   };
   const url = process.env.DATABASE_URL;
   if (!url) {

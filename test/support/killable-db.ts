@@ -47,6 +47,9 @@ export async function killableDatabase(): Promise<KillableDatabase> {
   const pgliteDir = join(dir, 'pglite');
   let current: Database = await openDatabase({ pgliteDir });
   await runMigrations(current);
+  // A kill while already down, or a restart while up, changes nothing: killers and restarters
+  // run concurrently and never open the directory twice.
+  let down = false;
   const handle = {
     name: 'pglite',
     kind: 'pglite' as const,
@@ -58,11 +61,15 @@ export async function killableDatabase(): Promise<KillableDatabase> {
     },
     close: () => current.close(),
     kill: async () => {
+      if (down) return 0;
+      down = true;
       await current.close();
       return 1;
     },
     restart: async () => {
+      if (!down) return;
       current = await openDatabase({ pgliteDir });
+      down = false;
     },
     drop: async () => {
       await current.close();

@@ -41,8 +41,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       onLine(buf.slice(0, i));
       buf = buf.slice(i + 1);
     }
@@ -51,12 +50,29 @@ export async function startService(env: Record<string, string>): Promise<Service
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
   const waitForLog = (msg: string, ms = 30_000) => {
-    const seen = lines.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return null; } }).find((r) => r?.msg === msg);
+    const seen = lines
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return null;
+        }
+      })
+      .find((r) => r?.msg === msg);
     if (seen) return Promise.resolve(seen);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "${msg}" log within ${ms} ms:\n${lines.join('\n')}`)), ms);
-      waiters.push({ msg, resolve: (r) => { clearTimeout(timer); resolve(r); } });
-      void exited.then(() => { clearTimeout(timer); reject(new Error(`process exited before "${msg}":\n${lines.join('\n')}`)); });
+      waiters.push({
+        msg,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      });
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`process exited before "${msg}":\n${lines.join('\n')}`));
+      });
     });
   };
   const listening = await waitForLog('listening');

@@ -11,7 +11,7 @@ import type { DeliverDeps } from '../../src/services/reminders/deliver.ts';
 import { makeFirm, makeLedger } from './factories.ts';
 
 /** The ledger's side, in memory: what a pre-send fetch sees, and the notes written back. */
-export function stubConnector() {
+function stubConnector() {
   const invoices = new Map<string, Invoice>();
   const notes: { id: string; note: string }[] = [];
   let fetches = 0;
@@ -41,21 +41,47 @@ export function stubConnector() {
       updatedAt: row.providerUpdatedAt,
       ...change,
     });
-  return { connector, invoices, notes, put, get fetches() { return fetches; } };
+  return {
+    connector,
+    invoices,
+    notes,
+    put,
+    get fetches() {
+      return fetches;
+    },
+  };
 }
 
 /** A firm and a Xero-like ledger in Auckland whose connector is the stub. */
 export async function reminderWorld(db: Db, opts: { safeMode?: boolean; mailer?: Mailer; now?: string } = {}) {
   const firm = await makeFirm(db);
-  const l = await makeLedger(db, firm.id, { provider: 'xero', externalId: randomUUID(), name: 'Harbour Dental', legalName: 'Harbour Dental Limited', timezone: 'Pacific/Auckland', country: 'NZ', baseCurrency: 'NZD', safeMode: opts.safeMode ?? false, settings: { replyTo: 'accounts@harbourdental.example' } });
+  const l = await makeLedger(db, firm.id, {
+    provider: 'xero',
+    externalId: randomUUID(),
+    name: 'Harbour Dental',
+    legalName: 'Harbour Dental Limited',
+    timezone: 'Pacific/Auckland',
+    country: 'NZ',
+    baseCurrency: 'NZD',
+    safeMode: opts.safeMode ?? false,
+    settings: { replyTo: 'accounts@harbourdental.example' },
+  });
   const stub = stubConnector();
   const clock = fixedClock(opts.now ?? '2026-11-16T20:00:00Z'); // Tue 17 Nov 09:00 in Auckland
   const logger = captureLogger();
-  const deps: DeliverDeps = { db, clock, logger, resolve: async () => stub.connector, mailer: opts.mailer ?? captureMailer, publicUrl: 'https://overdue.example.com', mailFrom: 'reminders@overdue.example.com' };
+  const deps: DeliverDeps = {
+    db,
+    clock,
+    logger,
+    resolve: async () => stub.connector,
+    mailer: opts.mailer ?? captureMailer,
+    publicUrl: 'https://overdue.example.com',
+    mailFrom: 'reminders@overdue.example.com',
+  };
   return { firm, ledger: l, stub, clock, logger, deps };
 }
 
-export type ReceivedMail = Awaited<ReturnType<typeof simpleParser>> & { envelopeTo: string[] };
+type ReceivedMail = Awaited<ReturnType<typeof simpleParser>> & { envelopeTo: string[] };
 
 /** A real SMTP server on loopback: what nodemailer delivers is parsed and kept. */
 export async function smtpSink(opts: { reject?: (rcpt: string) => number | null } = {}) {

@@ -21,7 +21,19 @@ export async function riskWorld(db: Db, customers = 40) {
   const behaviour = new Map(history.map((h) => [h.contactId, h.behaviour]));
   const contacts = await db
     .insert(contact)
-    .values(refs.map((ref) => ({ firmId: firm.id, ledgerId: ledger.id, externalId: ref, providerUpdatedAt: new Date('2026-11-01T00:00:00Z'), name: `${behaviour.get(ref)} ${ref}`, email: `${ref}@customer.example`, people: [], addresses: [], status: 'active' })))
+    .values(
+      refs.map((ref) => ({
+        firmId: firm.id,
+        ledgerId: ledger.id,
+        externalId: ref,
+        providerUpdatedAt: new Date('2026-11-01T00:00:00Z'),
+        name: `${behaviour.get(ref)} ${ref}`,
+        email: `${ref}@customer.example`,
+        people: [],
+        addresses: [],
+        status: 'active',
+      })),
+    )
     .returning();
   const idOf = new Map(contacts.map((c) => [c.externalId, c.id]));
   const rows = history.map((h) => ({

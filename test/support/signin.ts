@@ -1,7 +1,11 @@
 import { expect } from 'vitest';
 import type { App } from '../../src/app.ts';
 
-export const cookieOf = (res: Response, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+export const cookieOf = (res: Response, name: string) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0];
 
 /** Drives "Sign in with …" as a browser would: start (consent URL + browser cookie), then the callback. */
 export function signInFlow(app: App, provider: 'xero' | 'quickbooks') {

@@ -6,7 +6,15 @@ class TooLarge extends Error {}
 
 function app() {
   const a = new Hono();
-  a.use('*', bodyLimit({ maxSize: 10, onError: () => { throw new TooLarge('over 10 bytes'); } }));
+  a.use(
+    '*',
+    bodyLimit({
+      maxSize: 10,
+      onError: () => {
+        throw new TooLarge('over 10 bytes');
+      },
+    }),
+  );
   a.post('/', async (c) => c.text(`read ${new Uint8Array(await c.req.arrayBuffer()).length}`));
   a.onError((err, c) => c.text(err instanceof TooLarge ? 'too large' : 'other', err instanceof TooLarge ? 413 : 500));
   return a;
@@ -22,7 +30,12 @@ const chunked = (bytes: number) =>
   });
 
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  app().request('/', { method: 'POST', body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  app().request('/', {
+    method: 'POST',
+    body,
+    headers,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
 
 describe('body limit', () => {
   it('judges a declared length on the header alone', async () => {

@@ -77,50 +77,106 @@ describe('planner', () => {
       { dueDate: '2026-12-01', amount: '50.00' },
       { dueDate: '2027-01-01', amount: '50.00' },
     ];
-    const first = planned(base({ now: new Date('2026-12-05T00:00:00Z'), collection: { ...base().collection, paymentPlan } }));
+    const first = planned(
+      base({ now: new Date('2026-12-05T00:00:00Z'), collection: { ...base().collection, paymentPlan } }),
+    );
     expect(first.stepKey).toBe('plan1:post+3');
     expect(first.anchor).toBe('2026-12-01');
     // Half paid: the next instalment is the anchor.
-    const second = planned(base({ now: new Date('2026-12-05T00:00:00Z'), invoice: { ...base().invoice, amountDue: '50.00' }, collection: { ...base().collection, paymentPlan } }));
+    const second = planned(
+      base({
+        now: new Date('2026-12-05T00:00:00Z'),
+        invoice: { ...base().invoice, amountDue: '50.00' },
+        collection: { ...base().collection, paymentPlan },
+      }),
+    );
     expect(second).toMatchObject({ stepKey: 'plan2:pre-3', anchor: '2027-01-01' });
   });
 
   it('skips public holidays of the ledger’s country (Christmas in New Zealand)', () => {
-    const p = planned(base({ invoice: { ...base().invoice, dueDate: '2026-12-28' }, now: new Date('2026-12-24T12:00:00Z') }));
+    const p = planned(
+      base({ invoice: { ...base().invoice, dueDate: '2026-12-28' }, now: new Date('2026-12-24T12:00:00Z') }),
+    );
     // pre-3 falls on 25 Dec (holiday), then 26 Dec (Sat), 27 (Sun), 28 (Mon, Boxing Day observed) → 29 Dec.
     expect(localDate(p.dueAt, 'Pacific/Auckland')).toBe('2026-12-29');
   });
 });
 
-const zones = fc.constantFrom('Pacific/Auckland', 'Pacific/Chatham', 'America/Los_Angeles', 'America/New_York', 'Europe/London', 'Australia/Sydney', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/St_Johns', 'Australia/Lord_Howe', 'UTC');
+const zones = fc.constantFrom(
+  'Pacific/Auckland',
+  'Pacific/Chatham',
+  'America/Los_Angeles',
+  'America/New_York',
+  'Europe/London',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+  'Pacific/Kiritimati',
+  'Pacific/Pago_Pago',
+  'America/St_Johns',
+  'Australia/Lord_Howe',
+  'UTC',
+);
 const countries = fc.constantFrom('NZ', 'AU', 'US', 'GB', 'CA', null);
-const instant = fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2028-12-31T00:00:00Z') }).map((t) => new Date(t));
+const instant = fc
+  .integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2028-12-31T00:00:00Z') })
+  .map((t) => new Date(t));
 
 describe('planner properties (random zones incl. DST changes, due dates, policies)', () => {
   it('never plans outside the debtor-local window, never before now, never for a step already done', () => {
     fc.assert(
-      fc.property(zones, countries, instant, fc.integer({ min: -90, max: 90 }), fc.constantFrom('gentle', 'standard', 'firm'), fc.subarray(standard.steps.map((s) => s.key)), (tz, country, now, dueIn, name, done) => {
-        const policy = BUILT_IN_POLICIES[name as 'gentle'];
-        const isHoliday = holidaysFor(country);
-        const r = planNext(base({ tz, now, isHoliday, policy, done: new Set(done), invoice: { ...base().invoice, dueDate: addDays(localDate(now, tz), dueIn) } }));
-        if (!r.planned) return true;
-        return insideWindow(r.planned.dueAt, tz, policy.sendWindow, isHoliday) && r.planned.dueAt >= now && !done.includes(r.planned.stepKey);
-      }),
+      fc.property(
+        zones,
+        countries,
+        instant,
+        fc.integer({ min: -90, max: 90 }),
+        fc.constantFrom('gentle', 'standard', 'firm'),
+        fc.subarray(standard.steps.map((s) => s.key)),
+        (tz, country, now, dueIn, name, done) => {
+          const policy = BUILT_IN_POLICIES[name as 'gentle'];
+          const isHoliday = holidaysFor(country);
+          const r = planNext(
+            base({
+              tz,
+              now,
+              isHoliday,
+              policy,
+              done: new Set(done),
+              invoice: { ...base().invoice, dueDate: addDays(localDate(now, tz), dueIn) },
+            }),
+          );
+          if (!r.planned) return true;
+          return (
+            insideWindow(r.planned.dueAt, tz, policy.sendWindow, isHoliday) &&
+            r.planned.dueAt >= now &&
+            !done.includes(r.planned.stepKey)
+          );
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('finds the next window instant for any start, zone and window, on a weekday that is not a holiday', () => {
     fc.assert(
-      fc.property(zones, countries, instant, fc.constantFrom<Policy['sendWindow']>(
-        { weekdays: ['08:00', '18:00'], weekends: null, skipHolidays: true },
-        { weekdays: ['08:00', '21:00'], weekends: ['09:00', '21:00'], skipHolidays: false },
-        { weekdays: ['01:30', '03:00'], weekends: null, skipHolidays: true },
-      ), (tz, country, from, window) => {
-        const isHoliday = holidaysFor(country);
-        const at = nextSendInstant(from, tz, window, isHoliday)!;
-        return at >= from && insideWindow(at, tz, window, isHoliday) && (window.skipHolidays ? !isHoliday(localDate(at, tz)) : true);
-      }),
+      fc.property(
+        zones,
+        countries,
+        instant,
+        fc.constantFrom<Policy['sendWindow']>(
+          { weekdays: ['08:00', '18:00'], weekends: null, skipHolidays: true },
+          { weekdays: ['08:00', '21:00'], weekends: ['09:00', '21:00'], skipHolidays: false },
+          { weekdays: ['01:30', '03:00'], weekends: null, skipHolidays: true },
+        ),
+        (tz, country, from, window) => {
+          const isHoliday = holidaysFor(country);
+          const at = nextSendInstant(from, tz, window, isHoliday)!;
+          return (
+            at >= from &&
+            insideWindow(at, tz, window, isHoliday) &&
+            (window.skipHolidays ? !isHoliday(localDate(at, tz)) : true)
+          );
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -142,23 +198,41 @@ describe('policies', () => {
 describe('gate properties', () => {
   it('never lets a contact get more than the cap in any period, and never plans a settled invoice', () => {
     fc.assert(
-      fc.property(zones, instant, fc.array(fc.integer({ min: 0, max: 14 * 86_400_000 }), { maxLength: 6 }), (tz, now, agos) => {
-        const policy = BUILT_IN_POLICIES.standard;
-        const recentSends = agos.map((a) => new Date(now.getTime() - a));
-        const d = contactGates({ now, contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null }, connectionHealthy: true, tz, policy, isHoliday: () => false, recentSends });
-        const inWeek = recentSends.filter((t) => t.getTime() > now.getTime() - 7 * 86_400_000).length;
-        if (d.action === 'send') return inWeek < policy.frequencyCap.max && insideWindow(now, tz, policy.sendWindow);
-        if (d.action === 'reschedule' && d.reason === 'frequency cap') {
-          // At the new time, the messages still inside the period are below the cap.
-          const still = recentSends.filter((t) => t.getTime() > d.at.getTime() - 7 * 86_400_000).length;
-          return inWeek >= policy.frequencyCap.max && still < policy.frequencyCap.max;
-        }
-        return d.action === 'reschedule';
-      }),
+      fc.property(
+        zones,
+        instant,
+        fc.array(fc.integer({ min: 0, max: 14 * 86_400_000 }), { maxLength: 6 }),
+        (tz, now, agos) => {
+          const policy = BUILT_IN_POLICIES.standard;
+          const recentSends = agos.map((a) => new Date(now.getTime() - a));
+          const d = contactGates({
+            now,
+            contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
+            connectionHealthy: true,
+            tz,
+            policy,
+            isHoliday: () => false,
+            recentSends,
+          });
+          const inWeek = recentSends.filter((t) => t.getTime() > now.getTime() - 7 * 86_400_000).length;
+          if (d.action === 'send') return inWeek < policy.frequencyCap.max && insideWindow(now, tz, policy.sendWindow);
+          if (d.action === 'reschedule' && d.reason === 'frequency cap') {
+            // At the new time, the messages still inside the period are below the cap.
+            const still = recentSends.filter((t) => t.getTime() > d.at.getTime() - 7 * 86_400_000).length;
+            return inWeek >= policy.frequencyCap.max && still < policy.frequencyCap.max;
+          }
+          return d.action === 'reschedule';
+        },
+      ),
       { numRuns: 3000 },
     );
     fc.assert(
-      fc.property(zones, instant, fc.constantFrom('paid', 'voided', 'deleted', 'draft', 'submitted'), (tz, now, status) => planNext(base({ tz, now, invoice: { ...base().invoice, status } })).planned === null),
+      fc.property(
+        zones,
+        instant,
+        fc.constantFrom('paid', 'voided', 'deleted', 'draft', 'submitted'),
+        (tz, now, status) => planNext(base({ tz, now, invoice: { ...base().invoice, status } })).planned === null,
+      ),
       { numRuns: 500 },
     );
   });

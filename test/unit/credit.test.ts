@@ -9,10 +9,15 @@ import { cei } from '../../src/domain/reports/cei.ts';
 import { aging, type ArInvoice, dsoCountback } from '../../src/domain/reports/receivables.ts';
 import { parseCsv } from '../../src/domain/risk/csv.ts';
 import { signStandardWebhook } from '../../webhooks/verify.ts';
-import { vectors } from '../support/webhooks/shared.ts';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
+import { vectors } from '../support/fixtures.ts';
 
-const inv = (issueDate: string, dueDate: string, total: string, paidDate: string | null = null, amountDue = paidDate ? '0' : total): ArInvoice => ({ issueDate, dueDate, total, amountDue, paidDate });
+const inv = (
+  issueDate: string,
+  dueDate: string,
+  total: string,
+  paidDate: string | null = null,
+  amountDue = paidDate ? '0' : total,
+): ArInvoice => ({ issueDate, dueDate, total, amountDue, paidDate });
 
 describe('receivables against a hand-computed ledger', () => {
   // As of 30 June 2026: four open invoices in different age bands, one paid.
@@ -24,7 +29,12 @@ describe('receivables against a hand-computed ledger', () => {
     inv('2026-06-01', '2026-06-30', '600.00', '2026-06-20'), // paid
   ];
   it('ages open balances into current, 1–30, 31–60, 61–90 and 90+', () => {
-    expect(aging(book.filter((i) => !i.paidDate), '2026-06-30')).toEqual({ current: '1000.0000', '1-30': '400.0000', '31-60': '250.0000', '61-90': '0.0000', '90+': '100.0000' });
+    expect(
+      aging(
+        book.filter((i) => !i.paidDate),
+        '2026-06-30',
+      ),
+    ).toEqual({ current: '1000.0000', '1-30': '400.0000', '31-60': '250.0000', '61-90': '0.0000', '90+': '100.0000' });
   });
   it('counts DSO back through the months', () => {
     // Outstanding 1,750. June sales 1,600 (1,000 + 600) cover 30 days; 150 of May's 400 = 0.375 × 31 days.
@@ -40,7 +50,10 @@ describe('receivables against a hand-computed ledger', () => {
 
 describe('credit limits and provision', () => {
   it('suggests a round limit from a year of invoicing, scaled by risk', () => {
-    const history = Array.from({ length: 12 }, (_, k) => ({ issueDate: `2026-${String(k + 1).padStart(2, '0')}-05`, total: '1000.00' }));
+    const history = Array.from({ length: 12 }, (_, k) => ({
+      issueDate: `2026-${String(k + 1).padStart(2, '0')}-05`,
+      total: '1000.00',
+    }));
     // 12,000 over 12 months = 1,000/month; 30-day terms → 2,000 usual exposure.
     expect(suggestLimit(history, 30, 'medium', '2026-12-20')).toBe('2000');
     expect(suggestLimit(history, 30, 'low', '2026-12-20')).toBe('5000'); // 3,000 rounded up
@@ -79,13 +92,15 @@ describe('cash-flow forecast', () => {
     expect(weeks[1]!.high).toBe('1000.0000');
   });
   it('keeps low ≤ expected ≤ high in total for any book (property)', () => {
-    const inv = fc.record({
-      amountDue: fc.integer({ min: 1, max: 1_000_000 }).map((c) => (c / 100).toFixed(2)),
-      dueDate: fc.integer({ min: 0, max: 40 }).map((d) => new Date(Date.UTC(2026, 6, d)).toISOString().slice(0, 10)),
-      predictedPayDate: fc.constant(null),
-      pVeryLate: fc.double({ min: 0, max: 1, noNaN: true }),
-      pSevere: fc.double({ min: 0, max: 1, noNaN: true }),
-    }).map((i) => ({ ...i, pSevere: Math.min(i.pSevere, i.pVeryLate) }));
+    const inv = fc
+      .record({
+        amountDue: fc.integer({ min: 1, max: 1_000_000 }).map((c) => (c / 100).toFixed(2)),
+        dueDate: fc.integer({ min: 0, max: 40 }).map((d) => new Date(Date.UTC(2026, 6, d)).toISOString().slice(0, 10)),
+        predictedPayDate: fc.constant(null),
+        pVeryLate: fc.double({ min: 0, max: 1, noNaN: true }),
+        pSevere: fc.double({ min: 0, max: 1, noNaN: true }),
+      })
+      .map((i) => ({ ...i, pSevere: Math.min(i.pSevere, i.pVeryLate) }));
     fc.assert(
       fc.property(fc.array(inv, { maxLength: 30 }), (book) => {
         const w = forecast(book, '2026-06-30');
@@ -97,7 +112,10 @@ describe('cash-flow forecast', () => {
   });
   it('measures accuracy against receipts once the weeks are over', () => {
     const weeks = forecast(open, '2026-06-30');
-    const actual = new Map([['2026-06-29', '300.0000'], ['2026-07-13', '1000.0000']]);
+    const actual = new Map([
+      ['2026-06-29', '300.0000'],
+      ['2026-07-13', '1000.0000'],
+    ]);
     const a = accuracy(weeks, actual, '2026-07-20');
     expect(a.weeks.map((w) => w.weekStart)).toEqual(['2026-06-29', '2026-07-06', '2026-07-13']);
     // |300 − 250| + |0 − 0| + |1000 − 950| = 100 over 1,300 received.
@@ -109,20 +127,40 @@ describe('cash-flow forecast', () => {
 describe('exports', () => {
   it('CSV parses back to the same cells, whatever they hold (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ maxLength: 12 }).filter((s) => !/^[=+\-@\t\r]/.test(s)), { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (rows) => {
-        const width = rows[0]!.length;
-        const table = rows.map((r) => Array.from({ length: width }, (_, k) => r[k] ?? 'x'));
-        const parsed = parseCsv(toCsv(table));
-        expect(parsed.filter((r) => !(r.length === 1 && r[0] === ''))).toEqual(table.filter((r) => !(r.length === 1 && r[0] === '')));
-      }),
+      fc.property(
+        fc.array(
+          fc.array(
+            fc.string({ maxLength: 12 }).filter((s) => !/^[=+\-@\t\r]/.test(s)),
+            { minLength: 2, maxLength: 4 },
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (rows) => {
+          const width = rows[0]!.length;
+          const table = rows.map((r) => Array.from({ length: width }, (_, k) => r[k] ?? 'x'));
+          const parsed = parseCsv(toCsv(table));
+          expect(parsed.filter((r) => !(r.length === 1 && r[0] === ''))).toEqual(
+            table.filter((r) => !(r.length === 1 && r[0] === '')),
+          );
+        },
+      ),
     );
   });
 });
 
-describeWithFixtures('outbound signatures', () => {
+describe('outbound signatures', () => {
   it('signs outbound events exactly as the Standard Webhooks vector says', async () => {
     const v = vectors().standard_webhooks;
-    const headers = await signStandardWebhook(v.secret, v['webhook-id'], new TextEncoder().encode(v.payload), new Date(Number(v['webhook-timestamp']) * 1000));
-    expect(headers).toEqual({ 'webhook-id': v['webhook-id'], 'webhook-timestamp': v['webhook-timestamp'], 'webhook-signature': v['webhook-signature'] });
+    const headers = await signStandardWebhook(
+      v.secret,
+      v['webhook-id'],
+      new TextEncoder().encode(v.payload),
+      new Date(Number(v['webhook-timestamp']) * 1000),
+    );
+    expect(headers).toEqual({
+      'webhook-id': v['webhook-id'],
+      'webhook-timestamp': v['webhook-timestamp'],
+      'webhook-signature': v['webhook-signature'],
+    });
   });
 });

@@ -16,7 +16,17 @@ const delivery = (n: number): DeliveryInput => ({
   provider: 'xero',
   body: new TextEncoder().encode(`{"n":${n}}`),
   headers: {},
-  events: [{ dedupeKey: `k${n}`, accountRef: 't', entity: 'invoice', entityId: String(n), operation: 'update', occurredAt: null, payload: {} }],
+  events: [
+    {
+      dedupeKey: `k${n}`,
+      accountRef: 't',
+      entity: 'invoice',
+      entityId: String(n),
+      operation: 'update',
+      occurredAt: null,
+      payload: {},
+    },
+  ],
   now: new Date('2026-12-01T00:00:00Z'),
 });
 

@@ -17,7 +17,11 @@ describe('the suite-wide log check', () => {
     expect(findSecrets(planted.join('\n'))).toEqual(planted);
     const lines: string[] = [];
     const log = createLogger('debug', (l) => lines.push(l));
-    log.info('request', { headers: { authorization: 'Bearer abcdefghijklmnopqrstu', 'x-xero-signature': 'c2lnbmF0dXJl' }, refreshToken: 'xrt_1f0c2a3b-aaaa-bbbb', ledgerId: 'l-1' });
+    log.info('request', {
+      headers: { authorization: 'Bearer abcdefghijklmnopqrstu', 'x-xero-signature': 'c2lnbmF0dXJl' },
+      refreshToken: 'xrt_1f0c2a3b-aaaa-bbbb',
+      ledgerId: 'l-1',
+    });
     expect(findSecrets(lines.join('\n'))).toEqual([]);
     expect(lines[0]).toContain('"ledgerId":"l-1"');
   });

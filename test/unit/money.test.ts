@@ -64,7 +64,9 @@ describe('money', () => {
     fc.assert(
       fc.property(
         fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).map((b) => b * 100n),
-        fc.array(fc.bigInt({ min: 0n, max: 1000n }), { minLength: 1, maxLength: 12 }).filter((w) => w.some((x) => x > 0n)),
+        fc
+          .array(fc.bigInt({ min: 0n, max: 1000n }), { minLength: 1, maxLength: 12 })
+          .filter((w) => w.some((x) => x > 0n)),
         (amount, weights) => {
           const parts = allocate(amount, weights);
           expect(add(...parts)).toBe(amount);

@@ -7,7 +7,14 @@ import { features, GLOBAL_PRIORS, ledgerPriors } from '../../src/domain/risk/fea
 import type { HistInvoice } from '../../src/domain/risk/history.ts';
 import { score, trainModel } from '../../src/domain/risk/model.ts';
 
-const inv = (id: string, contactId: string, issueDate: string, dueDate: string, paidDate: string | null, amount = '100.00'): HistInvoice => ({ id, contactId, issueDate, dueDate, amount, paidDate, disputed: false });
+const inv = (
+  id: string,
+  contactId: string,
+  issueDate: string,
+  dueDate: string,
+  paidDate: string | null,
+  amount = '100.00',
+): HistInvoice => ({ id, contactId, issueDate, dueDate, amount, paidDate, disputed: false });
 const history = demoHistory(42, '2026-11-20', 120);
 
 describe('risk scoring', () => {
@@ -17,7 +24,9 @@ describe('risk scoring', () => {
     const model = trainModel(history, asOf);
     const before = score(model, history, contact, asOf);
     // Every payment after the scoring date moves (still after it), and a later invoice appears.
-    const changed = history.map((h) => (h.paidDate && h.paidDate > asOf ? { ...h, paidDate: addDays(h.paidDate, 45) } : h));
+    const changed = history.map((h) =>
+      h.paidDate && h.paidDate > asOf ? { ...h, paidDate: addDays(h.paidDate, 45) } : h,
+    );
     const extra = [...changed, inv('future-1', contact, '2026-06-01', '2026-07-01', '2026-09-30')];
     expect(score(trainModel(extra, asOf), extra, contact, asOf)).toEqual(before);
   });
@@ -61,7 +70,9 @@ describe('risk scoring', () => {
     expect(byBehaviour('slow')).toBeGreaterThan(byBehaviour('prompt') + 0.3);
     expect(byBehaviour('early')).toBeLessThan(0.3);
     const slow = history.find((h) => h.behaviour === 'slow')!.contactId;
-    expect(score(model, history, slow, asOf).reasons.find((r) => r.code === 'late_ratio')!.text).toMatch(/^paid \d+ of the last \d+ invoices late, \d+ days on average$/);
+    expect(score(model, history, slow, asOf).reasons.find((r) => r.code === 'late_ratio')!.text).toMatch(
+      /^paid \d+ of the last \d+ invoices late, \d+ days on average$/,
+    );
   });
 
   it('is calibrated on a simulated ledger: predicted and observed late rates agree on the test part', () => {
@@ -78,7 +89,9 @@ describe('risk scoring', () => {
   });
 
   it('counts broken promises and instalments as of the scoring date, and says so', () => {
-    const base = Array.from({ length: 6 }, (_, k) => inv(`p${k}`, 'c', addDays('2026-01-01', k * 30), addDays('2026-01-31', k * 30), addDays('2026-02-05', k * 30)));
+    const base = Array.from({ length: 6 }, (_, k) =>
+      inv(`p${k}`, 'c', addDays('2026-01-01', k * 30), addDays('2026-01-31', k * 30), addDays('2026-02-05', k * 30)),
+    );
     const withPartials = base.map((h, k) => ({ ...h, partial: k >= 3 }));
     const promised = { ...inv('open-1', 'c', '2026-08-01', '2026-08-31', null), promisedBy: '2026-09-15' };
     const all = [...withPartials, promised];
@@ -87,8 +100,12 @@ describe('risk scoring', () => {
     expect(features(all, 'c', '2026-09-10', priors).brokenPromises).toBe(0);
     expect(features(all, 'c', '2026-09-20', priors).brokenPromises).toBe(1);
     // Kept: paid by the promised date.
-    expect(features([...withPartials, { ...promised, paidDate: '2026-09-14' }], 'c', '2026-09-20', priors).brokenPromises).toBe(0);
-    expect(features(all, 'c', '2026-09-20', priors).partialShare).toBeGreaterThan(features(base, 'c', '2026-09-20', priors).partialShare);
+    expect(
+      features([...withPartials, { ...promised, paidDate: '2026-09-14' }], 'c', '2026-09-20', priors).brokenPromises,
+    ).toBe(0);
+    expect(features(all, 'c', '2026-09-20', priors).partialShare).toBeGreaterThan(
+      features(base, 'c', '2026-09-20', priors).partialShare,
+    );
     const model = trainModel(history, '2026-09-20');
     const texts = score(model, all, 'c', '2026-09-20').reasons.map((r) => r.text);
     expect(texts).toContain('broke 1 promise to pay');
@@ -97,13 +114,32 @@ describe('risk scoring', () => {
 
 describe('history CSV', () => {
   it('reads a valid file (quotes, BOM, CRLF) and round-trips the demo history', () => {
-    const text = '\uFEFFcustomer_id,invoice_id,issue_date,due_date,amount,currency,paid_date,disputed\r\n"Acme, Ltd",INV-1,2026-01-01,2026-01-31,"1250.00",nzd,2026-02-03,no\r\nB,INV-2,2026-01-05,2026-02-04,10,,,yes\r\n';
+    const text =
+      '\uFEFFcustomer_id,invoice_id,issue_date,due_date,amount,currency,paid_date,disputed\r\n"Acme, Ltd",INV-1,2026-01-01,2026-01-31,"1250.00",nzd,2026-02-03,no\r\nB,INV-2,2026-01-05,2026-02-04,10,,,yes\r\n';
     const r = readHistoryCsv(text);
     expect(r).toEqual({
       ok: true,
       rows: [
-        { id: 'INV-1', contactId: 'Acme, Ltd', issueDate: '2026-01-01', dueDate: '2026-01-31', amount: '1250.00', currency: 'NZD', paidDate: '2026-02-03', disputed: false },
-        { id: 'INV-2', contactId: 'B', issueDate: '2026-01-05', dueDate: '2026-02-04', amount: '10', currency: null, paidDate: null, disputed: true },
+        {
+          id: 'INV-1',
+          contactId: 'Acme, Ltd',
+          issueDate: '2026-01-01',
+          dueDate: '2026-01-31',
+          amount: '1250.00',
+          currency: 'NZD',
+          paidDate: '2026-02-03',
+          disputed: false,
+        },
+        {
+          id: 'INV-2',
+          contactId: 'B',
+          issueDate: '2026-01-05',
+          dueDate: '2026-02-04',
+          amount: '10',
+          currency: null,
+          paidDate: null,
+          disputed: true,
+        },
       ],
     });
     const demo = readHistoryCsv(historyCsv(history));
@@ -131,7 +167,14 @@ describe('history CSV', () => {
       { line: 5, column: 'paid_date', message: 'before the issue date' },
       { line: 6, column: '', message: 'expected 7 fields, found 3' },
     ]);
-    expect(readHistoryCsv('invoice_id,amount\n1,2\n')).toEqual({ ok: false, issues: ['customer_id', 'issue_date', 'due_date', 'paid_date'].map((c) => ({ line: 1, column: c, message: 'missing column' })) });
+    expect(readHistoryCsv('invoice_id,amount\n1,2\n')).toEqual({
+      ok: false,
+      issues: ['customer_id', 'issue_date', 'due_date', 'paid_date'].map((c) => ({
+        line: 1,
+        column: c,
+        message: 'missing column',
+      })),
+    });
     expect(readHistoryCsv('')).toEqual({ ok: false, issues: [{ line: 1, column: '', message: 'the file is empty' }] });
   });
 });

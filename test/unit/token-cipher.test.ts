@@ -43,15 +43,20 @@ describe('token cipher (AES-256-GCM)', () => {
     const [v, id, nonce, body] = ct.split('.') as [string, string, string, string];
     const bytes = { nonce: Buffer.from(nonce, 'base64url'), body: Buffer.from(body, 'base64url') };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('nonce' as const, 'body' as const), fc.nat(), fc.integer({ min: 0, max: 7 }), async (part, at, bit) => {
-        const copy = Buffer.from(bytes[part]);
-        copy[at % copy.length]! ^= 1 << bit;
-        const tampered =
-          part === 'nonce'
-            ? `${v}.${id}.${copy.toString('base64url')}.${body}`
-            : `${v}.${id}.${nonce}.${copy.toString('base64url')}`;
-        expect(await reason(c.decrypt(tampered, rowA))).not.toBe('decrypted');
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('nonce' as const, 'body' as const),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        async (part, at, bit) => {
+          const copy = Buffer.from(bytes[part]);
+          copy[at % copy.length]! ^= 1 << bit;
+          const tampered =
+            part === 'nonce'
+              ? `${v}.${id}.${copy.toString('base64url')}.${body}`
+              : `${v}.${id}.${nonce}.${copy.toString('base64url')}`;
+          expect(await reason(c.decrypt(tampered, rowA))).not.toBe('decrypted');
+        },
+      ),
       { numRuns: 300 },
     );
   });

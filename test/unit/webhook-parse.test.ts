@@ -1,10 +1,9 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resourceFor } from '../../webhooks/events.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
 import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
-import { fixtureBytes } from '../support/webhooks/shared.ts';
-import { describeWithFixtures } from '../support/xero/fixtures.ts';
+import { fixtureBytes } from '../support/fixtures.ts';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const events = (p: ReturnType<typeof parseXeroDelivery>) => {
@@ -12,7 +11,7 @@ const events = (p: ReturnType<typeof parseXeroDelivery>) => {
   return p.events;
 };
 
-describeWithFixtures('webhook payloads from the providers’ own examples', () => {
+describe('webhook payloads from the providers’ own examples', () => {
   it("parses Xero's example batch; its zone-less eventDateUtc is UTC", () => {
     const [e, ...rest] = events(parseXeroDelivery(fixtureBytes('xero/webhook-events.json')));
     expect(rest).toHaveLength(0);
@@ -31,7 +30,13 @@ describeWithFixtures('webhook payloads from the providers’ own examples', () =
   it('parses every legacy Intuit example, one event per changed entity, with derived dedupe keys', () => {
     const signed = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-signed.json')));
     expect(signed).toEqual([
-      expect.objectContaining({ accountRef: '1185883450', entity: 'customer', entityId: '1', operation: 'create', dedupeKey: 'qbo:210UjC3MLhZJWz8Hsv7BD4' }),
+      expect.objectContaining({
+        accountRef: '1185883450',
+        entity: 'customer',
+        entityId: '1',
+        operation: 'create',
+        dedupeKey: 'qbo:210UjC3MLhZJWz8Hsv7BD4',
+      }),
     ]);
     expect(signed[0]!.occurredAt!.toISOString()).toBe('2015-10-05T21:42:19.000Z');
     const two = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-two-entities.json')));
@@ -45,31 +50,44 @@ describeWithFixtures('webhook payloads from the providers’ own examples', () =
 
   it('parses every CloudEvents example, keyed on the event id; data may be absent', () => {
     const blog = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-blog-sample.json')));
-    expect(blog[0]).toMatchObject({ dedupeKey: 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068', accountRef: '310687', entity: 'account', entityId: '1234', operation: 'create' });
+    expect(blog[0]).toMatchObject({
+      dedupeKey: 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068',
+      accountRef: '310687',
+      entity: 'account',
+      entityId: '1234',
+      operation: 'create',
+    });
     const app = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-sampleapp.json')));
     expect(app[0]).toMatchObject({ entity: 'customer', operation: 'create' });
     const merged = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-customer-merged.json')));
-    expect(merged[0]).toMatchObject({ entity: 'customer', entityId: '123', operation: 'merge', payload: expect.objectContaining({ data: { deletedid: '27' } }) });
-    const noData = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-salesreceipt-updated-no-data.json')));
+    expect(merged[0]).toMatchObject({
+      entity: 'customer',
+      entityId: '123',
+      operation: 'merge',
+      payload: expect.objectContaining({ data: { deletedid: '27' } }),
+    });
+    const noData = events(
+      parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-salesreceipt-updated-no-data.json')),
+    );
     expect(noData[0]).toMatchObject({ entity: 'salesreceipt', entityId: '150', operation: 'update' });
     expect(resourceFor('salesreceipt')).toBeNull();
     // The same Intuit event in both formats names the same account, entity, id and operation.
     const legacy = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-legacy-blog-sample.json')))[0]!;
-    expect([legacy.accountRef, legacy.entity, legacy.entityId, legacy.operation]).toEqual([blog[0]!.accountRef, blog[0]!.entity, blog[0]!.entityId, blog[0]!.operation]);
+    expect([legacy.accountRef, legacy.entity, legacy.entityId, legacy.operation]).toEqual([
+      blog[0]!.accountRef,
+      blog[0]!.entity,
+      blog[0]!.entityId,
+      blog[0]!.operation,
+    ]);
   });
 });
 
 it('maps the entities overdue mirrors and ignores the rest', () => {
-  expect(['invoice', 'contact', 'customer', 'payment', 'creditnote', 'creditmemo', 'subscription', 'vendor'].map(resourceFor)).toEqual([
-    'invoices',
-    'contacts',
-    'contacts',
-    'payments',
-    'credit_notes',
-    'credit_notes',
-    null,
-    null,
-  ]);
+  expect(
+    ['invoice', 'contact', 'customer', 'payment', 'creditnote', 'creditmemo', 'subscription', 'vendor'].map(
+      resourceFor,
+    ),
+  ).toEqual(['invoices', 'contacts', 'contacts', 'payments', 'credit_notes', 'credit_notes', null, null]);
 });
 
 it('calls a body malformed, with a reason, instead of throwing', () => {
@@ -80,7 +98,12 @@ it('calls a body malformed, with a reason, instead of throwing', () => {
     [parseXeroDelivery(enc([])), /expected object/],
     [parseQuickBooksDelivery(enc({ eventNotifications: 'nope' })), /eventNotifications/],
     [parseQuickBooksDelivery(enc([])), /too_small|>=1|at least/i],
-    [parseQuickBooksDelivery(enc([{ specversion: '1.0', id: 'a', type: 'invoice-updated', intuitentityid: '1', intuitaccountid: '2' }])), /qbo\.<entity>/],
+    [
+      parseQuickBooksDelivery(
+        enc([{ specversion: '1.0', id: 'a', type: 'invoice-updated', intuitentityid: '1', intuitaccountid: '2' }]),
+      ),
+      /qbo\.<entity>/,
+    ],
     [parseQuickBooksDelivery(enc({ hello: 'world' })), /eventNotifications/],
     [parseQuickBooksDelivery(enc('null')), /./],
   ];
@@ -91,20 +114,39 @@ it('calls a body malformed, with a reason, instead of throwing', () => {
 });
 
 it('treats a signed, empty Xero batch as intent-to-receive (no events)', () => {
-  expect(parseXeroDelivery(enc({ events: [], firstEventSequence: 0, lastEventSequence: 0, entropy: 'ABC' }))).toEqual({ kind: 'events', events: [] });
+  expect(parseXeroDelivery(enc({ events: [], firstEventSequence: 0, lastEventSequence: 0, entropy: 'ABC' }))).toEqual({
+    kind: 'events',
+    events: [],
+  });
 });
 
 it('reads a valid body after a body that is not UTF-8, and an incomplete sequence fails alone', () => {
   // The decoder is shared between deliveries: a failed or cut-off decode must leave nothing behind.
-  expect(parseXeroDelivery(new Uint8Array([0x7b, 0xe2, 0x82]))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/not JSON/) });
+  expect(parseXeroDelivery(new Uint8Array([0x7b, 0xe2, 0x82]))).toMatchObject({
+    kind: 'malformed',
+    reason: expect.stringMatching(/not JSON/),
+  });
   expect(parseXeroDelivery(enc({ events: [] }))).toEqual({ kind: 'events', events: [] });
   expect(parseXeroDelivery(new Uint8Array([0xff]))).toMatchObject({ kind: 'malformed' });
   expect(parseXeroDelivery(enc('{"events":[],"entropy":"€"}'))).toEqual({ kind: 'events', events: [] });
 });
 
 it("reads a lone event's payload back from its bytes with its own provider's parser", () => {
-  const xero = { resourceUrl: '', resourceId: 'inv-1', eventDateUtc: '2024-06-21T01:15:39.902', eventType: 'UPDATE', eventCategory: 'INVOICE', tenantId: 't-1' };
-  const cloud = { specversion: '1.0', id: 'ce-1', type: 'qbo.invoice.updated.v1', intuitentityid: '42', intuitaccountid: '9130' };
+  const xero = {
+    resourceUrl: '',
+    resourceId: 'inv-1',
+    eventDateUtc: '2024-06-21T01:15:39.902',
+    eventType: 'UPDATE',
+    eventCategory: 'INVOICE',
+    tenantId: 't-1',
+  };
+  const cloud = {
+    specversion: '1.0',
+    id: 'ce-1',
+    type: 'qbo.invoice.updated.v1',
+    intuitentityid: '42',
+    intuitaccountid: '9130',
+  };
   const xeroBody = enc({ events: [xero], firstEventSequence: 1, lastEventSequence: 1, entropy: 'E' });
   expect(eventPayload({ provider: 'xero', payload: null, rawBody: xeroBody })).toEqual(xero);
   expect(eventPayload({ provider: 'quickbooks', payload: null, rawBody: enc([cloud]) })).toEqual(cloud);

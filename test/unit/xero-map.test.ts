@@ -1,11 +1,20 @@
-import { expect, it } from 'vitest';
-import { mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment, XeroMappingError, xeroDate, xeroInstant } from '../../connectors/xero/map.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  mapContact,
+  mapCredit,
+  mapInvoice,
+  mapOrganisation,
+  mapPayment,
+  XeroMappingError,
+  xeroDate,
+  xeroInstant,
+} from '../../connectors/xero/map.ts';
 import { xeroTimezone } from '../../connectors/xero/timezones.ts';
-import { describeWithFixtures, HAS_SHARED, templates, xeroFixture } from '../support/xero/fixtures.ts';
+import { templates, xeroFixture } from '../support/xero/fixtures.ts';
 
-const t = (HAS_SHARED ? templates() : undefined) as ReturnType<typeof templates>;
+const t = templates();
 
-describeWithFixtures('Xero mapping (official examples)', () => {
+describe('Xero mapping (official examples)', () => {
   it('reads every date form', () => {
     expect(xeroInstant('/Date(1541176290160+0000)/', 'x').toISOString()).toBe('2018-11-02T16:31:30.160Z');
     expect(xeroInstant('/Date(1541176290160)/', 'x').toISOString()).toBe('2018-11-02T16:31:30.160Z');
@@ -70,7 +79,9 @@ describeWithFixtures('Xero mapping (official examples)', () => {
     expect(c.email).toBe('kat.warren@clampett.com');
     expect(c.people[0]).toMatchObject({ email: 'kat.warren@clampett.com', includeInEmails: true });
     expect(c.phone).toBe('(626) 847-1294');
-    expect(c.addresses).toEqual([{ kind: 'pobox', lines: [], city: 'Palo Alto', region: 'CA', postalCode: '94020', country: 'United States' }]);
+    expect(c.addresses).toEqual([
+      { kind: 'pobox', lines: [], city: 'Palo Alto', region: 'CA', postalCode: '94020', country: 'United States' },
+    ]);
     expect(c.companyNumber).toBe('NumberBusiness1234');
     expect(c.status).toBe('active');
   });
@@ -83,7 +94,12 @@ describeWithFixtures('Xero mapping (official examples)', () => {
 
   it('maps credit notes, overpayments and prepayments without id collisions', () => {
     const cn = mapCredit(t.creditNote, 'credit_note');
-    expect(cn).toMatchObject({ externalId: '249f15fa-f2a7-4acc-8769-0984103f2225', remaining: '32.5000', total: '34.5000', status: 'authorised' });
+    expect(cn).toMatchObject({
+      externalId: '249f15fa-f2a7-4acc-8769-0984103f2225',
+      remaining: '32.5000',
+      total: '34.5000',
+      status: 'authorised',
+    });
     const op = mapCredit(t.overpayment, 'overpayment');
     expect(op.externalId).toBe('overpayment:098b4dcb-5622-4699-87f8-9d40c4ccceb3');
     expect(op.status).toBe('overpayment:authorised');
@@ -92,7 +108,8 @@ describeWithFixtures('Xero mapping (official examples)', () => {
   });
 
   it('maps every example list without error', () => {
-    for (const i of xeroFixture<{ Invoices: Record<string, unknown>[] }>('invoices-list.json').Invoices) mapInvoice(i, 'UTC');
+    for (const i of xeroFixture<{ Invoices: Record<string, unknown>[] }>('invoices-list.json').Invoices)
+      mapInvoice(i, 'UTC');
     for (const c of xeroFixture<{ Contacts: Record<string, unknown>[] }>('contacts-list.json').Contacts) mapContact(c);
     for (const p of xeroFixture<{ Payments: Record<string, unknown>[] }>('payments-list.json').Payments) mapPayment(p);
   });
@@ -101,7 +118,18 @@ describeWithFixtures('Xero mapping (official examples)', () => {
     expect(xeroTimezone('NEWZEALANDSTANDARDTIME', 'NZ')).toBe('Pacific/Auckland');
     expect(xeroTimezone('GMTSTANDARDTIME', 'GB')).toBe('Europe/London');
     expect(xeroTimezone('SOMEWHERESTANDARDTIME', 'AU')).toBe('Australia/Sydney');
-    const org = mapOrganisation({ Name: 'Demo', BaseCurrency: 'GBP', CountryCode: 'GB', Timezone: 'GMTSTANDARDTIME' }, 'tid', 'x');
-    expect(org).toEqual({ externalId: 'tid', name: 'Demo', legalName: undefined, baseCurrency: 'GBP', timezone: 'Europe/London', country: 'GB' });
+    const org = mapOrganisation(
+      { Name: 'Demo', BaseCurrency: 'GBP', CountryCode: 'GB', Timezone: 'GMTSTANDARDTIME' },
+      'tid',
+      'x',
+    );
+    expect(org).toEqual({
+      externalId: 'tid',
+      name: 'Demo',
+      legalName: undefined,
+      baseCurrency: 'GBP',
+      timezone: 'Europe/London',
+      country: 'GB',
+    });
   });
 });

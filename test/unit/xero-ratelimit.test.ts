@@ -4,7 +4,14 @@ import { DailyLimitExhausted, RateLimiter } from '../../connectors/shared/rateli
 /** Virtual time: sleeping advances the clock instantly, so limits are checked without waiting. */
 function virtualClock() {
   let t = Date.UTC(2026, 10, 20, 10);
-  return { now: () => t, sleep: async (ms: number) => void (t += ms), elapsed: (from: number) => t - from, start: t };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+    elapsed: (from: number) => t - from,
+    start: t,
+  };
 }
 
 describe('Xero rate limiter', () => {

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminder, webhookEvent } from '../../src/db/schema/index.ts';
-import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { TEST_KEY } from '../support/deps.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
 import { smtpSink } from '../support/reminders.ts';
@@ -15,19 +16,21 @@ import { storedBodies } from '../support/webhooks/stored.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
 import { createApiToken } from '../../src/services/sessions.ts';
+import { waitUntil } from '../support/wait.ts';
 
 /**
- * The bundle `npm run build:worker` makes, run in workerd (Miniflare) against the machine's
- * Postgres through a local Hyperdrive binding, with the JOBS queue consumed by the same Worker.
- * A Worker only ever talks to Postgres, so the suite runs in the Postgres pass of the tests.
+ * The bundle `npm run build:worker` makes, run in workerd (Miniflare) through a local Hyperdrive
+ * binding, with the JOBS queue consumed by the same Worker. A Worker only ever talks to Postgres
+ * over the wire: with DATABASE_URL that is the server; on the embedded default it is the test's
+ * PGlite behind pglite-socket, which speaks the same protocol, so both passes run this suite.
  */
-const describeOnPostgres = (onPostgres() ? describe : describe.skip) as typeof describe;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 let database: TestDatabase;
 let mf: Miniflare;
 let out: string;
 let sink: Awaited<ReturnType<typeof smtpSink>>;
+let origin: PGLiteSocketServer | undefined;
 
 const withPassword = (url: string) => {
   const u = new URL(url);
@@ -35,22 +38,23 @@ const withPassword = (url: string) => {
   return u.toString();
 };
 
-async function until<T>(probe: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-describeOnPostgres('the bundled Worker in workerd', () => {
+describe('the bundled Worker in workerd', () => {
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'overdue-worker-'));
-    execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: 'pipe' });
+    execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      stdio: 'pipe',
+    });
     database = await createTestDatabase();
-    if (database.kind !== 'postgres') throw new Error('needs Postgres');
+    let url: string;
+    if (database.kind === 'postgres') url = database.url;
+    else {
+      // The Worker's driver keeps a small pool: the socket server multiplexes it onto one PGlite.
+      origin = new PGLiteSocketServer({ db: database.pglite, host: '127.0.0.1', port: 0, maxConnections: 16 });
+      await origin.start();
+      url = `postgres://postgres@${origin.getServerConn()}/postgres`;
+    }
     sink = await smtpSink();
     mf = new Miniflare({
       modules: true,
@@ -58,9 +62,16 @@ describeOnPostgres('the bundled Worker in workerd', () => {
       modulesRoot: out,
       compatibilityDate: '2026-04-01',
       compatibilityFlags: ['nodejs_compat'],
-      bindings: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENCRYPTION_KEYS: `test:${TEST_KEY}`, SMTP_URL: sink.url, MAIL_FROM: 'team@overdue.example.com', ...webhookEnv },
-      // Miniflare insists on a password; the machine's Postgres trusts local connections anyway.
-      hyperdrives: { HYPERDRIVE: withPassword(database.url) },
+      bindings: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        ENCRYPTION_KEYS: `test:${TEST_KEY}`,
+        SMTP_URL: sink.url,
+        MAIL_FROM: 'team@overdue.example.com',
+        ...webhookEnv,
+      },
+      // Miniflare insists on a password; both origins trust local connections anyway.
+      hyperdrives: { HYPERDRIVE: withPassword(url) },
       queueProducers: { JOBS: 'overdue-jobs' },
       queueConsumers: { 'overdue-jobs': { maxBatchSize: 10, maxBatchTimeout: 1 } },
     });
@@ -70,6 +81,7 @@ describeOnPostgres('the bundled Worker in workerd', () => {
   afterAll(async () => {
     await mf?.dispose();
     await sink?.close();
+    await origin?.stop();
     await database?.drop();
     if (out) rmSync(out, { recursive: true, force: true });
   });
@@ -82,23 +94,41 @@ describeOnPostgres('the bundled Worker in workerd', () => {
 
   it('stores a signed Xero webhook in the inbox and processes it from the queue; a bad signature is 401', async () => {
     // A tenant with a ledger but no usable grant: processing runs and fails the fetch, to retry later.
-    await makeLedger(database.db, (await makeFirm(database.db)).id, { provider: 'xero', externalId: 'tenant-without-grant' });
-    const body = xeroBatch([{ tenantId: 'tenant-without-grant', resourceId: '0b7e9a64-0000-4000-8000-000000000001' }, { tenantId: 'tenant-nobody-knows' }]);
-    const ok = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) }, body });
+    await makeLedger(database.db, (await makeFirm(database.db)).id, {
+      provider: 'xero',
+      externalId: 'tenant-without-grant',
+    });
+    const body = xeroBatch([
+      { tenantId: 'tenant-without-grant', resourceId: '0b7e9a64-0000-4000-8000-000000000001' },
+      { tenantId: 'tenant-nobody-knows' },
+    ]);
+    const ok = await mf.dispatchFetch('http://localhost/webhooks/xero', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) },
+      body,
+    });
     expect(ok.status).toBe(200);
-    const eventFor = async (accountRef: string) => (await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef)))[0];
+    const eventFor = async (accountRef: string) =>
+      (await database.db.select().from(webhookEvent).where(eq(webhookEvent.accountRef, accountRef)))[0];
     expect(await eventFor('tenant-without-grant')).toMatchObject({ provider: 'xero', entity: 'invoice' });
     // An unknown tenant's event is settled on receipt, never processed.
-    expect(await eventFor('tenant-nobody-knows')).toMatchObject({ status: 'ignored', error: expect.stringMatching(/unknown tenant/) });
+    expect(await eventFor('tenant-nobody-knows')).toMatchObject({
+      status: 'ignored',
+      error: expect.stringMatching(/unknown tenant/),
+    });
     // The queue consumer ran processInbox: the fetch failed, so the event waits for its retry.
-    const failed = await until(async () => {
+    const failed = await waitUntil(async () => {
       const e = await eventFor('tenant-without-grant');
       return e?.status === 'failed' ? e : undefined;
     });
     expect(failed).toMatchObject({ attempts: 1, error: expect.any(String) });
 
     const before = (await storedBodies(database.db)).length;
-    const forged = await mf.dispatchFetch('http://localhost/webhooks/xero', { method: 'POST', headers: { 'content-type': 'application/json', 'x-xero-signature': sign('not-the-key', body) }, body });
+    const forged = await mf.dispatchFetch('http://localhost/webhooks/xero', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-xero-signature': sign('not-the-key', body) },
+      body,
+    });
     expect(forged.status).toBe(401);
     expect((await storedBodies(database.db)).length).toBe(before);
   });
@@ -112,7 +142,7 @@ describeOnPostgres('the bundled Worker in workerd', () => {
       body: JSON.stringify({ email: 'new.person@books.example', role: 'viewer' }),
     });
     expect(res.status).toBe(201);
-    const mail = await until(async () => sink.received[0]);
+    const mail = await waitUntil(async () => sink.received[0]);
     expect(mail.envelopeTo).toEqual(['new.person@books.example']);
     expect(mail.subject).toBe('You are invited to Worker Books on overdue');
   });
@@ -122,14 +152,25 @@ describeOnPostgres('the bundled Worker in workerd', () => {
       const body = new TextEncoder().encode(xeroBatch([{ tenantId }]));
       const parsed = parseXeroDelivery(body);
       if (parsed.kind !== 'events') throw new Error('test body does not parse');
-      await storeDelivery(database, { provider: 'xero', body, headers: {}, events: parsed.events, now: new Date(Date.now() - daysAgo * 86_400_000) });
+      await storeDelivery(database, {
+        provider: 'xero',
+        body,
+        headers: {},
+        events: parsed.events,
+        now: new Date(Date.now() - daysAgo * 86_400_000),
+      });
     };
     // Accounts nobody connected: their events are settled (ignored) on receipt.
     await store('purge-me', 91);
     await store('keep-me', 89);
-    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
+    const worker = (await mf.getWorker()) as unknown as {
+      scheduled(o: { cron: string }): Promise<{ outcome: string }>;
+    };
     expect((await worker.scheduled({ cron: '*/15 * * * *' })).outcome).toBe('ok');
-    const left = await database.db.select({ accountRef: webhookEvent.accountRef }).from(webhookEvent).where(inArray(webhookEvent.accountRef, ['purge-me', 'keep-me']));
+    const left = await database.db
+      .select({ accountRef: webhookEvent.accountRef })
+      .from(webhookEvent)
+      .where(inArray(webhookEvent.accountRef, ['purge-me', 'keep-me']));
     expect(left).toEqual([{ accountRef: 'keep-me' }]);
   });
 
@@ -139,7 +180,15 @@ describeOnPostgres('the bundled Worker in workerd', () => {
     const c = await makeContact(database.db, l);
     // Two reminders left mid-send 20 minutes ago by a crashed run: one had reached the mail server
     // (needs_review), one had not (retried at once; it covers no invoice, so it is cancelled).
-    const stuck = { firmId: firm.id, ledgerId: l.id, contactId: c.id, dueAt: new Date(Date.now() - 3600_000), status: 'sending' as const, attempts: 1, updatedAt: new Date(Date.now() - 20 * 60_000) };
+    const stuck = {
+      firmId: firm.id,
+      ledgerId: l.id,
+      contactId: c.id,
+      dueAt: new Date(Date.now() - 3600_000),
+      status: 'sending' as const,
+      attempts: 1,
+      updatedAt: new Date(Date.now() - 20 * 60_000),
+    };
     const [begun, notBegun] = await database.db
       .insert(reminder)
       .values([
@@ -147,7 +196,9 @@ describeOnPostgres('the bundled Worker in workerd', () => {
         { ...stuck, stepKey: 'post+10' },
       ])
       .returning();
-    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
+    const worker = (await mf.getWorker()) as unknown as {
+      scheduled(o: { cron: string }): Promise<{ outcome: string }>;
+    };
     const result = await worker.scheduled({ cron: '* * * * *' });
     expect(result.outcome).toBe('ok');
     const status = async (id: string) => (await database.db.select().from(reminder).where(eq(reminder.id, id)))[0]!;

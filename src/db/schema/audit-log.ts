@@ -7,7 +7,9 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),

@@ -8,8 +8,12 @@ export const session = pgTable(
   'session',
   {
     id: text('id').primaryKey(),
-    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => appUser.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: tstz('expires_at').notNull(),
   },

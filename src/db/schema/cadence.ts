@@ -12,7 +12,9 @@ export const cadencePolicy = pgTable(
   'cadence_policy',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     ledgerId: uuid('ledger_id').references(() => ledger.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     isDefault: boolean('is_default').notNull().default(false),
@@ -27,41 +29,43 @@ export const cadencePolicy = pgTable(
 );
 
 /** Per-contact collection controls: policy override, pause, opt-out, exclusion. */
-export const contactState = pgTable(
-  'contact_state',
-  {
-    contactId: uuid('contact_id')
-      .primaryKey()
-      .references(() => contact.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
-    pausedUntil: tstz('paused_until'),
-    excluded: boolean('excluded').notNull().default(false),
-    optedOutAt: tstz('opted_out_at'),
-    /** Secret in the contact's opt-out link (random; the link works without signing in). */
-    optOutToken: text('opt_out_token').unique(),
-    updatedAt: updatedAt(),
-  },
-);
+export const contactState = pgTable('contact_state', {
+  contactId: uuid('contact_id')
+    .primaryKey()
+    .references(() => contact.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id')
+    .notNull()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
+  policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
+  pausedUntil: tstz('paused_until'),
+  excluded: boolean('excluded').notNull().default(false),
+  optedOutAt: tstz('opted_out_at'),
+  /** Secret in the contact's opt-out link (random; the link works without signing in). */
+  optOutToken: text('opt_out_token').unique(),
+  updatedAt: updatedAt(),
+});
 
 export type Instalment = { dueDate: string; amount: string };
 
 /** Per-invoice collection state: dispute, promise-to-pay, payment plan, exclusion, handoff. */
-export const collectionState = pgTable(
-  'collection_state',
-  {
-    invoiceId: uuid('invoice_id')
-      .primaryKey()
-      .references(() => invoice.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    disputedAt: tstz('disputed_at'),
-    disputeReason: text('dispute_reason'),
-    promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),
-    paymentPlan: jsonb('payment_plan').$type<Instalment[] | null>(),
-    excluded: boolean('excluded').notNull().default(false),
-    handedOffAt: tstz('handed_off_at'),
-    updatedAt: updatedAt(),
-  },
-);
+export const collectionState = pgTable('collection_state', {
+  invoiceId: uuid('invoice_id')
+    .primaryKey()
+    .references(() => invoice.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id')
+    .notNull()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
+  disputedAt: tstz('disputed_at'),
+  disputeReason: text('dispute_reason'),
+  promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),
+  paymentPlan: jsonb('payment_plan').$type<Instalment[] | null>(),
+  excluded: boolean('excluded').notNull().default(false),
+  handedOffAt: tstz('handed_off_at'),
+  updatedAt: updatedAt(),
+});

@@ -14,7 +14,9 @@ export const connection = pgTable(
   'connection',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     provider: providerEnum('provider').notNull(),
     /** Provider-side identity of the grant (Xero user/auth-event id, Intuit sub). */
     externalId: text('external_id'),

@@ -2,7 +2,14 @@ import { index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { mirrorColumns } from './mirror-columns.ts';
 
 export type ContactPerson = { name?: string; email: string; role?: string; includeInEmails?: boolean };
-export type PostalAddress = { kind?: string; lines: string[]; city?: string; region?: string; postalCode?: string; country?: string };
+export type PostalAddress = {
+  kind?: string;
+  lines: string[];
+  city?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+};
 
 export const contact = pgTable(
   'contact',
@@ -21,5 +28,8 @@ export const contact = pgTable(
     companyNumber: text('company_number'),
     status: text('status').notNull().default('active'),
   },
-  (t) => [uniqueIndex('contact_ledger_external_uq').on(t.ledgerId, t.externalId), index('contact_firm_idx').on(t.firmId)],
+  (t) => [
+    uniqueIndex('contact_ledger_external_uq').on(t.ledgerId, t.externalId),
+    index('contact_firm_idx').on(t.firmId),
+  ],
 );

@@ -10,8 +10,12 @@ export const creditLimit = pgTable('credit_limit', {
   contactId: uuid('contact_id')
     .primaryKey()
     .references(() => contact.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id')
+    .notNull()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
   amount: money('amount').notNull(),
   updatedAt: updatedAt(),
 });
@@ -21,15 +25,26 @@ export const creditAlert = pgTable(
   'credit_alert',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    contactId: uuid('contact_id').notNull().references(() => contact.id, { onDelete: 'cascade' }),
-    invoiceId: uuid('invoice_id').notNull().references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contact.id, { onDelete: 'cascade' }),
+    invoiceId: uuid('invoice_id')
+      .notNull()
+      .references(() => invoice.id, { onDelete: 'cascade' }),
     kind: text('kind').notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('credit_alert_invoice_kind_uq').on(t.invoiceId, t.kind), index('credit_alert_ledger_idx').on(t.ledgerId, t.createdAt)],
+  (t) => [
+    uniqueIndex('credit_alert_invoice_kind_uq').on(t.invoiceId, t.kind),
+    index('credit_alert_ledger_idx').on(t.ledgerId, t.createdAt),
+  ],
 );
 
 /** The 13-week forecast as made on a day, kept so it can be compared with what arrived. */
@@ -37,8 +52,12 @@ export const forecastSnapshot = pgTable(
   'forecast_snapshot',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
     asOf: date('as_of', { mode: 'string' }).notNull(),
     currency: text('currency').notNull(),
     weeks: jsonb('weeks').$type<{ weekStart: string; low: string; expected: string; high: string }[]>().notNull(),
@@ -52,7 +71,9 @@ export const webhookEndpoint = pgTable(
   'webhook_endpoint',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     url: text('url').notNull(),
     secret: text('secret_enc').notNull(),
     events: text('events').array().notNull(),
@@ -67,8 +88,12 @@ export const outboundDelivery = pgTable(
   'outbound_delivery',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    endpointId: uuid('endpoint_id').notNull().references(() => webhookEndpoint.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoint.id, { onDelete: 'cascade' }),
     type: text('type').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     status: text('status').notNull().default('pending'),
@@ -79,5 +104,8 @@ export const outboundDelivery = pgTable(
     deliveredAt: tstz('delivered_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('outbound_delivery_due_idx').on(t.nextAttemptAt), index('outbound_delivery_endpoint_idx').on(t.endpointId, t.createdAt)],
+  (t) => [
+    index('outbound_delivery_due_idx').on(t.nextAttemptAt),
+    index('outbound_delivery_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
 );

@@ -26,8 +26,12 @@ export const appUser = pgTable(
 export const membership = pgTable(
   'membership',
   {
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => appUser.id, { onDelete: 'cascade' }),
     role: roleEnum('role').notNull(),
     createdAt: createdAt(),
   },
@@ -39,7 +43,9 @@ export const apiToken = pgTable(
   'api_token',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
     scopes: text('scopes').array().notNull().default([]),
@@ -56,7 +62,9 @@ export const invite = pgTable(
   'invite',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
     role: roleEnum('role').notNull(),
     ledgerIds: uuid('ledger_ids').array().notNull().default([]),
@@ -77,7 +85,9 @@ export const userIdentity = pgTable(
   {
     provider: text('provider').notNull(),
     subject: text('subject').notNull(),
-    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => appUser.id, { onDelete: 'cascade' }),
     email: text('email'),
     createdAt: createdAt(),
   },

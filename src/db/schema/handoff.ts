@@ -15,15 +15,15 @@ export const handoffStatusEnum = pgEnum('handoff_status', [
   'recalled',
 ]);
 
-export type AgencyDelivery =
-  | { method: 'webhook'; url: string }
-  | { method: 'email'; to: string[] };
+export type AgencyDelivery = { method: 'webhook'; url: string } | { method: 'email'; to: string[] };
 
 export const agency = pgTable(
   'agency',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     contactEmail: text('contact_email'),
     delivery: jsonb('delivery').$type<AgencyDelivery>().notNull(),
@@ -44,9 +44,15 @@ export const handoff = pgTable(
   'handoff',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    contactId: uuid('contact_id').notNull().references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contact.id, { onDelete: 'cascade' }),
     agencyId: uuid('agency_id').references(() => agency.id, { onDelete: 'set null' }),
     status: handoffStatusEnum('status').notNull().default('pending_approval'),
     invoiceIds: uuid('invoice_ids').array().notNull(),
@@ -87,13 +93,20 @@ export const handoffEvent = pgTable(
   'handoff_event',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    handoffId: uuid('handoff_id').notNull().references(() => handoff.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    handoffId: uuid('handoff_id')
+      .notNull()
+      .references(() => handoff.id, { onDelete: 'cascade' }),
     kind: text('kind').notNull(),
     data: jsonb('data').$type<unknown>(),
     /** The agency's delivery id for callbacks: a retried callback is recorded once. */
     dedupeKey: text('dedupe_key'),
     at: createdAt(),
   },
-  (t) => [index('handoff_event_case_idx').on(t.handoffId, t.at), uniqueIndex('handoff_event_dedupe_uq').on(t.handoffId, t.dedupeKey)],
+  (t) => [
+    index('handoff_event_case_idx').on(t.handoffId, t.at),
+    uniqueIndex('handoff_event_dedupe_uq').on(t.handoffId, t.dedupeKey),
+  ],
 );

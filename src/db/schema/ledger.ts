@@ -10,7 +10,9 @@ export const ledger = pgTable(
   'ledger',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     connectionId: uuid('connection_id').references(() => connection.id, { onDelete: 'set null' }),
     provider: providerEnum('provider').notNull(),
     /** Xero tenantId, QuickBooks realmId, or the demo seed. */

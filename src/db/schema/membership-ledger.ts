@@ -6,9 +6,15 @@ import { ledger } from './ledger.ts';
 export const membershipLedger = pgTable(
   'membership_ledger',
   {
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull().references(() => appUser.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => appUser.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.firmId, t.userId, t.ledgerId] })],
 );

@@ -9,8 +9,12 @@ import { ledger } from './ledger.ts';
  */
 export const mirrorColumns = () => ({
   id: id(),
-  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id')
+    .notNull()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
   externalId: text('external_id').notNull(),
   providerUpdatedAt: tstz('provider_updated_at').notNull(),
   raw: jsonb('raw').$type<unknown>(),

@@ -23,9 +23,15 @@ export const reminder = pgTable(
   'reminder',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    contactId: uuid('contact_id').notNull().references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contact.id, { onDelete: 'cascade' }),
     stepKey: text('step_key').notNull(),
     /** Template of the most severe step it covers; `handoff` steps send nothing (agency hand-off). */
     templateKey: text('template_key').notNull().default('neutral'),
@@ -50,9 +56,15 @@ export const reminder = pgTable(
 export const reminderItem = pgTable(
   'reminder_item',
   {
-    reminderId: uuid('reminder_id').notNull().references(() => reminder.id, { onDelete: 'cascade' }),
-    invoiceId: uuid('invoice_id').notNull().references(() => invoice.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+    reminderId: uuid('reminder_id')
+      .notNull()
+      .references(() => reminder.id, { onDelete: 'cascade' }),
+    invoiceId: uuid('invoice_id')
+      .notNull()
+      .references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
     stepKey: text('step_key').notNull(),
   },
   (t) => [
@@ -68,8 +80,12 @@ export const message = pgTable(
   'message',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
     contactId: uuid('contact_id').references(() => contact.id, { onDelete: 'set null' }),
     reminderId: uuid('reminder_id').references(() => reminder.id, { onDelete: 'set null' }),
     channel: text('channel').notNull().default('email'),

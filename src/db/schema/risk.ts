@@ -1,4 +1,16 @@
-import { boolean, date, index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt, id, money, tstz } from './columns.ts';
 import { firm } from './firm.ts';
 import { ledger } from './ledger.ts';
@@ -12,8 +24,12 @@ export const riskScore = pgTable(
   'risk_score',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
     subjectType: riskSubjectEnum('subject_type').notNull(),
     subjectId: uuid('subject_id').notNull(),
     pLate: numeric('p_late', { precision: 5, scale: 4, mode: 'string' }).notNull(),
@@ -25,7 +41,10 @@ export const riskScore = pgTable(
     modelVersion: text('model_version').notNull(),
     computedAt: tstz('computed_at').notNull(),
   },
-  (t) => [uniqueIndex('risk_score_subject_uq').on(t.subjectType, t.subjectId), index('risk_score_ledger_idx').on(t.ledgerId, t.subjectType, t.pLate)],
+  (t) => [
+    uniqueIndex('risk_score_subject_uq').on(t.subjectType, t.subjectId),
+    index('risk_score_ledger_idx').on(t.ledgerId, t.subjectType, t.pLate),
+  ],
 );
 
 /**
@@ -36,7 +55,9 @@ export const riskModel = pgTable('risk_model', {
   ledgerId: uuid('ledger_id')
     .primaryKey()
     .references(() => ledger.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
   version: text('version').notNull(),
   params: jsonb('params').$type<unknown>().notNull(),
   fittedAt: tstz('fitted_at').notNull(),
@@ -45,8 +66,12 @@ export const riskModel = pgTable('risk_model', {
 /** One CSV import of older invoice history (e.g. from before the ledger moved to this provider). */
 export const historyImport = pgTable('history_import', {
   id: id(),
-  firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firm.id, { onDelete: 'cascade' }),
+  ledgerId: uuid('ledger_id')
+    .notNull()
+    .references(() => ledger.id, { onDelete: 'cascade' }),
   filename: text('filename'),
   rows: integer('rows').notNull(),
   createdBy: uuid('created_by'),
@@ -61,9 +86,15 @@ export const historyInvoice = pgTable(
   'history_invoice',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
-    importId: uuid('import_id').notNull().references(() => historyImport.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => historyImport.id, { onDelete: 'cascade' }),
     customerRef: text('customer_ref').notNull(),
     invoiceRef: text('invoice_ref').notNull(),
     issueDate: date('issue_date', { mode: 'string' }).notNull(),
@@ -73,5 +104,8 @@ export const historyInvoice = pgTable(
     paidDate: date('paid_date', { mode: 'string' }),
     disputed: boolean('disputed').notNull().default(false),
   },
-  (t) => [uniqueIndex('history_invoice_ledger_ref_uq').on(t.ledgerId, t.invoiceRef), index('history_invoice_customer_idx').on(t.ledgerId, t.customerRef)],
+  (t) => [
+    uniqueIndex('history_invoice_ledger_ref_uq').on(t.ledgerId, t.invoiceRef),
+    index('history_invoice_customer_idx').on(t.ledgerId, t.customerRef),
+  ],
 );

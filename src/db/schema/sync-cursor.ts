@@ -11,8 +11,12 @@ export const syncCursor = pgTable(
   'sync_cursor',
   {
     id: id(),
-    firmId: uuid('firm_id').notNull().references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id').notNull().references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
     resource: syncResourceEnum('resource').notNull(),
     /** Newest provider update seen; the next incremental run asks for changes since then. */
     modifiedSince: tstz('modified_since'),

@@ -33,7 +33,10 @@ export const webhookDelivery = pgTable(
     status: webhookStatusEnum('status').notNull().default('received'),
     error: text('error'),
   },
-  (t) => [uniqueIndex('webhook_delivery_body_uq').on(t.provider, t.bodySha256), index('webhook_delivery_status_idx').on(t.status, t.receivedAt)],
+  (t) => [
+    uniqueIndex('webhook_delivery_body_uq').on(t.provider, t.bodySha256),
+    index('webhook_delivery_status_idx').on(t.status, t.receivedAt),
+  ],
 );
 
 /**
@@ -76,22 +79,21 @@ export const webhookEvent = pgTable(
   },
   (t) => [
     // Every event keeps the bytes it came in: on its own row or in its delivery's.
-    check('webhook_event_bytes_ck', sql`${t.deliveryId} is not null or (${t.rawBody} is not null and ${t.headers} is not null)`),
+    check(
+      'webhook_event_bytes_ck',
+      sql`${t.deliveryId} is not null or (${t.rawBody} is not null and ${t.headers} is not null)`,
+    ),
     check('webhook_event_payload_ck', sql`${t.payload} is not null or ${t.rawBody} is not null`),
     uniqueIndex('webhook_event_dedupe_uq').on(t.provider, t.dedupeKey),
     // Retries and dead letters only (the sweep, requeue-dead, listing them): an index over every
     // status took an entry on each receipt and each settling for queries that never used it.
-    index('webhook_event_trouble_idx')
-      .on(t.status, t.nextAttemptAt)
-      .where(sql`${t.status} in ('failed', 'dead')`),
+    index('webhook_event_trouble_idx').on(t.status, t.nextAttemptAt).where(sql`${t.status} in ('failed', 'dead')`),
     // The processing job's queue: one account's pending events in arrival order. Partial, so it
     // holds only the backlog, a job reads its next 200 without sorting the whole backlog, and a
     // settled event leaves it (replaces an index on (provider, account_ref, status)).
     // The events of a shared delivery: purging a delivery once its events are gone, and its
     // cascade. Partial: a one-event delivery (nearly all) keeps its bytes here and has none.
-    index('webhook_event_delivery_idx')
-      .on(t.deliveryId)
-      .where(sql`${t.deliveryId} is not null`),
+    index('webhook_event_delivery_idx').on(t.deliveryId).where(sql`${t.deliveryId} is not null`),
     index('webhook_event_pending_idx')
       .on(t.provider, t.accountRef, t.receivedAt, t.id)
       .where(sql`${t.status} in ('received', 'failed')`),

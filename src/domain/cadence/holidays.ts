@@ -16,7 +16,14 @@ function publicHolidays(country: string, year: number): ReadonlySet<IsoDate> {
     const hd = new Holidays();
     const known = country in hd.getCountries();
     if (known) hd.init(country);
-    set = new Set(known ? hd.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)) : []);
+    set = new Set(
+      known
+        ? hd
+            .getHolidays(year)
+            .filter((h) => h.type === 'public')
+            .map((h) => h.date.slice(0, 10))
+        : [],
+    );
     byCountryYear.set(key, set);
   }
   return set;

@@ -3,11 +3,17 @@ import { compare, parseAmount } from '../money.ts';
 import type { Policy, Step } from './policy.ts';
 import { type HolidayCheck, nextSendInstant } from './window.ts';
 
-export type Instalment = { dueDate: IsoDate; amount: string };
+type Instalment = { dueDate: IsoDate; amount: string };
 
 export type PlanInput = {
   invoice: { status: string; dueDate: IsoDate | null; issueDate: IsoDate; total: string; amountDue: string };
-  collection: { disputed: boolean; excluded: boolean; handedOff: boolean; promiseToPayUntil: IsoDate | null; paymentPlan: Instalment[] | null };
+  collection: {
+    disputed: boolean;
+    excluded: boolean;
+    handedOff: boolean;
+    promiseToPayUntil: IsoDate | null;
+    paymentPlan: Instalment[] | null;
+  };
   contact: { excluded: boolean; optedOut: boolean; pausedUntil: Date | null };
   policy: Policy;
   /** Step keys already sent (or given up on) for this invoice. */
@@ -45,11 +51,19 @@ export function planNext(input: PlanInput): PlanResult {
   if (contact.optedOut) return { planned: null, reason: 'contact opted out' };
 
   const { anchor, prefix } = anchorOf(input);
-  const candidates: Candidate[] = policy.steps.map((step) => ({ key: `${prefix}${step.key}`, step, date: addDays(anchor, step.offsetDays) }));
+  const candidates: Candidate[] = policy.steps.map((step) => ({
+    key: `${prefix}${step.key}`,
+    step,
+    date: addDays(anchor, step.offsetDays),
+  }));
   const last = policy.steps.at(-1)!;
   if (policy.repeatLast) {
     for (let n = 1; n <= policy.repeatLast.max; n++) {
-      candidates.push({ key: `${prefix}${last.key}#r${n}`, step: last, date: addDays(anchor, last.offsetDays + n * policy.repeatLast.everyDays) });
+      candidates.push({
+        key: `${prefix}${last.key}#r${n}`,
+        step: last,
+        date: addDays(anchor, last.offsetDays + n * policy.repeatLast.everyDays),
+      });
     }
   }
   const today = localDate(input.now, input.tz);

@@ -7,7 +7,7 @@ import { formatMoney, sumDecimal } from '../money.ts';
  */
 export type Template = { subject: string; body: string };
 
-export const PLACEHOLDERS = [
+const PLACEHOLDERS = [
   'contact_name',
   'business_name',
   'invoice_numbers',
@@ -45,7 +45,14 @@ export const BUILT_IN_TEMPLATES: Record<string, Template> = {
   },
 };
 
-export type StatementLine = { number: string; currency: string; amountDue: string; dueDate: string | null; daysOverdue: number; payLink: string | null };
+type StatementLine = {
+  number: string;
+  currency: string;
+  amountDue: string;
+  dueDate: string | null;
+  daysOverdue: number;
+  payLink: string | null;
+};
 export type RenderData = {
   businessName: string;
   contactName: string;
@@ -72,7 +79,10 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
 function formatDate(d: string | null, locale: string): string {
   if (!d) return 'on receipt';
   let f = dateFormats.get(locale);
-  if (!f) dateFormats.set(locale, (f = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })));
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(locale, f);
+  }
   return f.format(new Date(`${d}T00:00:00Z`));
 }
 
@@ -84,7 +94,10 @@ function totals(lines: StatementLine[], locale: string): string {
 }
 
 function values(d: RenderData, locale: string): Record<Exclude<Placeholder, 'statement'>, string> {
-  const due = d.lines.map((l) => l.dueDate).filter((x): x is string => !!x).sort();
+  const due = d.lines
+    .map((l) => l.dueDate)
+    .filter((x): x is string => !!x)
+    .sort();
   return {
     contact_name: d.contactName,
     business_name: d.businessName,
@@ -111,7 +124,14 @@ function groups(lines: StatementLine[]) {
 
 function statementText(lines: StatementLine[], locale: string): string {
   return groups(lines)
-    .map((g) => [`${g.title}:`, ...g.rows.map((l) => `  ${l.number}  ${formatMoney(l.amountDue, l.currency, locale)}  due ${formatDate(l.dueDate, locale)}`)].join('\n'))
+    .map((g) =>
+      [
+        `${g.title}:`,
+        ...g.rows.map(
+          (l) => `  ${l.number}  ${formatMoney(l.amountDue, l.currency, locale)}  due ${formatDate(l.dueDate, locale)}`,
+        ),
+      ].join('\n'),
+    )
     .join('\n\n');
 }
 
@@ -119,7 +139,10 @@ function statementHtml(lines: StatementLine[], locale: string): string {
   const row = (l: StatementLine) =>
     `<tr><td>${escapeHtml(l.number)}</td><td style="text-align:right">${escapeHtml(formatMoney(l.amountDue, l.currency, locale))}</td><td>${escapeHtml(formatDate(l.dueDate, locale))}</td></tr>`;
   return groups(lines)
-    .map((g) => `<h3>${g.title}</h3><table cellpadding="4"><tr><th align="left">Invoice</th><th align="right">Amount due</th><th align="left">Due</th></tr>${g.rows.map(row).join('')}</table>`)
+    .map(
+      (g) =>
+        `<h3>${g.title}</h3><table cellpadding="4"><tr><th align="left">Invoice</th><th align="right">Amount due</th><th align="left">Due</th></tr>${g.rows.map(row).join('')}</table>`,
+    )
     .join('');
 }
 
@@ -128,20 +151,28 @@ const linkify = (escaped: string) => escaped.replace(/https?:\/\/[^\s<>"']+/g, (
 export function renderTemplate(t: Template, data: RenderData): Rendered {
   const locale = data.locale ?? 'en-GB';
   const v = values(data, locale);
-  const fill = (s: string, escape: (x: string) => string) =>
-    s.replace(PLACEHOLDER, (_, name: string) => (name === 'statement' ? '' : escape((v as Record<string, string>)[name] ?? '')));
+  const fill = (s: string, escapeValue: (x: string) => string) =>
+    s.replace(PLACEHOLDER, (_match, name: string) =>
+      name === 'statement' ? '' : escapeValue((v as Record<string, string>)[name] ?? ''),
+    );
   // Paragraphs left empty by an unset placeholder (no discount terms) are dropped.
   const paragraphs = t.body.split(/\n{2,}/);
   const textParts = paragraphs
     .map((p) => (p.trim() === '{{statement}}' ? statementText(data.lines, locale) : fill(p, (x) => x)).trim())
     .filter(Boolean);
   const htmlParts = paragraphs
-    .map((p) => (p.trim() === '{{statement}}' ? statementHtml(data.lines, locale) : fill(escapeHtml(p), (x) => linkify(escapeHtml(x))).trim()))
+    .map((p) =>
+      p.trim() === '{{statement}}'
+        ? statementHtml(data.lines, locale)
+        : fill(escapeHtml(p), (x) => linkify(escapeHtml(x))).trim(),
+    )
     .filter(Boolean)
     .map((p) => (p.startsWith('<h3>') ? p : `<p>${p.replace(/\n/g, '<br>')}</p>`));
   const optOut = `You receive these reminders as a customer of ${data.businessName}. To stop them: ${data.optOutLink}`;
   return {
-    subject: fill(t.subject, (x) => x).replace(/[\r\n]+/g, ' ').slice(0, 200),
+    subject: fill(t.subject, (x) => x)
+      .replace(/[\r\n]+/g, ' ')
+      .slice(0, 200),
     text: `${textParts.join('\n\n')}\n\n--\n${optOut}\n`,
     html: `<!doctype html><html><body style="font-family:sans-serif">${htmlParts.join('\n')}<hr><p style="font-size:12px;color:#666">${linkify(escapeHtml(optOut))}</p></body></html>`,
   };

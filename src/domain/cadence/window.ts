@@ -2,7 +2,7 @@ import { addDays, type IsoDate, isoWeekday, localDate, zonedParts, zonedTimeToIn
 import type { SendWindow } from './policy.ts';
 
 export type HolidayCheck = (date: IsoDate) => boolean;
-export const noHolidays: HolidayCheck = () => false;
+const noHolidays: HolidayCheck = () => false;
 
 /** The window's [start, end) wall times on a local date, or null when that day is closed. */
 function hoursOn(date: IsoDate, window: SendWindow, isHoliday: HolidayCheck): [string, string] | null {
@@ -11,7 +11,12 @@ function hoursOn(date: IsoDate, window: SendWindow, isHoliday: HolidayCheck): [s
 }
 
 /** True when `instant` is inside the window in zone `tz` (the debtor's). */
-export function insideWindow(instant: Date, tz: string, window: SendWindow, isHoliday: HolidayCheck = noHolidays): boolean {
+export function insideWindow(
+  instant: Date,
+  tz: string,
+  window: SendWindow,
+  isHoliday: HolidayCheck = noHolidays,
+): boolean {
   const date = localDate(instant, tz);
   const hours = hoursOn(date, window, isHoliday);
   if (!hours) return false;
@@ -22,7 +27,12 @@ export function insideWindow(instant: Date, tz: string, window: SendWindow, isHo
  * The first instant at or after `from` inside the window, in zone `tz`. Searches up to 60 days
  * ahead (a window that never opens, e.g. no hours and every day a holiday, returns null).
  */
-export function nextSendInstant(from: Date, tz: string, window: SendWindow, isHoliday: HolidayCheck = noHolidays): Date | null {
+export function nextSendInstant(
+  from: Date,
+  tz: string,
+  window: SendWindow,
+  isHoliday: HolidayCheck = noHolidays,
+): Date | null {
   let date = localDate(from, tz);
   for (let i = 0; i < 60; i++, date = addDays(date, 1)) {
     const hours = hoursOn(date, window, isHoliday);

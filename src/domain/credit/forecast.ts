@@ -2,10 +2,16 @@ import { addDays, daysBetween, type IsoDate, isoWeekday } from '../dates.ts';
 import { add, formatUnits, mulRatio, parseAmount, SCALE, type Units } from '../money.ts';
 
 /** An open invoice as the forecast sees it on its date: what is due and what the risk model said. */
-export type ForecastInvoice = { amountDue: string; dueDate: IsoDate; predictedPayDate: IsoDate | null; pVeryLate: number; pSevere: number };
+export type ForecastInvoice = {
+  amountDue: string;
+  dueDate: IsoDate;
+  predictedPayDate: IsoDate | null;
+  pVeryLate: number;
+  pSevere: number;
+};
 export type ForecastWeek = { weekStart: IsoDate; low: string; expected: string; high: string };
 
-export const FORECAST_WEEKS = 13;
+const FORECAST_WEEKS = 13;
 /** Probabilities are applied in basis points so amounts stay exact. */
 const bp = (p: number) => BigInt(Math.round(Math.min(1, Math.max(0, p)) * 10_000));
 
@@ -21,7 +27,12 @@ export const weekStart = (date: IsoDate): IsoDate => addDays(date, 1 - isoWeekda
  */
 export function forecast(invoices: ForecastInvoice[], asOf: IsoDate): ForecastWeek[] {
   const first = weekStart(asOf);
-  const weeks = Array.from({ length: FORECAST_WEEKS }, (_, k) => ({ weekStart: addDays(first, 7 * k), low: 0n as Units, expected: 0n as Units, high: 0n as Units }));
+  const weeks = Array.from({ length: FORECAST_WEEKS }, (_, k) => ({
+    weekStart: addDays(first, 7 * k),
+    low: 0n as Units,
+    expected: 0n as Units,
+    high: 0n as Units,
+  }));
   const slot = (date: IsoDate) => {
     const k = Math.floor(daysBetween(first, date < asOf ? asOf : date) / 7);
     return k >= 0 && k < FORECAST_WEEKS ? weeks[k] : undefined;
@@ -47,8 +58,17 @@ export function forecast(invoices: ForecastInvoice[], asOf: IsoDate): ForecastWe
  */
 export function accuracy(weeks: ForecastWeek[], actualByWeek: Map<IsoDate, string>, today: IsoDate) {
   const done = weeks.filter((w) => addDays(w.weekStart, 7) <= today);
-  const rows = done.map((w) => ({ weekStart: w.weekStart, expected: w.expected, actual: actualByWeek.get(w.weekStart) ?? '0.0000' }));
-  const err = add(...rows.map((r) => { const d = parseAmount(r.actual) - parseAmount(r.expected); return d < 0n ? -d : d; }));
+  const rows = done.map((w) => ({
+    weekStart: w.weekStart,
+    expected: w.expected,
+    actual: actualByWeek.get(w.weekStart) ?? '0.0000',
+  }));
+  const err = add(
+    ...rows.map((r) => {
+      const d = parseAmount(r.actual) - parseAmount(r.expected);
+      return d < 0n ? -d : d;
+    }),
+  );
   const total = add(...rows.map((r) => parseAmount(r.actual)));
   return { weeks: rows, wape: rows.length && total > 0n ? Number((err * 10_000n) / total) / 10_000 : null };
 }

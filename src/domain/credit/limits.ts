@@ -15,15 +15,24 @@ function roundUp(major: number): number {
 }
 
 /** A suggested credit limit (major units, as a decimal string) from a customer's invoicing and risk. */
-export function suggestLimit(invoices: { issueDate: IsoDate; total: string }[], termsDays: number, band: Band | null, asOf: IsoDate): string | null {
+export function suggestLimit(
+  invoices: { issueDate: IsoDate; total: string }[],
+  termsDays: number,
+  band: Band | null,
+  asOf: IsoDate,
+): string | null {
   const recent = invoices.filter((i) => daysBetween(i.issueDate, asOf) <= 365 && i.issueDate <= asOf);
   if (recent.length === 0) return null;
   const total: Units = add(...recent.map((i) => parseAmount(i.total)));
-  const months = Math.max(1, Math.min(12, Math.ceil(daysBetween(recent.map((i) => i.issueDate).sort()[0]!, asOf) / 30.4)));
+  const months = Math.max(
+    1,
+    Math.min(12, Math.ceil(daysBetween(recent.map((i) => i.issueDate).sort()[0]!, asOf) / 30.4)),
+  );
   const perMonth = Number(total / 10n ** BigInt(SCALE)) / months;
   const usual = perMonth * ((termsDays + 30) / 30);
   return String(roundUp(usual * BAND_FACTOR[band ?? 'medium']));
 }
 
 /** Whether a new invoice takes the customer's open balance over the limit. */
-export const overLimit = (openBefore: string, invoiceAmount: string, limit: string) => parseAmount(openBefore) + parseAmount(invoiceAmount) > parseAmount(limit);
+export const overLimit = (openBefore: string, invoiceAmount: string, limit: string) =>
+  parseAmount(openBefore) + parseAmount(invoiceAmount) > parseAmount(limit);

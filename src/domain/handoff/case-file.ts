@@ -1,5 +1,5 @@
 import { daysBetween, type IsoDate } from '../dates.ts';
-import { add, formatUnits, parseAmount, SCALE, type Units } from '../money.ts';
+import { formatUnits, parseAmount, type Units } from '../money.ts';
 
 /**
  * The case file an agency receives: everything needed to collect, snapshotted at approval and
@@ -42,7 +42,14 @@ export type CaseFile = {
   notes: { at: string; text: string }[];
 };
 
-export type StatementLine = { date: IsoDate; kind: 'invoice' | 'payment' | 'credit'; reference: string | null; debit: string; credit: string; balance: string };
+type StatementLine = {
+  date: IsoDate;
+  kind: 'invoice' | 'payment' | 'credit';
+  reference: string | null;
+  debit: string;
+  credit: string;
+  balance: string;
+};
 export type StatementOfAccount = { itemisedFrom: IsoDate; asOf: IsoDate; lines: StatementLine[]; balance: string };
 
 type Movement = { date: IsoDate; kind: StatementLine['kind']; reference: string | null; amount: Units };
@@ -59,9 +66,24 @@ export function statementOf(
   asOf: IsoDate,
 ): StatementOfAccount {
   const moves: Movement[] = [
-    ...invoices.map((i) => ({ date: i.issueDate, kind: 'invoice' as const, reference: i.number, amount: parseAmount(i.total) })),
-    ...payments.map((p) => ({ date: p.date, kind: 'payment' as const, reference: null, amount: -parseAmount(p.amount) })),
-    ...credits.map((c) => ({ date: c.date, kind: 'credit' as const, reference: c.number, amount: -parseAmount(c.amount) })),
+    ...invoices.map((i) => ({
+      date: i.issueDate,
+      kind: 'invoice' as const,
+      reference: i.number,
+      amount: parseAmount(i.total),
+    })),
+    ...payments.map((p) => ({
+      date: p.date,
+      kind: 'payment' as const,
+      reference: null,
+      amount: -parseAmount(p.amount),
+    })),
+    ...credits.map((c) => ({
+      date: c.date,
+      kind: 'credit' as const,
+      reference: c.number,
+      amount: -parseAmount(c.amount),
+    })),
   ];
   // Same day: the invoice first, so a balance never shows a payment for nothing.
   const order = { invoice: 0, credit: 1, payment: 2 };
@@ -82,7 +104,6 @@ export function statementOf(
 }
 
 const money = (u: Units) => formatUnits(u, 2);
-export const sumAmounts = (xs: string[]) => formatUnits(add(...xs.map(parseAmount)), SCALE);
 export const daysOverdue = (dueDate: IsoDate, asOf: IsoDate) => Math.max(0, daysBetween(dueDate, asOf));
 
 /**
@@ -107,13 +128,18 @@ export const CASE_FIELDS = [
   'paymentPlans',
   'notes',
 ] as const;
-export type CaseField = (typeof CASE_FIELDS)[number];
+type CaseField = (typeof CASE_FIELDS)[number];
 
 /** The case file with only the allow-listed fields (and the always-sent core). */
-export function restrict(file: CaseFile, allow: readonly string[]): Partial<CaseFile> & Pick<CaseFile, 'caseId' | 'reference' | 'amount' | 'currency' | 'approvedAt' | 'creditor'> {
+export function restrict(
+  file: CaseFile,
+  allow: readonly string[],
+): Partial<CaseFile> & Pick<CaseFile, 'caseId' | 'reference' | 'amount' | 'currency' | 'approvedAt' | 'creditor'> {
   const ok = (f: CaseField) => allow.includes(f);
   const debtor = Object.fromEntries(
-    (Object.keys(file.debtor) as (keyof CaseFile['debtor'])[]).filter((k) => ok(`debtor.${k}` as CaseField)).map((k) => [k, file.debtor[k]]),
+    (Object.keys(file.debtor) as (keyof CaseFile['debtor'])[])
+      .filter((k) => ok(`debtor.${k}` as CaseField))
+      .map((k) => [k, file.debtor[k]]),
   );
   const out: Record<string, unknown> = {
     caseId: file.caseId,
@@ -124,7 +150,9 @@ export function restrict(file: CaseFile, allow: readonly string[]): Partial<Case
     creditor: file.creditor,
   };
   if (Object.keys(debtor).length) out.debtor = debtor;
-  if (ok('invoices')) out.invoices = file.invoices.map(({ link, ...rest }) => (ok('invoices.link') ? { ...rest, link } : rest));
-  for (const k of ['payments', 'credits', 'statement', 'communications', 'promises', 'paymentPlans', 'notes'] as const) if (ok(k)) out[k] = file[k];
+  if (ok('invoices'))
+    out.invoices = file.invoices.map(({ link, ...rest }) => (ok('invoices.link') ? { ...rest, link } : rest));
+  for (const k of ['payments', 'credits', 'statement', 'communications', 'promises', 'paymentPlans', 'notes'] as const)
+    if (ok(k)) out[k] = file[k];
   return out as ReturnType<typeof restrict>;
 }

@@ -3,9 +3,22 @@ import { toCsv } from '../csv.ts';
 import { formatMoney } from '../money.ts';
 import type { CaseFile } from './case-file.ts';
 
-type Restricted = Partial<CaseFile> & Pick<CaseFile, 'caseId' | 'reference' | 'amount' | 'currency' | 'approvedAt' | 'creditor'>;
+type Restricted = Partial<CaseFile> &
+  Pick<CaseFile, 'caseId' | 'reference' | 'amount' | 'currency' | 'approvedAt' | 'creditor'>;
 
-export const CASE_CSV_HEADER = ['case_reference', 'debtor', 'date', 'type', 'reference', 'due_date', 'debit', 'credit', 'balance', 'currency', 'link'] as const;
+export const CASE_CSV_HEADER = [
+  'case_reference',
+  'debtor',
+  'date',
+  'type',
+  'reference',
+  'due_date',
+  'debit',
+  'credit',
+  'balance',
+  'currency',
+  'link',
+] as const;
 
 /** The case as CSV: one row per statement line (invoices carry their due date and link). */
 export function caseCsv(file: Restricted): string {
@@ -13,7 +26,19 @@ export function caseCsv(file: Restricted): string {
   const debtor = file.debtor?.legalName ?? file.debtor?.name ?? '';
   const rows = (file.statement?.lines ?? []).map((l) => {
     const inv = l.kind === 'invoice' ? byNumber.get(l.reference) : undefined;
-    return [file.reference, debtor, l.date, l.kind, l.reference, inv?.dueDate ?? '', l.debit, l.credit, l.balance, file.currency, inv?.link ?? ''];
+    return [
+      file.reference,
+      debtor,
+      l.date,
+      l.kind,
+      l.reference,
+      inv?.dueDate ?? '',
+      l.debit,
+      l.credit,
+      l.balance,
+      file.currency,
+      inv?.link ?? '',
+    ];
   });
   return toCsv([CASE_CSV_HEADER, ...rows]);
 }
@@ -38,13 +63,15 @@ export function statementHtml(file: Restricted): string {
   <div><p>Case ${file.reference}<br />Statement date ${st?.asOf ?? file.approvedAt.slice(0, 10)}${st ? html`<br />Itemised from ${st.itemisedFrom}` : ''}</p></div>
 </header>
 ${d ? html`<section><h2>Debtor</h2><p>${d.legalName ?? d.name ?? ''}${(d.addresses ?? []).map((a) => html`<br />${[...a.lines, a.city, a.region, a.postalCode, a.country].filter(Boolean).join(', ')}`)}</p></section>` : ''}
-${st
-  ? html`<table>
+${
+  st
+    ? html`<table>
   <thead><tr><th>Date</th><th>Item</th><th>Reference</th><th class="n">Debit</th><th class="n">Credit</th><th class="n">Balance</th></tr></thead>
   <tbody>${st.lines.map((l) => html`<tr><td>${l.date}</td><td>${l.kind}</td><td>${l.reference ?? ''}</td><td class="n">${l.debit ? m(l.debit) : ''}</td><td class="n">${l.credit ? m(l.credit) : ''}</td><td class="n">${m(l.balance)}</td></tr>`)}</tbody>
   <tfoot><tr class="total"><td colspan="5">Balance due</td><td class="n">${m(st.balance)}</td></tr></tfoot>
 </table>`
-  : html`<p class="total">Amount claimed: ${m(file.amount)}</p>`}
+    : html`<p class="total">Amount claimed: ${m(file.amount)}</p>`
+}
 </body>
 </html>`);
 }

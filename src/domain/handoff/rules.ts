@@ -49,12 +49,23 @@ const rank = (b: Band | null) => (b ? BANDS.indexOf(b) : -1);
  * with the rule off: the user put that step in the cadence.
  * `agencyMin` is the agency's own minimum claim.
  */
-export function proposeCases(rule: HandoffRule, invoices: CandidateInvoice[], band: Band | null, today: IsoDate, agencyMin = '0'): Proposal[] {
+export function proposeCases(
+  rule: HandoffRule,
+  invoices: CandidateInvoice[],
+  band: Band | null,
+  today: IsoDate,
+  agencyMin = '0',
+): Proposal[] {
   const bandOk = rule.minRiskBand === null || rank(band) >= rank(rule.minRiskBand);
   const eligible = invoices.filter((i) => {
     if (i.disputed || i.excluded || i.inCase || parseAmount(i.amountDue) <= 0n) return false;
     if (i.handoffStepReached) return true;
-    return rule.enabled && bandOk && daysBetween(i.dueDate, today) >= rule.minDaysOverdue && (!rule.requireAllStepsSent || i.cadenceDone);
+    return (
+      rule.enabled &&
+      bandOk &&
+      daysBetween(i.dueDate, today) >= rule.minDaysOverdue &&
+      (!rule.requireAllStepsSent || i.cadenceDone)
+    );
   });
   const byCurrency = new Map<string, CandidateInvoice[]>();
   for (const i of eligible) byCurrency.set(i.currency, [...(byCurrency.get(i.currency) ?? []), i]);
@@ -70,7 +81,12 @@ export function proposeCases(rule: HandoffRule, invoices: CandidateInvoice[], ba
       viaStep ? 'cadence reached its hand-off step' : rule.requireAllStepsSent ? 'every reminder sent' : null,
       band ? `risk ${band}` : null,
     ];
-    out.push({ invoiceIds: list.map((i) => i.id).sort(), amount: formatUnits(total, SCALE), currency, reason: parts.filter(Boolean).join(', ') });
+    out.push({
+      invoiceIds: list.map((i) => i.id).sort(),
+      amount: formatUnits(total, SCALE),
+      currency,
+      reason: parts.filter(Boolean).join(', '),
+    });
   }
   return out;
 }

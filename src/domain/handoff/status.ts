@@ -3,7 +3,14 @@
  * acknowledges it and starts collecting, and ends recovered or closed; the business can recall it
  * at any point before it ends. Ended cases never move again.
  */
-export type CaseStatus = 'pending_approval' | 'sent' | 'acknowledged' | 'collecting' | 'recovered' | 'closed' | 'recalled';
+export type CaseStatus =
+  | 'pending_approval'
+  | 'sent'
+  | 'acknowledged'
+  | 'collecting'
+  | 'recovered'
+  | 'closed'
+  | 'recalled';
 
 const NEXT: Record<CaseStatus, readonly CaseStatus[]> = {
   pending_approval: ['sent', 'closed'],
@@ -25,4 +32,3 @@ export const ACTIVE_STATUSES: readonly CaseStatus[] = ['pending_approval', 'sent
 export const canMove = (from: CaseStatus, to: CaseStatus) => NEXT[from].includes(to);
 export const isEnded = (s: CaseStatus) => NEXT[s].length === 0;
 /** A status the agency repeats (a retried callback) is not an error, just nothing new. */
-export const isRepeat = (from: CaseStatus, to: CaseStatus) => from === to;

@@ -18,7 +18,9 @@ function balanceAt(invoices: ArInvoice[], at: IsoDate) {
 export function cei(invoices: ArInvoice[], from: IsoDate, to: IsoDate): number | null {
   const open = balanceAt(invoices, from);
   const close = balanceAt(invoices, to);
-  const sales: Units = add(...invoices.filter((i) => i.issueDate > from && i.issueDate <= to).map((i) => parseAmount(i.total)));
+  const sales: Units = add(
+    ...invoices.filter((i) => i.issueDate > from && i.issueDate <= to).map((i) => parseAmount(i.total)),
+  );
   const denominator = open.total + sales - close.current;
   if (denominator <= 0n) return null;
   return Math.round(Number(((open.total + sales - close.total) * 10_000n) / denominator)) / 100;

@@ -2,7 +2,13 @@ import { addDays, addMonths, daysBetween, type IsoDate } from '../dates.ts';
 import { add, formatUnits, parseAmount, SCALE, type Units } from '../money.ts';
 
 /** An invoice as receivables reports see it: amounts as decimal strings in one currency. */
-export type ArInvoice = { issueDate: IsoDate; dueDate: IsoDate | null; total: string; amountDue: string; paidDate: IsoDate | null };
+export type ArInvoice = {
+  issueDate: IsoDate;
+  dueDate: IsoDate | null;
+  total: string;
+  amountDue: string;
+  paidDate: IsoDate | null;
+};
 
 export const BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -24,7 +30,11 @@ export function aging(open: ArInvoice[], asOf: IsoDate): Record<Bucket, string> 
  * Uses invoice totals (partial payments before the date are not known per date here).
  */
 function outstandingAt(invoices: ArInvoice[], asOf: IsoDate): Units {
-  return add(...invoices.filter((i) => i.issueDate <= asOf && (i.paidDate === null || i.paidDate > asOf)).map((i) => parseAmount(i.total)));
+  return add(
+    ...invoices
+      .filter((i) => i.issueDate <= asOf && (i.paidDate === null || i.paidDate > asOf))
+      .map((i) => parseAmount(i.total)),
+  );
 }
 
 /**
@@ -39,7 +49,9 @@ export function dsoCountback(invoices: ArInvoice[], asOf: IsoDate, maxMonths = 1
   let end = asOf;
   for (let m = 0; m < maxMonths && remaining > 0n; m++) {
     const start: IsoDate = `${end.slice(0, 7)}-01`;
-    const sales = add(...invoices.filter((i) => i.issueDate >= start && i.issueDate <= end).map((i) => parseAmount(i.total)));
+    const sales = add(
+      ...invoices.filter((i) => i.issueDate >= start && i.issueDate <= end).map((i) => parseAmount(i.total)),
+    );
     const span = daysBetween(start, end) + 1;
     if (sales >= remaining) {
       days += (span * Number((remaining * 10_000n) / sales)) / 10_000;

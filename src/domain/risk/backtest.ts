@@ -1,9 +1,23 @@
-import { type IsoDate } from '../dates.ts';
+import type { IsoDate } from '../dates.ts';
 import { type HistInvoice, outcomeAt } from './history.ts';
 import { type RiskModel, score, trainModel } from './model.ts';
 
-export type BacktestRow = { id: string; pLate: number; pVeryLate: number; baseline: number; late: boolean | null; veryLate: boolean | null; test: boolean };
-export type Metrics = { n: number; auc: number; accuracy: number; brier: number; calibration: { bucket: string; n: number; predicted: number; observed: number }[] };
+export type BacktestRow = {
+  id: string;
+  pLate: number;
+  pVeryLate: number;
+  baseline: number;
+  late: boolean | null;
+  veryLate: boolean | null;
+  test: boolean;
+};
+export type Metrics = {
+  n: number;
+  auc: number;
+  accuracy: number;
+  brier: number;
+  calibration: { bucket: string; n: number; predicted: number; observed: number }[];
+};
 
 /**
  * Walk forward in issue-date order: each invoice is scored with a model refitted at the start of
@@ -11,8 +25,13 @@ export type Metrics = { n: number; auc: number; accuracy: number; brier: number;
  * read at the end of the data. The last (1 − split) of invoices is the test part.
  */
 export function backtest(history: readonly HistInvoice[], split = 0.7): BacktestRow[] {
-  const sorted = [...history].sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.id < b.id ? -1 : 1));
-  const end = sorted.reduce<IsoDate>((m, i) => [i.issueDate, i.paidDate ?? ''].reduce((x, y) => (y > x ? y : x), m), '0000-01-01');
+  const sorted = [...history].sort((a, b) =>
+    a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.id < b.id ? -1 : 1,
+  );
+  const end = sorted.reduce<IsoDate>(
+    (m, i) => [i.issueDate, i.paidDate ?? ''].reduce((x, y) => (y > x ? y : x), m),
+    '0000-01-01',
+  );
   const cut = Math.floor(sorted.length * split);
   let model: RiskModel | null = null;
   let month = '';
@@ -36,8 +55,10 @@ export function backtest(history: readonly HistInvoice[], split = 0.7): Backtest
 }
 
 /** The baseline: the customer's share of invoices paid late before this one was issued. */
-export function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): number {
-  const settled = history.filter((i) => i.contactId === inv.contactId && i.id !== inv.id && i.paidDate !== null && i.paidDate <= inv.issueDate);
+function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): number {
+  const settled = history.filter(
+    (i) => i.contactId === inv.contactId && i.id !== inv.id && i.paidDate !== null && i.paidDate <= inv.issueDate,
+  );
   if (settled.length === 0) return 0.5;
   return settled.filter((i) => i.paidDate! > i.dueDate).length / settled.length;
 }
@@ -56,7 +77,8 @@ export function metrics(pairs: { p: number; y: boolean }[]): Metrics {
     for (let k = i; k < j; k++) if (ranked[k]!.y) rankSum += avg;
     i = j;
   }
-  const auc = pos.length && neg.length ? (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length) : NaN;
+  const auc =
+    pos.length && neg.length ? (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length) : NaN;
   const calibration = Array.from({ length: 10 }, (_, b) => {
     const inB = pairs.filter((x) => Math.min(9, Math.floor(x.p * 10)) === b);
     return {
@@ -69,7 +91,7 @@ export function metrics(pairs: { p: number; y: boolean }[]): Metrics {
   return {
     n,
     auc,
-    accuracy: n ? pairs.filter((x) => (x.p >= 0.5) === x.y).length / n : NaN,
+    accuracy: n ? pairs.filter((x) => x.p >= 0.5 === x.y).length / n : NaN,
     brier: n ? pairs.reduce((s, x) => s + (x.p - (x.y ? 1 : 0)) ** 2, 0) / n : NaN,
     calibration,
   };

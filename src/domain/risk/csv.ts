@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { HistInvoice } from './history.ts';
 
-export type CsvRow = HistInvoice & { currency: string | null };
-export type CsvIssue = { line: number; column: string; message: string };
+type CsvRow = HistInvoice & { currency: string | null };
+type CsvIssue = { line: number; column: string; message: string };
 export type CsvResult = { ok: true; rows: CsvRow[] } | { ok: false; issues: CsvIssue[] };
 
 const REQUIRED = ['customer_id', 'invoice_id', 'issue_date', 'due_date', 'amount', 'paid_date'] as const;
@@ -17,12 +17,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (quoted) {
-      if (ch === '"' && s[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && s[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && s[i + 1] === '\n') i++;
       row.push(field);
       out.push(row);
@@ -30,7 +34,10 @@ export function parseCsv(text: string): string[][] {
       field = '';
     } else field += ch;
   }
-  if (field !== '' || row.length) row.push(field), out.push(row);
+  if (field !== '' || row.length) {
+    row.push(field);
+    out.push(row);
+  }
   return out.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
@@ -48,23 +55,28 @@ export function readHistoryCsv(text: string): CsvResult {
   if (table.length === 0) return { ok: false, issues: [{ line: 1, column: '', message: 'the file is empty' }] };
   const header = table[0]!.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED.filter((c) => !header.includes(c));
-  if (missing.length) return { ok: false, issues: missing.map((c) => ({ line: 1, column: c, message: 'missing column' })) };
+  if (missing.length)
+    return { ok: false, issues: missing.map((c) => ({ line: 1, column: c, message: 'missing column' })) };
   const col = (name: string) => header.indexOf(name);
   const issues: CsvIssue[] = [];
   const rows: CsvRow[] = [];
   const seen = new Map<string, number>();
-  table.slice(1).forEach((cells, k) => {
+  for (const [k, cells] of table.slice(1).entries()) {
     const line = k + 2;
     const get = (name: string) => (col(name) >= 0 ? (cells[col(name)] ?? '').trim() : '');
     const bad = (column: string, message: string) => issues.push({ line, column, message });
-    if (cells.length !== header.length) return bad('', `expected ${header.length} fields, found ${cells.length}`);
+    if (cells.length !== header.length) {
+      bad('', `expected ${header.length} fields, found ${cells.length}`);
+      continue;
+    }
     const id = get('invoice_id');
     const customer = get('customer_id');
     if (!id) bad('invoice_id', 'required');
     if (!customer) bad('customer_id', 'required');
     if (id && seen.has(id)) bad('invoice_id', `duplicate of line ${seen.get(id)}`);
     seen.set(id, line);
-    for (const c of ['issue_date', 'due_date'] as const) if (!isoDate.safeParse(get(c)).success) bad(c, 'a date like 2026-01-31');
+    for (const c of ['issue_date', 'due_date'] as const)
+      if (!isoDate.safeParse(get(c)).success) bad(c, 'a date like 2026-01-31');
     const paid = get('paid_date');
     if (paid && !isoDate.safeParse(paid).success) bad('paid_date', 'a date like 2026-01-31, or empty if unpaid');
     if (!amount.safeParse(get('amount')).success) bad('amount', 'a positive decimal like 1250.00');
@@ -73,8 +85,10 @@ export function readHistoryCsv(text: string): CsvResult {
     const disputed = get('disputed').toLowerCase();
     if (!yesNo.safeParse(disputed).success) bad('disputed', 'yes or no');
     const issue = get('issue_date');
-    if (isoDate.safeParse(issue).success && isoDate.safeParse(get('due_date')).success && get('due_date') < issue) bad('due_date', 'before the issue date');
-    if (paid && isoDate.safeParse(paid).success && isoDate.safeParse(issue).success && paid < issue) bad('paid_date', 'before the issue date');
+    if (isoDate.safeParse(issue).success && isoDate.safeParse(get('due_date')).success && get('due_date') < issue)
+      bad('due_date', 'before the issue date');
+    if (paid && isoDate.safeParse(paid).success && isoDate.safeParse(issue).success && paid < issue)
+      bad('paid_date', 'before the issue date');
     rows.push({
       id,
       contactId: customer,
@@ -85,6 +99,6 @@ export function readHistoryCsv(text: string): CsvResult {
       paidDate: paid || null,
       disputed: ['yes', 'true', 'y', '1'].includes(disputed),
     });
-  });
+  }
   return issues.length ? { ok: false, issues } : { ok: true, rows };
 }

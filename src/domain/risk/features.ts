@@ -5,7 +5,7 @@ import { daysLate, type HistInvoice, LATE, SEVERE, VERY_LATE } from './history.t
 export type Priors = { lateRate: number; veryLateRate: number; severeRate: number; meanDaysLate: number };
 export const GLOBAL_PRIORS: Priors = { lateRate: 0.4, veryLateRate: 0.15, severeRate: 0.05, meanDaysLate: 6 };
 /** Pseudo-invoices of prior: a contact with k settled invoices weighs its own record k/(k+K). */
-export const SHRINK_K = 2;
+const SHRINK_K = 2;
 
 export const FEATURE_NAMES = [
   'lateRatio',
@@ -30,7 +30,7 @@ export const FEATURE_NAMES = [
   'termsDays',
   'daysPastDue',
 ] as const;
-export type FeatureName = (typeof FEATURE_NAMES)[number];
+type FeatureName = (typeof FEATURE_NAMES)[number];
 export type Features = Record<FeatureName, number>;
 
 const shrink = (value: number, n: number, prior: number) => (n * value + SHRINK_K * prior) / (n + SHRINK_K);
@@ -41,9 +41,17 @@ const num = (s: string) => Number(s);
  * settled by then count towards lateness; exposure is what was open at `asOf`. Rates and means
  * are shrunk towards the priors, so a contact with no history scores as the ledger does.
  */
-export function features(history: readonly HistInvoice[], contactId: string, asOf: IsoDate, priors: Priors, target?: HistInvoice): Features {
+export function features(
+  history: readonly HistInvoice[],
+  contactId: string,
+  asOf: IsoDate,
+  priors: Priors,
+  target?: HistInvoice,
+): Features {
   const mine = history.filter((i) => i.contactId === contactId && i.issueDate <= asOf && i.id !== target?.id);
-  const settled = mine.filter((i) => i.paidDate !== null && i.paidDate <= asOf).sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : 1));
+  const settled = mine
+    .filter((i) => i.paidDate !== null && i.paidDate <= asOf)
+    .sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : 1));
   const open = mine.filter((i) => i.paidDate === null || i.paidDate > asOf);
   const late = settled.map(daysLate);
   const n = settled.length;
@@ -57,9 +65,13 @@ export function features(history: readonly HistInvoice[], contactId: string, asO
   const avgAmount = mine.length ? mine.reduce((s, i) => s + num(i.amount), 0) / mine.length : 0;
   const openAmount = open.reduce((s, i) => s + num(i.amount), 0);
   // Days to pay as a multiple of the terms given (1 = paid on the due date).
-  const termsUsed = settled.map((i) => daysBetween(i.issueDate, i.paidDate!) / Math.max(1, daysBetween(i.issueDate, i.dueDate)));
+  const termsUsed = settled.map(
+    (i) => daysBetween(i.issueDate, i.paidDate!) / Math.max(1, daysBetween(i.issueDate, i.dueDate)),
+  );
   // A promise is broken once its date has passed without the invoice being paid by it.
-  const broken = mine.filter((i) => i.promisedBy && i.promisedBy < asOf && !(i.paidDate && i.paidDate <= i.promisedBy)).length;
+  const broken = mine.filter(
+    (i) => i.promisedBy && i.promisedBy < asOf && !(i.paidDate && i.paidDate <= i.promisedBy),
+  ).length;
   return {
     lateRatio: shrink(n ? lateCount / n : 0, n, priors.lateRate),
     // Whether the most recent settled invoice was late (prior rate when there is none).
@@ -95,7 +107,9 @@ export const ledgerPriors = (history: readonly HistInvoice[], asOf: IsoDate): Pr
  * counts, so each date costs a binary search instead of a pass over the history.
  */
 export function priorsTimeline(history: readonly HistInvoice[]): (asOf: IsoDate) => Priors {
-  const settled = history.filter((i) => i.paidDate !== null).sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : a.paidDate! > b.paidDate! ? 1 : 0));
+  const settled = history
+    .filter((i) => i.paidDate !== null)
+    .sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : a.paidDate! > b.paidDate! ? 1 : 0));
   const dates = settled.map((i) => i.paidDate!);
   const cum = { late: [0], very: [0], severe: [0], days: [0] };
   for (const i of settled) {

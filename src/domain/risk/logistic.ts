@@ -7,11 +7,18 @@ export type LogisticModel = { mean: number[]; scale: number[]; weights: number[]
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-export function fitLogistic(x: number[][], y: number[], opts: { lambda?: number; iterations?: number } = {}): LogisticModel {
+export function fitLogistic(
+  x: number[][],
+  y: number[],
+  opts: { lambda?: number; iterations?: number } = {},
+): LogisticModel {
   const d = x[0]?.length ?? 0;
   const n = x.length;
   const mean = Array.from({ length: d }, (_, j) => x.reduce((s, r) => s + r[j]!, 0) / Math.max(1, n));
-  const scale = Array.from({ length: d }, (_, j) => Math.sqrt(x.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / Math.max(1, n)) || 1);
+  const scale = Array.from(
+    { length: d },
+    (_, j) => Math.sqrt(x.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / Math.max(1, n)) || 1,
+  );
   const z = x.map((r) => [1, ...r.map((v, j) => (v - mean[j]!) / scale[j]!)]);
   const lambda = opts.lambda ?? 1;
   const w = new Array<number>(d + 1).fill(0);

@@ -1,6 +1,15 @@
 import { addDays, daysBetween, type IsoDate } from '../dates.ts';
 import { FEATURE_NAMES, type Features, features, type Priors, priorsTimeline } from './features.ts';
-import { daysLate, type HistInvoice, LATE, NEVER_AFTER, type Outcome, outcomeAt, SEVERE, VERY_LATE } from './history.ts';
+import {
+  daysLate,
+  type HistInvoice,
+  LATE,
+  NEVER_AFTER,
+  type Outcome,
+  outcomeAt,
+  SEVERE,
+  VERY_LATE,
+} from './history.ts';
 import { fitLogistic, type LogisticModel, predictLogistic } from './logistic.ts';
 
 /** Documented with every score: the method and what it was fitted on. */
@@ -11,9 +20,23 @@ const MIN_CLASS = 10;
 /** The most recent examples a model is fitted on: enough to learn, bounded in time. */
 export const MAX_TRAINING_ROWS = 5000;
 
-export type RiskModel = { version: string; asOf: IsoDate; priors: Priors; models: Partial<Record<Outcome, LogisticModel>>; rows: number };
-export type Reason = { code: string; text: string; weight: number };
-export type Score = { pLate: number; pVeryLate: number; pSevere: number; band: 'low' | 'medium' | 'high'; predictedPayDate: IsoDate | null; reasons: Reason[]; modelVersion: string };
+export type RiskModel = {
+  version: string;
+  asOf: IsoDate;
+  priors: Priors;
+  models: Partial<Record<Outcome, LogisticModel>>;
+  rows: number;
+};
+type Reason = { code: string; text: string; weight: number };
+export type Score = {
+  pLate: number;
+  pVeryLate: number;
+  pSevere: number;
+  band: 'low' | 'medium' | 'high';
+  predictedPayDate: IsoDate | null;
+  reasons: Reason[];
+  modelVersion: string;
+};
 
 const vector = (f: Features) => FEATURE_NAMES.map((n) => f[n]);
 
@@ -36,21 +59,36 @@ export function trainModel(history: readonly HistInvoice[], asOf: IsoDate): Risk
     .sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.id < b.id ? -1 : 1))
     .slice(-MAX_TRAINING_ROWS);
   const models: RiskModel['models'] = {};
-  const rows = examples.map((i) => ({ i, x: vector(features(contacts.get(i.contactId)!, i.contactId, i.issueDate, timeline(i.issueDate), i)) }));
+  const rows = examples.map((i) => ({
+    i,
+    x: vector(features(contacts.get(i.contactId)!, i.contactId, i.issueDate, timeline(i.issueDate), i)),
+  }));
   for (const outcome of OUTCOMES) {
     // Only invoices whose story is over (paid, or unpaid past the "never" horizon): recent unpaid
     // ones are known late early but known on time only later, which would bias the fit.
-    const matured = rows.filter((r) => (r.i.paidDate !== null && r.i.paidDate <= asOf) || daysBetween(r.i.dueDate, asOf) > NEVER_AFTER);
+    const matured = rows.filter(
+      (r) => (r.i.paidDate !== null && r.i.paidDate <= asOf) || daysBetween(r.i.dueDate, asOf) > NEVER_AFTER,
+    );
     const labelled = matured.map((r) => ({ x: r.x, y: outcomeAt(r.i, outcome, asOf) })).filter((r) => r.y !== null);
     const positives = labelled.filter((r) => r.y).length;
     if (positives < MIN_CLASS || labelled.length - positives < MIN_CLASS) continue;
-    models[outcome] = fitLogistic(labelled.map((r) => r.x), labelled.map((r) => (r.y ? 1 : 0)), { lambda: 0.3 });
+    models[outcome] = fitLogistic(
+      labelled.map((r) => r.x),
+      labelled.map((r) => (r.y ? 1 : 0)),
+      { lambda: 0.3 },
+    );
   }
   return { version: `${MODEL_FAMILY}@${asOf}/${examples.length}`, asOf, priors, models, rows: examples.length };
 }
 
 /** Risk of a contact's next invoice (no target) or of one open invoice, as of `asOf`. */
-export function score(model: RiskModel, history: readonly HistInvoice[], contactId: string, asOf: IsoDate, target?: HistInvoice): Score {
+export function score(
+  model: RiskModel,
+  history: readonly HistInvoice[],
+  contactId: string,
+  asOf: IsoDate,
+  target?: HistInvoice,
+): Score {
   const mine = history.filter((i) => i.contactId === contactId);
   const f = features(mine, contactId, asOf, model.priors, target);
   const x = vector(f);
@@ -62,7 +100,8 @@ export function score(model: RiskModel, history: readonly HistInvoice[], contact
   for (const o of OUTCOMES) {
     const m = model.models[o];
     if (coldStart) {
-      p[o] = o === 'late' ? model.priors.lateRate : o === 'veryLate' ? model.priors.veryLateRate : model.priors.severeRate;
+      p[o] =
+        o === 'late' ? model.priors.lateRate : o === 'veryLate' ? model.priors.veryLateRate : model.priors.severeRate;
       continue;
     }
     if (!m) {
@@ -101,22 +140,63 @@ const round = (v: number) => Math.round(v * 10_000) / 10_000;
 const maxDate = (a: IsoDate, b: IsoDate) => (a > b ? a : b);
 
 /** Plain words for what weighed most, from the contact's actual record (not model internals). */
-function reasons(mine: HistInvoice[], asOf: IsoDate, f: Features, contributions: number[], target?: HistInvoice): Reason[] {
-  const settled = mine.filter((i) => i.paidDate && i.paidDate <= asOf && i.id !== target?.id).sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : 1));
+function reasons(
+  mine: HistInvoice[],
+  asOf: IsoDate,
+  f: Features,
+  contributions: number[],
+  target?: HistInvoice,
+): Reason[] {
+  const settled = mine
+    .filter((i) => i.paidDate && i.paidDate <= asOf && i.id !== target?.id)
+    .sort((a, b) => (a.paidDate! < b.paidDate! ? -1 : 1));
   const last = settled.slice(-10);
   const lateOnes = last.filter((i) => daysLate(i) > 0);
   const avg = lateOnes.length ? Math.round(lateOnes.reduce((s, i) => s + daysLate(i), 0) / lateOnes.length) : 0;
   const weight = (name: string) => contributions[FEATURE_NAMES.indexOf(name as never)] ?? 0;
   const out: Reason[] = [];
-  if (settled.length === 0) out.push({ code: 'cold_start', text: "no payment history yet: scored at the ledger's usual rate", weight: 0 });
-  else out.push({ code: 'late_ratio', text: `paid ${lateOnes.length} of the last ${last.length} invoices late${lateOnes.length ? `, ${avg} days on average` : ''}`, weight: weight('lateRatio') + weight('meanDaysLate') });
-  if (f.overdueCount > 0) out.push({ code: 'overdue_now', text: `${f.overdueCount} invoice${f.overdueCount > 1 ? 's' : ''} overdue now, the oldest ${f.maxDaysOverdue} days`, weight: weight('overdueCount') + weight('maxDaysOverdue') + 0.5 });
-  if (settled.length >= 4 && f.trend > 3) out.push({ code: 'trend', text: 'paying later recently than before', weight: weight('trend') });
+  if (settled.length === 0)
+    out.push({ code: 'cold_start', text: "no payment history yet: scored at the ledger's usual rate", weight: 0 });
+  else
+    out.push({
+      code: 'late_ratio',
+      text: `paid ${lateOnes.length} of the last ${last.length} invoices late${lateOnes.length ? `, ${avg} days on average` : ''}`,
+      weight: weight('lateRatio') + weight('meanDaysLate'),
+    });
+  if (f.overdueCount > 0)
+    out.push({
+      code: 'overdue_now',
+      text: `${f.overdueCount} invoice${f.overdueCount > 1 ? 's' : ''} overdue now, the oldest ${f.maxDaysOverdue} days`,
+      weight: weight('overdueCount') + weight('maxDaysOverdue') + 0.5,
+    });
+  if (settled.length >= 4 && f.trend > 3)
+    out.push({ code: 'trend', text: 'paying later recently than before', weight: weight('trend') });
   const partials = last.filter((i) => i.partial).length;
-  if (partials >= 2) out.push({ code: 'partial', text: `paid ${partials} of the last ${last.length} invoices in instalments`, weight: weight('partialShare') });
-  if (f.brokenPromises > 0) out.push({ code: 'broken_promises', text: `broke ${f.brokenPromises} promise${f.brokenPromises > 1 ? 's' : ''} to pay`, weight: weight('brokenPromises') + 0.5 });
-  if (f.disputes > 0) out.push({ code: 'disputes', text: `${f.disputes} disputed invoice${f.disputes > 1 ? 's' : ''}`, weight: weight('disputes') });
-  if (target && Math.abs(f.amountVsAverage) > Math.log(2)) out.push({ code: 'amount', text: `this invoice is ${Math.exp(f.amountVsAverage).toFixed(1)}× their usual amount`, weight: weight('amountVsAverage') });
-  if (target && daysBetween(asOf, target.dueDate) < 0) out.push({ code: 'past_due', text: `${daysBetween(target.dueDate, asOf)} days past due`, weight: 1 });
+  if (partials >= 2)
+    out.push({
+      code: 'partial',
+      text: `paid ${partials} of the last ${last.length} invoices in instalments`,
+      weight: weight('partialShare'),
+    });
+  if (f.brokenPromises > 0)
+    out.push({
+      code: 'broken_promises',
+      text: `broke ${f.brokenPromises} promise${f.brokenPromises > 1 ? 's' : ''} to pay`,
+      weight: weight('brokenPromises') + 0.5,
+    });
+  if (f.disputes > 0)
+    out.push({
+      code: 'disputes',
+      text: `${f.disputes} disputed invoice${f.disputes > 1 ? 's' : ''}`,
+      weight: weight('disputes'),
+    });
+  if (target && Math.abs(f.amountVsAverage) > Math.log(2))
+    out.push({
+      code: 'amount',
+      text: `this invoice is ${Math.exp(f.amountVsAverage).toFixed(1)}× their usual amount`,
+      weight: weight('amountVsAverage'),
+    });
+  if (target && daysBetween(asOf, target.dueDate) < 0)
+    out.push({ code: 'past_due', text: `${daysBetween(target.dueDate, asOf)} days past due`, weight: 1 });
   return out.sort((a, b) => b.weight - a.weight).slice(0, 3);
 }

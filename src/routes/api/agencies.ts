@@ -12,10 +12,27 @@ const AgencyFields = z.object({
   name: z.string().min(1).max(200),
   contactEmail: z.email().nullable().optional(),
   delivery: Delivery,
-  commissionRate: z.string().regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'a fraction between 0 and 1, like 0.25').nullable().optional(),
-  minAmount: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 250.00').nullable().optional(),
-  fieldAllowList: z.array(z.enum(CASE_FIELDS)).max(CASE_FIELDS.length).default([...CASE_FIELDS]),
-  dpaReference: z.string().min(1).max(200).nullable().optional().describe('data-processing agreement reference; required before the first case is approved'),
+  commissionRate: z
+    .string()
+    .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'a fraction between 0 and 1, like 0.25')
+    .nullable()
+    .optional(),
+  minAmount: z
+    .string()
+    .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 250.00')
+    .nullable()
+    .optional(),
+  fieldAllowList: z
+    .array(z.enum(CASE_FIELDS))
+    .max(CASE_FIELDS.length)
+    .default([...CASE_FIELDS]),
+  dpaReference: z
+    .string()
+    .min(1)
+    .max(200)
+    .nullable()
+    .optional()
+    .describe('data-processing agreement reference; required before the first case is approved'),
 });
 const Agency = z
   .object({
@@ -37,7 +54,12 @@ export function agencyRoutes() {
   const app = router<AuthEnv>();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/agencies', summary: 'Agencies of the firm', responses: { 200: jsonResponse(z.object({ agencies: z.array(Agency) }), 'agencies') } }),
+    createRoute({
+      method: 'get',
+      path: '/agencies',
+      summary: 'Agencies of the firm',
+      responses: { 200: jsonResponse(z.object({ agencies: z.array(Agency) }), 'agencies') },
+    }),
     async (c) => c.json({ agencies: await listAgencies({ ctx: serviceCtx(c) }) }, 200),
   );
 
@@ -60,12 +82,20 @@ export function agencyRoutes() {
       method: 'patch',
       path: '/agencies/{id}',
       summary: 'Change an agency (delivery, allow-list, terms, DPA reference)',
-      request: { params: IdParam, body: jsonBody(AgencyFields.extend({ fieldAllowList: z.array(z.enum(CASE_FIELDS)).max(CASE_FIELDS.length) }).partial()) },
+      request: {
+        params: IdParam,
+        body: jsonBody(
+          AgencyFields.extend({ fieldAllowList: z.array(z.enum(CASE_FIELDS)).max(CASE_FIELDS.length) }).partial(),
+        ),
+      },
       responses: { 200: jsonResponse(Agency, 'updated') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await updateAgency({ ctx: serviceCtx(c), input: { id: c.req.valid('param').id, ...c.req.valid('json') } }), 200);
+      return c.json(
+        await updateAgency({ ctx: serviceCtx(c), input: { id: c.req.valid('param').id, ...c.req.valid('json') } }),
+        200,
+      );
     },
   );
 
@@ -79,7 +109,10 @@ export function agencyRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await rotateAgencySecret({ ctx: serviceCtx(c), input: c.req.valid('param') }, c.var.deps.cipher), 200);
+      return c.json(
+        await rotateAgencySecret({ ctx: serviceCtx(c), input: c.req.valid('param') }, c.var.deps.cipher),
+        200,
+      );
     },
   );
   return app;

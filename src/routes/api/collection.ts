@@ -19,9 +19,17 @@ export function collectionRoutes() {
         params: z.object({ id: z.uuid() }),
         body: jsonBody(
           z.object({
-            dispute: z.object({ reason: z.string().min(1).max(500) }).nullable().optional(),
+            dispute: z
+              .object({ reason: z.string().min(1).max(500) })
+              .nullable()
+              .optional(),
             promiseToPayUntil: date.nullable().optional(),
-            paymentPlan: z.array(z.object({ dueDate: date, amount })).min(1).max(60).nullable().optional(),
+            paymentPlan: z
+              .array(z.object({ dueDate: date, amount }))
+              .min(1)
+              .max(60)
+              .nullable()
+              .optional(),
             excluded: z.boolean().optional(),
           }),
         ),
@@ -30,7 +38,13 @@ export function collectionRoutes() {
     }),
     async (c) => {
       requireRole('member', c.var.principal);
-      return c.json(await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: c.req.valid('param').id, ...c.req.valid('json') } }), 200);
+      return c.json(
+        await setInvoiceCollection({
+          ctx: serviceCtx(c),
+          input: { invoiceId: c.req.valid('param').id, ...c.req.valid('json') },
+        }),
+        200,
+      );
     },
   );
 
@@ -55,7 +69,11 @@ export function collectionRoutes() {
     async (c) => {
       requireRole('member', c.var.principal);
       const b = c.req.valid('json');
-      const input = { contactId: c.req.valid('param').id, ...b, pausedUntil: b.pausedUntil === undefined ? undefined : b.pausedUntil === null ? null : new Date(b.pausedUntil) };
+      const input = {
+        contactId: c.req.valid('param').id,
+        ...b,
+        pausedUntil: b.pausedUntil === undefined ? undefined : b.pausedUntil === null ? null : new Date(b.pausedUntil),
+      };
       return c.json(await setContactCollection({ ctx: serviceCtx(c), input }), 200);
     },
   );

@@ -1,5 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createInvite, issueToken, listInvites, listMembers, listTokens, revokeInvite, revokeToken, updateMember } from '../../services/firm-admin.ts';
+import {
+  createInvite,
+  issueToken,
+  listInvites,
+  listMembers,
+  listTokens,
+  revokeInvite,
+  revokeToken,
+  updateMember,
+} from '../../services/firm-admin.ts';
 import { setSafeMode } from '../../services/ledgers.ts';
 import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
@@ -14,26 +23,62 @@ export function firmRoutes() {
   const app = router<AuthEnv>();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/portfolio', summary: 'Every ledger with overdue total, DSO, % overdue, reminders due today, approvals waiting, health', responses: { 200: jsonResponse(z.object({ ledgers: z.array(Any) }), 'portfolio') } }),
+    createRoute({
+      method: 'get',
+      path: '/portfolio',
+      summary: 'Every ledger with overdue total, DSO, % overdue, reminders due today, approvals waiting, health',
+      responses: { 200: jsonResponse(z.object({ ledgers: z.array(Any) }), 'portfolio') },
+    }),
     async (c) => c.json({ ledgers: await portfolio({ ctx: serviceCtx(c) }) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/ledgers/{id}/overview', summary: 'Aging buckets, DSO trend and activity of a ledger', request: { params: IdParam }, responses: { 200: jsonResponse(Any, 'overview') } }),
+    createRoute({
+      method: 'get',
+      path: '/ledgers/{id}/overview',
+      summary: 'Aging buckets, DSO trend and activity of a ledger',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Any, 'overview') },
+    }),
     async (c) => {
       const o = await ledgerOverview({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } });
-      return c.json({ ledgerId: o.ledger.id, currency: o.ledger.baseCurrency, asOf: o.today, aging: o.aging, dsoTrend: o.dsoTrend, activity: o.feed, otherCurrencyInvoices: o.otherCurrencies }, 200);
+      return c.json(
+        {
+          ledgerId: o.ledger.id,
+          currency: o.ledger.baseCurrency,
+          asOf: o.today,
+          aging: o.aging,
+          dsoTrend: o.dsoTrend,
+          activity: o.feed,
+          otherCurrencyInvoices: o.otherCurrencies,
+        },
+        200,
+      );
     },
   );
   app.openapi(
-    createRoute({ method: 'patch', path: '/ledgers/{id}', summary: 'Turn safe mode on or off', request: { params: IdParam, body: jsonBody(z.object({ safeMode: z.boolean() })) }, responses: { 200: jsonResponse(z.object({ ledgerId: z.uuid(), safeMode: z.boolean() }), 'updated') } }),
+    createRoute({
+      method: 'patch',
+      path: '/ledgers/{id}',
+      summary: 'Turn safe mode on or off',
+      request: { params: IdParam, body: jsonBody(z.object({ safeMode: z.boolean() })) },
+      responses: { 200: jsonResponse(z.object({ ledgerId: z.uuid(), safeMode: z.boolean() }), 'updated') },
+    }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await setSafeMode({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, ...c.req.valid('json') } }), 200);
+      return c.json(
+        await setSafeMode({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, ...c.req.valid('json') } }),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/members', summary: 'People in the firm, their roles and (for members) ledgers', responses: { 200: jsonResponse(z.object({ members: z.array(Any) }), 'members') } }),
+    createRoute({
+      method: 'get',
+      path: '/members',
+      summary: 'People in the firm, their roles and (for members) ledgers',
+      responses: { 200: jsonResponse(z.object({ members: z.array(Any) }), 'members') },
+    }),
     async (c) => c.json({ members: await listMembers({ ctx: serviceCtx(c) }) }, 200),
   );
   app.openapi(
@@ -41,17 +86,31 @@ export function firmRoutes() {
       method: 'patch',
       path: '/members/{id}',
       summary: "Change a person's role or a member's ledgers",
-      request: { params: IdParam, body: jsonBody(z.object({ role: Role.optional(), ledgerIds: z.array(z.uuid()).max(500).optional() })) },
+      request: {
+        params: IdParam,
+        body: jsonBody(z.object({ role: Role.optional(), ledgerIds: z.array(z.uuid()).max(500).optional() })),
+      },
       responses: { 200: jsonResponse(Any, 'updated') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await updateMember({ ctx: serviceCtx(c), input: { userId: c.req.valid('param').id, ...c.req.valid('json') } }, c.var.principal.role), 200);
+      return c.json(
+        await updateMember(
+          { ctx: serviceCtx(c), input: { userId: c.req.valid('param').id, ...c.req.valid('json') } },
+          c.var.principal.role,
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/invites', summary: 'Invitations not yet accepted', responses: { 200: jsonResponse(z.object({ invites: z.array(Any) }), 'invites') } }),
+    createRoute({
+      method: 'get',
+      path: '/invites',
+      summary: 'Invitations not yet accepted',
+      responses: { 200: jsonResponse(z.object({ invites: z.array(Any) }), 'invites') },
+    }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json({ invites: await listInvites({ ctx: serviceCtx(c) }) }, 200);
@@ -62,17 +121,42 @@ export function firmRoutes() {
       method: 'post',
       path: '/invites',
       summary: 'Invite someone by email (a single-use link, valid 7 days)',
-      request: { body: jsonBody(z.object({ email: z.email(), role: Role.exclude(['owner']), ledgerIds: z.array(z.uuid()).max(500).optional() })) },
-      responses: { 201: jsonResponse(z.object({ id: z.uuid(), email: z.string(), role: z.string(), expiresAt: z.string(), link: z.string() }), 'invited') },
+      request: {
+        body: jsonBody(
+          z.object({
+            email: z.email(),
+            role: Role.exclude(['owner']),
+            ledgerIds: z.array(z.uuid()).max(500).optional(),
+          }),
+        ),
+      },
+      responses: {
+        201: jsonResponse(
+          z.object({ id: z.uuid(), email: z.string(), role: z.string(), expiresAt: z.string(), link: z.string() }),
+          'invited',
+        ),
+      },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
       const { mailer, config } = c.var.deps;
-      return c.json(await createInvite({ ctx: serviceCtx(c), input: c.req.valid('json') }, { mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom }), 201);
+      return c.json(
+        await createInvite(
+          { ctx: serviceCtx(c), input: c.req.valid('json') },
+          { mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
+        ),
+        201,
+      );
     },
   );
   app.openapi(
-    createRoute({ method: 'delete', path: '/invites/{id}', summary: 'Withdraw an invitation', request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') } }),
+    createRoute({
+      method: 'delete',
+      path: '/invites/{id}',
+      summary: 'Withdraw an invitation',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') },
+    }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json(await revokeInvite({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200);
@@ -80,7 +164,12 @@ export function firmRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/tokens', summary: "The firm's API tokens (never their values)", responses: { 200: jsonResponse(z.object({ tokens: z.array(Any) }), 'tokens') } }),
+    createRoute({
+      method: 'get',
+      path: '/tokens',
+      summary: "The firm's API tokens (never their values)",
+      responses: { 200: jsonResponse(z.object({ tokens: z.array(Any) }), 'tokens') },
+    }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json({ tokens: await listTokens({ ctx: serviceCtx(c) }) }, 200);
@@ -91,8 +180,15 @@ export function firmRoutes() {
       method: 'post',
       path: '/tokens',
       summary: 'Create an API token (read, write or admin); its value is shown once',
-      request: { body: jsonBody(z.object({ name: z.string().min(1).max(100), scope: z.enum(['read', 'write', 'admin']) })) },
-      responses: { 201: jsonResponse(z.object({ id: z.uuid(), name: z.string(), scope: z.string(), token: z.string() }), 'created') },
+      request: {
+        body: jsonBody(z.object({ name: z.string().min(1).max(100), scope: z.enum(['read', 'write', 'admin']) })),
+      },
+      responses: {
+        201: jsonResponse(
+          z.object({ id: z.uuid(), name: z.string(), scope: z.string(), token: z.string() }),
+          'created',
+        ),
+      },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
@@ -100,7 +196,13 @@ export function firmRoutes() {
     },
   );
   app.openapi(
-    createRoute({ method: 'delete', path: '/tokens/{id}', summary: 'Revoke an API token', request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') } }),
+    createRoute({
+      method: 'delete',
+      path: '/tokens/{id}',
+      summary: 'Revoke an API token',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ id: z.uuid(), revoked: z.boolean() }), 'revoked') },
+    }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json(await revokeToken({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200);

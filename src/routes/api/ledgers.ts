@@ -33,7 +33,12 @@ export function ledgerRoutes() {
   const app = router<AuthEnv>();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/ledgers', summary: 'Ledgers of the firm', responses: { 200: jsonResponse(z.object({ ledgers: z.array(LedgerBody) }), 'ledgers') } }),
+    createRoute({
+      method: 'get',
+      path: '/ledgers',
+      summary: 'Ledgers of the firm',
+      responses: { 200: jsonResponse(z.object({ ledgers: z.array(LedgerBody) }), 'ledgers') },
+    }),
     async (c) => c.json({ ledgers: await listLedgers({ ctx: serviceCtx(c) }) }, 200),
   );
 
@@ -61,7 +66,12 @@ export function ledgerRoutes() {
       path: '/ledgers/{id}/purge',
       summary: "Delete a ledger's mirrored data",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }), 'purged') },
+      responses: {
+        200: jsonResponse(
+          z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }),
+          'purged',
+        ),
+      },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
@@ -76,9 +86,17 @@ export function ledgerRoutes() {
       summary: 'Disconnect a provider grant (revoke at the provider); keep or purge data',
       request: {
         params: IdParam,
-        body: { required: false, content: { 'application/json': { schema: z.object({ purge: z.boolean().default(false) }) } } },
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ purge: z.boolean().default(false) }) } },
+        },
       },
-      responses: { 200: jsonResponse(z.object({ connectionId: z.uuid(), ledgers: z.array(z.uuid()), purged: z.boolean() }), 'disconnected') },
+      responses: {
+        200: jsonResponse(
+          z.object({ connectionId: z.uuid(), ledgers: z.array(z.uuid()), purged: z.boolean() }),
+          'disconnected',
+        ),
+      },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);

@@ -10,7 +10,12 @@ const policyRef = z.string().min(1).max(60);
 export function policyRoutes() {
   const app = router<AuthEnv>();
   app.openapi(
-    createRoute({ method: 'get', path: '/policies', summary: 'Cadence policies (built-in and your own)', responses: { 200: jsonResponse(z.object({ policies: z.array(z.record(z.string(), z.unknown())) }), 'policies') } }),
+    createRoute({
+      method: 'get',
+      path: '/policies',
+      summary: 'Cadence policies (built-in and your own)',
+      responses: { 200: jsonResponse(z.object({ policies: z.array(z.record(z.string(), z.unknown())) }), 'policies') },
+    }),
     async (c) => c.json({ policies: await listPolicies({ ctx: serviceCtx(c) }) }, 200),
   );
   app.openapi(
@@ -18,7 +23,11 @@ export function policyRoutes() {
       method: 'post',
       path: '/policies',
       summary: 'Create a policy for the firm or one ledger',
-      request: { body: jsonBody(z.intersection(PolicySchema, z.object({ ledgerId: z.uuid().optional(), isDefault: z.boolean().optional() }))) },
+      request: {
+        body: jsonBody(
+          z.intersection(PolicySchema, z.object({ ledgerId: z.uuid().optional(), isDefault: z.boolean().optional() })),
+        ),
+      },
       responses: { 201: jsonResponse(z.record(z.string(), z.unknown()), 'created') },
     }),
     async (c) => {
@@ -31,12 +40,23 @@ export function policyRoutes() {
       method: 'put',
       path: '/ledgers/{id}/cadence',
       summary: 'Assign policies by risk band on a ledger',
-      request: { params: z.object({ id: z.uuid() }), body: jsonBody(z.object({ byRiskBand: z.object({ low: policyRef, medium: policyRef, high: policyRef }).partial() })) },
+      request: {
+        params: z.object({ id: z.uuid() }),
+        body: jsonBody(
+          z.object({ byRiskBand: z.object({ low: policyRef, medium: policyRef, high: policyRef }).partial() }),
+        ),
+      },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'saved') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await setRiskBandPolicies({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, byRiskBand: c.req.valid('json').byRiskBand } }), 200);
+      return c.json(
+        await setRiskBandPolicies({
+          ctx: serviceCtx(c),
+          input: { ledgerId: c.req.valid('param').id, byRiskBand: c.req.valid('json').byRiskBand },
+        }),
+        200,
+      );
     },
   );
   return app;

@@ -2,7 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { reminderStatusEnum } from '../../db/schema/index.ts';
 import { BUILT_IN_TEMPLATES } from '../../domain/cadence/templates.ts';
 import { previewTemplate } from '../../services/reminders/templates.ts';
-import { approveReminders, listMessages, listReminders, previewReminder, reminderEffectiveness } from '../../services/reminders/manage.ts';
+import {
+  approveReminders,
+  listMessages,
+  listReminders,
+  previewReminder,
+  reminderEffectiveness,
+} from '../../services/reminders/manage.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
 
@@ -17,8 +23,16 @@ export function reminderRoutes() {
       method: 'get',
       path: '/reminders',
       summary: 'Planned and past reminders, by due time',
-      request: { query: z.object({ status: z.enum(reminderStatusEnum.enumValues).optional(), ledgerId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-      responses: { 200: jsonResponse(z.object({ reminders: z.array(z.record(z.string(), z.unknown())) }), 'reminders') },
+      request: {
+        query: z.object({
+          status: z.enum(reminderStatusEnum.enumValues).optional(),
+          ledgerId: z.uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+      },
+      responses: {
+        200: jsonResponse(z.object({ reminders: z.array(z.record(z.string(), z.unknown())) }), 'reminders'),
+      },
     }),
     async (c) => c.json({ reminders: await listReminders({ ctx: serviceCtx(c), input: c.req.valid('query') }) }, 200),
   );
@@ -28,7 +42,13 @@ export function reminderRoutes() {
       method: 'post',
       path: '/reminders/approve',
       summary: 'Approve reminders waiting in safe mode (the given ids, or all of a ledger)',
-      request: { body: jsonBody(z.object({ ids: z.array(z.uuid()).min(1).max(1000).optional(), ledgerId: z.uuid().optional() }).refine((b) => b.ids || b.ledgerId, 'give ids or ledgerId')) },
+      request: {
+        body: jsonBody(
+          z
+            .object({ ids: z.array(z.uuid()).min(1).max(1000).optional(), ledgerId: z.uuid().optional() })
+            .refine((b) => b.ids || b.ledgerId, 'give ids or ledgerId'),
+        ),
+      },
       responses: { 200: jsonResponse(z.object({ approved: z.number() }), 'approved') },
     }),
     async (c) => {
@@ -54,9 +74,19 @@ export function reminderRoutes() {
       path: '/reminders/effectiveness',
       summary: 'Per cadence step: invoices reminded and paid within 7 days',
       request: { query: z.object({ ledgerId: z.uuid().optional() }) },
-      responses: { 200: jsonResponse(z.object({ steps: z.array(z.object({ step: z.string(), reminded: z.number(), paidWithin7Days: z.number(), rate: z.number() })) }), 'effectiveness') },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            steps: z.array(
+              z.object({ step: z.string(), reminded: z.number(), paidWithin7Days: z.number(), rate: z.number() }),
+            ),
+          }),
+          'effectiveness',
+        ),
+      },
     }),
-    async (c) => c.json({ steps: await reminderEffectiveness({ ctx: serviceCtx(c), input: c.req.valid('query') }) }, 200),
+    async (c) =>
+      c.json({ steps: await reminderEffectiveness({ ctx: serviceCtx(c), input: c.req.valid('query') }) }, 200),
   );
 
   app.openapi(
@@ -64,7 +94,13 @@ export function reminderRoutes() {
       method: 'get',
       path: '/messages',
       summary: 'Communication log and outbox (captured messages in the embedded default)',
-      request: { query: z.object({ ledgerId: z.uuid().optional(), contactId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      request: {
+        query: z.object({
+          ledgerId: z.uuid().optional(),
+          contactId: z.uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
       responses: { 200: jsonResponse(z.object({ messages: z.array(z.record(z.string(), z.unknown())) }), 'messages') },
     }),
     async (c) => c.json({ messages: await listMessages({ ctx: serviceCtx(c), input: c.req.valid('query') }) }, 200),
@@ -78,7 +114,10 @@ export function reminderRoutes() {
       request: {
         body: jsonBody(
           z.object({
-            template: z.union([z.enum(Object.keys(BUILT_IN_TEMPLATES) as [string, ...string[]]), z.object({ subject: z.string().min(1).max(200), body: z.string().min(1).max(10_000) })]),
+            template: z.union([
+              z.enum(Object.keys(BUILT_IN_TEMPLATES) as [string, ...string[]]),
+              z.object({ subject: z.string().min(1).max(200), body: z.string().min(1).max(10_000) }),
+            ]),
             businessName: z.string().max(200).default('Your Business Ltd'),
             contactName: z.string().max(200).default('Alex Customer'),
           }),

@@ -31,19 +31,37 @@ export function riskRoutes() {
       summary: "A ledger's customers by risk, riskiest first",
       request: {
         params: IdParam,
-        query: z.object({ band: z.enum(['low', 'medium', 'high']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+        query: z.object({
+          band: z.enum(['low', 'medium', 'high']).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
       },
       responses: {
         200: jsonResponse(
           z.object({
             model: z.object({ version: z.string(), fittedAt: z.string() }).nullable(),
-            contacts: z.array(Score.extend({ contactId: z.uuid(), name: z.string(), openInvoices: z.number(), overdueInvoices: z.number() })),
+            contacts: z.array(
+              Score.extend({
+                contactId: z.uuid(),
+                name: z.string(),
+                openInvoices: z.number(),
+                overdueInvoices: z.number(),
+              }),
+            ),
           }),
           'scores',
         ),
       },
     }),
-    async (c) => c.json(await listLedgerRisk({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, ...c.req.valid('query') } }), 200),
+    async (c) =>
+      c.json(
+        await listLedgerRisk({
+          ctx: serviceCtx(c),
+          input: { ledgerId: c.req.valid('param').id, ...c.req.valid('query') },
+        }),
+        200,
+      ),
   );
 
   app.openapi(
@@ -58,13 +76,23 @@ export function riskRoutes() {
             contactId: z.uuid(),
             name: z.string(),
             score: Score.nullable(),
-            invoices: z.array(z.object({ invoiceId: z.uuid(), number: z.string().nullable(), dueDate: z.string().nullable(), amountDue: z.string(), currency: z.string(), score: Score.nullable() })),
+            invoices: z.array(
+              z.object({
+                invoiceId: z.uuid(),
+                number: z.string().nullable(),
+                dueDate: z.string().nullable(),
+                amountDue: z.string(),
+                currency: z.string(),
+                score: Score.nullable(),
+              }),
+            ),
           }),
           'scores',
         ),
       },
     }),
-    async (c) => c.json(await getContactRisk({ ctx: serviceCtx(c), input: { contactId: c.req.valid('param').id } }), 200),
+    async (c) =>
+      c.json(await getContactRisk({ ctx: serviceCtx(c), input: { contactId: c.req.valid('param').id } }), 200),
   );
 
   app.openapi(
@@ -73,7 +101,12 @@ export function riskRoutes() {
       path: '/ledgers/{id}/risk/rescore',
       summary: "Refit the ledger's model and rescore every customer and open invoice now",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ ledgerId: z.uuid(), modelVersion: z.string(), contacts: z.number(), invoices: z.number() }), 'rescored') },
+      responses: {
+        200: jsonResponse(
+          z.object({ ledgerId: z.uuid(), modelVersion: z.string(), contacts: z.number(), invoices: z.number() }),
+          'rescored',
+        ),
+      },
     }),
     async (c) => {
       requireRole('member', c.var.principal);
@@ -81,18 +114,32 @@ export function riskRoutes() {
     },
   );
 
-  app.use('/ledgers/:id/history-imports', bodyLimit({ maxSize: MAX_CSV_BYTES, onError: () => { throw new ValidationError(`the file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB`); } }));
+  app.use(
+    '/ledgers/:id/history-imports',
+    bodyLimit({
+      maxSize: MAX_CSV_BYTES,
+      onError: () => {
+        throw new ValidationError(`the file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB`);
+      },
+    }),
+  );
   app.openapi(
     createRoute({
       method: 'post',
       path: '/ledgers/{id}/history-imports',
-      summary: 'Import invoice history (CSV: customer_id, invoice_id, issue_date, due_date, amount, currency?, paid_date, disputed?); all rows or none',
+      summary:
+        'Import invoice history (CSV: customer_id, invoice_id, issue_date, due_date, amount, currency?, paid_date, disputed?); all rows or none',
       request: {
         params: IdParam,
         query: z.object({ filename: z.string().max(200).optional() }),
         body: { required: true, content: { 'text/csv': { schema: z.string() } } },
       },
-      responses: { 201: jsonResponse(z.object({ importId: z.uuid(), rows: z.number(), replaced: z.number(), modelVersion: z.string() }), 'imported') },
+      responses: {
+        201: jsonResponse(
+          z.object({ importId: z.uuid(), rows: z.number(), replaced: z.number(), modelVersion: z.string() }),
+          'imported',
+        ),
+      },
     }),
     async (c) => {
       requireRole('member', c.var.principal);
@@ -110,9 +157,19 @@ export function riskRoutes() {
       path: '/ledgers/{id}/history-imports',
       summary: 'Past history imports of a ledger',
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ imports: z.array(z.object({ id: z.uuid(), filename: z.string().nullable(), rows: z.number(), createdAt: z.string() })) }), 'imports') },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            imports: z.array(
+              z.object({ id: z.uuid(), filename: z.string().nullable(), rows: z.number(), createdAt: z.string() }),
+            ),
+          }),
+          'imports',
+        ),
+      },
     }),
-    async (c) => c.json({ imports: await listImports({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } }) }, 200),
+    async (c) =>
+      c.json({ imports: await listImports({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } }) }, 200),
   );
   return app;
 }

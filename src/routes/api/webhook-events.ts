@@ -46,7 +46,10 @@ export function webhookEventRoutes() {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const events = await listWebhookEvents({ ctx: serviceCtx(c), input: { ...q, before: q.before ? new Date(q.before) : undefined } });
+      const events = await listWebhookEvents({
+        ctx: serviceCtx(c),
+        input: { ...q, before: q.before ? new Date(q.before) : undefined },
+      });
       return c.json({ events }, 200);
     },
   );
@@ -72,7 +75,10 @@ export function webhookEventRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      const r = await replayWebhookEvents({ ctx: serviceCtx(c), input: { kind: 'one', id: c.req.valid('param').id } }, c.var.deps.jobs);
+      const r = await replayWebhookEvents(
+        { ctx: serviceCtx(c), input: { kind: 'one', id: c.req.valid('param').id } },
+        c.var.deps.jobs,
+      );
       return c.json(r, 202);
     },
   );
@@ -97,7 +103,13 @@ export function webhookEventRoutes() {
     async (c) => {
       requireRole('admin', c.var.principal);
       const b = c.req.valid('json');
-      const input = { kind: 'range' as const, from: new Date(b.from), to: new Date(b.to), status: b.status, ledgerId: b.ledgerId };
+      const input = {
+        kind: 'range' as const,
+        from: new Date(b.from),
+        to: new Date(b.to),
+        status: b.status,
+        ledgerId: b.ledgerId,
+      };
       return c.json(await replayWebhookEvents({ ctx: serviceCtx(c), input }, c.var.deps.jobs), 202);
     },
   );
@@ -107,13 +119,24 @@ export function webhookEventRoutes() {
       method: 'post',
       path: '/webhook-events/requeue-dead',
       summary: 'Requeue every dead-lettered event (optionally of one ledger)',
-      request: { body: { required: false, content: { 'application/json': { schema: z.object({ ledgerId: z.uuid().optional() }) } } } },
+      request: {
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ ledgerId: z.uuid().optional() }) } },
+        },
+      },
       responses: { 202: jsonResponse(Replayed, 'queued') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
       const b = (c.req.valid('json') as { ledgerId?: string } | undefined) ?? {};
-      return c.json(await replayWebhookEvents({ ctx: serviceCtx(c), input: { kind: 'dead', ledgerId: b.ledgerId } }, c.var.deps.jobs), 202);
+      return c.json(
+        await replayWebhookEvents(
+          { ctx: serviceCtx(c), input: { kind: 'dead', ledgerId: b.ledgerId } },
+          c.var.deps.jobs,
+        ),
+        202,
+      );
     },
   );
   return app;

@@ -55,7 +55,10 @@ export function uiActions() {
     }),
   );
 
-  const customerAction = (path: string, run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>) =>
+  const customerAction = (
+    path: string,
+    run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>,
+  ) =>
     app.post(`/ui/customers/:id/${path}`, async (c) => {
       const id = c.req.param('id');
       const f = await formFields(c);
@@ -69,8 +72,15 @@ export function uiActions() {
     const until = f.one('until');
     if (!isDate(until)) throw new AppError('validation_failed', 'choose the date to pause until');
     // Paused through the whole chosen day in the ledger's zone.
-    const [row] = await c.var.deps.database.db.select({ tz: ledger.timezone }).from(contact).innerJoin(ledger, eq(ledger.id, contact.ledgerId)).where(and(eq(contact.id, id), eq(contact.firmId, c.var.principal.firmId)));
-    await setContactCollection({ ctx: serviceCtx(c), input: { contactId: id, pausedUntil: zonedTimeToInstant(addDays(until, 1), '00:00', row?.tz ?? 'UTC') } });
+    const [row] = await c.var.deps.database.db
+      .select({ tz: ledger.timezone })
+      .from(contact)
+      .innerJoin(ledger, eq(ledger.id, contact.ledgerId))
+      .where(and(eq(contact.id, id), eq(contact.firmId, c.var.principal.firmId)));
+    await setContactCollection({
+      ctx: serviceCtx(c),
+      input: { contactId: id, pausedUntil: zonedTimeToInstant(addDays(until, 1), '00:00', row?.tz ?? 'UTC') },
+    });
     return `reminders paused until ${until}`;
   });
   customerAction('resume', async (c, id) => {
@@ -84,11 +94,17 @@ export function uiActions() {
   });
   customerAction('handoff', async (c, id, f) => {
     const agencyId = f.one('agencyId') || null;
-    const h = await createCase({ ctx: serviceCtx(c), input: { contactId: id, agencyId, reason: 'opened from the customer page' } });
+    const h = await createCase({
+      ctx: serviceCtx(c),
+      input: { contactId: id, agencyId, reason: 'opened from the customer page' },
+    });
     return `hand-off case ${h.reference} opened: it waits for approval`;
   });
 
-  const invoiceAction = (path: string, run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>) =>
+  const invoiceAction = (
+    path: string,
+    run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>,
+  ) =>
     app.post(`/ui/invoices/:id/${path}`, async (c) => {
       const f = await formFields(c);
       return act(c, f.one('back') || '/', async () => {
@@ -100,8 +116,13 @@ export function uiActions() {
   invoiceAction('dispute', async (c, id, f) => {
     const reason = f.one('reason');
     if (f.one('clear') !== '1' && !reason) throw new AppError('validation_failed', 'say what the dispute is about');
-    await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: id, dispute: f.one('clear') === '1' ? null : { reason: reason.slice(0, 500) } } });
-    return f.one('clear') === '1' ? 'dispute resolved: reminders resume' : 'invoice marked disputed: its reminders stop';
+    await setInvoiceCollection({
+      ctx: serviceCtx(c),
+      input: { invoiceId: id, dispute: f.one('clear') === '1' ? null : { reason: reason.slice(0, 500) } },
+    });
+    return f.one('clear') === '1'
+      ? 'dispute resolved: reminders resume'
+      : 'invoice marked disputed: its reminders stop';
   });
   invoiceAction('promise', async (c, id, f) => {
     const date = f.one('date');
@@ -110,13 +131,24 @@ export function uiActions() {
     return date ? `promise to pay by ${date} recorded` : 'promise cleared';
   });
   invoiceAction('plan', async (c, id, f) => {
-    const lines = f.one('plan').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = f
+      .one('plan')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     const plan = lines.map((l, k) => {
       const m = /^(\d{4}-\d{2}-\d{2})\s+(\d{1,15}(?:\.\d{1,4})?)$/.exec(l);
-      if (!m) throw new AppError('validation_failed', `plan line ${k + 1}: write a date and an amount, like "2026-12-31 250.00"`);
+      if (!m)
+        throw new AppError(
+          'validation_failed',
+          `plan line ${k + 1}: write a date and an amount, like "2026-12-31 250.00"`,
+        );
       return { dueDate: m[1]!, amount: m[2]! };
     });
-    await setInvoiceCollection({ ctx: serviceCtx(c), input: { invoiceId: id, paymentPlan: plan.length ? plan : null } });
+    await setInvoiceCollection({
+      ctx: serviceCtx(c),
+      input: { invoiceId: id, paymentPlan: plan.length ? plan : null },
+    });
     return plan.length ? `payment plan of ${plan.length} instalments saved` : 'payment plan removed';
   });
   return app;

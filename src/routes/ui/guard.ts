@@ -21,7 +21,11 @@ export const requireUiAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
  * every POST and a page elsewhere cannot forge it) on top of SameSite=Lax session cookies.
  */
 export const formCsrf = () =>
-  csrf({ origin: (origin, c) => origin === new URL((c.var as AuthEnv['Variables']).deps.config.publicUrl).origin || origin === new URL(c.req.url).origin });
+  csrf({
+    origin: (origin, c) =>
+      origin === new URL((c.var as AuthEnv['Variables']).deps.config.publicUrl).origin ||
+      origin === new URL(c.req.url).origin,
+  });
 
 /** Reads a posted form as plain strings (repeated fields as arrays). */
 export async function formFields(c: { req: { parseBody: (o: { all: true }) => Promise<Record<string, unknown>> } }) {
@@ -38,4 +42,5 @@ export async function formFields(c: { req: { parseBody: (o: { all: true }) => Pr
 }
 
 /** Same-site paths only, so a crafted link cannot bounce a user to another site. */
-export const safeNext = (next: string | undefined | null, fallback = '/') => (next && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : fallback);
+export const safeNext = (next: string | undefined | null, fallback = '/') =>
+  next && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : fallback;

@@ -14,7 +14,16 @@ export function invitePages() {
     const { database, clock } = c.var.deps;
     const found = await findInvite(database.db, c.req.param('token'), clock.now());
     if (!found) {
-      return c.html(<Layout title="Invitation" user={c.var.principal} error="This invitation is not valid any more: ask for a new one.">{''}</Layout>, 404);
+      return c.html(
+        <Layout
+          title="Invitation"
+          user={c.var.principal}
+          error="This invitation is not valid any more: ask for a new one."
+        >
+          {''}
+        </Layout>,
+        404,
+      );
     }
     return c.html(
       <Layout title="Invitation" user={c.var.principal}>

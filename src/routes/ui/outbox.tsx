@@ -16,16 +16,25 @@ export function outboxPage() {
     const messages = await listMessages({ ctx: serviceCtx(c), input: { limit: 100 } });
     return c.html(
       <Layout title="Outbox" user={c.var.principal}>
-        <p>{messages.length ? `${messages.length} most recent messages.` : 'No messages yet.'} Captured messages were not sent: set SMTP_URL to deliver them.</p>
+        <p>
+          {messages.length ? `${messages.length} most recent messages.` : 'No messages yet.'} Captured messages were not
+          sent: set SMTP_URL to deliver them.
+        </p>
         {messages.map((m) => (
           <section class="card">
             <h2>{m.subject}</h2>
             <p>
-              <b>{m.status}</b> · to {m.to.join(', ')}{m.cc.length ? ` · cc ${m.cc.join(', ')}` : ''} · {m.sentAt ?? 'not sent'} · template {m.templateKey ?? '-'} {m.templateVersion ?? ''}
+              <b>{m.status}</b> · to {m.to.join(', ')}
+              {m.cc.length ? ` · cc ${m.cc.join(', ')}` : ''} · {m.sentAt ?? 'not sent'} · template{' '}
+              {m.templateKey ?? '-'} {m.templateVersion ?? ''}
             </p>
             <details>
               <summary>Gates</summary>
-              <ul>{m.gateResults.map((g) => <li>{`${g.ok ? '✓' : '✗'} ${g.gate}${g.detail ? `: ${g.detail}` : ''}`}</li>)}</ul>
+              <ul>
+                {m.gateResults.map((g) => (
+                  <li>{`${g.ok ? '✓' : '✗'} ${g.gate}${g.detail ? `: ${g.detail}` : ''}`}</li>
+                ))}
+              </ul>
             </details>
             <pre class="preview">{m.text}</pre>
           </section>

@@ -31,7 +31,8 @@ export function portfolioPages() {
     const sort = (COLUMNS.find(([k]) => k === c.req.query('sort'))?.[0] ?? 'overdue') as SortKey;
     const dir = c.req.query('dir') === 'asc' ? 'asc' : 'desc';
     const rows = await portfolio({ ctx });
-    const value = (r: (typeof rows)[number]) => (sort === 'name' ? r.name.toLowerCase() : sort === 'overdue' ? Number(r.overdue) : r[sort]);
+    const value = (r: (typeof rows)[number]) =>
+      sort === 'name' ? r.name.toLowerCase() : sort === 'overdue' ? Number(r.overdue) : r[sort];
     rows.sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) * (dir === 'asc' ? 1 : -1));
     const queue = await listReminders({ ctx, input: { status: 'awaiting_approval', limit: 200 } });
     const cases = await listCases({ ctx, input: { status: 'pending_approval', limit: 100 } });
@@ -41,11 +42,17 @@ export function portfolioPages() {
       <Layout title="Portfolio" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
         <section class="card scroll">
           <table>
-            <caption class="muted" style="text-align:left">Every ledger you can see. Select a column heading to sort.</caption>
+            <caption class="muted" style="text-align:left">
+              Every ledger you can see. Select a column heading to sort.
+            </caption>
             <thead>
               <tr>
                 {COLUMNS.map(([k, label]) => (
-                  <th scope="col" class={k === 'name' ? '' : 'n'} aria-sort={k === sort ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                  <th
+                    scope="col"
+                    class={k === 'name' ? '' : 'n'}
+                    aria-sort={k === sort ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                  >
                     <a href={`/?sort=${k}&dir=${k === sort && dir === 'desc' ? 'asc' : 'desc'}`}>{label}</a>
                   </th>
                 ))}
@@ -55,14 +62,24 @@ export function portfolioPages() {
             <tbody>
               {rows.map((r) => (
                 <tr>
-                  <th scope="row"><a href={`/ledgers/${r.id}`}>{r.name}</a> <span class="muted">{r.provider}</span></th>
-                  <td class="n">{money(r.overdue, r.currency)}<br /><span class="muted">of {money(r.open, r.currency)}</span></td>
+                  <th scope="row">
+                    <a href={`/ledgers/${r.id}`}>{r.name}</a> <span class="muted">{r.provider}</span>
+                  </th>
+                  <td class="n">
+                    {money(r.overdue, r.currency)}
+                    <br />
+                    <span class="muted">of {money(r.open, r.currency)}</span>
+                  </td>
                   <td class="n">{`${r.overdueShare}%`}</td>
                   <td class="n">{String(r.dso)}</td>
                   <td class="n">{String(r.remindersDueToday)}</td>
                   <td class="n">{String(r.approvalsWaiting)}</td>
                   <td>
-                    <span class={`badge ${r.health.state === 'ok' ? 'ok' : r.health.state === 'syncing' ? 'warn' : 'bad'}`}>{r.health.state}</span>
+                    <span
+                      class={`badge ${r.health.state === 'ok' ? 'ok' : r.health.state === 'syncing' ? 'warn' : 'bad'}`}
+                    >
+                      {r.health.state}
+                    </span>
                     {r.health.detail ? <span class="muted"> {r.health.detail}</span> : null}
                   </td>
                 </tr>
@@ -80,22 +97,43 @@ export function portfolioPages() {
             <form method="post" action="/ui/reminders/approve">
               <table>
                 <thead>
-                  <tr><th scope="col">Approve</th><th scope="col">Customer</th><th scope="col">Ledger</th><th scope="col">Step</th><th scope="col">Invoices</th><th scope="col">Due</th></tr>
+                  <tr>
+                    <th scope="col">Approve</th>
+                    <th scope="col">Customer</th>
+                    <th scope="col">Ledger</th>
+                    <th scope="col">Step</th>
+                    <th scope="col">Invoices</th>
+                    <th scope="col">Due</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {queue.map((r) => (
                     <tr>
-                      <td><input type="checkbox" name="ids" value={r.id} id={`r-${r.id}`} aria-label={`Approve reminder to ${r.contactName} (${r.stepKey})`} /></td>
-                      <td><a href={`/customers/${r.contactId}`}>{r.contactName}</a></td>
+                      <td>
+                        <input
+                          type="checkbox"
+                          name="ids"
+                          value={r.id}
+                          id={`r-${r.id}`}
+                          aria-label={`Approve reminder to ${r.contactName} (${r.stepKey})`}
+                        />
+                      </td>
+                      <td>
+                        <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
+                      </td>
                       <td>{names.get(r.ledgerId) ?? ''}</td>
                       <td>{r.stepKey}</td>
-                      <td>{r.invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ')}</td>
+                      <td>
+                        {r.invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ')}
+                      </td>
                       <td>{when(r.dueAt, zones.get(r.ledgerId) ?? 'UTC')}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-              <p><button type="submit">Approve selected reminders</button></p>
+              <p>
+                <button type="submit">Approve selected reminders</button>
+              </p>
             </form>
           )}
           {cases.length ? (
@@ -104,8 +142,11 @@ export function portfolioPages() {
               <ul>
                 {cases.map((h) => (
                   <li>
-                    <a href={`/customers/${h.contactId}`}>{h.contactName}</a>: {money(h.amount, h.currency)} to {h.agencyName ?? 'no agency chosen'} · {h.reason}
-                    <form class="inline" method="post" action={`/ui/handoffs/${h.id}/approve`}><button type="submit">Approve hand-off</button></form>
+                    <a href={`/customers/${h.contactId}`}>{h.contactName}</a>: {money(h.amount, h.currency)} to{' '}
+                    {h.agencyName ?? 'no agency chosen'} · {h.reason}
+                    <form class="inline" method="post" action={`/ui/handoffs/${h.id}/approve`}>
+                      <button type="submit">Approve hand-off</button>
+                    </form>
                   </li>
                 ))}
               </ul>
@@ -122,44 +163,129 @@ export function portfolioPages() {
     const l = o.ledger;
     const sync = (await listLedgers({ ctx })).find((x) => x.id === l.id)?.sync ?? [];
     const risk = await listLedgerRisk({ ctx, input: { ledgerId: l.id, limit: 10, offset: 0 } });
-    const upcoming = [...(await listReminders({ ctx, input: { ledgerId: l.id, status: 'awaiting_approval', limit: 10 } })), ...(await listReminders({ ctx, input: { ledgerId: l.id, status: 'scheduled', limit: 10 } }))].slice(0, 12);
+    const upcoming = [
+      ...(await listReminders({ ctx, input: { ledgerId: l.id, status: 'awaiting_approval', limit: 10 } })),
+      ...(await listReminders({ ctx, input: { ledgerId: l.id, status: 'scheduled', limit: 10 } })),
+    ].slice(0, 12);
     return c.html(
       <Layout title={l.name} user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
-        <p class="muted">{l.provider} · {l.baseCurrency} · {l.timezone}{l.safeMode ? ' · safe mode: every reminder waits for approval' : ''}</p>
-        <p><a href={`/ledgers/${l.id}/credit`}>Credit control</a> · <a href={`/reports/forecast?ledgerId=${l.id}`}>Cash-flow forecast</a> · <a href={`/reports/provision?ledgerId=${l.id}`}>Provision</a> · <a href="/reports">All reports</a></p>
+        <p class="muted">
+          {l.provider} · {l.baseCurrency} · {l.timezone}
+          {l.safeMode ? ' · safe mode: every reminder waits for approval' : ''}
+        </p>
+        <p>
+          <a href={`/ledgers/${l.id}/credit`}>Credit control</a> ·{' '}
+          <a href={`/reports/forecast?ledgerId=${l.id}`}>Cash-flow forecast</a> ·{' '}
+          <a href={`/reports/provision?ledgerId=${l.id}`}>Provision</a> · <a href="/reports">All reports</a>
+        </p>
         <div class="grid">
-          <section class="card" aria-labelledby="aging"><h2 id="aging">Aged receivables</h2><AgingChart buckets={o.aging} currency={l.baseCurrency} />
-            {o.otherCurrencies ? <p class="muted">{`${o.otherCurrencies} open invoices in other currencies are not included.`}</p> : null}</section>
-          <section class="card" aria-labelledby="dso"><h2 id="dso">Days sales outstanding</h2><TrendChart points={o.dsoTrend} /></section>
+          <section class="card" aria-labelledby="aging">
+            <h2 id="aging">Aged receivables</h2>
+            <AgingChart buckets={o.aging} currency={l.baseCurrency} />
+            {o.otherCurrencies ? (
+              <p class="muted">{`${o.otherCurrencies} open invoices in other currencies are not included.`}</p>
+            ) : null}
+          </section>
+          <section class="card" aria-labelledby="dso">
+            <h2 id="dso">Days sales outstanding</h2>
+            <TrendChart points={o.dsoTrend} />
+          </section>
         </div>
-        <section class="card" aria-labelledby="sync"><h2 id="sync">Sync</h2>
+        <section class="card" aria-labelledby="sync">
+          <h2 id="sync">Sync</h2>
           {sync.map((s) => {
-            const done = s.pagesEstimated ? Math.min(100, Math.round((s.pagesDone / s.pagesEstimated) * 100)) : s.status === 'done' ? 100 : 0;
+            const done = s.pagesEstimated
+              ? Math.min(100, Math.round((s.pagesDone / s.pagesEstimated) * 100))
+              : s.status === 'done'
+                ? 100
+                : 0;
             return (
               <div>
-                <label for={`sync-${s.resource}`}>{`${s.resource}: ${s.status}, ${s.itemsDone} records${s.lastRunAt ? `, last run ${when(s.lastRunAt, l.timezone)}` : ''}`}</label>
-                <div class="progress" role="progressbar" id={`sync-${s.resource}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={done}><span style={`width:${done}%`} /></div>
+                <label
+                  for={`sync-${s.resource}`}
+                >{`${s.resource}: ${s.status}, ${s.itemsDone} records${s.lastRunAt ? `, last run ${when(s.lastRunAt, l.timezone)}` : ''}`}</label>
+                <div
+                  class="progress"
+                  role="progressbar"
+                  id={`sync-${s.resource}`}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={done}
+                >
+                  <span style={`width:${done}%`} />
+                </div>
                 {s.lastError ? <p class="error">{s.lastError}</p> : null}
               </div>
             );
           })}
         </section>
         <div class="grid">
-          <section class="card scroll" aria-labelledby="atrisk"><h2 id="atrisk">At-risk customers</h2>
-            <table><thead><tr><th scope="col">Customer</th><th scope="col">Risk</th><th scope="col" class="n">Late</th><th scope="col">Why</th></tr></thead>
-              <tbody>{risk.contacts.map((r) => (
-                <tr><td><a href={`/customers/${r.contactId}`}>{r.name}</a></td><td><span class={`badge ${r.band === 'high' ? 'bad' : r.band === 'medium' ? 'warn' : 'ok'}`}>{r.band}</span></td><td class="n">{pct(r.pLate)}</td><td>{r.reasons[0]?.text ?? ''}</td></tr>
-              ))}</tbody></table>
+          <section class="card scroll" aria-labelledby="atrisk">
+            <h2 id="atrisk">At-risk customers</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Risk</th>
+                  <th scope="col" class="n">
+                    Late
+                  </th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {risk.contacts.map((r) => (
+                  <tr>
+                    <td>
+                      <a href={`/customers/${r.contactId}`}>{r.name}</a>
+                    </td>
+                    <td>
+                      <span class={`badge ${r.band === 'high' ? 'bad' : r.band === 'medium' ? 'warn' : 'ok'}`}>
+                        {r.band}
+                      </span>
+                    </td>
+                    <td class="n">{pct(r.pLate)}</td>
+                    <td>{r.reasons[0]?.text ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </section>
-          <section class="card scroll" aria-labelledby="upcoming"><h2 id="upcoming">Upcoming reminders</h2>
-            <table><thead><tr><th scope="col">When</th><th scope="col">Customer</th><th scope="col">Step</th><th scope="col">Status</th></tr></thead>
-              <tbody>{upcoming.map((r) => (
-                <tr><td>{when(r.dueAt, l.timezone)}</td><td><a href={`/customers/${r.contactId}`}>{r.contactName}</a></td><td>{r.stepKey}</td><td>{r.status.replace('_', ' ')}</td></tr>
-              ))}</tbody></table>
+          <section class="card scroll" aria-labelledby="upcoming">
+            <h2 id="upcoming">Upcoming reminders</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Step</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {upcoming.map((r) => (
+                  <tr>
+                    <td>{when(r.dueAt, l.timezone)}</td>
+                    <td>
+                      <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
+                    </td>
+                    <td>{r.stepKey}</td>
+                    <td>{r.status.replace('_', ' ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </section>
         </div>
-        <section class="card" aria-labelledby="feed"><h2 id="feed">Activity</h2>
-          <ul>{o.feed.map((f) => <li><span class="muted">{when(f.at, l.timezone)}</span> {f.text}</li>)}</ul>
+        <section class="card" aria-labelledby="feed">
+          <h2 id="feed">Activity</h2>
+          <ul>
+            {o.feed.map((f) => (
+              <li>
+                <span class="muted">{when(f.at, l.timezone)}</span> {f.text}
+              </li>
+            ))}
+          </ul>
           {o.feed.length === 0 ? <p>Nothing yet.</p> : null}
         </section>
       </Layout>,

@@ -35,11 +35,24 @@ export function reportPages() {
       <Layout title="Reports" user={c.var.principal}>
         <section class="card">
           <h2>Whole portfolio</h2>
-          <ul>{REPORTS.map((r) => <li><a href={`/reports/${r}`}>{TITLES[r]}</a></li>)}</ul>
+          <ul>
+            {REPORTS.map((r) => (
+              <li>
+                <a href={`/reports/${r}`}>{TITLES[r]}</a>
+              </li>
+            ))}
+          </ul>
           {ledgers.map((l) => (
             <>
               <h2>{l.name}</h2>
-              <p>{REPORTS.map((r) => <><a href={`/reports/${r}?ledgerId=${l.id}`}>{TITLES[r]}</a> · </>)}<a href={`/ledgers/${l.id}/credit`}>Credit control</a></p>
+              <p>
+                {REPORTS.map((r) => (
+                  <>
+                    <a href={`/reports/${r}?ledgerId=${l.id}`}>{TITLES[r]}</a> ·{' '}
+                  </>
+                ))}
+                <a href={`/ledgers/${l.id}/credit`}>Credit control</a>
+              </p>
             </>
           ))}
         </section>
@@ -50,18 +63,43 @@ export function reportPages() {
   app.get('/reports/:name', async (c) => {
     const name = z.enum(REPORTS).safeParse(c.req.param('name'));
     if (!name.success) throw new AppError('not_found', 'no such report');
-    const ledgerId = z.uuid().optional().parse(c.req.query('ledgerId') || undefined);
+    const ledgerId = z
+      .uuid()
+      .optional()
+      .parse(c.req.query('ledgerId') || undefined);
     const r = await report({ ctx: serviceCtx(c), input: { name: name.data, ledgerId } });
     const csv = `/api/v1/reports/${r.name}?format=csv${ledgerId ? `&ledgerId=${ledgerId}` : ''}`;
     return c.html(
       <Layout title={r.title} user={c.var.principal}>
         {r.note ? <p class="muted">{r.note}</p> : null}
-        <p><a href={csv}>Download CSV</a> · <a href="/reports">All reports</a></p>
-        {r.chart && r.rows.length ? <section class="card"><SeriesChart title={r.title} labels={r.chart.labels} series={r.chart.series} /></section> : null}
+        <p>
+          <a href={csv}>Download CSV</a> · <a href="/reports">All reports</a>
+        </p>
+        {r.chart && r.rows.length ? (
+          <section class="card">
+            <SeriesChart title={r.title} labels={r.chart.labels} series={r.chart.series} />
+          </section>
+        ) : null}
         <section class="card scroll">
           <table>
-            <thead><tr>{r.columns.map((h) => <th scope="col">{h.replace(/_/g, ' ')}</th>)}</tr></thead>
-            <tbody>{r.rows.map((row) => <tr>{row.map((v) => <td class={typeof v === 'number' || /^-?\d+(\.\d+)?$/.test(String(v ?? '')) ? 'n' : ''}>{v === null ? '—' : String(v)}</td>)}</tr>)}</tbody>
+            <thead>
+              <tr>
+                {r.columns.map((h) => (
+                  <th scope="col">{h.replace(/_/g, ' ')}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {r.rows.map((row) => (
+                <tr>
+                  {row.map((v) => (
+                    <td class={typeof v === 'number' || /^-?\d+(\.\d+)?$/.test(String(v ?? '')) ? 'n' : ''}>
+                      {v === null ? '—' : String(v)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
           </table>
           {r.rows.length === 0 ? <p>Nothing to show yet.</p> : null}
         </section>
@@ -77,29 +115,68 @@ export function reportPages() {
     return c.html(
       <Layout title="Credit control" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
         <p class="muted">{`Default terms ${credit.policy.defaultTermsDays} days · high-risk customers pay ${credit.policy.highRiskDepositPercent}% up front · suggested limits: ${credit.method}`}</p>
-        <section class="card scroll" aria-labelledby="limits"><h2 id="limits">Credit limits</h2>
+        <section class="card scroll" aria-labelledby="limits">
+          <h2 id="limits">Credit limits</h2>
           <table>
-            <thead><tr><th scope="col">Customer</th><th scope="col">Risk</th><th scope="col" class="n">Open</th><th scope="col" class="n">Suggested</th><th scope="col">Limit</th></tr></thead>
-            <tbody>{credit.customers.map((k) => (
+            <thead>
               <tr>
-                <td><a href={`/customers/${k.contactId}`}>{k.name}</a>{k.overLimit ? <span class="badge bad"> over limit</span> : null}</td>
-                <td>{k.band ?? '—'}{k.depositPercent ? ` · deposit ${k.depositPercent}%` : ''}</td>
-                <td class="n">{money(k.openBalance, k.currency)}</td>
-                <td class="n">{k.suggestedLimit ? money(k.suggestedLimit, k.currency) : '—'}</td>
-                <td>
-                  <form class="inline" method="post" action={`/ui/contacts/${k.contactId}/credit-limit`}>
-                    <label for={`limit-${k.contactId}`} class="skip">{`Credit limit for ${k.name}`}</label>
-                    <input id={`limit-${k.contactId}`} name="amount" inputmode="decimal" size={10} value={k.limit ?? ''} placeholder={k.suggestedLimit ?? ''} aria-label={`Credit limit for ${k.name}`} />
-                    <input type="hidden" name="back" value={`/ledgers/${ledgerId}/credit`} />
-                    <button type="submit" class="secondary">Save</button>
-                  </form>
-                </td>
+                <th scope="col">Customer</th>
+                <th scope="col">Risk</th>
+                <th scope="col" class="n">
+                  Open
+                </th>
+                <th scope="col" class="n">
+                  Suggested
+                </th>
+                <th scope="col">Limit</th>
               </tr>
-            ))}</tbody>
+            </thead>
+            <tbody>
+              {credit.customers.map((k) => (
+                <tr>
+                  <td>
+                    <a href={`/customers/${k.contactId}`}>{k.name}</a>
+                    {k.overLimit ? <span class="badge bad"> over limit</span> : null}
+                  </td>
+                  <td>
+                    {k.band ?? '—'}
+                    {k.depositPercent ? ` · deposit ${k.depositPercent}%` : ''}
+                  </td>
+                  <td class="n">{money(k.openBalance, k.currency)}</td>
+                  <td class="n">{k.suggestedLimit ? money(k.suggestedLimit, k.currency) : '—'}</td>
+                  <td>
+                    <form class="inline" method="post" action={`/ui/contacts/${k.contactId}/credit-limit`}>
+                      <label for={`limit-${k.contactId}`} class="skip">{`Credit limit for ${k.name}`}</label>
+                      <input
+                        id={`limit-${k.contactId}`}
+                        name="amount"
+                        inputmode="decimal"
+                        size={10}
+                        value={k.limit ?? ''}
+                        placeholder={k.suggestedLimit ?? ''}
+                        aria-label={`Credit limit for ${k.name}`}
+                      />
+                      <input type="hidden" name="back" value={`/ledgers/${ledgerId}/credit`} />
+                      <button type="submit" class="secondary">
+                        Save
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </section>
-        <section class="card" aria-labelledby="alerts"><h2 id="alerts">Alerts</h2>
-          <ul>{alerts.map((a) => <li>{`${when(a.createdAt, 'UTC')} UTC · ${a.contactName}: invoice ${a.invoiceNumber ?? ''} `}<b>{a.kind.replace('_', ' ')}</b></li>)}</ul>
+        <section class="card" aria-labelledby="alerts">
+          <h2 id="alerts">Alerts</h2>
+          <ul>
+            {alerts.map((a) => (
+              <li>
+                {`${when(a.createdAt, 'UTC')} UTC · ${a.contactName}: invoice ${a.invoiceNumber ?? ''} `}
+                <b>{a.kind.replace('_', ' ')}</b>
+              </li>
+            ))}
+          </ul>
           {alerts.length === 0 ? <p>No alerts.</p> : null}
         </section>
       </Layout>,
@@ -112,9 +189,13 @@ export function reportPages() {
     try {
       requireRole('member', c.var.principal);
       const amount = f.one('amount');
-      if (amount && !/^\d{1,15}(\.\d{1,4})?$/.test(amount)) throw new AppError('validation_failed', 'a limit looks like 5000 or 5000.00');
+      if (amount && !/^\d{1,15}(\.\d{1,4})?$/.test(amount))
+        throw new AppError('validation_failed', 'a limit looks like 5000 or 5000.00');
       await setCreditLimit({ ctx: serviceCtx(c), input: { contactId: c.req.param('id'), amount: amount || null } });
-      return c.redirect(`${back}?notice=${encodeURIComponent(amount ? `limit set to ${amount}` : 'limit removed')}`, 303);
+      return c.redirect(
+        `${back}?notice=${encodeURIComponent(amount ? `limit set to ${amount}` : 'limit removed')}`,
+        303,
+      );
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       return c.redirect(`${back}?error=${encodeURIComponent(err.message)}`, 303);

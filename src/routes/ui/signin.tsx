@@ -13,7 +13,9 @@ export function signinPage() {
     const demo = config.demo.enabled && config.env !== 'production';
     const ways = [
       config.xero ? { href: `/auth/xero?next=${encodeURIComponent(next)}`, label: 'Sign in with Xero' } : null,
-      config.quickbooks ? { href: `/auth/quickbooks?next=${encodeURIComponent(next)}`, label: 'Sign in with Intuit' } : null,
+      config.quickbooks
+        ? { href: `/auth/quickbooks?next=${encodeURIComponent(next)}`, label: 'Sign in with Intuit' }
+        : null,
       demo ? { href: `/auth/dev?next=${encodeURIComponent(next)}`, label: 'Open the demo firm' } : null,
     ].filter((w): w is { href: string; label: string } => w !== null);
     // The embedded default has one way in: the demo firm. Go straight there (not after signing out).
@@ -32,9 +34,17 @@ export function signinPage() {
               ))}
             </ul>
           ) : (
-            <p>No way to sign in is configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET, or QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET.</p>
+            <p>
+              No way to sign in is configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET, or QUICKBOOKS_CLIENT_ID and
+              QUICKBOOKS_CLIENT_SECRET.
+            </p>
           )}
-          {demo ? <p class="muted">The demo firm is this machine's embedded sample: a simulated ledger, with mail captured in the outbox instead of sent.</p> : null}
+          {demo ? (
+            <p class="muted">
+              The demo firm is this machine's embedded sample: a simulated ledger, with mail captured in the outbox
+              instead of sent.
+            </p>
+          ) : null}
         </section>
       </Layout>,
     );

@@ -22,8 +22,8 @@ export const CreditPolicySchema = z.object({
   highRiskDepositPercent: z.number().int().min(0).max(100).default(50),
   alertOnHighRisk: z.boolean().default(true),
 });
-export type CreditPolicy = z.infer<typeof CreditPolicySchema>;
-export const creditPolicyOf = (settings: Record<string, unknown>) => CreditPolicySchema.catch(CreditPolicySchema.parse({})).parse(settings.credit ?? {});
+const creditPolicyOf = (settings: Record<string, unknown>) =>
+  CreditPolicySchema.catch(CreditPolicySchema.parse({})).parse(settings.credit ?? {});
 
 /** Each customer of a ledger: open balance, limit set, limit suggested (with the method), risk and deposit rule. */
 export async function listCredit({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string } }) {
@@ -38,9 +38,22 @@ export async function listCredit({ ctx, input }: { ctx: ServiceContext; input: {
     .where(eq(contact.ledgerId, l.id))
     .orderBy(contact.name);
   const invs = await ctx.db
-    .select({ contactId: invoice.contactId, issueDate: invoice.issueDate, total: invoice.total, amountDue: invoice.amountDue, status: invoice.status, currency: invoice.currency })
+    .select({
+      contactId: invoice.contactId,
+      issueDate: invoice.issueDate,
+      total: invoice.total,
+      amountDue: invoice.amountDue,
+      status: invoice.status,
+      currency: invoice.currency,
+    })
     .from(invoice)
-    .where(and(eq(invoice.ledgerId, l.id), inArray(invoice.status, ['open', 'paid']), sql`${invoice.issueDate} >= ${addDays(today, -366)} or ${invoice.status} = 'open'`));
+    .where(
+      and(
+        eq(invoice.ledgerId, l.id),
+        inArray(invoice.status, ['open', 'paid']),
+        sql`${invoice.issueDate} >= ${addDays(today, -366)} or ${invoice.status} = 'open'`,
+      ),
+    );
   return {
     policy,
     method: LIMIT_METHOD,
@@ -63,8 +76,17 @@ export async function listCredit({ ctx, input }: { ctx: ServiceContext; input: {
 }
 
 /** Sets (or clears, with null) a customer's credit limit, in the ledger's base currency. */
-export async function setCreditLimit({ ctx, input }: { ctx: ServiceContext; input: { contactId: string; amount: string | null } }) {
-  const [c] = await ctx.db.select().from(contact).where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
+export async function setCreditLimit({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { contactId: string; amount: string | null };
+}) {
+  const [c] = await ctx.db
+    .select()
+    .from(contact)
+    .where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
   assertCanAct(ctx, c.ledgerId);
   if (input.amount === null) await ctx.db.delete(creditLimit).where(eq(creditLimit.contactId, c.id));
@@ -83,10 +105,22 @@ export async function listAlerts({ ctx, input }: { ctx: ServiceContext; input: {
     .from(creditAlert)
     .innerJoin(contact, eq(contact.id, creditAlert.contactId))
     .innerJoin(invoice, eq(invoice.id, creditAlert.invoiceId))
-    .where(and(eq(creditAlert.firmId, ctx.firmId), input.ledgerId ? eq(creditAlert.ledgerId, input.ledgerId) : undefined))
+    .where(
+      and(eq(creditAlert.firmId, ctx.firmId), input.ledgerId ? eq(creditAlert.ledgerId, input.ledgerId) : undefined),
+    )
     .orderBy(desc(creditAlert.createdAt))
     .limit(input.limit);
-  return rows.map((r) => ({ id: r.a.id, kind: r.a.kind, ledgerId: r.a.ledgerId, contactId: r.a.contactId, contactName: r.name, invoiceId: r.a.invoiceId, invoiceNumber: r.number, details: r.a.details, createdAt: r.a.createdAt.toISOString() }));
+  return rows.map((r) => ({
+    id: r.a.id,
+    kind: r.a.kind,
+    ledgerId: r.a.ledgerId,
+    contactId: r.a.contactId,
+    contactName: r.name,
+    invoiceId: r.a.invoiceId,
+    invoiceNumber: r.number,
+    details: r.a.details,
+    createdAt: r.a.createdAt.toISOString(),
+  }));
 }
 
 /** New invoices only: a backfill of old invoices raises nothing. */
@@ -100,7 +134,10 @@ const NEW_WITHIN_DAYS = 7;
 export function creditAlertsOnChange(deps: { db: Db; clock: Clock; logger: Logger }): MirrorChangeHandler {
   return async (change) => {
     if (change.invoiceIds.length === 0) return;
-    const rows = await deps.db.select().from(invoice).where(and(inArray(invoice.id, change.invoiceIds), eq(invoice.status, 'open')));
+    const rows = await deps.db
+      .select()
+      .from(invoice)
+      .where(and(inArray(invoice.id, change.invoiceIds), eq(invoice.status, 'open')));
     const [l] = await deps.db.select().from(ledger).where(eq(ledger.id, change.ledgerId));
     if (!l) return;
     const policy = creditPolicyOf(l.settings);
@@ -108,25 +145,64 @@ export function creditAlertsOnChange(deps: { db: Db; clock: Clock; logger: Logge
     for (const inv of rows) {
       if (!inv.contactId || daysBetween(inv.issueDate, today) > NEW_WITHIN_DAYS) continue;
       const [limit] = await deps.db.select().from(creditLimit).where(eq(creditLimit.contactId, inv.contactId));
-      const [band] = await deps.db.select({ band: riskScore.band }).from(riskScore).where(and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, inv.contactId)));
-      const [live] = await deps.db.select({ id: handoff.id }).from(handoff).where(and(eq(handoff.contactId, inv.contactId), inArray(handoff.status, ACTIVE_STATUSES as CaseStatus[])));
+      const [band] = await deps.db
+        .select({ band: riskScore.band })
+        .from(riskScore)
+        .where(and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, inv.contactId)));
+      const [live] = await deps.db
+        .select({ id: handoff.id })
+        .from(handoff)
+        .where(and(eq(handoff.contactId, inv.contactId), inArray(handoff.status, ACTIVE_STATUSES as CaseStatus[])));
       const findings: { kind: string; details: Record<string, unknown> }[] = [];
       if (limit) {
         const [others] = await deps.db
           .select({ open: sql<string>`coalesce(sum(${invoice.amountDue}), 0)::text` })
           .from(invoice)
-          .where(and(eq(invoice.contactId, inv.contactId), eq(invoice.status, 'open'), sql`${invoice.id} <> ${inv.id}`, eq(invoice.currency, inv.currency)));
-        if (overLimit(others!.open, inv.amountDue, limit.amount)) findings.push({ kind: 'over_limit', details: { limit: limit.amount, openBefore: others!.open, invoiceAmount: inv.amountDue } });
+          .where(
+            and(
+              eq(invoice.contactId, inv.contactId),
+              eq(invoice.status, 'open'),
+              sql`${invoice.id} <> ${inv.id}`,
+              eq(invoice.currency, inv.currency),
+            ),
+          );
+        if (overLimit(others!.open, inv.amountDue, limit.amount))
+          findings.push({
+            kind: 'over_limit',
+            details: { limit: limit.amount, openBefore: others!.open, invoiceAmount: inv.amountDue },
+          });
       }
-      if (policy.alertOnHighRisk && band?.band === 'high') findings.push({ kind: 'high_risk', details: { band: 'high', depositPercent: policy.highRiskDepositPercent } });
+      if (policy.alertOnHighRisk && band?.band === 'high')
+        findings.push({ kind: 'high_risk', details: { band: 'high', depositPercent: policy.highRiskDepositPercent } });
       if (live) findings.push({ kind: 'handed_off', details: { caseId: live.id } });
       for (const f of findings) {
         const [made] = await deps.db
           .insert(creditAlert)
-          .values({ firmId: inv.firmId, ledgerId: inv.ledgerId, contactId: inv.contactId, invoiceId: inv.id, kind: f.kind, details: f.details })
+          .values({
+            firmId: inv.firmId,
+            ledgerId: inv.ledgerId,
+            contactId: inv.contactId,
+            invoiceId: inv.id,
+            kind: f.kind,
+            details: f.details,
+          })
           .onConflictDoNothing()
           .returning({ id: creditAlert.id });
-        if (made) await emitEvent(deps.db, inv.firmId, 'credit.alert', { alertId: made.id, kind: f.kind, invoiceId: inv.id, invoiceNumber: inv.number, contactId: inv.contactId, ...f.details }, deps.clock.now());
+        if (made)
+          await emitEvent(
+            deps.db,
+            inv.firmId,
+            'credit.alert',
+            {
+              alertId: made.id,
+              kind: f.kind,
+              invoiceId: inv.id,
+              invoiceNumber: inv.number,
+              contactId: inv.contactId,
+              ...f.details,
+            },
+            deps.clock.now(),
+          );
       }
     }
   };

@@ -1,6 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { collectionState, contact, forecastSnapshot, invoice, ledger, payment, riskScore } from '../../db/schema/index.ts';
-import { accuracy, forecast, type ForecastWeek, weekStart } from '../../domain/credit/forecast.ts';
+import { collectionState, contact, invoice, type ledger, riskScore } from '../../db/schema/index.ts';
 import { PROVISION_METHOD, provision } from '../../domain/credit/provision.ts';
 import { addDays, addMonths, type IsoDate, localDate } from '../../domain/dates.ts';
 import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
@@ -8,83 +7,61 @@ import { cei } from '../../domain/reports/cei.ts';
 import { aging, type ArInvoice, BUCKETS, dsoTrend } from '../../domain/reports/receivables.ts';
 import { queryRows } from '../../db/client.ts';
 import type { ServiceContext } from '../context.ts';
-import { getLedger } from '../ledgers.ts';
+import { ledgersOf } from '../ledgers.ts';
+import { forecastFor, portfolioForecast } from './forecast.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
-export type Report = { name: string; title: string; note?: string; columns: string[]; rows: (string | number | null)[][]; chart: { labels: string[]; series: { name: string; values: number[] }[] } | null };
+export type Report = {
+  name: string;
+  title: string;
+  note?: string;
+  columns: string[];
+  rows: (string | number | null)[][];
+  chart: { labels: string[]; series: { name: string; values: number[] }[] } | null;
+};
 export const REPORTS = ['aging', 'dso', 'cei', 'reminders', 'top-overdue', 'provision', 'forecast'] as const;
 export type ReportName = (typeof REPORTS)[number];
 
-async function ledgersOf(ctx: ServiceContext, ledgerId?: string): Promise<LedgerRow[]> {
-  if (ledgerId) return [await getLedger(ctx, ledgerId)];
-  return ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
-}
-
 async function arOf(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<ArInvoice[]> {
   const rows = await ctx.db
-    .select({ issueDate: invoice.issueDate, dueDate: invoice.dueDate, total: invoice.total, amountDue: invoice.amountDue, paidAt: invoice.paidAt, status: invoice.status })
+    .select({
+      issueDate: invoice.issueDate,
+      dueDate: invoice.dueDate,
+      total: invoice.total,
+      amountDue: invoice.amountDue,
+      paidAt: invoice.paidAt,
+      status: invoice.status,
+    })
     .from(invoice)
-    .where(and(eq(invoice.ledgerId, l.id), eq(invoice.currency, l.baseCurrency), inArray(invoice.status, ['open', 'paid']), sql`(${invoice.status} = 'open' or ${invoice.issueDate} >= ${addMonths(today, -13)})`));
-  return rows.filter((r) => r.status === 'open' || r.paidAt).map((r) => ({ issueDate: r.issueDate, dueDate: r.dueDate, total: r.total, amountDue: r.amountDue, paidDate: r.status === 'paid' ? localDate(r.paidAt!, l.timezone) : null }));
+    .where(
+      and(
+        eq(invoice.ledgerId, l.id),
+        eq(invoice.currency, l.baseCurrency),
+        inArray(invoice.status, ['open', 'paid']),
+        sql`(${invoice.status} = 'open' or ${invoice.issueDate} >= ${addMonths(today, -13)})`,
+      ),
+    );
+  return rows
+    .filter((r) => r.status === 'open' || r.paidAt)
+    .map((r) => ({
+      issueDate: r.issueDate,
+      dueDate: r.dueDate,
+      total: r.total,
+      amountDue: r.amountDue,
+      paidDate: r.status === 'paid' ? localDate(r.paidAt!, l.timezone) : null,
+    }));
 }
 
-/**
- * The ledger's 13-week cash forecast made today from today's open invoices and risk scores,
- * stored once per day and never recomputed, so it can be held against what then arrives.
- */
-export async function forecastFor(ctx: ServiceContext, l: LedgerRow) {
-  const today = localDate(ctx.clock.now(), l.timezone);
-  const [stored] = await ctx.db.select().from(forecastSnapshot).where(and(eq(forecastSnapshot.ledgerId, l.id), eq(forecastSnapshot.asOf, today)));
-  let weeks: ForecastWeek[] = stored?.weeks ?? [];
-  if (!stored) {
-    const open = await ctx.db
-      .select({ amountDue: invoice.amountDue, dueDate: invoice.dueDate, predicted: riskScore.predictedPayDate, pVeryLate: riskScore.pVeryLate, pSevere: riskScore.pSevere })
-      .from(invoice)
-      .leftJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
-      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open'), eq(invoice.currency, l.baseCurrency)));
-    weeks = forecast(open.filter((o) => o.dueDate).map((o) => ({ amountDue: o.amountDue, dueDate: o.dueDate!, predictedPayDate: o.predicted, pVeryLate: Number(o.pVeryLate ?? 0), pSevere: Number(o.pSevere ?? 0) })), today);
-    await ctx.db.insert(forecastSnapshot).values({ firmId: l.firmId, ledgerId: l.id, asOf: today, currency: l.baseCurrency, weeks }).onConflictDoNothing();
-  }
-  // Accuracy: the oldest forecast made within the last 13 weeks, against receipts since.
-  const [past] = await ctx.db
-    .select()
-    .from(forecastSnapshot)
-    .where(and(eq(forecastSnapshot.ledgerId, l.id), sql`${forecastSnapshot.asOf} >= ${addDays(today, -91)}`, sql`${forecastSnapshot.asOf} < ${addDays(today, -7)}`))
-    .orderBy(forecastSnapshot.asOf)
-    .limit(1);
-  let check = null;
-  if (past) {
-    const pays = await ctx.db
-      .select({ date: payment.date, amount: payment.amount })
-      .from(payment)
-      .where(and(eq(payment.ledgerId, l.id), eq(payment.currency, l.baseCurrency), sql`${payment.status} <> 'deleted'`, sql`${payment.date} >= ${past.weeks[0]!.weekStart}`));
-    const byWeek = new Map<IsoDate, string>();
-    for (const p of pays) byWeek.set(weekStart(p.date), formatUnits(parseAmount(byWeek.get(weekStart(p.date)) ?? '0') + parseAmount(p.amount), SCALE));
-    check = { madeOn: past.asOf, ...accuracy(past.weeks, byWeek, today) };
-  }
-  return { ledgerId: l.id, currency: l.baseCurrency, asOf: today, weeks, accuracy: check };
-}
-
-export async function ledgerForecast({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string } }) {
-  return forecastFor(ctx, await getLedger(ctx, input.ledgerId));
-}
-
-/** Across the portfolio: each ledger's forecast, summed per currency (never across currencies). */
-export async function portfolioForecast({ ctx }: { ctx: ServiceContext }) {
-  const ledgers = await ledgersOf(ctx);
-  const per = await Promise.all(ledgers.map((l) => forecastFor(ctx, l)));
-  const byCurrency = new Map<string, ForecastWeek[]>();
-  for (const f of per) {
-    const acc = byCurrency.get(f.currency);
-    byCurrency.set(f.currency, acc ? acc.map((w, k) => ({ weekStart: w.weekStart, low: sum(w.low, f.weeks[k]!.low), expected: sum(w.expected, f.weeks[k]!.expected), high: sum(w.high, f.weeks[k]!.high) })) : f.weeks);
-  }
-  return { ledgers: per, totals: [...byCurrency].map(([currency, weeks]) => ({ currency, weeks })) };
-}
-const sum = (a: string, b: string) => formatUnits(add(parseAmount(a), parseAmount(b)), SCALE);
 const num = (s: string) => Number(s);
 
 /** One report, as rows (for CSV and tables) and a chart series. Per ledger, or the portfolio. */
-export async function report({ ctx, input }: { ctx: ServiceContext; input: { name: ReportName; ledgerId?: string } }): Promise<Report> {
+export async function report({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { name: ReportName; ledgerId?: string };
+}): Promise<Report> {
   const ledgers = await ledgersOf(ctx, input.ledgerId);
   const now = ctx.clock.now();
   switch (input.name) {
@@ -92,10 +69,22 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
-        const b = aging((await arOf(ctx, l, today)).filter((i) => i.paidDate === null), today);
+        const b = aging(
+          (await arOf(ctx, l, today)).filter((i) => i.paidDate === null),
+          today,
+        );
         rows.push([l.name, l.baseCurrency, ...BUCKETS.map((k) => b[k])]);
       }
-      return { name: 'aging', title: 'Aged receivables', columns: ['ledger', 'currency', ...BUCKETS], rows, chart: { labels: [...BUCKETS], series: rows.map((r) => ({ name: `${r[0]} (${r[1]})`, values: r.slice(2).map((v) => num(String(v))) })) } };
+      return {
+        name: 'aging',
+        title: 'Aged receivables',
+        columns: ['ledger', 'currency', ...BUCKETS],
+        rows,
+        chart: {
+          labels: [...BUCKETS],
+          series: rows.map((r) => ({ name: `${r[0]} (${r[1]})`, values: r.slice(2).map((v) => num(String(v))) })),
+        },
+      };
     }
     case 'dso': {
       const rows: Report['rows'] = [];
@@ -104,7 +93,19 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
         for (const p of dsoTrend(await arOf(ctx, l, today), today)) rows.push([l.name, p.date, p.dso]);
       }
       const months = [...new Set(rows.map((r) => String(r[1]).slice(0, 7)))];
-      return { name: 'dso', title: 'Days sales outstanding (countback)', columns: ['ledger', 'month_end', 'dso_days'], rows, chart: { labels: months, series: ledgers.map((l) => ({ name: l.name, values: rows.filter((r) => r[0] === l.name).map((r) => Number(r[2])) })) } };
+      return {
+        name: 'dso',
+        title: 'Days sales outstanding (countback)',
+        columns: ['ledger', 'month_end', 'dso_days'],
+        rows,
+        chart: {
+          labels: months,
+          series: ledgers.map((l) => ({
+            name: l.name,
+            values: rows.filter((r) => r[0] === l.name).map((r) => Number(r[2])),
+          })),
+        },
+      };
     }
     case 'cei': {
       const rows: Report['rows'] = [];
@@ -118,7 +119,20 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
         }
       }
       const months = [...new Set(rows.map((r) => String(r[1])))];
-      return { name: 'cei', title: 'Collection effectiveness index', note: '(opening + sales − closing receivables) ÷ (opening + sales − closing current receivables) × 100, per month.', columns: ['ledger', 'month', 'cei'], rows, chart: { labels: months, series: ledgers.map((l) => ({ name: l.name, values: rows.filter((r) => r[0] === l.name).map((r) => Number(r[2] ?? 0)) })) } };
+      return {
+        name: 'cei',
+        title: 'Collection effectiveness index',
+        note: '(opening + sales − closing receivables) ÷ (opening + sales − closing current receivables) × 100, per month.',
+        columns: ['ledger', 'month', 'cei'],
+        rows,
+        chart: {
+          labels: months,
+          series: ledgers.map((l) => ({
+            name: l.name,
+            values: rows.filter((r) => r[0] === l.name).map((r) => Number(r[2] ?? 0)),
+          })),
+        },
+      };
     }
     case 'reminders': {
       const ids = ledgers.map((l) => l.id);
@@ -134,32 +148,84 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
             where r.firm_id = ${ctx.firmId} and r.ledger_id in (${sql.join(ids.length ? ids.map((i) => sql`${i}`) : [sql`null`], sql`, `)})
             group by g.kind, g.key order by g.kind, g.key`,
       );
-      const rows = data.map((d) => [d.kind, d.key, d.reminded, d.paid, d.reminded ? Math.round((1000 * d.paid) / d.reminded) / 1000 : 0]);
-      return { name: 'reminders', title: 'Reminder effectiveness', note: 'Share of reminded invoices paid within 7 days after the message, per cadence step and per template.', columns: ['by', 'key', 'reminded', 'paid_within_7_days', 'rate'], rows, chart: { labels: rows.map((r) => `${r[0]}: ${r[1]}`), series: [{ name: 'paid within 7 days', values: rows.map((r) => Number(r[4])) }] } };
+      const rows = data.map((d) => [
+        d.kind,
+        d.key,
+        d.reminded,
+        d.paid,
+        d.reminded ? Math.round((1000 * d.paid) / d.reminded) / 1000 : 0,
+      ]);
+      return {
+        name: 'reminders',
+        title: 'Reminder effectiveness',
+        note: 'Share of reminded invoices paid within 7 days after the message, per cadence step and per template.',
+        columns: ['by', 'key', 'reminded', 'paid_within_7_days', 'rate'],
+        rows,
+        chart: {
+          labels: rows.map((r) => `${r[0]}: ${r[1]}`),
+          series: [{ name: 'paid within 7 days', values: rows.map((r) => Number(r[4])) }],
+        },
+      };
     }
     case 'top-overdue': {
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
         const data = await ctx.db
-          .select({ name: contact.name, overdue: sql<string>`sum(${invoice.amountDue})::text`, oldest: sql<string>`min(${invoice.dueDate})`, band: sql<string | null>`max(${riskScore.band}::text)` })
+          .select({
+            name: contact.name,
+            overdue: sql<string>`sum(${invoice.amountDue})::text`,
+            oldest: sql<string>`min(${invoice.dueDate})`,
+            band: sql<string | null>`max(${riskScore.band}::text)`,
+          })
           .from(invoice)
           .innerJoin(contact, eq(contact.id, invoice.contactId))
           .leftJoin(riskScore, and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, contact.id)))
-          .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open'), eq(invoice.currency, l.baseCurrency), sql`${invoice.dueDate} < ${today}`))
+          .where(
+            and(
+              eq(invoice.ledgerId, l.id),
+              eq(invoice.status, 'open'),
+              eq(invoice.currency, l.baseCurrency),
+              sql`${invoice.dueDate} < ${today}`,
+            ),
+          )
           .groupBy(contact.id, contact.name);
-        for (const d of data) rows.push([l.name, d.name, l.baseCurrency, formatUnits(parseAmount(d.overdue), SCALE), Math.round((Date.parse(today) - Date.parse(d.oldest)) / 86_400_000), d.band]);
+        for (const d of data)
+          rows.push([
+            l.name,
+            d.name,
+            l.baseCurrency,
+            formatUnits(parseAmount(d.overdue), SCALE),
+            Math.round((Date.parse(today) - Date.parse(d.oldest)) / 86_400_000),
+            d.band,
+          ]);
       }
       rows.sort((a, b) => num(String(b[3])) - num(String(a[3])));
       const top = rows.slice(0, 20);
-      return { name: 'top-overdue', title: 'Top overdue customers', columns: ['ledger', 'customer', 'currency', 'overdue', 'oldest_days', 'risk'], rows: top, chart: { labels: top.map((r) => String(r[1])), series: [{ name: 'overdue', values: top.map((r) => num(String(r[3]))) }] } };
+      return {
+        name: 'top-overdue',
+        title: 'Top overdue customers',
+        columns: ['ledger', 'customer', 'currency', 'overdue', 'oldest_days', 'risk'],
+        rows: top,
+        chart: {
+          labels: top.map((r) => String(r[1])),
+          series: [{ name: 'overdue', values: top.map((r) => num(String(r[3]))) }],
+        },
+      };
     }
     case 'provision': {
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
         const data = await ctx.db
-          .select({ contactId: contact.id, name: contact.name, amountDue: invoice.amountDue, dueDate: invoice.dueDate, pSevere: riskScore.pSevere, disputedAt: collectionState.disputedAt })
+          .select({
+            contactId: contact.id,
+            name: contact.name,
+            amountDue: invoice.amountDue,
+            dueDate: invoice.dueDate,
+            pSevere: riskScore.pSevere,
+            disputedAt: collectionState.disputedAt,
+          })
           .from(invoice)
           .innerJoin(contact, eq(contact.id, invoice.contactId))
           .leftJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
@@ -168,24 +234,70 @@ export async function report({ ctx, input }: { ctx: ServiceContext; input: { nam
         const byContact = new Map<string, typeof data>();
         for (const d of data) byContact.set(d.contactId, [...(byContact.get(d.contactId) ?? []), d]);
         for (const mine of byContact.values()) {
-          const p = provision(mine.map((d) => ({ amountDue: d.amountDue, dueDate: d.dueDate, pSevere: d.pSevere === null ? null : Number(d.pSevere), disputed: d.disputedAt !== null })), today);
-          rows.push([l.name, mine[0]!.name, l.baseCurrency, formatUnits(add(...mine.map((d) => parseAmount(d.amountDue))), SCALE), p.amount]);
+          const p = provision(
+            mine.map((d) => ({
+              amountDue: d.amountDue,
+              dueDate: d.dueDate,
+              pSevere: d.pSevere === null ? null : Number(d.pSevere),
+              disputed: d.disputedAt !== null,
+            })),
+            today,
+          );
+          rows.push([
+            l.name,
+            mine[0]!.name,
+            l.baseCurrency,
+            formatUnits(add(...mine.map((d) => parseAmount(d.amountDue))), SCALE),
+            p.amount,
+          ]);
         }
       }
       rows.sort((a, b) => num(String(b[4])) - num(String(a[4])));
-      return { name: 'provision', title: 'Bad-debt provision (suggested)', note: PROVISION_METHOD, columns: ['ledger', 'customer', 'currency', 'open', 'provision'], rows, chart: { labels: rows.slice(0, 15).map((r) => String(r[1])), series: [{ name: 'provision', values: rows.slice(0, 15).map((r) => num(String(r[4]))) }] } };
+      return {
+        name: 'provision',
+        title: 'Bad-debt provision (suggested)',
+        note: PROVISION_METHOD,
+        columns: ['ledger', 'customer', 'currency', 'open', 'provision'],
+        rows,
+        chart: {
+          labels: rows.slice(0, 15).map((r) => String(r[1])),
+          series: [{ name: 'provision', values: rows.slice(0, 15).map((r) => num(String(r[4]))) }],
+        },
+      };
     }
     case 'forecast': {
       const f = input.ledgerId ? { totals: [await forecastFor(ctx, ledgers[0]!)] } : await portfolioForecast({ ctx });
-      const checks = (input.ledgerId ? f.totals : (f as Awaited<ReturnType<typeof portfolioForecast>>).ledgers) as { accuracy?: Awaited<ReturnType<typeof forecastFor>>['accuracy'] }[];
+      const checks = (input.ledgerId ? f.totals : (f as Awaited<ReturnType<typeof portfolioForecast>>).ledgers) as {
+        accuracy?: Awaited<ReturnType<typeof forecastFor>>['accuracy'];
+      }[];
       const accuracyNote = checks
         .map((c) => c.accuracy)
         .filter((a): a is NonNullable<typeof a> => !!a && a.wape !== null)
-        .map((a) => `The forecast made on ${a.madeOn} was off by ${Math.round(a.wape! * 1000) / 10}% (weighted absolute error over ${a.weeks.length} weeks).`)
+        .map(
+          (a) =>
+            `The forecast made on ${a.madeOn} was off by ${Math.round(a.wape! * 1000) / 10}% (weighted absolute error over ${a.weeks.length} weeks).`,
+        )
         .join(' ');
-      const rows: Report['rows'] = f.totals.flatMap((t) => t.weeks.map((w) => [t.currency, w.weekStart, w.low, w.expected, w.high]));
+      const rows: Report['rows'] = f.totals.flatMap((t) =>
+        t.weeks.map((w) => [t.currency, w.weekStart, w.low, w.expected, w.high]),
+      );
       const first = f.totals[0];
-      return { name: 'forecast', title: 'Cash-flow forecast, next 13 weeks', note: `Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).${accuracyNote ? ` ${accuracyNote}` : ''}`, columns: ['currency', 'week_start', 'low', 'expected', 'high'], rows, chart: first ? { labels: first.weeks.map((w) => w.weekStart), series: (['low', 'expected', 'high'] as const).map((k) => ({ name: `${k} (${first.currency})`, values: first.weeks.map((w) => num(w[k])) })) } : null };
+      return {
+        name: 'forecast',
+        title: 'Cash-flow forecast, next 13 weeks',
+        note: `Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).${accuracyNote ? ` ${accuracyNote}` : ''}`,
+        columns: ['currency', 'week_start', 'low', 'expected', 'high'],
+        rows,
+        chart: first
+          ? {
+              labels: first.weeks.map((w) => w.weekStart),
+              series: (['low', 'expected', 'high'] as const).map((k) => ({
+                name: `${k} (${first.currency})`,
+                values: first.weeks.map((w) => num(w[k])),
+              })),
+            }
+          : null,
+      };
     }
   }
 }

@@ -31,7 +31,6 @@ const view = (r: Row) => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-
 export async function createAgency({ ctx, input }: { ctx: ServiceContext; input: AgencyInput }, cipher: TokenCipher) {
   const id = randomUUID();
   const secret = newSigningSecret();
@@ -59,31 +58,50 @@ export async function listAgencies({ ctx }: { ctx: ServiceContext }) {
   return rows.map(view);
 }
 
-export async function getAgencyRow(ctx: ServiceContext, id: string): Promise<Row> {
-  const [row] = await ctx.db.select().from(agency).where(and(eq(agency.id, id), eq(agency.firmId, ctx.firmId)));
+async function getAgencyRow(ctx: ServiceContext, id: string): Promise<Row> {
+  const [row] = await ctx.db
+    .select()
+    .from(agency)
+    .where(and(eq(agency.id, id), eq(agency.firmId, ctx.firmId)));
   if (!row) throw new NotFoundError('agency');
   return row;
 }
 
-export async function updateAgency({ ctx, input }: { ctx: ServiceContext; input: { id: string } & Partial<AgencyInput> }) {
+export async function updateAgency({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { id: string } & Partial<AgencyInput>;
+}) {
   const row = await getAgencyRow(ctx, input.id);
   const { id: _id, ...patch } = input;
-  const [updated] = await ctx.db.update(agency).set({ ...patch, updatedAt: ctx.clock.now() }).where(eq(agency.id, row.id)).returning();
+  const [updated] = await ctx.db
+    .update(agency)
+    .set({ ...patch, updatedAt: ctx.clock.now() })
+    .where(eq(agency.id, row.id))
+    .returning();
   await audit(ctx, 'agency.updated', { type: 'agency', id: row.id }, { fields: Object.keys(patch) });
   return view(updated!);
 }
 
 /** A new secret; the old one stops working at once (the agency must be given the new one). */
-export async function rotateAgencySecret({ ctx, input }: { ctx: ServiceContext; input: { id: string } }, cipher: TokenCipher) {
+export async function rotateAgencySecret(
+  { ctx, input }: { ctx: ServiceContext; input: { id: string } },
+  cipher: TokenCipher,
+) {
   const row = await getAgencyRow(ctx, input.id);
   const secret = newSigningSecret();
-  await ctx.db.update(agency).set({ secret: await cipher.encrypt(secret, row.id), updatedAt: ctx.clock.now() }).where(eq(agency.id, row.id));
+  await ctx.db
+    .update(agency)
+    .set({ secret: await cipher.encrypt(secret, row.id), updatedAt: ctx.clock.now() })
+    .where(eq(agency.id, row.id));
   await audit(ctx, 'agency.secret_rotated', { type: 'agency', id: row.id });
   return { id: row.id, secret };
 }
 
 /** The agency's signing secret in plain text, for signing deliveries and checking callbacks. */
-export async function agencySecret(db: Db, cipher: TokenCipher, row: Pick<Row, 'id' | 'secret'>): Promise<string | null> {
+export async function agencySecret(cipher: TokenCipher, row: Pick<Row, 'id' | 'secret'>): Promise<string | null> {
   return row.secret ? cipher.decrypt(row.secret, row.id) : null;
 }
 

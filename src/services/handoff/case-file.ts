@@ -7,7 +7,17 @@ import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
 
 const GONE = ['deleted', 'voided', 'DELETED', 'VOIDED'];
 
-type CaseRow = { id: string; reference: string | null; contactId: string; ledgerId: string; invoiceIds: string[]; amount: string; currency: string; reason: string | null; createdAt: Date };
+type CaseRow = {
+  id: string;
+  reference: string | null;
+  contactId: string;
+  ledgerId: string;
+  invoiceIds: string[];
+  amount: string;
+  currency: string;
+  reason: string | null;
+  createdAt: Date;
+};
 
 /**
  * The full case file for a case, read from the mirror and the communication log at `now`: the
@@ -33,18 +43,45 @@ export async function buildCaseFile(db: Db, row: CaseRow, now: Date): Promise<Ca
     await db
       .select()
       .from(payment)
-      .where(and(eq(payment.ledgerId, row.ledgerId), eq(payment.contactExternalId, c!.externalId), notInArray(payment.status, GONE))),
+      .where(
+        and(
+          eq(payment.ledgerId, row.ledgerId),
+          eq(payment.contactExternalId, c!.externalId),
+          notInArray(payment.status, GONE),
+        ),
+      ),
   );
   const credits = allocated(
     await db
       .select()
       .from(creditNote)
-      .where(and(eq(creditNote.ledgerId, row.ledgerId), eq(creditNote.contactExternalId, c!.externalId), notInArray(creditNote.status, GONE))),
+      .where(
+        and(
+          eq(creditNote.ledgerId, row.ledgerId),
+          eq(creditNote.contactExternalId, c!.externalId),
+          notInArray(creditNote.status, GONE),
+        ),
+      ),
   );
-  const paymentLines = pays.map(({ r, mine }) => ({ date: r.date, amount: totalOf(mine), invoiceNumbers: mine.map((a) => refs.get(a.invoiceExternalId) ?? null) }));
-  const creditLines = credits.map(({ r, mine }) => ({ date: r.date, number: r.number, amount: totalOf(mine), invoiceNumbers: mine.map((a) => refs.get(a.invoiceExternalId) ?? null) }));
+  const paymentLines = pays.map(({ r, mine }) => ({
+    date: r.date,
+    amount: totalOf(mine),
+    invoiceNumbers: mine.map((a) => refs.get(a.invoiceExternalId) ?? null),
+  }));
+  const creditLines = credits.map(({ r, mine }) => ({
+    date: r.date,
+    number: r.number,
+    amount: totalOf(mine),
+    invoiceNumbers: mine.map((a) => refs.get(a.invoiceExternalId) ?? null),
+  }));
   const messages = await db
-    .select({ at: message.createdAt, sentAt: message.sentAt, to: message.toAddresses, subject: message.subject, status: message.status })
+    .select({
+      at: message.createdAt,
+      sentAt: message.sentAt,
+      to: message.toAddresses,
+      subject: message.subject,
+      status: message.status,
+    })
     .from(message)
     .where(eq(message.contactId, row.contactId))
     .orderBy(asc(message.createdAt));
@@ -59,7 +96,13 @@ export async function buildCaseFile(db: Db, row: CaseRow, now: Date): Promise<Ca
     debtor: {
       name: c!.name,
       legalName: c!.legalName,
-      addresses: c!.addresses.map((a) => ({ lines: a.lines, city: a.city, region: a.region, postalCode: a.postalCode, country: a.country })),
+      addresses: c!.addresses.map((a) => ({
+        lines: a.lines,
+        city: a.city,
+        region: a.region,
+        postalCode: a.postalCode,
+        country: a.country,
+      })),
       emails,
       phones: c!.phone ? [c!.phone] : [],
       taxNumber: c!.taxNumber,
@@ -84,10 +127,20 @@ export async function buildCaseFile(db: Db, row: CaseRow, now: Date): Promise<Ca
       creditLines,
       asOf,
     ),
-    communications: messages.map((m) => ({ at: (m.sentAt ?? m.at).toISOString(), channel: 'email' as const, to: m.to, subject: m.subject, status: m.status })),
+    communications: messages.map((m) => ({
+      at: (m.sentAt ?? m.at).toISOString(),
+      channel: 'email' as const,
+      to: m.to,
+      subject: m.subject,
+      status: m.status,
+    })),
     promises: invoices
       .filter(({ state }) => state?.promiseToPayUntil)
-      .map(({ inv, state }) => ({ invoiceNumber: inv.number, promisedBy: state!.promiseToPayUntil!, kept: inv.status === 'paid' })),
+      .map(({ inv, state }) => ({
+        invoiceNumber: inv.number,
+        promisedBy: state!.promiseToPayUntil!,
+        kept: inv.status === 'paid',
+      })),
     paymentPlans: invoices
       .filter(({ state }) => state?.paymentPlan?.length)
       .map(({ inv, state }) => ({
@@ -102,7 +155,12 @@ export async function buildCaseFile(db: Db, row: CaseRow, now: Date): Promise<Ca
 const totalOf = (xs: { amount: string }[]) => formatUnits(add(...xs.map((a) => parseAmount(a.amount))), SCALE);
 
 /** Instalments due by `asOf` that what has been paid does not cover. */
-function missedInstalments(plan: { dueDate: string; amount: string }[], total: string, due: string, asOf: IsoDate): number {
+function missedInstalments(
+  plan: { dueDate: string; amount: string }[],
+  total: string,
+  due: string,
+  asOf: IsoDate,
+): number {
   let paid = parseAmount(total) - parseAmount(due);
   let missed = 0;
   for (const i of [...plan].sort((a, b) => (a.dueDate < b.dueDate ? -1 : 1))) {

@@ -14,7 +14,15 @@ import { escapeHtml } from '../../domain/cadence/templates.ts';
 import { agencySecret } from './agencies.ts';
 import type { Packet } from './approve.ts';
 
-export type CaseDeliveryDeps = { db: Db; clock: Clock; logger: Logger; cipher: TokenCipher; mailer: Mailer; mailFrom: string; fetch?: typeof fetch };
+export type CaseDeliveryDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  cipher: TokenCipher;
+  mailer: Mailer;
+  mailFrom: string;
+  fetch?: typeof fetch;
+};
 
 export const MAX_DELIVERY_ATTEMPTS = 6;
 const LEASE_MS = 5 * 60_000;
@@ -27,7 +35,10 @@ type Claimed = { id: string };
  * and, after MAX_DELIVERY_ATTEMPTS, left for a person to resend. The agency sees the same
  * webhook-id on every attempt and can drop repeats.
  */
-export async function deliverDueCases(deps: CaseDeliveryDeps, limit = 10): Promise<{ delivered: number; failed: number }> {
+export async function deliverDueCases(
+  deps: CaseDeliveryDeps,
+  limit = 10,
+): Promise<{ delivered: number; failed: number }> {
   const now = deps.clock.now();
   const claimed = await queryRows<Claimed>(
     deps.db,
@@ -73,7 +84,11 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
         html: `<p>Please find attached collection case <b>${escapeHtml(body.reference)}</b> from ${escapeHtml(body.creditor.name)}.</p>`,
         idempotencyKey: `case-${row.id}`,
         attachments: [
-          { filename: `${body.reference}.json`, content: JSON.stringify(body, null, 2), contentType: 'application/json' },
+          {
+            filename: `${body.reference}.json`,
+            content: JSON.stringify(body, null, 2),
+            contentType: 'application/json',
+          },
           { filename: `${body.reference}.csv`, content: caseCsv(body), contentType: 'text/csv' },
           { filename: `${body.reference}-statement.html`, content: statementHtml(body), contentType: 'text/html' },
         ],
@@ -86,9 +101,27 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
   }
   if (!error) {
     await deps.db.transaction(async (tx) => {
-      await tx.update(handoff).set({ status: 'sent', sentAt: now, nextAttemptAt: null, lastError: null, deliveryAttempts: attempt, updatedAt: now }).where(eq(handoff.id, row.id));
-      await tx.insert(handoffEvent).values({ firmId: row.firmId, handoffId: row.id, kind: 'delivered', data: { attempt, ...detail } });
-      await emitEvent(tx, row.firmId, 'handoff.status_changed', { caseId: row.id, reference: row.reference, from: 'pending_approval', to: 'sent', by: 'system' }, now);
+      await tx
+        .update(handoff)
+        .set({
+          status: 'sent',
+          sentAt: now,
+          nextAttemptAt: null,
+          lastError: null,
+          deliveryAttempts: attempt,
+          updatedAt: now,
+        })
+        .where(eq(handoff.id, row.id));
+      await tx
+        .insert(handoffEvent)
+        .values({ firmId: row.firmId, handoffId: row.id, kind: 'delivered', data: { attempt, ...detail } });
+      await emitEvent(
+        tx,
+        row.firmId,
+        'handoff.status_changed',
+        { caseId: row.id, reference: row.reference, from: 'pending_approval', to: 'sent', by: 'system' },
+        now,
+      );
     });
     return true;
   }
@@ -96,19 +129,36 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
   await deps.db.transaction(async (tx) => {
     await tx
       .update(handoff)
-      .set({ deliveryAttempts: attempt, lastError: giveUp ? `gave up after ${attempt} attempts: ${error}` : error, nextAttemptAt: giveUp ? null : new Date(now.getTime() + retryDelayMs(attempt)), updatedAt: now })
+      .set({
+        deliveryAttempts: attempt,
+        lastError: giveUp ? `gave up after ${attempt} attempts: ${error}` : error,
+        nextAttemptAt: giveUp ? null : new Date(now.getTime() + retryDelayMs(attempt)),
+        updatedAt: now,
+      })
       .where(eq(handoff.id, row.id));
-    await tx.insert(handoffEvent).values({ firmId: row.firmId, handoffId: row.id, kind: giveUp ? 'delivery_failed' : 'delivery_retry', data: { attempt, error, ...detail } });
+    await tx.insert(handoffEvent).values({
+      firmId: row.firmId,
+      handoffId: row.id,
+      kind: giveUp ? 'delivery_failed' : 'delivery_retry',
+      data: { attempt, error, ...detail },
+    });
   });
   deps.logger.warn('case delivery failed', { handoffId: row.id, attempt, giveUp, error });
   return false;
 }
 
 /** A Standard Webhooks POST to the agency (HMAC-SHA256 over id.timestamp.body, the agency's secret). */
-export async function postSigned(deps: Pick<CaseDeliveryDeps, 'db' | 'cipher' | 'clock' | 'fetch'>, ag: typeof agency.$inferSelect, webhookId: string, payload: unknown): Promise<number> {
+export async function postSigned(
+  deps: Pick<CaseDeliveryDeps, 'db' | 'cipher' | 'clock' | 'fetch'>,
+  ag: typeof agency.$inferSelect,
+  webhookId: string,
+  payload: unknown,
+): Promise<number> {
   if (ag.delivery.method !== 'webhook') throw Object.assign(new Error('agency takes email'), { code: 'not_webhook' });
-  const secret = await agencySecret(deps.db, deps.cipher, ag);
+  const secret = await agencySecret(deps.cipher, ag);
   if (!secret) throw Object.assign(new Error('agency has no signing secret'), { code: 'no_secret' });
-  return postSignedJson({ url: ag.delivery.url, secret, webhookId, payload, now: deps.clock.now(), userAgent: 'overdue-handoff/1' }, deps.fetch);
+  return postSignedJson(
+    { url: ag.delivery.url, secret, webhookId, payload, now: deps.clock.now(), userAgent: 'overdue-handoff/1' },
+    deps.fetch,
+  );
 }
-

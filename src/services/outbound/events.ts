@@ -11,49 +11,111 @@ import { audit } from '../audit.ts';
 import type { ServiceContext } from '../context.ts';
 
 /** Events a firm's integrations can subscribe to. */
-export const EVENT_TYPES = ['reminder.sent', 'promise.made', 'dispute.opened', 'handoff.status_changed', 'credit.alert'] as const;
+export const EVENT_TYPES = [
+  'reminder.sent',
+  'promise.made',
+  'dispute.opened',
+  'handoff.status_changed',
+  'credit.alert',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const MAX_OUTBOUND_ATTEMPTS = 8;
+const MAX_OUTBOUND_ATTEMPTS = 8;
 
 /**
  * Records an event for every active endpoint of the firm subscribed to it; delivery happens in
  * the background (deliverOutbound), so the action that caused it never waits on a receiver.
  */
-export async function emitEvent(db: Db, firmId: string, type: EventType, data: Record<string, unknown>, now = new Date()) {
-  const endpoints = await db.select({ id: webhookEndpoint.id, events: webhookEndpoint.events }).from(webhookEndpoint).where(and(eq(webhookEndpoint.firmId, firmId), eq(webhookEndpoint.active, true)));
+export async function emitEvent(
+  db: Db,
+  firmId: string,
+  type: EventType,
+  data: Record<string, unknown>,
+  now = new Date(),
+) {
+  const endpoints = await db
+    .select({ id: webhookEndpoint.id, events: webhookEndpoint.events })
+    .from(webhookEndpoint)
+    .where(and(eq(webhookEndpoint.firmId, firmId), eq(webhookEndpoint.active, true)));
   const subscribed = endpoints.filter((e) => e.events.includes(type));
   if (subscribed.length === 0) return 0;
   const payload = { id: `evt_${randomUUID()}`, type, createdAt: now.toISOString(), data };
-  await db.insert(outboundDelivery).values(subscribed.map((e) => ({ firmId, endpointId: e.id, type, payload, nextAttemptAt: now })));
+  await db
+    .insert(outboundDelivery)
+    .values(subscribed.map((e) => ({ firmId, endpointId: e.id, type, payload, nextAttemptAt: now })));
   return subscribed.length;
 }
 
-export async function createEndpoint({ ctx, input }: { ctx: ServiceContext; input: { url: string; events: EventType[] } }, cipher: TokenCipher) {
+export async function createEndpoint(
+  { ctx, input }: { ctx: ServiceContext; input: { url: string; events: EventType[] } },
+  cipher: TokenCipher,
+) {
   const id = randomUUID();
   const secret = newSigningSecret();
-  await ctx.db.insert(webhookEndpoint).values({ id, firmId: ctx.firmId, url: input.url, events: input.events, secret: await cipher.encrypt(secret, id) });
-  await audit(ctx, 'webhook_endpoint.created', { type: 'webhook_endpoint', id }, { url: input.url, events: input.events });
+  await ctx.db
+    .insert(webhookEndpoint)
+    .values({ id, firmId: ctx.firmId, url: input.url, events: input.events, secret: await cipher.encrypt(secret, id) });
+  await audit(
+    ctx,
+    'webhook_endpoint.created',
+    { type: 'webhook_endpoint', id },
+    { url: input.url, events: input.events },
+  );
   return { id, url: input.url, events: input.events, secret };
 }
 
 export async function listEndpoints({ ctx }: { ctx: ServiceContext }) {
   const rows = await ctx.db.select().from(webhookEndpoint).where(eq(webhookEndpoint.firmId, ctx.firmId));
-  return rows.map((r) => ({ id: r.id, url: r.url, events: r.events, active: r.active, createdAt: r.createdAt.toISOString() }));
+  return rows.map((r) => ({
+    id: r.id,
+    url: r.url,
+    events: r.events,
+    active: r.active,
+    createdAt: r.createdAt.toISOString(),
+  }));
 }
 
 export async function deleteEndpoint({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [row] = await ctx.db.update(webhookEndpoint).set({ active: false }).where(and(eq(webhookEndpoint.id, input.id), eq(webhookEndpoint.firmId, ctx.firmId))).returning({ id: webhookEndpoint.id });
+  const [row] = await ctx.db
+    .update(webhookEndpoint)
+    .set({ active: false })
+    .where(and(eq(webhookEndpoint.id, input.id), eq(webhookEndpoint.firmId, ctx.firmId)))
+    .returning({ id: webhookEndpoint.id });
   if (!row) throw new NotFoundError('webhook endpoint');
   return { id: row.id, active: false };
 }
 
 /** The delivery log of one endpoint, newest first. */
-export async function listDeliveries({ ctx, input }: { ctx: ServiceContext; input: { endpointId: string; limit: number } }) {
-  const [e] = await ctx.db.select({ id: webhookEndpoint.id }).from(webhookEndpoint).where(and(eq(webhookEndpoint.id, input.endpointId), eq(webhookEndpoint.firmId, ctx.firmId)));
+export async function listDeliveries({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { endpointId: string; limit: number };
+}) {
+  const [e] = await ctx.db
+    .select({ id: webhookEndpoint.id })
+    .from(webhookEndpoint)
+    .where(and(eq(webhookEndpoint.id, input.endpointId), eq(webhookEndpoint.firmId, ctx.firmId)));
   if (!e) throw new NotFoundError('webhook endpoint');
-  const rows = await ctx.db.select().from(outboundDelivery).where(eq(outboundDelivery.endpointId, e.id)).orderBy(desc(outboundDelivery.createdAt)).limit(input.limit);
-  return rows.map((r) => ({ id: r.id, eventId: (r.payload as { id: string }).id, type: r.type, status: r.status, attempts: r.attempts, lastStatus: r.lastStatus, lastError: r.lastError, nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null, deliveredAt: r.deliveredAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString() }));
+  const rows = await ctx.db
+    .select()
+    .from(outboundDelivery)
+    .where(eq(outboundDelivery.endpointId, e.id))
+    .orderBy(desc(outboundDelivery.createdAt))
+    .limit(input.limit);
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: (r.payload as { id: string }).id,
+    type: r.type,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatus: r.lastStatus,
+    lastError: r.lastError,
+    nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+    deliveredAt: r.deliveredAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+  }));
 }
 
 export type OutboundDeps = { db: Db; clock: Clock; logger: Logger; cipher: TokenCipher; fetch?: typeof fetch };
@@ -81,7 +143,17 @@ export async function deliverOutbound(deps: OutboundDeps, limit = 20) {
     let error: string | null = null;
     try {
       const secret = await deps.cipher.decrypt(e!.secret, e!.id);
-      status = await postSignedJson({ url: e!.url, secret, webhookId: (d!.payload as { id: string }).id, payload: d!.payload, now: deps.clock.now(), userAgent: 'overdue-webhooks/1' }, deps.fetch);
+      status = await postSignedJson(
+        {
+          url: e!.url,
+          secret,
+          webhookId: (d!.payload as { id: string }).id,
+          payload: d!.payload,
+          now: deps.clock.now(),
+          userAgent: 'overdue-webhooks/1',
+        },
+        deps.fetch,
+      );
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
       error = failureCode(err);

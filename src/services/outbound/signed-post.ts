@@ -34,4 +34,7 @@ export async function postSignedJson(
 
 /** A failed attempt in a word: our own code, the system's (fetch puts it on `cause`), or the error's name. */
 export const failureCode = (err: unknown): string =>
-  (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name ?? 'delivery error';
+  (err as { code?: string }).code ??
+  (err as { cause?: { code?: string } }).cause?.code ??
+  (err as Error).name ??
+  'delivery error';

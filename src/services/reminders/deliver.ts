@@ -2,7 +2,17 @@ import { emitEvent } from '../outbound/events.ts';
 import { createHash } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { collectionState, contact, contactState, type GateResult, invoice, ledger, message, reminder, reminderItem } from '../../db/schema/index.ts';
+import {
+  collectionState,
+  contact,
+  contactState,
+  type GateResult,
+  invoice,
+  ledger,
+  message,
+  reminder,
+  reminderItem,
+} from '../../db/schema/index.ts';
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { holidaysFor } from '../../domain/cadence/holidays.ts';
 import { policyStepKey } from '../../domain/cadence/planner.ts';
@@ -16,41 +26,48 @@ import { upsertRecords } from '../mirror.ts';
 import { composeMessage } from './compose.ts';
 import { contactGates, invoiceGate } from './gates.ts';
 import { policiesFor } from './policies.ts';
+import { finish, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
 
-export type DeliverDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; mailer: Mailer; publicUrl: string; mailFrom: string };
-export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed' | 'handoff';
+export type DeliverDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  resolve: ConnectorResolver;
+  mailer: Mailer;
+  publicUrl: string;
+  mailFrom: string;
+};
 
-export const TEMPLATE_VERSION = 'builtin-1';
-/** A temporary mail failure is retried after 5, 20, 80, 320 minutes; the fifth failure goes to a person. */
-export const MAX_SEND_ATTEMPTS = 5;
-export const sendRetryMs = (attempt: number) => 5 * 60_000 * 4 ** (attempt - 1);
-
+const TEMPLATE_VERSION = 'builtin-1';
 /** What a delivery has got to; the tick reads it when a delivery fails unexpectedly. */
 export type DeliveryProgress = { mailStarted: boolean };
-
-type Claimed = Pick<typeof reminder.$inferSelect, 'id' | 'attempts'>;
-/**
- * The reminder as this delivery claimed it. A delivery that outlived its claim (recovered as
- * stuck, then claimed again by another tick) matches nothing and so changes nothing.
- */
-export const stillClaimed = (rem: Claimed) => and(eq(reminder.id, rem.id), eq(reminder.status, 'sending'), eq(reminder.attempts, rem.attempts));
 
 /**
  * Sends one reminder the tick has claimed (status `sending`). Every invoice is fetched from the
  * provider first; the gates run on that fresh state; only then is anything sent. The outcome and
  * every gate's result are recorded on the reminder and, when sent, on the message.
  */
-export async function deliverReminder(deps: DeliverDeps, reminderId: string, progress: DeliveryProgress = { mailStarted: false }): Promise<Outcome> {
+export async function deliverReminder(
+  deps: DeliverDeps,
+  reminderId: string,
+  progress: DeliveryProgress = { mailStarted: false },
+): Promise<Outcome> {
   const { db } = deps;
   const now = deps.clock.now();
   const [rem] = await db.select().from(reminder).where(eq(reminder.id, reminderId));
-  if (!rem || rem.status !== 'sending') return 'skipped';
-  const [{ c, s } = { c: undefined, s: undefined }] = await db.select({ c: contact, s: contactState }).from(contact).leftJoin(contactState, eq(contactState.contactId, contact.id)).where(eq(contact.id, rem.contactId));
+  if (rem?.status !== 'sending') return 'skipped';
+  const [{ c, s } = { c: undefined, s: undefined }] = await db
+    .select({ c: contact, s: contactState })
+    .from(contact)
+    .leftJoin(contactState, eq(contactState.contactId, contact.id))
+    .where(eq(contact.id, rem.contactId));
   const [l] = await db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
   if (!c || !l) return finish(db, rem, 'cancelled', 'contact or ledger no longer exists', []);
   const tz = resolveTimeZone(c.timezone, l.timezone);
   const isHoliday = holidaysFor(l.country);
-  const policy = (await policiesFor(db, l.firmId, [{ id: c.id, ledgerId: l.id, policyId: s?.policyId ?? null }], new Map([[l.id, l]]))).get(c.id)!;
+  const policy = (
+    await policiesFor(db, l.firmId, [{ id: c.id, ledgerId: l.id, policyId: s?.policyId ?? null }], new Map([[l.id, l]]))
+  ).get(c.id)!;
   const items = await db.select().from(reminderItem).where(eq(reminderItem.reminderId, rem.id));
 
   // Re-fetch every invoice from the ledger: the mirror may be a webhook behind.
@@ -58,7 +75,15 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, pro
   if (healthy) {
     try {
       const connector = await deps.resolve(l);
-      const rows = await db.select({ externalId: invoice.externalId }).from(invoice).where(inArray(invoice.id, items.map((i) => i.invoiceId)));
+      const rows = await db
+        .select({ externalId: invoice.externalId })
+        .from(invoice)
+        .where(
+          inArray(
+            invoice.id,
+            items.map((i) => i.invoiceId),
+          ),
+        );
       const fresh = [];
       for (const r of rows) {
         const f = await connector.fetchOne(l.externalId, 'invoices', r.externalId);
@@ -71,32 +96,69 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, pro
       healthy = false;
     }
   }
-  const invoices = await db.select({ i: invoice, cs: collectionState }).from(invoice).leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id)).where(inArray(invoice.id, items.map((i) => i.invoiceId)));
+  const invoices = await db
+    .select({ i: invoice, cs: collectionState })
+    .from(invoice)
+    .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
+    .where(
+      inArray(
+        invoice.id,
+        items.map((i) => i.invoiceId),
+      ),
+    );
   const today = localDate(now, tz);
   const gates: GateResult[] = [];
   const chase = invoices.filter(({ i, cs }) => {
     if (rem.kind === 'thank_you') {
-      gates.push({ gate: `invoice:${i.number ?? i.externalId}`, ok: i.status === 'paid', ...(i.status === 'paid' ? {} : { detail: `invoice is ${i.status}` }) });
+      gates.push({
+        gate: `invoice:${i.number ?? i.externalId}`,
+        ok: i.status === 'paid',
+        ...(i.status === 'paid' ? {} : { detail: `invoice is ${i.status}` }),
+      });
       return i.status === 'paid';
     }
-    const why = invoiceGate({ id: i.id, status: i.status, amountDue: i.amountDue, disputed: !!cs?.disputedAt, excluded: !!cs?.excluded, handedOff: !!cs?.handedOffAt, promiseToPayUntil: cs?.promiseToPayUntil ?? null }, today);
+    const why = invoiceGate(
+      {
+        id: i.id,
+        status: i.status,
+        amountDue: i.amountDue,
+        disputed: !!cs?.disputedAt,
+        excluded: !!cs?.excluded,
+        handedOff: !!cs?.handedOffAt,
+        promiseToPayUntil: cs?.promiseToPayUntil ?? null,
+      },
+      today,
+    );
     gates.push({ gate: `invoice:${i.number ?? i.externalId}`, ok: !why, ...(why ? { detail: why } : {}) });
     return !why;
   });
   if (healthy && chase.length < invoices.length) {
     // Invoices that may no longer be chased leave the reminder (and are free to be replanned).
     const gone = invoices.filter((x) => !chase.includes(x)).map((x) => x.i.id);
-    await db.delete(reminderItem).where(and(eq(reminderItem.reminderId, rem.id), inArray(reminderItem.invoiceId, gone)));
+    await db
+      .delete(reminderItem)
+      .where(and(eq(reminderItem.reminderId, rem.id), inArray(reminderItem.invoiceId, gone)));
   }
   if (healthy && chase.length === 0) return finish(db, rem, 'cancelled', 'no invoice left to chase', gates);
 
   const recent = await db
     .select({ at: message.sentAt })
     .from(message)
-    .where(and(eq(message.contactId, c.id), inArray(message.status, ['sent', 'captured']), gt(message.sentAt, new Date(now.getTime() - policy.frequencyCap.perDays * 86_400_000))));
+    .where(
+      and(
+        eq(message.contactId, c.id),
+        inArray(message.status, ['sent', 'captured']),
+        gt(message.sentAt, new Date(now.getTime() - policy.frequencyCap.perDays * 86_400_000)),
+      ),
+    );
   const decision = contactGates({
     now,
-    contact: { email: c.email, optedOut: !!s?.optedOutAt, excluded: !!s?.excluded, pausedUntil: s?.pausedUntil ?? null },
+    contact: {
+      email: c.email,
+      optedOut: !!s?.optedOutAt,
+      excluded: !!s?.excluded,
+      pausedUntil: s?.pausedUntil ?? null,
+    },
     connectionHealthy: healthy,
     tz,
     policy,
@@ -105,19 +167,47 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, pro
   });
   gates.push(...decision.gates);
   if (decision.action === 'reschedule') {
-    await db.update(reminder).set({ status: 'scheduled', dueAt: decision.at, gateResults: gates, statusReason: decision.reason, updatedAt: now }).where(stillClaimed(rem));
+    await db
+      .update(reminder)
+      .set({
+        status: 'scheduled',
+        dueAt: decision.at,
+        gateResults: gates,
+        statusReason: decision.reason,
+        updatedAt: now,
+      })
+      .where(stillClaimed(rem));
     return 'rescheduled';
   }
-  if (decision.action !== 'send') return finish(db, rem, decision.action === 'cancel' ? 'cancelled' : 'skipped', decision.reason, gates);
-  if (rem.kind === 'handoff') return finish(db, rem, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
+  if (decision.action !== 'send')
+    return finish(db, rem, decision.action === 'cancel' ? 'cancelled' : 'skipped', decision.reason, gates);
+  if (rem.kind === 'handoff')
+    return finish(db, rem, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
 
   const token = s?.optOutToken ?? (await ensureOptOutToken(db, c.id, c.firmId, c.ledgerId));
   const unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${token}`;
-  const rendered = composeMessage({ templateKey: rem.templateKey, contactRow: c, ledgerRow: l, invoices: chase.map((x) => x.i), today, optOutLink: unsubscribeUrl });
+  const rendered = composeMessage({
+    templateKey: rem.templateKey,
+    contactRow: c,
+    ledgerRow: l,
+    invoices: chase.map((x) => x.i),
+    today,
+    optOutLink: unsubscribeUrl,
+  });
   const snapshot = createHash('sha256')
     .update(JSON.stringify(chase.map(({ i }) => [i.id, i.status, i.amountDue, i.providerUpdatedAt.toISOString()])))
     .digest('hex');
-  return send(deps, progress, { rem, contactRow: c, ledgerRow: l, rendered, gates, snapshot, unsubscribeUrl, cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [], invoiceExternalIds: chase.map(({ i }) => i.externalId) });
+  return send(deps, progress, {
+    rem,
+    contactRow: c,
+    ledgerRow: l,
+    rendered,
+    gates,
+    snapshot,
+    unsubscribeUrl,
+    cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [],
+    invoiceExternalIds: chase.map(({ i }) => i.externalId),
+  });
 }
 
 type SendArgs = {
@@ -161,7 +251,7 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
     ledgerSnapshotHash: a.snapshot,
     idempotencyKey: `reminder:${a.rem.id}`,
   };
-  let outcome;
+  let outcome: Awaited<ReturnType<Mailer['send']>>;
   try {
     progress.mailStarted = true;
     outcome = await deps.mailer.send({
@@ -185,59 +275,86 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
     // Not sent and not a bounce (server down, 4xx): try again later, a few times, then a person looks.
     if (!permanent) {
       const outcome = await retryUnsent(deps, a.rem, reason, a.gates);
-      deps.logger.warn('reminder not sent; will retry', { reminderId: a.rem.id, attempt: a.rem.attempts, giveUp: outcome === 'failed', code: err.responseCode });
+      deps.logger.warn('reminder not sent; will retry', {
+        reminderId: a.rem.id,
+        attempt: a.rem.attempts,
+        giveUp: outcome === 'failed',
+        code: err.responseCode,
+      });
       return outcome;
     }
     await db.transaction(async (tx) => {
-      await tx.insert(message).values({ ...base, status: permanent ? 'bounced' : 'failed', error: reason.slice(0, 500) }).onConflictDoNothing();
-      await tx.update(reminder).set({ status: 'failed', statusReason: reason.slice(0, 500), gateResults: a.gates, updatedAt: deps.clock.now() }).where(eq(reminder.id, a.rem.id));
+      await tx
+        .insert(message)
+        .values({ ...base, status: permanent ? 'bounced' : 'failed', error: reason.slice(0, 500) })
+        .onConflictDoNothing();
+      await tx
+        .update(reminder)
+        .set({
+          status: 'failed',
+          statusReason: reason.slice(0, 500),
+          gateResults: a.gates,
+          updatedAt: deps.clock.now(),
+        })
+        .where(eq(reminder.id, a.rem.id));
     });
     deps.logger.warn('reminder not delivered', { reminderId: a.rem.id, permanent, code: err.responseCode });
     return 'failed';
   }
   const sentAt = deps.clock.now();
   await db.transaction(async (tx) => {
-    await tx.insert(message).values({ ...base, status: outcome.status, providerMessageId: outcome.providerMessageId, sentAt }).onConflictDoNothing();
-    await tx.update(reminder).set({ status: 'sent', gateResults: a.gates, statusReason: null, updatedAt: sentAt }).where(eq(reminder.id, a.rem.id));
+    await tx
+      .insert(message)
+      .values({ ...base, status: outcome.status, providerMessageId: outcome.providerMessageId, sentAt })
+      .onConflictDoNothing();
+    await tx
+      .update(reminder)
+      .set({ status: 'sent', gateResults: a.gates, statusReason: null, updatedAt: sentAt })
+      .where(eq(reminder.id, a.rem.id));
     // In the same transaction: the integration hears of exactly the messages that went out.
-    await emitEvent(tx, a.rem.firmId, 'reminder.sent', { reminderId: a.rem.id, ledgerId: a.rem.ledgerId, contactId: a.contactRow.id, invoices: a.invoiceExternalIds, subject: a.rendered.subject, to, status: outcome.status }, sentAt);
+    await emitEvent(
+      tx,
+      a.rem.firmId,
+      'reminder.sent',
+      {
+        reminderId: a.rem.id,
+        ledgerId: a.rem.ledgerId,
+        contactId: a.contactRow.id,
+        invoices: a.invoiceExternalIds,
+        subject: a.rendered.subject,
+        to,
+        status: outcome.status,
+      },
+      sentAt,
+    );
   });
   // History on the ledger's invoices (the only write-back); best effort, never blocks sending.
   try {
     const connector = await deps.resolve(a.ledgerRow);
-    for (const id of a.invoiceExternalIds) await connector.addInvoiceNote(a.ledgerRow.externalId, id, `overdue: reminder "${a.rendered.subject}" emailed to ${to.join(', ')}`);
+    for (const id of a.invoiceExternalIds)
+      await connector.addInvoiceNote(
+        a.ledgerRow.externalId,
+        id,
+        `overdue: reminder "${a.rendered.subject}" emailed to ${to.join(', ')}`,
+      );
   } catch (err) {
     deps.logger.warn('ledger note not written', { reminderId: a.rem.id, code: (err as { code?: string }).code });
   }
   return 'sent';
 }
 
-/**
- * A reminder that provably did not reach the mail server goes back to `scheduled` with backoff
- * (5, 20, 80, 320 minutes); after the last attempt a person looks. Only while still claimed.
- */
-export async function retryUnsent(deps: Pick<DeliverDeps, 'db' | 'clock'>, rem: Claimed, reason: string, gates?: GateResult[]): Promise<'rescheduled' | 'failed'> {
-  const now = deps.clock.now();
-  const giveUp = rem.attempts >= MAX_SEND_ATTEMPTS;
-  await deps.db
-    .update(reminder)
-    .set(
-      giveUp
-        ? { status: 'needs_review', statusReason: `not sent after ${rem.attempts} attempts; ${reason}`.slice(0, 500), updatedAt: now, ...(gates ? { gateResults: gates } : {}) }
-        : { status: 'scheduled', dueAt: new Date(now.getTime() + sendRetryMs(rem.attempts)), statusReason: `retrying: ${reason}`.slice(0, 500), updatedAt: now },
-    )
-    .where(stillClaimed(rem));
-  return giveUp ? 'failed' : 'rescheduled';
-}
-
-async function finish(db: Db, rem: Claimed, status: 'cancelled' | 'skipped', reason: string, gates: GateResult[], outcome?: Outcome): Promise<Outcome> {
-  await db.update(reminder).set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` }).where(stillClaimed(rem));
-  return outcome ?? status;
-}
-
-export async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledgerId: string): Promise<string> {
+async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledgerId: string): Promise<string> {
   const token = randomToken();
-  await db.insert(contactState).values({ contactId, firmId, ledgerId, optOutToken: token }).onConflictDoUpdate({ target: contactState.contactId, set: { optOutToken: sql`coalesce(${contactState.optOutToken}, excluded.opt_out_token)` } });
-  const [row] = await db.select({ t: contactState.optOutToken }).from(contactState).where(eq(contactState.contactId, contactId));
+  await db
+    .insert(contactState)
+    .values({ contactId, firmId, ledgerId, optOutToken: token })
+    .onConflictDoUpdate({
+      target: contactState.contactId,
+      set: { optOutToken: sql`coalesce(${contactState.optOutToken}, excluded.opt_out_token)` },
+    });
+  const [row] = await db
+    .select({ t: contactState.optOutToken })
+    .from(contactState)
+    .where(eq(contactState.contactId, contactId));
   return row!.t!;
 }

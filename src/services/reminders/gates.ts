@@ -51,15 +51,29 @@ export function contactGates(input: {
   const fail = (gate: string, detail: string) => gates.push({ gate, ok: false, detail });
   const pass = (gate: string, detail?: string) => gates.push({ gate, ok: true, ...(detail ? { detail } : {}) });
 
-  if (contact.optedOut) return fail('opt_out', 'contact opted out'), { action: 'cancel', gates, reason: 'contact opted out' };
+  if (contact.optedOut) {
+    fail('opt_out', 'contact opted out');
+    return { action: 'cancel', gates, reason: 'contact opted out' };
+  }
   pass('opt_out');
-  if (contact.excluded) return fail('excluded', 'contact excluded'), { action: 'cancel', gates, reason: 'contact excluded' };
+  if (contact.excluded) {
+    fail('excluded', 'contact excluded');
+    return { action: 'cancel', gates, reason: 'contact excluded' };
+  }
   pass('excluded');
-  if (!contact.email) return fail('email', 'contact has no email address'), { action: 'skip', gates, reason: 'contact has no email address' };
+  if (!contact.email) {
+    fail('email', 'contact has no email address');
+    return { action: 'skip', gates, reason: 'contact has no email address' };
+  }
   pass('email');
   if (contact.pausedUntil && contact.pausedUntil > now) {
     fail('paused', `paused until ${contact.pausedUntil.toISOString()}`);
-    return { action: 'reschedule', at: nextSendInstant(contact.pausedUntil, tz, policy.sendWindow, input.isHoliday) ?? contact.pausedUntil, gates, reason: 'contact paused' };
+    return {
+      action: 'reschedule',
+      at: nextSendInstant(contact.pausedUntil, tz, policy.sendWindow, input.isHoliday) ?? contact.pausedUntil,
+      gates,
+      reason: 'contact paused',
+    };
   }
   pass('paused');
   if (!input.connectionHealthy) {
@@ -70,7 +84,9 @@ export function contactGates(input: {
   if (!insideWindow(now, tz, policy.sendWindow, input.isHoliday)) {
     fail('send_window', `${wallTime(now, tz)} in ${tz} is outside the send window`);
     const at = nextSendInstant(now, tz, policy.sendWindow, input.isHoliday);
-    return at ? { action: 'reschedule', at, gates, reason: 'outside send window' } : { action: 'skip', gates, reason: 'send window never opens' };
+    return at
+      ? { action: 'reschedule', at, gates, reason: 'outside send window' }
+      : { action: 'skip', gates, reason: 'send window never opens' };
   }
   pass('send_window', `${wallTime(now, tz)} ${tz}`);
   const { max, perDays } = policy.frequencyCap;
@@ -79,7 +95,12 @@ export function contactGates(input: {
   if (inPeriod.length >= max) {
     fail('frequency_cap', `${inPeriod.length} of ${max} messages in ${perDays} days`);
     const frees = new Date(inPeriod[inPeriod.length - max]!.getTime() + perDays * 86_400_000 + 1000);
-    return { action: 'reschedule', at: nextSendInstant(frees, tz, policy.sendWindow, input.isHoliday) ?? frees, gates, reason: 'frequency cap' };
+    return {
+      action: 'reschedule',
+      at: nextSendInstant(frees, tz, policy.sendWindow, input.isHoliday) ?? frees,
+      gates,
+      reason: 'frequency cap',
+    };
   }
   pass('frequency_cap', `${inPeriod.length} of ${max} in ${perDays} days`);
   return { action: 'send', gates };

@@ -1,6 +1,16 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
-import { cadencePolicy, collectionState, contact, contactState, invoice, ledger, message, reminder, reminderItem } from '../../db/schema/index.ts';
+import {
+  cadencePolicy,
+  collectionState,
+  contact,
+  contactState,
+  invoice,
+  ledger,
+  message,
+  reminder,
+  reminderItem,
+} from '../../db/schema/index.ts';
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { NotFoundError } from '../../errors.ts';
 import { audit } from '../audit.ts';
@@ -12,20 +22,44 @@ import { replanContacts } from './planning.ts';
 type Status = (typeof reminder.$inferSelect)['status'];
 const planDeps = (ctx: ServiceContext) => ({ db: ctx.db, clock: ctx.clock, logger: ctx.logger });
 
-export async function listReminders({ ctx, input }: { ctx: ServiceContext; input: { status?: Status; ledgerId?: string; limit: number } }) {
+export async function listReminders({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { status?: Status; ledgerId?: string; limit: number };
+}) {
   const rows = await ctx.db
     .select({ r: reminder, contactName: contact.name })
     .from(reminder)
     .innerJoin(contact, eq(contact.id, reminder.contactId))
-    .where(and(eq(reminder.firmId, ctx.firmId), input.status ? eq(reminder.status, input.status) : undefined, input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined))
+    .where(
+      and(
+        eq(reminder.firmId, ctx.firmId),
+        input.status ? eq(reminder.status, input.status) : undefined,
+        input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
+      ),
+    )
     .orderBy(reminder.dueAt)
     .limit(input.limit);
   const items = rows.length
     ? await ctx.db
-        .select({ reminderId: reminderItem.reminderId, invoiceId: invoice.id, number: invoice.number, stepKey: reminderItem.stepKey, amountDue: invoice.amountDue, currency: invoice.currency })
+        .select({
+          reminderId: reminderItem.reminderId,
+          invoiceId: invoice.id,
+          number: invoice.number,
+          stepKey: reminderItem.stepKey,
+          amountDue: invoice.amountDue,
+          currency: invoice.currency,
+        })
         .from(reminderItem)
         .innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId))
-        .where(inArray(reminderItem.reminderId, rows.map((r) => r.r.id)))
+        .where(
+          inArray(
+            reminderItem.reminderId,
+            rows.map((r) => r.r.id),
+          ),
+        )
     : [];
   return rows.map(({ r, contactName }) => ({
     id: r.id,
@@ -44,7 +78,13 @@ export async function listReminders({ ctx, input }: { ctx: ServiceContext; input
 }
 
 /** Safe mode: nothing goes out until approved. Approves the given reminders, or all of a ledger's. */
-export async function approveReminders({ ctx, input }: { ctx: ServiceContext; input: { ids?: string[]; ledgerId?: string } }) {
+export async function approveReminders({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ids?: string[]; ledgerId?: string };
+}) {
   const rows = await ctx.db
     .update(reminder)
     .set({ status: 'scheduled', statusReason: null, updatedAt: ctx.clock.now() })
@@ -55,23 +95,47 @@ export async function approveReminders({ ctx, input }: { ctx: ServiceContext; in
         input.ids ? inArray(reminder.id, input.ids) : undefined,
         input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
         // A member approves only on the ledgers assigned to them.
-        ctx.ledgerScope ? inArray(reminder.ledgerId, ctx.ledgerScope.length ? [...ctx.ledgerScope] : ['00000000-0000-0000-0000-000000000000']) : undefined,
+        ctx.ledgerScope
+          ? inArray(
+              reminder.ledgerId,
+              ctx.ledgerScope.length ? [...ctx.ledgerScope] : ['00000000-0000-0000-0000-000000000000'],
+            )
+          : undefined,
       ),
     )
     .returning({ id: reminder.id });
-  await audit(ctx, 'reminders.approve', { type: 'reminder', id: input.ledgerId ?? 'selection' }, { count: rows.length, ids: rows.map((r) => r.id) });
+  await audit(
+    ctx,
+    'reminders.approve',
+    { type: 'reminder', id: input.ledgerId ?? 'selection' },
+    { count: rows.length, ids: rows.map((r) => r.id) },
+  );
   return { approved: rows.length };
 }
 
 /** The message a reminder would send now, from the mirror (no provider call, nothing sent). */
 export async function previewReminder({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [rem] = await ctx.db.select().from(reminder).where(and(eq(reminder.id, input.id), eq(reminder.firmId, ctx.firmId)));
+  const [rem] = await ctx.db
+    .select()
+    .from(reminder)
+    .where(and(eq(reminder.id, input.id), eq(reminder.firmId, ctx.firmId)));
   if (!rem) throw new NotFoundError('reminder');
   const [c] = await ctx.db.select().from(contact).where(eq(contact.id, rem.contactId));
   const [l] = await ctx.db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
-  const invoices = await ctx.db.select({ i: invoice }).from(reminderItem).innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId)).where(eq(reminderItem.reminderId, rem.id));
+  const invoices = await ctx.db
+    .select({ i: invoice })
+    .from(reminderItem)
+    .innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId))
+    .where(eq(reminderItem.reminderId, rem.id));
   const today = localDate(ctx.clock.now(), resolveTimeZone(c!.timezone, l!.timezone));
-  const rendered = composeMessage({ templateKey: rem.templateKey, contactRow: c!, ledgerRow: l!, invoices: invoices.map((x) => x.i), today, optOutLink: '(opt-out link)' });
+  const rendered = composeMessage({
+    templateKey: rem.templateKey,
+    contactRow: c!,
+    ledgerRow: l!,
+    invoices: invoices.map((x) => x.i),
+    today,
+    optOutLink: '(opt-out link)',
+  });
   return { to: c!.email, fromName: l!.legalName ?? l!.name, ...rendered };
 }
 
@@ -85,21 +149,37 @@ export type InvoiceCollectionInput = {
 
 /** Dispute, promise-to-pay, payment plan, exclusion: recorded, audited, and the contact replanned. */
 export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext; input: InvoiceCollectionInput }) {
-  const [inv] = await ctx.db.select().from(invoice).where(and(eq(invoice.id, input.invoiceId), eq(invoice.firmId, ctx.firmId)));
+  const [inv] = await ctx.db
+    .select()
+    .from(invoice)
+    .where(and(eq(invoice.id, input.invoiceId), eq(invoice.firmId, ctx.firmId)));
   if (!inv) throw new NotFoundError('invoice');
   assertCanAct(ctx, inv.ledgerId);
   const set = {
-    ...(input.dispute !== undefined ? { disputedAt: input.dispute ? ctx.clock.now() : null, disputeReason: input.dispute?.reason ?? null } : {}),
+    ...(input.dispute !== undefined
+      ? { disputedAt: input.dispute ? ctx.clock.now() : null, disputeReason: input.dispute?.reason ?? null }
+      : {}),
     ...(input.promiseToPayUntil !== undefined ? { promiseToPayUntil: input.promiseToPayUntil } : {}),
     ...(input.paymentPlan !== undefined ? { paymentPlan: input.paymentPlan } : {}),
     ...(input.excluded !== undefined ? { excluded: input.excluded } : {}),
     updatedAt: ctx.clock.now(),
   };
-  await ctx.db.insert(collectionState).values({ invoiceId: inv.id, firmId: inv.firmId, ledgerId: inv.ledgerId, ...set }).onConflictDoUpdate({ target: collectionState.invoiceId, set });
+  await ctx.db
+    .insert(collectionState)
+    .values({ invoiceId: inv.id, firmId: inv.firmId, ledgerId: inv.ledgerId, ...set })
+    .onConflictDoUpdate({ target: collectionState.invoiceId, set });
   await audit(ctx, 'invoice.collection', { type: 'invoice', id: inv.id }, input);
   const about = { invoiceId: inv.id, invoiceNumber: inv.number, ledgerId: inv.ledgerId, contactId: inv.contactId };
-  if (input.promiseToPayUntil) await emitEvent(ctx.db, ctx.firmId, 'promise.made', { ...about, promisedBy: input.promiseToPayUntil }, ctx.clock.now());
-  if (input.dispute) await emitEvent(ctx.db, ctx.firmId, 'dispute.opened', { ...about, reason: input.dispute.reason }, ctx.clock.now());
+  if (input.promiseToPayUntil)
+    await emitEvent(
+      ctx.db,
+      ctx.firmId,
+      'promise.made',
+      { ...about, promisedBy: input.promiseToPayUntil },
+      ctx.clock.now(),
+    );
+  if (input.dispute)
+    await emitEvent(ctx.db, ctx.firmId, 'dispute.opened', { ...about, reason: input.dispute.reason }, ctx.clock.now());
   if (inv.contactId) await replanContacts(planDeps(ctx), [inv.contactId]);
   const [row] = await ctx.db.select().from(collectionState).where(eq(collectionState.invoiceId, inv.id));
   return {
@@ -112,14 +192,26 @@ export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext
   };
 }
 
-export type ContactCollectionInput = { contactId: string; pausedUntil?: Date | null; excluded?: boolean; optedOut?: boolean; policyId?: string | null };
+export type ContactCollectionInput = {
+  contactId: string;
+  pausedUntil?: Date | null;
+  excluded?: boolean;
+  optedOut?: boolean;
+  policyId?: string | null;
+};
 
 export async function setContactCollection({ ctx, input }: { ctx: ServiceContext; input: ContactCollectionInput }) {
-  const [c] = await ctx.db.select().from(contact).where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
+  const [c] = await ctx.db
+    .select()
+    .from(contact)
+    .where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
   assertCanAct(ctx, c.ledgerId);
   if (input.policyId) {
-    const [p] = await ctx.db.select({ id: cadencePolicy.id }).from(cadencePolicy).where(and(eq(cadencePolicy.id, input.policyId), eq(cadencePolicy.firmId, ctx.firmId)));
+    const [p] = await ctx.db
+      .select({ id: cadencePolicy.id })
+      .from(cadencePolicy)
+      .where(and(eq(cadencePolicy.id, input.policyId), eq(cadencePolicy.firmId, ctx.firmId)));
     if (!p) throw new NotFoundError('policy');
   }
   const set = {
@@ -129,15 +221,25 @@ export async function setContactCollection({ ctx, input }: { ctx: ServiceContext
     ...(input.policyId !== undefined ? { policyId: input.policyId } : {}),
     updatedAt: ctx.clock.now(),
   };
-  await ctx.db.insert(contactState).values({ contactId: c.id, firmId: c.firmId, ledgerId: c.ledgerId, ...set }).onConflictDoUpdate({ target: contactState.contactId, set });
+  await ctx.db
+    .insert(contactState)
+    .values({ contactId: c.id, firmId: c.firmId, ledgerId: c.ledgerId, ...set })
+    .onConflictDoUpdate({ target: contactState.contactId, set });
   await audit(ctx, 'contact.collection', { type: 'contact', id: c.id }, input);
   await replanContacts(planDeps(ctx), [c.id]);
   return { contactId: c.id, replanned: true };
 }
 
 /** The public opt-out link: stops every reminder to that contact. */
-export async function optOutByToken(deps: { db: ServiceContext['db']; clock: ServiceContext['clock']; logger: ServiceContext['logger'] }, token: string) {
-  const rows = await deps.db.update(contactState).set({ optedOutAt: deps.clock.now() }).where(eq(contactState.optOutToken, token)).returning({ contactId: contactState.contactId });
+export async function optOutByToken(
+  deps: { db: ServiceContext['db']; clock: ServiceContext['clock']; logger: ServiceContext['logger'] },
+  token: string,
+) {
+  const rows = await deps.db
+    .update(contactState)
+    .set({ optedOutAt: deps.clock.now() })
+    .where(eq(contactState.optOutToken, token))
+    .returning({ contactId: contactState.contactId });
   if (rows.length === 0) throw new NotFoundError('opt-out link');
   await replanContacts(deps, [rows[0]!.contactId]);
   return rows[0]!;
@@ -155,15 +257,34 @@ export async function reminderEffectiveness({ ctx, input }: { ctx: ServiceContex
         join ${invoice} i on i.id = ri.invoice_id
         where r.firm_id = ${ctx.firmId} ${input.ledgerId ? sql`and r.ledger_id = ${input.ledgerId}` : sql``}
         group by ri.step_key order by ri.step_key`,
-  ).then((rows) => rows.map((r) => ({ step: r.step, reminded: r.reminded, paidWithin7Days: r.paid_within_7_days, rate: r.reminded ? Math.round((1000 * r.paid_within_7_days) / r.reminded) / 1000 : 0 })));
+  ).then((rows) =>
+    rows.map((r) => ({
+      step: r.step,
+      reminded: r.reminded,
+      paidWithin7Days: r.paid_within_7_days,
+      rate: r.reminded ? Math.round((1000 * r.paid_within_7_days) / r.reminded) / 1000 : 0,
+    })),
+  );
 }
 
 /** The outbox and communication log: every message, newest first. */
-export async function listMessages({ ctx, input }: { ctx: ServiceContext; input: { ledgerId?: string; contactId?: string; limit: number } }) {
+export async function listMessages({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId?: string; contactId?: string; limit: number };
+}) {
   const rows = await ctx.db
     .select()
     .from(message)
-    .where(and(eq(message.firmId, ctx.firmId), input.ledgerId ? eq(message.ledgerId, input.ledgerId) : undefined, input.contactId ? eq(message.contactId, input.contactId) : undefined))
+    .where(
+      and(
+        eq(message.firmId, ctx.firmId),
+        input.ledgerId ? eq(message.ledgerId, input.ledgerId) : undefined,
+        input.contactId ? eq(message.contactId, input.contactId) : undefined,
+      ),
+    )
     .orderBy(desc(message.createdAt))
     .limit(input.limit);
   return rows.map((m) => ({

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { textArrayLiteral } from '../../db/array-param.ts';
-import { collectionState, contact, contactState, invoice, ledger, reminder, reminderItem } from '../../db/schema/index.ts';
+import {
+  collectionState,
+  contact,
+  contactState,
+  invoice,
+  ledger,
+  reminder,
+  reminderItem,
+} from '../../db/schema/index.ts';
 import { resolveTimeZone, localDate } from '../../domain/dates.ts';
 import { holidaysFor } from '../../domain/cadence/holidays.ts';
 import { type Planned, planNext } from '../../domain/cadence/planner.ts';
@@ -16,7 +24,7 @@ const PENDING = ['scheduled', 'awaiting_approval'] as const;
 /** Reminder states after which a step counts as used for that invoice (never planned again). */
 const USED = ['sending', 'sent', 'skipped', 'failed', 'needs_review'] as const;
 
-export const THANK_YOU = 'thank-you';
+const THANK_YOU = 'thank-you';
 
 /**
  * With `settings.thankYou` on, an invoice that was reminded and is now paid gets one thank-you
@@ -34,7 +42,12 @@ function thankYou(
   if (l.settings.thankYou !== true || i.status !== 'paid' || !wasReminded || done?.has(THANK_YOU)) return null;
   const dueAt = nextSendInstant(now, tz, policy.sendWindow, holidaysFor(l.country));
   if (!dueAt) return null;
-  return { stepKey: THANK_YOU, step: { key: THANK_YOU, offsetDays: 0, tone: 'friendly', template: 'thank_you', kind: 'email', cc: [] }, dueAt, anchor: localDate(now, tz) };
+  return {
+    stepKey: THANK_YOU,
+    step: { key: THANK_YOU, offsetDays: 0, tone: 'friendly', template: 'thank_you', kind: 'email', cc: [] },
+    dueAt,
+    anchor: localDate(now, tz),
+  };
 }
 
 export type ReplanResult = { reminders: number; items: number; dropped: number };
@@ -45,7 +58,10 @@ export type ReplanResult = { reminders: number; items: number; dropped: number }
  * debtor-local day. Paid, voided, disputed or paused invoices simply drop out, which is how a
  * payment cancels a pending reminder. Approvals given in safe mode carry over.
  */
-export async function replanContacts(deps: { db: Db; clock: Clock; logger: Logger }, contactIds: string[]): Promise<ReplanResult> {
+export async function replanContacts(
+  deps: { db: Db; clock: Clock; logger: Logger },
+  contactIds: string[],
+): Promise<ReplanResult> {
   const result: ReplanResult = { reminders: 0, items: 0, dropped: 0 };
   const ids = [...new Set(contactIds)].sort();
   for (let i = 0; i < ids.length; i += 200) {
@@ -62,7 +78,9 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
   return deps.db.transaction(async (tx) => {
     // One planner per contact at a time, whichever process: concurrent replans would race on
     // the unique (invoice, step) index. Sorted ids, so two batches never wait on each other.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('replan:' || x)) from unnest(${textArrayLiteral(ids)}::text[]) as x order by x`);
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext('replan:' || x)) from unnest(${textArrayLiteral(ids)}::text[]) as x order by x`,
+    );
     const contacts = await tx
       .select({ c: contact, s: contactState })
       .from(contact)
@@ -70,22 +88,39 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
       .where(inArray(contact.id, ids));
     if (contacts.length === 0) return { reminders: 0, items: 0, dropped: 0 };
     const ledgers = new Map(
-      (await tx.select().from(ledger).where(inArray(ledger.id, [...new Set(contacts.map((x) => x.c.ledgerId))]))).map((l) => [l.id, l]),
+      (
+        await tx
+          .select()
+          .from(ledger)
+          .where(inArray(ledger.id, [...new Set(contacts.map((x) => x.c.ledgerId))]))
+      ).map((l) => [l.id, l]),
     );
-    const invoices = await tx.select({ i: invoice, s: collectionState }).from(invoice).leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id)).where(inArray(invoice.contactId, ids));
+    const invoices = await tx
+      .select({ i: invoice, s: collectionState })
+      .from(invoice)
+      .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
+      .where(inArray(invoice.contactId, ids));
     const invoiceIds = invoices.map((x) => x.i.id);
     const items = invoiceIds.length
       ? await tx
-          .select({ invoiceId: reminderItem.invoiceId, stepKey: reminderItem.stepKey, status: reminder.status, reminderId: reminder.id })
+          .select({
+            invoiceId: reminderItem.invoiceId,
+            stepKey: reminderItem.stepKey,
+            status: reminder.status,
+            reminderId: reminder.id,
+          })
           .from(reminderItem)
           .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
           .where(inArray(reminderItem.invoiceId, invoiceIds))
       : [];
     const done = new Map<string, Set<string>>();
     const approved = new Set<string>();
-    const sent = new Set(items.filter((it) => it.status === 'sent' && it.stepKey !== THANK_YOU).map((it) => it.invoiceId));
+    const sent = new Set(
+      items.filter((it) => it.status === 'sent' && it.stepKey !== THANK_YOU).map((it) => it.invoiceId),
+    );
     for (const it of items) {
-      if ((USED as readonly string[]).includes(it.status)) done.set(it.invoiceId, (done.get(it.invoiceId) ?? new Set()).add(it.stepKey));
+      if ((USED as readonly string[]).includes(it.status))
+        done.set(it.invoiceId, (done.get(it.invoiceId) ?? new Set()).add(it.stepKey));
       if (it.status === 'scheduled') approved.add(`${it.invoiceId}:${it.stepKey}`);
     }
     const before = items.filter((it) => (PENDING as readonly string[]).includes(it.status));
@@ -94,19 +129,36 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
     const firmIds = [...new Set(contacts.map((x) => x.c.firmId))];
     const policies = new Map<string, Policy>();
     for (const firmId of firmIds) {
-      const mine = contacts.filter((x) => x.c.firmId === firmId).map((x) => ({ id: x.c.id, ledgerId: x.c.ledgerId, policyId: x.s?.policyId ?? null }));
+      const mine = contacts
+        .filter((x) => x.c.firmId === firmId)
+        .map((x) => ({ id: x.c.id, ledgerId: x.c.ledgerId, policyId: x.s?.policyId ?? null }));
       for (const [k, v] of await policiesFor(tx, firmId, mine, ledgers)) policies.set(k, v);
     }
 
     // Plan each invoice, then group by contact and debtor-local day.
-    const groups = new Map<string, { contactId: string; firmId: string; ledgerId: string; safeMode: boolean; planned: (Planned & { invoiceId: string })[] }>();
+    const groups = new Map<
+      string,
+      {
+        contactId: string;
+        firmId: string;
+        ledgerId: string;
+        safeMode: boolean;
+        planned: (Planned & { invoiceId: string })[];
+      }
+    >();
     const byContact = new Map(contacts.map((x) => [x.c.id, x]));
     for (const { i, s } of invoices) {
       const row = byContact.get(i.contactId!)!;
       const l = ledgers.get(i.ledgerId)!;
       const tz = resolveTimeZone(row.c.timezone, l.timezone);
       const r = planNext({
-        invoice: { status: i.status, dueDate: i.dueDate, issueDate: i.issueDate, total: i.total, amountDue: i.amountDue },
+        invoice: {
+          status: i.status,
+          dueDate: i.dueDate,
+          issueDate: i.issueDate,
+          total: i.total,
+          amountDue: i.amountDue,
+        },
         collection: {
           disputed: !!s?.disputedAt,
           excluded: !!s?.excluded,
@@ -114,7 +166,11 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
           promiseToPayUntil: s?.promiseToPayUntil ?? null,
           paymentPlan: s?.paymentPlan ?? null,
         },
-        contact: { excluded: !!row.s?.excluded, optedOut: !!row.s?.optedOutAt, pausedUntil: row.s?.pausedUntil ?? null },
+        contact: {
+          excluded: !!row.s?.excluded,
+          optedOut: !!row.s?.optedOutAt,
+          pausedUntil: row.s?.pausedUntil ?? null,
+        },
         policy: policies.get(row.c.id)!,
         done: done.get(i.id) ?? new Set(),
         now,
@@ -125,7 +181,13 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
       if (!planned) continue;
       // Thank-you notes go on their own, never inside a reminder.
       const key = `${row.c.id}:${localDate(planned.dueAt, tz)}:${planned.stepKey === THANK_YOU ? 'thanks' : 'chase'}`;
-      const g = groups.get(key) ?? { contactId: row.c.id, firmId: row.c.firmId, ledgerId: l.id, safeMode: l.safeMode, planned: [] };
+      const g = groups.get(key) ?? {
+        contactId: row.c.id,
+        firmId: row.c.firmId,
+        ledgerId: l.id,
+        safeMode: l.safeMode,
+        planned: [],
+      };
       g.planned.push({ ...planned, invoiceId: i.id });
       groups.set(key, g);
     }
@@ -144,13 +206,22 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
         contactId: g.contactId,
         stepKey: severest.stepKey,
         templateKey: severest.step.template,
-        kind: g.planned.every((p) => p.stepKey === THANK_YOU) ? 'thank_you' : g.planned.every((p) => p.step.kind === 'handoff') ? 'handoff' : 'email',
+        kind: g.planned.every((p) => p.stepKey === THANK_YOU)
+          ? 'thank_you'
+          : g.planned.every((p) => p.step.kind === 'handoff')
+            ? 'handoff'
+            : 'email',
         dueAt: new Date(Math.min(...g.planned.map((p) => p.dueAt.getTime()))),
-        status: g.safeMode && !g.planned.every((p) => approved.has(`${p.invoiceId}:${p.stepKey}`)) ? 'awaiting_approval' : 'scheduled',
+        status:
+          g.safeMode && !g.planned.every((p) => approved.has(`${p.invoiceId}:${p.stepKey}`))
+            ? 'awaiting_approval'
+            : 'scheduled',
       });
-      for (const p of g.planned) itemRows.push({ reminderId: id, invoiceId: p.invoiceId, firmId: g.firmId, stepKey: p.stepKey });
+      for (const p of g.planned)
+        itemRows.push({ reminderId: id, invoiceId: p.invoiceId, firmId: g.firmId, stepKey: p.stepKey });
     }
-    for (let k = 0; k < reminderRows.length; k += 1000) await tx.insert(reminder).values(reminderRows.slice(k, k + 1000));
+    for (let k = 0; k < reminderRows.length; k += 1000)
+      await tx.insert(reminder).values(reminderRows.slice(k, k + 1000));
     for (let k = 0; k < itemRows.length; k += 1000) await tx.insert(reminderItem).values(itemRows.slice(k, k + 1000));
     const itemCount = itemRows.length;
     const kept = new Set([...groups.values()].flatMap((g) => g.planned.map((p) => `${p.invoiceId}:${p.stepKey}`)));

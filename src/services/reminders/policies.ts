@@ -6,7 +6,13 @@ import { BUILT_IN_POLICIES, type Policy, PolicySchema } from '../../domain/caden
 type PolicyRow = typeof cadencePolicy.$inferSelect;
 
 export const toPolicy = (row: PolicyRow): Policy =>
-  PolicySchema.parse({ name: row.name, steps: row.steps, repeatLast: row.repeatLast, sendWindow: row.sendWindow ?? undefined, frequencyCap: row.frequencyCap ?? undefined });
+  PolicySchema.parse({
+    name: row.name,
+    steps: row.steps,
+    repeatLast: row.repeatLast,
+    sendWindow: row.sendWindow ?? undefined,
+    frequencyCap: row.frequencyCap ?? undefined,
+  });
 
 /** Ledger settings that steer cadence assignment (`ledger.settings.cadence`). */
 export type CadenceSettings = {
@@ -29,13 +35,26 @@ export async function policiesFor(
   const rows = await db
     .select()
     .from(cadencePolicy)
-    .where(and(eq(cadencePolicy.firmId, firmId), or(isNull(cadencePolicy.ledgerId), ledgerIds.length ? inArray(cadencePolicy.ledgerId, ledgerIds) : undefined)));
+    .where(
+      and(
+        eq(cadencePolicy.firmId, firmId),
+        or(isNull(cadencePolicy.ledgerId), ledgerIds.length ? inArray(cadencePolicy.ledgerId, ledgerIds) : undefined),
+      ),
+    );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const scores = contacts.length
     ? await db
         .selectDistinctOn([riskScore.subjectId], { subjectId: riskScore.subjectId, band: riskScore.band })
         .from(riskScore)
-        .where(and(eq(riskScore.subjectType, 'contact'), inArray(riskScore.subjectId, contacts.map((c) => c.id))))
+        .where(
+          and(
+            eq(riskScore.subjectType, 'contact'),
+            inArray(
+              riskScore.subjectId,
+              contacts.map((c) => c.id),
+            ),
+          ),
+        )
         .orderBy(riskScore.subjectId, desc(riskScore.computedAt))
     : [];
   const band = new Map(scores.map((s) => [s.subjectId, s.band]));

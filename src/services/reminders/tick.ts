@@ -1,7 +1,8 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { reminder } from '../../db/schema/index.ts';
-import { type DeliverDeps, type DeliveryProgress, deliverReminder, MAX_SEND_ATTEMPTS, type Outcome, retryUnsent, stillClaimed } from './deliver.ts';
+import { MAX_SEND_ATTEMPTS, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
+import { type DeliverDeps, type DeliveryProgress, deliverReminder } from './deliver.ts';
 
 export type TickResult = { claimed: number } & Partial<Record<Outcome, number>>;
 
@@ -10,7 +11,10 @@ export type TickResult = { claimed: number } & Partial<Record<Outcome, number>>;
  * FOR UPDATE SKIP LOCKED, so any number of concurrent ticks (threads, processes) each take
  * different reminders; the cost is proportional to what is due, not to the size of the ledger.
  */
-export async function tick(deps: DeliverDeps, opts: { limit?: number; concurrency?: number } = {}): Promise<TickResult> {
+export async function tick(
+  deps: DeliverDeps,
+  opts: { limit?: number; concurrency?: number } = {},
+): Promise<TickResult> {
   const now = deps.clock.now();
   const claimed = await queryRows<{ id: string; contact_id: string; attempts: number }>(
     deps.db,
@@ -24,7 +28,8 @@ export async function tick(deps: DeliverDeps, opts: { limit?: number; concurrenc
   // Contacts in parallel (up to `concurrency`), each contact's reminders one after another so the
   // frequency cap sees the message just sent.
   const byContact = new Map<string, Claim[]>();
-  for (const r of claimed) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), { id: r.id, attempts: r.attempts }]);
+  for (const r of claimed)
+    byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), { id: r.id, attempts: r.attempts }]);
   const queues = [...byContact.values()];
   const worker = async () => {
     for (let q = queues.shift(); q; q = queues.shift()) {
@@ -56,7 +61,10 @@ async function deliverSafely(deps: DeliverDeps, claim: Claim): Promise<Outcome> 
       }
       // Unknown failure once the mail server was called: whether a message left is unknown, so a person decides.
       deps.logger.error('reminder delivery crashed', { reminderId: claim.id, error });
-      await deps.db.update(reminder).set({ status: 'needs_review', statusReason: MAY_HAVE_SENT }).where(stillClaimed(claim));
+      await deps.db
+        .update(reminder)
+        .set({ status: 'needs_review', statusReason: MAY_HAVE_SENT })
+        .where(stillClaimed(claim));
     } catch {
       // The database is gone too: the reminder stays `sending` and recoverStuckSending decides.
       deps.logger.error('reminder outcome not recorded', { reminderId: claim.id, error });
@@ -70,7 +78,10 @@ async function deliverSafely(deps: DeliverDeps, claim: Claim): Promise<Outcome> 
  * recording the outcome). If its send never began it provably was not emailed and is retried;
  * otherwise it may have been, and becomes `needs_review`: never resent automatically.
  */
-export async function recoverStuckSending(deps: Pick<DeliverDeps, 'db' | 'clock' | 'logger'>, olderThanMs = 10 * 60_000): Promise<number> {
+export async function recoverStuckSending(
+  deps: Pick<DeliverDeps, 'db' | 'clock' | 'logger'>,
+  olderThanMs = 10 * 60_000,
+): Promise<number> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - olderThanMs);
   const stuck = and(eq(reminder.status, 'sending'), lt(reminder.updatedAt, cutoff));
@@ -88,6 +99,7 @@ export async function recoverStuckSending(deps: Pick<DeliverDeps, 'db' | 'clock'
     .where(stuck)
     .returning({ id: reminder.id, status: reminder.status });
   const review = rows.filter((r) => r.status === 'needs_review').length;
-  if (rows.length) deps.logger.warn('interrupted reminders recovered', { retried: rows.length - review, needsReview: review });
+  if (rows.length)
+    deps.logger.warn('interrupted reminders recovered', { retried: rows.length - review, needsReview: review });
   return rows.length;
 }

@@ -5,7 +5,7 @@ import { localDate } from '../../domain/dates.ts';
 import type { HistInvoice } from '../../domain/risk/history.ts';
 
 /** Imported rows carry this prefix on their ids, so they are never mistaken for mirror rows. */
-export const IMPORTED = 'import:';
+const IMPORTED = 'import:';
 
 export type LedgerHistory = {
   invoices: HistInvoice[];
@@ -19,7 +19,11 @@ export type LedgerHistory = {
  * history the mirror does not have. Paid dates are the ledger's local dates. With `contactIds`,
  * only those contacts' history is read (incremental rescoring).
  */
-export async function loadHistory(db: Db, ledger: { id: string; timezone: string }, contactIds?: string[]): Promise<LedgerHistory> {
+export async function loadHistory(
+  db: Db,
+  ledger: { id: string; timezone: string },
+  contactIds?: string[],
+): Promise<LedgerHistory> {
   const scope = contactIds ? inArray(invoice.contactId, contactIds) : undefined;
   const rows = await db
     .select({
@@ -73,7 +77,13 @@ async function paymentCounts(db: Db, ledgerId: string, customerRefs?: string[]):
   const rows = await db
     .select({ invoiceExternalId: ref, n: sql<number>`count(*)::int` })
     .from(sql`${payment}, jsonb_array_elements(${payment.allocations}) a`)
-    .where(and(eq(payment.ledgerId, ledgerId), sql`${payment.status} <> 'deleted'`, customerRefs ? inArray(payment.contactExternalId, customerRefs) : undefined))
+    .where(
+      and(
+        eq(payment.ledgerId, ledgerId),
+        sql`${payment.status} <> 'deleted'`,
+        customerRefs ? inArray(payment.contactExternalId, customerRefs) : undefined,
+      ),
+    )
     .groupBy(sql`1`);
   return new Map(rows.map((r) => [r.invoiceExternalId, r.n]));
 }
@@ -84,7 +94,11 @@ async function paymentCounts(db: Db, ledgerId: string, customerRefs?: string[]):
  */
 async function importedHistory(db: Db, ledgerId: string, contactIds?: string[]): Promise<HistInvoice[]> {
   // Most ledgers import nothing: one indexed probe instead of the anti-join.
-  const [any] = await db.select({ id: historyInvoice.id }).from(historyInvoice).where(eq(historyInvoice.ledgerId, ledgerId)).limit(1);
+  const [any] = await db
+    .select({ id: historyInvoice.id })
+    .from(historyInvoice)
+    .where(eq(historyInvoice.ledgerId, ledgerId))
+    .limit(1);
   if (!any) return [];
   const mirrored = db
     .select({ one: sql`1` })
@@ -102,8 +116,17 @@ async function importedHistory(db: Db, ledgerId: string, contactIds?: string[]):
       disputed: historyInvoice.disputed,
     })
     .from(historyInvoice)
-    .leftJoin(contact, and(eq(contact.ledgerId, historyInvoice.ledgerId), eq(contact.externalId, historyInvoice.customerRef)))
-    .where(and(eq(historyInvoice.ledgerId, ledgerId), notExists(mirrored), contactIds ? inArray(contact.id, contactIds) : undefined));
+    .leftJoin(
+      contact,
+      and(eq(contact.ledgerId, historyInvoice.ledgerId), eq(contact.externalId, historyInvoice.customerRef)),
+    )
+    .where(
+      and(
+        eq(historyInvoice.ledgerId, ledgerId),
+        notExists(mirrored),
+        contactIds ? inArray(contact.id, contactIds) : undefined,
+      ),
+    );
   return rows.map((r) => ({
     id: `${IMPORTED}${r.ref}`,
     contactId: r.contactId ?? `${IMPORTED}${r.customerRef}`,

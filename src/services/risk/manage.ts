@@ -23,23 +23,50 @@ const scoreView = (s: typeof riskScore.$inferSelect) => ({
 });
 
 /** A ledger's customers by risk, riskiest first: the worklist a credit controller starts from. */
-export async function listLedgerRisk({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string; band?: Band; limit: number; offset: number } }) {
+export async function listLedgerRisk({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId: string; band?: Band; limit: number; offset: number };
+}) {
   const ledger = await getLedger(ctx, input.ledgerId);
-  const [model] = await ctx.db.select({ version: riskModel.version, fittedAt: riskModel.fittedAt }).from(riskModel).where(eq(riskModel.ledgerId, ledger.id));
+  const [model] = await ctx.db
+    .select({ version: riskModel.version, fittedAt: riskModel.fittedAt })
+    .from(riskModel)
+    .where(eq(riskModel.ledgerId, ledger.id));
   const rows = await ctx.db
     .select({ score: riskScore, name: contact.name })
     .from(riskScore)
     .innerJoin(contact, eq(contact.id, riskScore.subjectId))
-    .where(and(eq(riskScore.ledgerId, ledger.id), eq(riskScore.subjectType, 'contact'), input.band ? eq(riskScore.band, input.band) : undefined))
+    .where(
+      and(
+        eq(riskScore.ledgerId, ledger.id),
+        eq(riskScore.subjectType, 'contact'),
+        input.band ? eq(riskScore.band, input.band) : undefined,
+      ),
+    )
     .orderBy(desc(riskScore.pLate), desc(riskScore.pVeryLate), asc(contact.name))
     .limit(input.limit)
     .offset(input.offset);
   const today = localDate(ctx.clock.now(), ledger.timezone);
   const open = rows.length
     ? await ctx.db
-        .select({ contactId: invoice.contactId, n: sql<number>`count(*)::int`, overdue: sql<number>`count(*) filter (where ${invoice.dueDate} < ${today})::int` })
+        .select({
+          contactId: invoice.contactId,
+          n: sql<number>`count(*)::int`,
+          overdue: sql<number>`count(*) filter (where ${invoice.dueDate} < ${today})::int`,
+        })
         .from(invoice)
-        .where(and(eq(invoice.status, 'open'), inArray(invoice.contactId, rows.map((r) => r.score.subjectId))))
+        .where(
+          and(
+            eq(invoice.status, 'open'),
+            inArray(
+              invoice.contactId,
+              rows.map((r) => r.score.subjectId),
+            ),
+          ),
+        )
         .groupBy(invoice.contactId)
     : [];
   const openBy = new Map(open.map((o) => [o.contactId, o]));
@@ -57,11 +84,24 @@ export async function listLedgerRisk({ ctx, input }: { ctx: ServiceContext; inpu
 
 /** One customer's score and the score of each of its open invoices. */
 export async function getContactRisk({ ctx, input }: { ctx: ServiceContext; input: { contactId: string } }) {
-  const [c] = await ctx.db.select().from(contact).where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
+  const [c] = await ctx.db
+    .select()
+    .from(contact)
+    .where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
-  const [own] = await ctx.db.select().from(riskScore).where(and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, c.id)));
+  const [own] = await ctx.db
+    .select()
+    .from(riskScore)
+    .where(and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, c.id)));
   const invoices = await ctx.db
-    .select({ id: invoice.id, number: invoice.number, dueDate: invoice.dueDate, amountDue: invoice.amountDue, currency: invoice.currency, score: riskScore })
+    .select({
+      id: invoice.id,
+      number: invoice.number,
+      dueDate: invoice.dueDate,
+      amountDue: invoice.amountDue,
+      currency: invoice.currency,
+      score: riskScore,
+    })
     .from(invoice)
     .leftJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
     .where(and(eq(invoice.contactId, c.id), eq(invoice.status, 'open')))
@@ -70,7 +110,14 @@ export async function getContactRisk({ ctx, input }: { ctx: ServiceContext; inpu
     contactId: c.id,
     name: c.name,
     score: own ? scoreView(own) : null,
-    invoices: invoices.map((i) => ({ invoiceId: i.id, number: i.number, dueDate: i.dueDate, amountDue: i.amountDue, currency: i.currency, score: i.score ? scoreView(i.score) : null })),
+    invoices: invoices.map((i) => ({
+      invoiceId: i.id,
+      number: i.number,
+      dueDate: i.dueDate,
+      amountDue: i.amountDue,
+      currency: i.currency,
+      score: i.score ? scoreView(i.score) : null,
+    })),
   };
 }
 
@@ -90,18 +137,36 @@ const IMPORT_BATCH = 1000;
  * with every problem listed; a good file is written in one transaction (a re-imported invoice
  * id replaces the earlier row), then the ledger is rescored with the longer history.
  */
-export async function importHistory({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string; csv: string; filename?: string } }) {
+export async function importHistory({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId: string; csv: string; filename?: string };
+}) {
   const ledger = await getLedger(ctx, input.ledgerId);
   assertCanAct(ctx, ledger.id);
   const parsed = readHistoryCsv(input.csv);
   if (!parsed.ok) {
-    const issues = parsed.issues.map((i) => ({ path: `line ${i.line}${i.column ? `, ${i.column}` : ''}`, message: i.message }));
-    throw new ValidationError(`the file has ${issues.length} problem${issues.length > 1 ? 's' : ''}; nothing was imported`, issues.slice(0, 200));
+    const issues = parsed.issues.map((i) => ({
+      path: `line ${i.line}${i.column ? `, ${i.column}` : ''}`,
+      message: i.message,
+    }));
+    throw new ValidationError(
+      `the file has ${issues.length} problem${issues.length > 1 ? 's' : ''}; nothing was imported`,
+      issues.slice(0, 200),
+    );
   }
   const { importId, replaced } = await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(historyImport)
-      .values({ firmId: ctx.firmId, ledgerId: ledger.id, filename: input.filename ?? null, rows: parsed.rows.length, createdBy: ctx.actor.type === 'user' ? ctx.actor.userId : null })
+      .values({
+        firmId: ctx.firmId,
+        ledgerId: ledger.id,
+        filename: input.filename ?? null,
+        rows: parsed.rows.length,
+        createdBy: ctx.actor.type === 'user' ? ctx.actor.userId : null,
+      })
       .returning({ id: historyImport.id });
     let replaced = 0;
     for (let k = 0; k < parsed.rows.length; k += IMPORT_BATCH) {
@@ -123,13 +188,28 @@ export async function importHistory({ ctx, input }: { ctx: ServiceContext; input
         .values(values)
         .onConflictDoUpdate({
           target: [historyInvoice.ledgerId, historyInvoice.invoiceRef],
-          set: excludedSet(historyInvoice, ['importId', 'customerRef', 'issueDate', 'dueDate', 'amount', 'currency', 'paidDate', 'disputed']),
+          set: excludedSet(historyInvoice, [
+            'importId',
+            'customerRef',
+            'issueDate',
+            'dueDate',
+            'amount',
+            'currency',
+            'paidDate',
+            'disputed',
+          ]),
         })
         // xmax is non-zero on rows that an upsert updated rather than inserted.
         .returning({ updated: sql<boolean>`xmax::text <> '0'` });
       replaced += written.filter((w) => w.updated).length;
     }
-    await audit(ctx, 'risk.history_imported', { type: 'ledger', id: ledger.id }, { importId: row!.id, rows: parsed.rows.length, replaced }, tx);
+    await audit(
+      ctx,
+      'risk.history_imported',
+      { type: 'ledger', id: ledger.id },
+      { importId: row!.id, rows: parsed.rows.length, replaced },
+      tx,
+    );
     return { importId: row!.id, replaced };
   });
   const rescored = await rescoreLedger(ctx, ledger.id);
@@ -138,6 +218,10 @@ export async function importHistory({ ctx, input }: { ctx: ServiceContext; input
 
 export async function listImports({ ctx, input }: { ctx: ServiceContext; input: { ledgerId: string } }) {
   const ledger = await getLedger(ctx, input.ledgerId);
-  const rows = await ctx.db.select().from(historyImport).where(eq(historyImport.ledgerId, ledger.id)).orderBy(desc(historyImport.createdAt));
+  const rows = await ctx.db
+    .select()
+    .from(historyImport)
+    .where(eq(historyImport.ledgerId, ledger.id))
+    .orderBy(desc(historyImport.createdAt));
   return rows.map((r) => ({ id: r.id, filename: r.filename, rows: r.rows, createdAt: r.createdAt.toISOString() }));
 }

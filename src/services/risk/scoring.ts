@@ -5,7 +5,14 @@ import { excludedSet } from '../../db/upsert.ts';
 import { localDate } from '../../domain/dates.ts';
 import { FEATURE_NAMES } from '../../domain/risk/features.ts';
 import type { HistInvoice } from '../../domain/risk/history.ts';
-import { MAX_TRAINING_ROWS, MODEL_FAMILY, type RiskModel, type Score, score, trainModel } from '../../domain/risk/model.ts';
+import {
+  MAX_TRAINING_ROWS,
+  MODEL_FAMILY,
+  type RiskModel,
+  type Score,
+  score,
+  trainModel,
+} from '../../domain/risk/model.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { loadHistory } from './history.ts';
 
@@ -22,7 +29,10 @@ const BATCH = 500;
 type StoredParams = { features: readonly string[]; model: RiskModel };
 
 async function ledgerRef(db: Db, ledgerId: string): Promise<LedgerRef | null> {
-  const [row] = await db.select({ id: ledgerTable.id, firmId: ledgerTable.firmId, timezone: ledgerTable.timezone }).from(ledgerTable).where(eq(ledgerTable.id, ledgerId));
+  const [row] = await db
+    .select({ id: ledgerTable.id, firmId: ledgerTable.firmId, timezone: ledgerTable.timezone })
+    .from(ledgerTable)
+    .where(eq(ledgerTable.id, ledgerId));
   return row ?? null;
 }
 
@@ -47,12 +57,22 @@ async function usableModel(deps: RiskDeps, ledger: LedgerRef): Promise<RiskModel
   const [row] = await deps.db.select().from(riskModel).where(eq(riskModel.ledgerId, ledger.id));
   if (!row) return null;
   const params = row.params as StoredParams;
-  if (!params?.model || params.features.join() !== FEATURE_NAMES.join() || !params.model.version.startsWith(MODEL_FAMILY)) return null;
+  if (
+    !params?.model ||
+    params.features.join() !== FEATURE_NAMES.join() ||
+    !params.model.version.startsWith(MODEL_FAMILY)
+  )
+    return null;
   if (deps.clock.now().getTime() - row.fittedAt.getTime() > MODEL_MAX_AGE_MS) return null;
   const cap = Math.ceil(params.model.rows * GROWTH_REFIT) + 1;
   if (params.model.rows < MAX_TRAINING_ROWS) {
     // Counting stops at the cap: the cost stays flat however large the ledger.
-    const capped = deps.db.select({ one: sql`1` }).from(invoice).where(eq(invoice.ledgerId, ledger.id)).limit(cap).as('capped');
+    const capped = deps.db
+      .select({ one: sql`1` })
+      .from(invoice)
+      .where(eq(invoice.ledgerId, ledger.id))
+      .limit(cap)
+      .as('capped');
     const [seen] = await deps.db.select({ n: count() }).from(capped);
     if ((seen?.n ?? 0) >= cap) return null;
   }
@@ -69,16 +89,26 @@ export async function rescoreLedger(deps: RiskDeps, ledgerId: string): Promise<R
   const history = await loadHistory(deps.db, ledger);
   const model = await fitAndStore(deps, ledger, history.invoices);
   const contacts = await deps.db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, ledger.id));
-  const counts = await scoreAndStore(deps, ledger, model, history, contacts.map((c) => c.id));
-  await deps.db
-    .delete(riskScore)
-    .where(
-      and(
-        eq(riskScore.ledgerId, ledger.id),
-        eq(riskScore.subjectType, 'invoice'),
-        notInArray(riskScore.subjectId, deps.db.select({ id: invoice.id }).from(invoice).where(and(eq(invoice.ledgerId, ledger.id), eq(invoice.status, 'open')))),
+  const counts = await scoreAndStore(
+    deps,
+    ledger,
+    model,
+    history,
+    contacts.map((c) => c.id),
+  );
+  await deps.db.delete(riskScore).where(
+    and(
+      eq(riskScore.ledgerId, ledger.id),
+      eq(riskScore.subjectType, 'invoice'),
+      notInArray(
+        riskScore.subjectId,
+        deps.db
+          .select({ id: invoice.id })
+          .from(invoice)
+          .where(and(eq(invoice.ledgerId, ledger.id), eq(invoice.status, 'open'))),
       ),
-    );
+    ),
+  );
   return { ledgerId, modelVersion: model.version, ...counts };
 }
 
@@ -89,17 +119,33 @@ export async function rescoreLedger(deps: RiskDeps, ledgerId: string): Promise<R
 export async function rescoreContacts(deps: RiskDeps, ledgerId: string, contactIds: string[]): Promise<RescoreResult> {
   const ledger = await ledgerRef(deps.db, ledgerId);
   if (!ledger || contactIds.length === 0) return { ledgerId, modelVersion: '', contacts: 0, invoices: 0 };
-  const model = (await usableModel(deps, ledger)) ?? (await fitAndStore(deps, ledger, (await loadHistory(deps.db, ledger)).invoices));
+  const model =
+    (await usableModel(deps, ledger)) ??
+    (await fitAndStore(deps, ledger, (await loadHistory(deps.db, ledger)).invoices));
   const history = await loadHistory(deps.db, ledger, contactIds);
   const counts = await scoreAndStore(deps, ledger, model, history, contactIds);
   // Invoices of these contacts that were paid, voided or deleted keep no score.
   // Ids first (a handful), so the delete probes the score index instead of scanning every score.
-  const closed = (await deps.db.select({ id: invoice.id }).from(invoice).where(and(inArray(invoice.contactId, contactIds), sql`${invoice.status} <> 'open'`))).map((r) => r.id);
-  if (closed.length) await deps.db.delete(riskScore).where(and(eq(riskScore.subjectType, 'invoice'), inArray(riskScore.subjectId, closed)));
+  const closed = (
+    await deps.db
+      .select({ id: invoice.id })
+      .from(invoice)
+      .where(and(inArray(invoice.contactId, contactIds), sql`${invoice.status} <> 'open'`))
+  ).map((r) => r.id);
+  if (closed.length)
+    await deps.db
+      .delete(riskScore)
+      .where(and(eq(riskScore.subjectType, 'invoice'), inArray(riskScore.subjectId, closed)));
   return { ledgerId, modelVersion: model.version, ...counts };
 }
 
-async function scoreAndStore(deps: RiskDeps, ledger: LedgerRef, model: RiskModel, history: Awaited<ReturnType<typeof loadHistory>>, contactIds: string[]) {
+async function scoreAndStore(
+  deps: RiskDeps,
+  ledger: LedgerRef,
+  model: RiskModel,
+  history: Awaited<ReturnType<typeof loadHistory>>,
+  contactIds: string[],
+) {
   const now = deps.clock.now();
   const asOf = localDate(now, ledger.timezone);
   const byContact = new Map<string, HistInvoice[]>(contactIds.map((id) => [id, []]));
@@ -134,7 +180,16 @@ async function scoreAndStore(deps: RiskDeps, ledger: LedgerRef, model: RiskModel
       .values(rows.slice(k, k + BATCH))
       .onConflictDoUpdate({
         target: [riskScore.subjectType, riskScore.subjectId],
-        set: excludedSet(riskScore, ['pLate', 'pVeryLate', 'pSevere', 'band', 'predictedPayDate', 'reasons', 'modelVersion', 'computedAt']),
+        set: excludedSet(riskScore, [
+          'pLate',
+          'pVeryLate',
+          'pSevere',
+          'band',
+          'predictedPayDate',
+          'reasons',
+          'modelVersion',
+          'computedAt',
+        ]),
       });
   }
   return { contacts: byContact.size, invoices };

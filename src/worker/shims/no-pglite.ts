@@ -3,8 +3,6 @@
 const unavailable = (): never => {
   throw new Error('the embedded database is not available on Workers: bind HYPERDRIVE');
 };
-export class PGlite {
-  static create = unavailable;
-}
+export const PGlite = { create: unavailable };
 export const drizzle = unavailable;
 export default { PGlite, drizzle };

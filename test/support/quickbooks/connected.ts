@@ -11,12 +11,22 @@ import { virtualLimiterClock } from '../xero/connected.ts';
 import { QuickBooksFake } from './fake.ts';
 
 /** A firm, a signed-in owner and a fake realm, ready to connect through the real consent flow. */
-export async function quickBooksSetup(database: TestDatabase, server: SetupServer, realmId = '9130350000000001', env: Record<string, string> = {}) {
+export async function quickBooksSetup(
+  database: TestDatabase,
+  server: SetupServer,
+  realmId = '9130350000000001',
+  env: Record<string, string> = {},
+) {
   const fake = new QuickBooksFake();
   server.use(...fake.handlers());
   fake.addRealm(realmId, 'Riverside Joinery');
   const limiterClock = virtualLimiterClock();
-  const config = testConfig({ QUICKBOOKS_CLIENT_ID: fake.clientId, QUICKBOOKS_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com', ...env });
+  const config = testConfig({
+    QUICKBOOKS_CLIENT_ID: fake.clientId,
+    QUICKBOOKS_CLIENT_SECRET: fake.clientSecret,
+    PUBLIC_URL: 'https://overdue.example.com',
+    ...env,
+  });
   const deps = await testDeps(database, { config, limiterClock });
   const app = createApp(deps);
   const firm = await makeFirm(database.db);

@@ -1,24 +1,35 @@
-import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
-import { SHARED } from '../xero/fixtures.ts';
+import { fixtureText } from '../fixtures.ts';
 
 type Raw = Record<string, unknown>;
-const fixture = (name: string) => readFileSync(`${SHARED}fixtures/quickbooks/${name}`, 'utf8');
+const fixture = (name: string) => fixtureText(`quickbooks/${name}`);
 const json = <T = Raw>(name: string) => JSON.parse(fixture(name)) as T;
 const API = 'https://quickbooks.api.intuit.com/v3/company';
 const TOKEN = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer';
 
 /**
  * An in-memory QuickBooks Online behind msw, shaped by Intuit's published examples
- * (shared/fixtures/quickbooks): token endpoint with rotating refresh tokens, query paging,
+ * (test/fixtures/quickbooks): token endpoint with rotating refresh tokens, query paging,
  * CDC with deletions, invoice reads and sparse updates with SyncToken, and the real XML
  * throttle fault.
  */
 export class QuickBooksFake {
   readonly clientId = 'QBO-TEST-CLIENT';
   readonly clientSecret = 'qbo-test-secret-do-not-log';
-  readonly realms = new Map<string, { name: string; country: string; currency: string; Invoice: Raw[]; Customer: Raw[]; Payment: Raw[]; CreditMemo: Raw[]; deleted: Raw[] }>();
+  readonly realms = new Map<
+    string,
+    {
+      name: string;
+      country: string;
+      currency: string;
+      Invoice: Raw[];
+      Customer: Raw[];
+      Payment: Raw[];
+      CreditMemo: Raw[];
+      deleted: Raw[];
+    }
+  >();
   private codes = new Map<string, string>();
   private refresh = new Map<string, { realmId: string; diesAt: number }>();
   private access = new Map<string, string>();
@@ -41,7 +52,16 @@ export class QuickBooksFake {
   now = () => new Date();
 
   addRealm(realmId: string, name = 'Sandbox Company', country = 'US', currency = 'USD') {
-    this.realms.set(realmId, { name, country, currency, Invoice: [], Customer: [], Payment: [], CreditMemo: [], deleted: [] });
+    this.realms.set(realmId, {
+      name,
+      country,
+      currency,
+      Invoice: [],
+      Customer: [],
+      Payment: [],
+      CreditMemo: [],
+      deleted: [],
+    });
     return this.realms.get(realmId)!;
   }
 
@@ -51,7 +71,15 @@ export class QuickBooksFake {
     const realm = this.realms.get(realmId)!;
     for (let i = 0; i < n; i++) {
       const id = String(realm.Invoice.length + 1);
-      realm.Invoice.push({ ...tpl, Id: id, DocNumber: `${1000 + Number(id)}`, MetaData: { CreateTime: start.toISOString(), LastUpdatedTime: new Date(start.getTime() + i * 60_000).toISOString() } });
+      realm.Invoice.push({
+        ...tpl,
+        Id: id,
+        DocNumber: `${1000 + Number(id)}`,
+        MetaData: {
+          CreateTime: start.toISOString(),
+          LastUpdatedTime: new Date(start.getTime() + i * 60_000).toISOString(),
+        },
+      });
     }
   }
 
@@ -85,7 +113,13 @@ export class QuickBooksFake {
   }
 
   fail(match: RegExp, status: number, opts: { body?: string; type?: string; times?: number } = {}) {
-    this.failures.push({ match, status, body: opts.body ?? '', type: opts.type ?? 'application/json', times: opts.times ?? 1 });
+    this.failures.push({
+      match,
+      status,
+      body: opts.body ?? '',
+      type: opts.type ?? 'application/json',
+      times: opts.times ?? 1,
+    });
   }
   throttleXml = () => fixture('throttle-fault-429.xml');
 
@@ -98,7 +132,14 @@ export class QuickBooksFake {
     const r = `qrt_${randomUUID()}`;
     this.access.set(a, realmId);
     this.refresh.set(r, { realmId, diesAt: Number.POSITIVE_INFINITY });
-    return { access_token: a, refresh_token: r, token_type: 'bearer', expires_in: 3600, x_refresh_token_expires_in: 8_726_400, x_refresh_token_hard_expires_in: 156_032_154 };
+    return {
+      access_token: a,
+      refresh_token: r,
+      token_type: 'bearer',
+      expires_in: 3600,
+      x_refresh_token_expires_in: 8_726_400,
+      x_refresh_token_hard_expires_in: 156_032_154,
+    };
   }
 
   handlers() {
@@ -106,16 +147,29 @@ export class QuickBooksFake {
       http.post(TOKEN, async ({ request }) => {
         this.tokenCalls++;
         const form = new URLSearchParams(await request.text());
-        if (request.headers.get('authorization') !== `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`) {
+        if (
+          request.headers.get('authorization') !==
+          `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`
+        ) {
           return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
         }
-        const invalid = () => new HttpResponse(fixture('oauth-error-invalid-grant.json'), { status: 400, headers: { 'content-type': 'application/json' } });
+        const invalid = () =>
+          new HttpResponse(fixture('oauth-error-invalid-grant.json'), {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+          });
         if (form.get('grant_type') === 'authorization_code' && this.identityCodes.has(form.get('code') ?? '')) {
           const subject = this.identityCodes.get(form.get('code')!)!;
           this.identityCodes.delete(form.get('code')!);
           const access = `qit_${randomUUID()}`;
           this.identityTokens.set(access, subject);
-          return HttpResponse.json({ access_token: access, refresh_token: `qrt_${randomUUID()}`, token_type: 'bearer', expires_in: 3600, id_token: this.idToken(subject) });
+          return HttpResponse.json({
+            access_token: access,
+            refresh_token: `qrt_${randomUUID()}`,
+            token_type: 'bearer',
+            expires_in: 3600,
+            id_token: this.idToken(subject),
+          });
         }
         if (form.get('grant_type') === 'authorization_code') {
           const realm = this.codes.get(form.get('code') ?? '');
@@ -135,13 +189,21 @@ export class QuickBooksFake {
       }),
       http.get('https://oauth.platform.intuit.com/op/v1/jwks', () => {
         const jwk = this.keys.publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-        return HttpResponse.json({ keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'fake-intuit-key', n: jwk.n, e: jwk.e }] });
+        return HttpResponse.json({
+          keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'fake-intuit-key', n: jwk.n, e: jwk.e }],
+        });
       }),
       http.get('https://accounts.platform.intuit.com/v1/openid_connect/userinfo', ({ request }) => {
         const subject = this.identityTokens.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '');
         if (!subject) return HttpResponse.json({ error: 'invalid_token' }, { status: 401 });
         const p = this.people.get(subject);
-        return HttpResponse.json({ sub: subject, email: p?.email, emailVerified: p?.verified ?? false, givenName: 'Ida', familyName: 'Intuit' });
+        return HttpResponse.json({
+          sub: subject,
+          email: p?.email,
+          emailVerified: p?.verified ?? false,
+          givenName: 'Ida',
+          familyName: 'Intuit',
+        });
       }),
       http.all(`${API}/:realm/*`, async ({ request, params }) => this.api(request, String(params.realm))),
     ];
@@ -158,17 +220,32 @@ export class QuickBooksFake {
       return new HttpResponse(f.body, { status: f.status, headers: { 'content-type': f.type } });
     }
     if (this.access.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '') !== realmId) {
-      return HttpResponse.json({ fault: { error: [{ message: 'message=AuthenticationFailed', code: '3200' }], type: 'AUTHENTICATION' } }, { status: 401 });
+      return HttpResponse.json(
+        { fault: { error: [{ message: 'message=AuthenticationFailed', code: '3200' }], type: 'AUTHENTICATION' } },
+        { status: 401 },
+      );
     }
     const realm = this.realms.get(realmId)!;
     const time = this.now().toISOString();
-    if (path.startsWith('/companyinfo/')) return HttpResponse.json({ CompanyInfo: { CompanyName: realm.name, LegalName: `${realm.name} LLC`, Country: realm.country }, time });
-    if (path === '/preferences') return HttpResponse.json({ Preferences: { CurrencyPrefs: { HomeCurrency: { value: realm.currency } } }, time });
+    if (path.startsWith('/companyinfo/'))
+      return HttpResponse.json({
+        CompanyInfo: { CompanyName: realm.name, LegalName: `${realm.name} LLC`, Country: realm.country },
+        time,
+      });
+    if (path === '/preferences')
+      return HttpResponse.json({ Preferences: { CurrencyPrefs: { HomeCurrency: { value: realm.currency } } }, time });
     if (path === '/query') {
       const q = url.searchParams.get('query') ?? '';
       this.queries.push(q);
-      const m = /select \* from (\w+)(?: where MetaData\.LastUpdatedTime >= '([^']+)')?(?: where Id IN \(([^)]*)\))?.*STARTPOSITION (\d+) MAXRESULTS (\d+)/i.exec(q);
-      if (!m) return HttpResponse.json({ Fault: { Error: [{ code: '4000', Message: 'QueryParserError' }], type: 'ValidationFault' } }, { status: 400 });
+      const m =
+        /select \* from (\w+)(?: where MetaData\.LastUpdatedTime >= '([^']+)')?(?: where Id IN \(([^)]*)\))?.*STARTPOSITION (\d+) MAXRESULTS (\d+)/i.exec(
+          q,
+        );
+      if (!m)
+        return HttpResponse.json(
+          { Fault: { Error: [{ code: '4000', Message: 'QueryParserError' }], type: 'ValidationFault' } },
+          { status: 400 },
+        );
       const entity = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
       const key = entity === 'Creditmemo' ? 'CreditMemo' : (entity as 'Invoice' | 'Customer' | 'Payment');
       let rows = [...realm[key]];
@@ -180,34 +257,59 @@ export class QuickBooksFake {
       const start = Number(m[4]);
       const max = Number(m[5]);
       const page = rows.slice(start - 1, start - 1 + max);
-      return HttpResponse.json({ QueryResponse: { startPosition: start, maxResults: page.length, totalCount: rows.length, ...(page.length ? { [key]: page } : {}) }, time });
+      return HttpResponse.json({
+        QueryResponse: {
+          startPosition: start,
+          maxResults: page.length,
+          totalCount: rows.length,
+          ...(page.length ? { [key]: page } : {}),
+        },
+        time,
+      });
     }
     if (path === '/cdc') {
       const entities = (url.searchParams.get('entities') ?? '').split(',');
       const since = Date.parse(url.searchParams.get('changedSince') ?? '');
       this.cdcCalls.push(url.searchParams.get('changedSince') ?? '');
-      const changed = (list: Raw[]) => list.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) > since);
+      const changed = (list: Raw[]) =>
+        list.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) > since);
       const responses = entities.map((e) => {
         const key = e as 'Invoice' | 'Customer' | 'Payment' | 'CreditMemo';
-        const rows = [...changed(realm[key]), ...changed(realm.deleted.filter((d) => d._entity === e)).map(({ _entity, ...rest }) => rest)].slice(0, 1000);
+        const rows = [
+          ...changed(realm[key]),
+          ...changed(realm.deleted.filter((d) => d._entity === e)).map(({ _entity, ...rest }) => rest),
+        ].slice(0, 1000);
         return { [key]: rows, startPosition: 1, maxResults: rows.length };
       });
       return HttpResponse.json({ CDCResponse: [{ QueryResponse: responses }], time });
     }
     const one = /^\/(invoice|payment|customer|creditmemo)\/(\w+)$/.exec(path);
     if (one && request.method === 'GET') {
-      const key = ({ invoice: 'Invoice', payment: 'Payment', customer: 'Customer', creditmemo: 'CreditMemo' } as const)[one[1] as 'invoice'];
+      const key = ({ invoice: 'Invoice', payment: 'Payment', customer: 'Customer', creditmemo: 'CreditMemo' } as const)[
+        one[1] as 'invoice'
+      ];
       const row = realm[key].find((r) => r.Id === one[2]);
-      if (!row) return HttpResponse.json({ Fault: { Error: [{ code: '610', Message: 'Object Not Found' }], type: 'ValidationFault' } }, { status: 400 });
-      const link = key === 'Invoice' && url.searchParams.get('include') === 'invoiceLink' ? { InvoiceLink: `https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-${row.Id}` } : {};
+      if (!row)
+        return HttpResponse.json(
+          { Fault: { Error: [{ code: '610', Message: 'Object Not Found' }], type: 'ValidationFault' } },
+          { status: 400 },
+        );
+      const link =
+        key === 'Invoice' && url.searchParams.get('include') === 'invoiceLink'
+          ? { InvoiceLink: `https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-${row.Id}` }
+          : {};
       return HttpResponse.json({ [key]: { ...row, ...link }, time });
     }
     if (path === '/invoice' && request.method === 'POST') {
       const body = (await request.json()) as Raw;
       const row = realm.Invoice.find((r) => r.Id === body.Id);
-      if (!row) return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
+      if (!row)
+        return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
       if (row.SyncToken !== body.SyncToken) {
-        return HttpResponse.json({ Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' } }, { status: 400 });
+        return HttpResponse.json(
+          { Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' } },
+          { status: 400 },
+        );
       }
       Object.assign(row, { PrivateNote: body.PrivateNote, SyncToken: String(Number(row.SyncToken) + 1) });
       return HttpResponse.json({ Invoice: row, time });

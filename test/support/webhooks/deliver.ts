@@ -23,16 +23,20 @@ export async function deliver(
   opts: { signature?: string | null; contentType?: string } = {},
 ) {
   const header = provider === 'xero' ? 'x-xero-signature' : 'intuit-signature';
-  const signature = opts.signature === undefined ? sign(provider === 'xero' ? XERO_KEY : QBO_VERIFIER, body) : opts.signature;
+  const signature =
+    opts.signature === undefined ? sign(provider === 'xero' ? XERO_KEY : QBO_VERIFIER, body) : opts.signature;
   return app.request(`/webhooks/${provider}`, {
     method: 'POST',
-    headers: { 'content-type': opts.contentType ?? 'application/json', ...(signature === null ? {} : { [header]: signature }) },
+    headers: {
+      'content-type': opts.contentType ?? 'application/json',
+      ...(signature === null ? {} : { [header]: signature }),
+    },
     body: body as BodyInit,
   });
 }
 
 export type XeroEventInput = { tenantId: string; resourceId?: string; category?: string; type?: string; at?: string };
-export const xeroEvent = (e: XeroEventInput) => ({
+const xeroEvent = (e: XeroEventInput) => ({
   resourceUrl: `https://api.xero.com/api.xro/2.0/Invoices/${e.resourceId}`,
   resourceId: e.resourceId ?? randomUUID(),
   eventDateUtc: e.at ?? '2026-11-20T09:00:00.000',
@@ -42,12 +46,30 @@ export const xeroEvent = (e: XeroEventInput) => ({
   tenantType: 'ORGANISATION',
 });
 export const xeroBatch = (events: XeroEventInput[]) =>
-  JSON.stringify({ events: events.map(xeroEvent), firstEventSequence: 1, lastEventSequence: events.length, entropy: randomUUID().slice(0, 14).toUpperCase() });
+  JSON.stringify({
+    events: events.map(xeroEvent),
+    firstEventSequence: 1,
+    lastEventSequence: events.length,
+    entropy: randomUUID().slice(0, 14).toUpperCase(),
+  });
 
-export const qboLegacy = (realmId: string, entities: { name: string; id: string; operation: string; lastUpdated?: string; deletedId?: string }[]) =>
-  JSON.stringify({ eventNotifications: [{ realmId, dataChangeEvent: { entities: entities.map((e) => ({ lastUpdated: '2026-11-20T09:00:00.000Z', ...e })) } }] });
+export const qboLegacy = (
+  realmId: string,
+  entities: { name: string; id: string; operation: string; lastUpdated?: string; deletedId?: string }[],
+) =>
+  JSON.stringify({
+    eventNotifications: [
+      {
+        realmId,
+        dataChangeEvent: { entities: entities.map((e) => ({ lastUpdated: '2026-11-20T09:00:00.000Z', ...e })) },
+      },
+    ],
+  });
 
-export const qboCloudEvents = (realmId: string, events: { entity: string; id: string; op: string; time?: string; data?: Record<string, unknown> }[]) =>
+export const qboCloudEvents = (
+  realmId: string,
+  events: { entity: string; id: string; op: string; time?: string; data?: Record<string, unknown> }[],
+) =>
   JSON.stringify(
     events.map((e) => ({
       specversion: '1.0',

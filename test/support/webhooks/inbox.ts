@@ -5,5 +5,14 @@ import type { TestDeps } from '../deps.ts';
 export function inboxDepsFor(deps: TestDeps) {
   const changes: MirrorChange[] = [];
   const onChange = async (c: MirrorChange) => void changes.push(c);
-  return { changes, inbox: { db: deps.database.db, clock: deps.clock, logger: deps.logger, resolve: deps.integrations.resolve, onChange } };
+  return {
+    changes,
+    inbox: {
+      db: deps.database.db,
+      clock: deps.clock,
+      logger: deps.logger,
+      resolve: deps.integrations.resolve,
+      onChange,
+    },
+  };
 }

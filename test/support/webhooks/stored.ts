@@ -16,7 +16,15 @@ export type StoredBody = {
   eventCount?: number;
 };
 
-type RawRow = { where: 'event' | 'delivery'; raw_body: Uint8Array; headers: Record<string, string>; sha256: string; status: string | null; error: string | null; event_count: number | null };
+type RawRow = {
+  where: 'event' | 'delivery';
+  raw_body: Uint8Array;
+  headers: Record<string, string>;
+  sha256: string;
+  status: string | null;
+  error: string | null;
+  event_count: number | null;
+};
 
 export async function storedBodies(db: Db): Promise<StoredBody[]> {
   const rows = await queryRows<RawRow>(

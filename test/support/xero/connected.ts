@@ -10,15 +10,29 @@ import type { XeroFake } from './fake.ts';
 
 export function virtualLimiterClock() {
   let t = Date.now();
-  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 /** A firm with a Xero organisation connected through the real consent flow. */
 export async function connectXero(database: TestDatabase, fake: XeroFake, env: Record<string, string> = {}) {
   fake.addUser('xu-1', 'owner@example.com');
-  const tenant = fake.addTenant('xu-1', 'Harbour Dental Ltd', { timezone: 'NEWZEALANDSTANDARDTIME', country: 'NZ', currency: 'NZD' });
+  const tenant = fake.addTenant('xu-1', 'Harbour Dental Ltd', {
+    timezone: 'NEWZEALANDSTANDARDTIME',
+    country: 'NZ',
+    currency: 'NZD',
+  });
   const limiterClock = virtualLimiterClock();
-  const config = testConfig({ XERO_CLIENT_ID: fake.clientId, XERO_CLIENT_SECRET: fake.clientSecret, PUBLIC_URL: 'https://overdue.example.com', ...env });
+  const config = testConfig({
+    XERO_CLIENT_ID: fake.clientId,
+    XERO_CLIENT_SECRET: fake.clientSecret,
+    PUBLIC_URL: 'https://overdue.example.com',
+    ...env,
+  });
   const deps = await testDeps(database, { config, limiterClock });
   const app = createApp(deps);
   const firm = await makeFirm(database.db);
@@ -32,6 +46,14 @@ export async function connectXero(database: TestDatabase, fake: XeroFake, env: R
   const ctx = systemCtx(database.db, firm.id, deps.clock);
   /** A second, independent set of integrations: what another process would have. */
   const otherProcess = () =>
-    createIntegrations({ config, db: database.db, cipher: deps.cipher, clock: deps.clock, logger: deps.logger, limiterClock, random: () => 0.5 });
+    createIntegrations({
+      config,
+      db: database.db,
+      cipher: deps.cipher,
+      clock: deps.clock,
+      logger: deps.logger,
+      limiterClock,
+      random: () => 0.5,
+    });
   return { deps, app, firm, user, tenant, ledger: row!, connection: conn!, ctx, limiterClock, otherProcess };
 }

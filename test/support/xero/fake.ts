@@ -42,7 +42,12 @@ export class XeroFake {
   onRequest?: (path: string) => void | Promise<void>;
   revoked: string[] = [];
   deletedConnections: string[] = [];
-  readonly requests: { method: string; path: string; headers: Record<string, string>; query: Record<string, string> }[] = [];
+  readonly requests: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    query: Record<string, string>;
+  }[] = [];
   /** Minimum-limit header values the fake reports; tests can lower them. */
   minLimitRemaining = 59;
   /** Sign id_tokens with a key the JWKS does not publish (a forged response). */
@@ -55,7 +60,11 @@ export class XeroFake {
     this.users.set(userId, { email, tenantIds: [] });
   }
 
-  addTenant(userId: string, name: string, opts: { timezone?: string; country?: string; currency?: string } = {}): FakeTenant {
+  addTenant(
+    userId: string,
+    name: string,
+    opts: { timezone?: string; country?: string; currency?: string } = {},
+  ): FakeTenant {
     const tenantId = randomUUID();
     const t: FakeTenant = {
       tenantId,
@@ -163,7 +172,10 @@ export class XeroFake {
     const f = this.failures.find((x) => x.times > 0 && x.match.test(path));
     if (!f) return undefined;
     f.times--;
-    return HttpResponse.json(f.body ?? { Title: 'Injected failure', Status: f.status }, { status: f.status, headers: f.headers }) as never;
+    return HttpResponse.json(f.body ?? { Title: 'Injected failure', Status: f.status }, {
+      status: f.status,
+      headers: f.headers,
+    }) as never;
   }
 
   private authed(request: Request): { userId: string } | undefined {
@@ -189,13 +201,17 @@ export class XeroFake {
         }),
       ),
       http.get(`${identity}/.well-known/openid-configuration/jwks`, () =>
-        HttpResponse.json({ keys: [{ ...this.keys.publicKey.export({ format: 'jwk' }), kid: 'fake-key', alg: 'RS256', use: 'sig' }] }),
+        HttpResponse.json({
+          keys: [{ ...this.keys.publicKey.export({ format: 'jwk' }), kid: 'fake-key', alg: 'RS256', use: 'sig' }],
+        }),
       ),
       http.post(`${identity}/connect/token`, async ({ request }) => {
         const form = new URLSearchParams(await request.text());
         const basic = request.headers.get('authorization');
         const expected = `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`;
-        const clientOk = basic === expected || (form.get('client_id') === this.clientId && form.get('client_secret') === this.clientSecret);
+        const clientOk =
+          basic === expected ||
+          (form.get('client_id') === this.clientId && form.get('client_secret') === this.clientSecret);
         if (!clientOk) return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
         const grant = form.get('grant_type');
         if (grant === 'authorization_code') {
@@ -225,7 +241,12 @@ export class XeroFake {
           if (!rt?.live) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
           rt.live = false; // single use
           const t = this.issue(rt.userId);
-          return HttpResponse.json({ access_token: t.access, refresh_token: t.refresh, expires_in: 1800, token_type: 'Bearer' });
+          return HttpResponse.json({
+            access_token: t.access,
+            refresh_token: t.refresh,
+            expires_in: 1800,
+            token_type: 'Bearer',
+          });
         }
         return HttpResponse.json({ error: 'unsupported_grant_type' }, { status: 400 });
       }),
@@ -243,7 +264,14 @@ export class XeroFake {
         return HttpResponse.json(
           this.users.get(who.userId)!.tenantIds.map((id) => {
             const t = this.tenants.get(id)!;
-            return { id: t.connectionId, tenantId: id, tenantType: 'ORGANISATION', tenantName: t.name, createdDateUtc: '2026-01-01T00:00:00', updatedDateUtc: '2026-01-01T00:00:00' };
+            return {
+              id: t.connectionId,
+              tenantId: id,
+              tenantType: 'ORGANISATION',
+              tenantName: t.name,
+              createdDateUtc: '2026-01-01T00:00:00',
+              updatedDateUtc: '2026-01-01T00:00:00',
+            };
           }),
         );
       }),
@@ -270,24 +298,51 @@ export class XeroFake {
     await this.onRequest?.(path);
     const injected = this.injected(path);
     if (injected) return injected;
-    if (!this.authed(request)) return HttpResponse.json({ Type: 'AuthenticationUnsuccessful', Title: 'Unauthorized', Status: 401 }, { status: 401 });
+    if (!this.authed(request))
+      return HttpResponse.json(
+        { Type: 'AuthenticationUnsuccessful', Title: 'Unauthorized', Status: 401 },
+        { status: 401 },
+      );
     const tenant = this.tenants.get(request.headers.get('xero-tenant-id') ?? '');
-    if (!tenant) return HttpResponse.json({ Type: 'AuthorizationUnsuccessful', Title: 'Forbidden', Status: 403 }, { status: 403 });
-    const limits = { 'X-MinLimit-Remaining': String(this.minLimitRemaining), 'X-DayLimit-Remaining': '4000', 'X-AppMinLimit-Remaining': '9000' };
+    if (!tenant)
+      return HttpResponse.json({ Type: 'AuthorizationUnsuccessful', Title: 'Forbidden', Status: 403 }, { status: 403 });
+    const limits = {
+      'X-MinLimit-Remaining': String(this.minLimitRemaining),
+      'X-DayLimit-Remaining': '4000',
+      'X-AppMinLimit-Remaining': '9000',
+    };
     const [, collection, id, sub] = path.split('/');
     const envelope = (key: string, items: Raw[], pagination?: Raw) =>
-      HttpResponse.json({ Id: randomUUID(), Status: 'OK', ProviderName: 'overdue tests', DateTimeUTC: msDate(new Date()), ...(pagination ? { pagination } : {}), [key]: items }, { headers: limits });
+      HttpResponse.json(
+        {
+          Id: randomUUID(),
+          Status: 'OK',
+          ProviderName: 'overdue tests',
+          DateTimeUTC: msDate(new Date()),
+          ...(pagination ? { pagination } : {}),
+          [key]: items,
+        },
+        { headers: limits },
+      );
 
     if (collection === 'Organisation') return envelope('Organisations', [tenant.org]);
     const key = collection as 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes' | 'Overpayments' | 'Prepayments';
     const list = tenant[key];
     if (!Array.isArray(list)) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
-    const idField = { Invoices: 'InvoiceID', Contacts: 'ContactID', Payments: 'PaymentID', CreditNotes: 'CreditNoteID', Overpayments: 'OverpaymentID', Prepayments: 'PrepaymentID' }[key];
+    const idField = {
+      Invoices: 'InvoiceID',
+      Contacts: 'ContactID',
+      Payments: 'PaymentID',
+      CreditNotes: 'CreditNoteID',
+      Overpayments: 'OverpaymentID',
+      Prepayments: 'PrepaymentID',
+    }[key];
     if (id) {
       const item = list.find((x) => x[idField] === id);
       if (!item) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
       if (sub === 'OnlineInvoice') {
-        if (item.Status === 'DRAFT') return HttpResponse.json({ Type: 'ValidationException', ErrorNumber: 10 }, { status: 400 });
+        if (item.Status === 'DRAFT')
+          return HttpResponse.json({ Type: 'ValidationException', ErrorNumber: 10 }, { status: 400 });
         return envelope('OnlineInvoices', [{ OnlineInvoiceUrl: `https://in.xero.com/${String(id).slice(0, 8)}` }]);
       }
       if (sub === 'History' && request.method === 'PUT') {
@@ -304,15 +359,24 @@ export class XeroFake {
     const updated = (x: Raw) => Number(/\d+/.exec(String(x.UpdatedDateUTC))![0]);
     // IDs: Xero's comma-separated id-list filter (Invoices and Contacts), GUIDs in any case.
     const ids = url.searchParams.get('IDs')?.toLowerCase().split(',');
-    if (url.searchParams.has('IDs[]') || url.searchParams.getAll('IDs').length > 1) return HttpResponse.json({ Title: "Supplied parameter 'IDs' cannot be parsed." }, { status: 400 });
+    if (url.searchParams.has('IDs[]') || url.searchParams.getAll('IDs').length > 1)
+      return HttpResponse.json({ Title: "Supplied parameter 'IDs' cannot be parsed." }, { status: 400 });
     const rows = list
       .filter((x) => updated(x) > sinceMs && (!ids || ids.includes(String(x[idField]).toLowerCase())))
       // As Xero: archived contacts are listed only when asked for.
-      .filter((x) => key !== 'Contacts' || x.ContactStatus !== 'ARCHIVED' || url.searchParams.get('includeArchived') === 'true')
+      .filter(
+        (x) =>
+          key !== 'Contacts' || x.ContactStatus !== 'ARCHIVED' || url.searchParams.get('includeArchived') === 'true',
+      )
       .sort((a, b) => updated(a) - updated(b));
     const page = Number(url.searchParams.get('page') ?? 1);
     const size = Number(url.searchParams.get('pageSize') ?? 100);
     const slice = rows.slice((page - 1) * size, page * size);
-    return envelope(key, slice, { page, pageSize: size, pageCount: Math.max(1, Math.ceil(rows.length / size)), itemCount: rows.length });
+    return envelope(key, slice, {
+      page,
+      pageSize: size,
+      pageCount: Math.max(1, Math.ceil(rows.length / size)),
+      itemCount: rows.length,
+    });
   }
 }

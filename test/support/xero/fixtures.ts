@@ -1,24 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
+import { fixtureJson } from '../fixtures.ts';
 
-/**
- * Xero's official examples (XeroAPI/Xero-OpenAPI, shared/fixtures/xero) are loaded from the shared
- * folder at test time and used as templates; nothing is copied into the repository.
- */
-export const SHARED = process.env.OVERDUE_SHARED_DIR
-  ? `${process.env.OVERDUE_SHARED_DIR.replace(/\/$/, '')}/`
-  : fileURLToPath(new URL('../../../../shared/', import.meta.url));
-
-/**
- * The provider examples live beside the repository (shared/), as in CI. A clone without them
- * (a newcomer's) skips the suites built on them; under CI they must be there, so nothing skips.
- */
-export const HAS_SHARED = existsSync(`${SHARED}fixtures/xero/invoices-list.json`);
-export const describeWithFixtures: typeof describe = (HAS_SHARED || process.env.CI ? describe : describe.skip) as typeof describe;
-
+/** Xero's official response examples (test/fixtures/xero), used as templates for fake records. */
 export function xeroFixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(`${SHARED}fixtures/xero/${name}`, 'utf8')) as T;
+  return fixtureJson<T>(`xero/${name}`);
 }
 
 type Raw = Record<string, unknown>;

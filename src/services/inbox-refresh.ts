@@ -1,0 +1,183 @@
+import {
+  ConnectorError,
+  FETCH_MANY_MAX,
+  RESOURCES,
+  type AccountingConnector,
+  type RecordOf,
+  type Resource,
+} from '../../connectors/types.ts';
+import { dbError } from '../db/client.ts';
+import type { ledger } from '../db/schema/index.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { InboxDeps } from './inbox.ts';
+import { markDeleted, upsertRecords } from './mirror.ts';
+
+/** Refreshing the entities webhook events name: what the provider says now, into the mirror. */
+
+type RefreshDeps = Pick<InboxDeps, 'db' | 'clock' | 'logger' | 'resolve' | 'onChange'>;
+type LedgerRow = typeof ledger.$inferSelect;
+type Key = { resource: Resource; externalId: string };
+
+/**
+ * Fetches and mirrors each entity webhook events named for one ledger, then the invoices the
+ * refreshed payments and credits are allocated to; contacts merged away are marked deleted.
+ * Returns the items that failed (`resource:externalId`) and why.
+ */
+export async function refreshLedgerEntities(
+  deps: RefreshDeps,
+  l: LedgerRow,
+  items: Key[],
+  mergedAwayContacts: string[],
+): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  const invoiceIds = new Set<string>();
+  const contactIds = new Set<string>();
+  let connector: AccountingConnector;
+  try {
+    connector = await deps.resolve(l);
+  } catch (err) {
+    for (const i of items) failed.set(`${i.resource}:${i.externalId}`, describe(err));
+    return failed;
+  }
+
+  const now = deps.clock.now();
+  // Round one: what the events name. Round two: invoices that refreshed payments and credits are
+  // allocated to (a payment changes what they owe).
+  let round: Key[] = items.map((i) => ({ resource: i.resource, externalId: i.externalId }));
+  const seen = new Set(round.map(keyOf));
+  while (round.length > 0) {
+    const next: Key[] = [];
+    for (const [resource, ids] of byResource(round)) {
+      for (let i = 0; i < ids.length; i += FETCH_MANY_MAX) {
+        const chunk = await refreshChunk(deps, connector, l, resource, ids.slice(i, i + FETCH_MANY_MAX), now);
+        for (const [id, msg] of chunk.failed) failed.set(`${resource}:${id}`, msg);
+        if (resource === 'invoices') for (const c of chunk.changed) invoiceIds.add(c.id);
+        if (resource === 'contacts') for (const c of chunk.changed) contactIds.add(c.id);
+        for (const k of chunk.allocated) {
+          if (seen.has(keyOf(k))) continue;
+          seen.add(keyOf(k));
+          next.push(k);
+        }
+      }
+    }
+    round = next;
+  }
+  for (const externalId of mergedAwayContacts) {
+    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId, updatedAt: now }]);
+    for (const c of gone) contactIds.add(c.id);
+  }
+  await deps.onChange({
+    firmId: l.firmId,
+    ledgerId: l.id,
+    invoiceIds: [...invoiceIds],
+    contactIds: [...contactIds],
+    source: 'webhook',
+  });
+  return failed;
+}
+
+const keyOf = (k: Key) => `${k.resource}:${k.externalId}`;
+
+/** Ids grouped by resource, in RESOURCES order: the calls made do not depend on event order. */
+function byResource(keys: Key[]): [Resource, string[]][] {
+  return RESOURCES.map(
+    (r) => [r, keys.filter((k) => k.resource === r).map((k) => k.externalId)] as [Resource, string[]],
+  ).filter(([, ids]) => ids.length > 0);
+}
+
+/**
+ * Fetches one chunk of ids and mirrors it: upserts what the provider returned, marks deleted what
+ * it did not. Returns the ids that failed and why, the mirror rows changed, and the invoices the
+ * fetched payments and credits are allocated to.
+ */
+async function refreshChunk(
+  deps: RefreshDeps,
+  connector: AccountingConnector,
+  l: LedgerRow,
+  resource: Resource,
+  ids: string[],
+  now: Date,
+) {
+  const { found, failed } = await fetchRecords(deps.logger, connector, l, resource, ids);
+  const ok = ids.filter((id) => !failed.has(id));
+  const records = ok.flatMap((id) => found.get(id) ?? []);
+  // Not found now means deleted (ids are never reused), whatever order the events came in.
+  const gone = ok.filter((id) => !found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
+  let changed: { id: string }[];
+  try {
+    changed = [
+      ...(records.length ? await upsertRecords(deps.db, { firmId: l.firmId, ledgerId: l.id }, resource, records) : []),
+      ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
+    ];
+  } catch (err) {
+    for (const id of ok) failed.set(id, describe(err));
+    return { failed, changed: [], allocated: [] };
+  }
+  const allocated = records.flatMap((r) =>
+    'allocations' in r
+      ? r.allocations.map((a) => ({ resource: 'invoices' as const, externalId: a.invoiceExternalId }))
+      : [],
+  );
+  return { failed, changed, allocated };
+}
+
+/**
+ * The records behind `ids` (absent: deleted), in one call where the connector can, else one by
+ * one. A provider that refuses the id-list request (a validation error) is asked one by one too,
+ * so a filter it stopped accepting costs a call, not the events.
+ */
+async function fetchRecords(
+  logger: Logger,
+  connector: AccountingConnector,
+  l: LedgerRow,
+  resource: Resource,
+  ids: string[],
+) {
+  const found = new Map<string, RecordOf<Resource>>();
+  const failed = new Map<string, string>();
+  if (connector.fetchMany && ids.length > 1) {
+    try {
+      const many = await connector.fetchMany(l.externalId, resource, ids);
+      if (many) return { found: many, failed };
+    } catch (err) {
+      if (!(err instanceof ConnectorError && err.code === 'validation')) {
+        for (const id of ids) failed.set(id, describe(err));
+        logger.warn('webhook entities not refreshed', {
+          ledgerId: l.id,
+          resource,
+          count: ids.length,
+          code: err instanceof ConnectorError ? err.code : undefined,
+        });
+        return { found, failed };
+      }
+      logger.warn('id-list fetch refused; fetching one by one', {
+        ledgerId: l.id,
+        resource,
+        providerCode: err.providerCode,
+      });
+    }
+  }
+  for (const id of ids) {
+    try {
+      const record = await connector.fetchOne(l.externalId, resource, id);
+      if (record) found.set(id, record);
+    } catch (err) {
+      failed.set(id, describe(err));
+      logger.warn('webhook entity not refreshed', { ledgerId: l.id, resource, code: (err as { code?: string }).code });
+    }
+  }
+  return { found, failed };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConnectorError)
+    return `${err.provider} ${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}: ${err.message}`.slice(
+      0,
+      500,
+    );
+  if (err instanceof Error) {
+    const e = dbError(err);
+    return `${e.code ?? err.name}: ${e.message}`.slice(0, 500);
+  }
+  return 'processing failed';
+}
