@@ -11,7 +11,7 @@ import {
   type Resource,
 } from '../types.ts';
 import type { XeroApi, XeroCall } from './client.ts';
-import { type CreditKind, mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment } from './map.ts';
+import { type CreditKind, isPayable, mapContact, mapCredit, mapInvoice, mapOrganisation, mapPayment } from './map.ts';
 
 /** A response that did not arrive whole is a transport failure: retryable, never "no records". */
 const incomplete = (key: string) =>
@@ -230,7 +230,8 @@ export class XeroConnector implements AccountingConnector {
     const [call, key, map] = calls[resource];
     try {
       const row = (await this.rowsOf(tenantId, call, key)).rows[0];
-      return row ? (map(row) as RecordOf<R>) : null;
+      // A payable is not ours: to the caller it is as absent as a deleted receivable.
+      return row && !isPayable(row) ? (map(row) as RecordOf<R>) : null;
     } catch (err) {
       if (err instanceof ConnectorError && err.code === 'not_found') return null;
       throw err;
@@ -256,6 +257,7 @@ export class XeroConnector implements AccountingConnector {
     const wanted = new Map(ids.map((id) => [id.toLowerCase(), id]));
     const found = new Map<string, RecordOf<R>>();
     for (const row of rows) {
+      if (isPayable(row)) continue;
       const record = list.map(row) as RecordOf<R>;
       const asked = wanted.get(record.externalId.toLowerCase());
       if (asked) found.set(asked, record);

@@ -59,6 +59,23 @@ const INVOICE_STATUS: Record<string, InvoiceStatus> = {
   DELETED: 'deleted',
 };
 
+/**
+ * The business's own payables, which Xero sends through the same endpoints and webhooks as its
+ * receivables (bills are INVOICE events, supplier credits CREDITNOTE events). Never mirrored:
+ * chasing a supplier for the business's own bill is the worst message this product could send.
+ */
+const PAYABLE_TYPES = new Set([
+  'ACCPAY',
+  'ACCPAYCREDIT',
+  'SPEND-OVERPAYMENT',
+  'SPEND-PREPAYMENT',
+  'ACCPAYPAYMENT',
+  'APCREDITPAYMENT',
+  'APOVERPAYMENTPAYMENT',
+  'APPREPAYMENTPAYMENT',
+]);
+export const isPayable = (r: Raw) => PAYABLE_TYPES.has(String(r.Type ?? r.PaymentType ?? ''));
+
 export function mapInvoice(raw: Raw, ledgerTz: string): Invoice {
   const status = INVOICE_STATUS[String(raw.Status)];
   if (!status) throw new XeroMappingError(`unknown invoice status ${JSON.stringify(raw.Status)}`);

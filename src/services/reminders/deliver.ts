@@ -21,8 +21,9 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { randomToken } from '../../lib/secrets.ts';
 import { MailError, type Mailer } from '../../notify/mailer.ts';
+import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../../connectors/types.ts';
 import type { ConnectorResolver } from '../connectors.ts';
-import { upsertRecords } from '../mirror.ts';
+import { markDeleted, upsertRecords } from '../mirror.ts';
 import { composeMessage } from './compose.ts';
 import { contactGates, invoiceGate } from './gates.ts';
 import { policiesFor } from './policies.ts';
@@ -84,13 +85,14 @@ export async function deliverReminder(
             items.map((i) => i.invoiceId),
           ),
         );
-      const fresh = [];
-      for (const r of rows) {
-        const f = await connector.fetchOne(l.externalId, 'invoices', r.externalId);
-        if (f) fresh.push(f);
-      }
+      const ids = rows.map((r) => r.externalId);
+      const fresh = await fetchInvoices(connector, l.externalId, ids);
       // One upsert (and one contact-linking pass over the ledger) for all of them, not one per invoice.
-      if (fresh.length) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', fresh);
+      if (fresh.size) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', [...fresh.values()]);
+      // What the ledger no longer has (deleted, or no longer a sales invoice) is gone here too: the
+      // invoice gate then leaves it out, whatever the mirror believed.
+      const gone = ids.filter((id) => !fresh.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
+      if (gone.length) await markDeleted(db, l.id, 'invoices', gone);
     } catch (err) {
       deps.logger.warn('pre-send fetch failed', { reminderId: rem.id, code: (err as { code?: string }).code });
       healthy = false;
@@ -357,4 +359,26 @@ async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledg
     .from(contactState)
     .where(eq(contactState.contactId, contactId));
   return row!.t!;
+}
+
+/**
+ * The invoices behind `ids` as the ledger has them now (absent: gone), in one call per
+ * FETCH_MANY_MAX where the connector can read by id list, else one by one.
+ */
+async function fetchInvoices(connector: AccountingConnector, account: string, ids: string[]) {
+  const found = new Map<string, Invoice>();
+  if (connector.fetchMany && ids.length > 1) {
+    let byList = true;
+    for (let i = 0; i < ids.length && byList; i += FETCH_MANY_MAX) {
+      const many = await connector.fetchMany(account, 'invoices', ids.slice(i, i + FETCH_MANY_MAX));
+      if (many) for (const [id, inv] of many) found.set(id, inv);
+      else byList = false; // this provider has no id-list read: one by one below
+    }
+    if (byList) return found;
+  }
+  for (const id of ids) {
+    const inv = await connector.fetchOne(account, 'invoices', id);
+    if (inv) found.set(id, inv);
+  }
+  return found;
 }

@@ -361,8 +361,11 @@ export class XeroFake {
     const ids = url.searchParams.get('IDs')?.toLowerCase().split(',');
     if (url.searchParams.has('IDs[]') || url.searchParams.getAll('IDs').length > 1)
       return HttpResponse.json({ Title: "Supplied parameter 'IDs' cannot be parsed." }, { status: 400 });
+    // where: Xero's filter; the string equalities the connector sends (Type=="ACCREC") are applied.
+    const equal = [...(url.searchParams.get('where') ?? '').matchAll(/(\w+)=="([^"]*)"/g)];
     const rows = list
       .filter((x) => updated(x) > sinceMs && (!ids || ids.includes(String(x[idField]).toLowerCase())))
+      .filter((x) => equal.every(([, field, value]) => x[field!] === value))
       // As Xero: archived contacts are listed only when asked for.
       .filter(
         (x) =>
