@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminder, webhookEvent } from '../../src/db/schema/index.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { servePglite } from '../support/pglite-wire.ts';
 import { TEST_KEY } from '../support/deps.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
 import { smtpSink } from '../support/reminders.ts';
@@ -26,11 +27,13 @@ import { waitUntil } from '../support/wait.ts';
  */
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-let database: TestDatabase;
+/** The database as the test reads and writes it: on PGlite, through the socket like the Worker. */
+let database: Database;
+let originDb: TestDatabase;
 let mf: Miniflare;
 let out: string;
 let sink: Awaited<ReturnType<typeof smtpSink>>;
-let origin: PGLiteSocketServer | undefined;
+let origin: Awaited<ReturnType<typeof servePglite>> | undefined;
 
 const withPassword = (url: string) => {
   const u = new URL(url);
@@ -46,14 +49,18 @@ describe('the bundled Worker in workerd', () => {
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       stdio: 'pipe',
     });
-    database = await createTestDatabase();
+    originDb = await createTestDatabase();
     let url: string;
-    if (database.kind === 'postgres') url = database.url;
-    else {
-      // The Worker's driver keeps a small pool: the socket server multiplexes it onto one PGlite.
-      origin = new PGLiteSocketServer({ db: database.pglite, host: '127.0.0.1', port: 0, maxConnections: 16 });
-      await origin.start();
-      url = `postgres://postgres@${origin.getServerConn()}/postgres`;
+    if (originDb.kind === 'postgres') {
+      url = originDb.url;
+      database = originDb;
+    } else {
+      // The Worker's driver keeps a small pool: servePglite multiplexes it onto one PGlite.
+      // The test's own statements take the same road: PGlite has one session, and a statement
+      // sent to it directly would land inside whatever transaction a Worker connection has open.
+      origin = await servePglite(originDb.pglite);
+      url = origin.url;
+      database = await openDatabase({ url, pgliteDir: ':memory:', maxConnections: 2 });
     }
     sink = await smtpSink();
     mf = new Miniflare({
@@ -81,8 +88,9 @@ describe('the bundled Worker in workerd', () => {
   afterAll(async () => {
     await mf?.dispose();
     await sink?.close();
-    await origin?.stop();
-    await database?.drop();
+    if (database !== originDb) await database?.close();
+    await origin?.close();
+    await originDb?.drop();
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
