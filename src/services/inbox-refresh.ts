@@ -3,11 +3,13 @@ import {
   FETCH_MANY_MAX,
   RESOURCES,
   type AccountingConnector,
+  type Invoice,
   type RecordOf,
   type Resource,
 } from '../../connectors/types.ts';
+import { and, eq, inArray } from 'drizzle-orm';
 import { dbError } from '../db/client.ts';
-import type { ledger } from '../db/schema/index.ts';
+import { contact, type ledger } from '../db/schema/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { InboxDeps } from './inbox.ts';
 import { markDeleted, upsertRecords } from './mirror.ts';
@@ -87,8 +89,9 @@ function byResource(keys: Key[]): [Resource, string[]][] {
 
 /**
  * Fetches one chunk of ids and mirrors it: upserts what the provider returned, marks deleted what
- * it did not. Returns the ids that failed and why, the mirror rows changed, and the invoices the
- * fetched payments and credits are allocated to.
+ * it did not. Returns the ids that failed and why, the mirror rows changed, and what to fetch next:
+ * the invoices the fetched payments and credits are allocated to, the customers of the fetched
+ * invoices that are not mirrored yet.
  */
 async function refreshChunk(
   deps: RefreshDeps,
@@ -113,11 +116,14 @@ async function refreshChunk(
     for (const id of ok) failed.set(id, describe(err));
     return { failed, changed: [], allocated: [] };
   }
-  const allocated = records.flatMap((r) =>
+  const allocated: Key[] = records.flatMap((r) =>
     'allocations' in r
       ? r.allocations.map((a) => ({ resource: 'invoices' as const, externalId: a.invoiceExternalId }))
       : [],
   );
+  // An invoice naming a customer the mirror has not seen (new, or the survivor of a merge) brings
+  // that customer in the next round, so the invoice is linked to it rather than to nobody.
+  if (resource === 'invoices') allocated.push(...(await unknownContacts(deps, l.id, records as Invoice[])));
   return { failed, changed, allocated };
 }
 
@@ -180,4 +186,18 @@ function describe(err: unknown): string {
     return `${e.code ?? err.name}: ${e.message}`.slice(0, 500);
   }
   return 'processing failed';
+}
+
+async function unknownContacts(deps: RefreshDeps, ledgerId: string, invoices: Invoice[]): Promise<Key[]> {
+  const named = [...new Set(invoices.map((i) => i.contactExternalId))];
+  if (named.length === 0) return [];
+  const known = new Set(
+    (
+      await deps.db
+        .select({ externalId: contact.externalId })
+        .from(contact)
+        .where(and(eq(contact.ledgerId, ledgerId), inArray(contact.externalId, named)))
+    ).map((r) => r.externalId),
+  );
+  return named.filter((id) => !known.has(id)).map((externalId) => ({ resource: 'contacts' as const, externalId }));
 }

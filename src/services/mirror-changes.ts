@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { invoice } from '../db/schema/index.ts';
+import { invoice, reminder, reminderItem } from '../db/schema/index.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
@@ -55,12 +55,29 @@ export function inOrder(handlers: MirrorChangeHandler[], logger: Logger): Mirror
   };
 }
 
-/** The contacts a change touches: those named, and those of the invoices named. */
+/**
+ * The contacts a change touches: those named, those of the invoices named, and those whose
+ * pending reminders still hold one of those invoices (an invoice moved to another customer must
+ * leave the previous customer's reminder).
+ */
 export async function changedContacts(db: Db, change: MirrorChange): Promise<string[]> {
-  const viaInvoices = change.invoiceIds.length
+  const owners = change.invoiceIds.length
     ? await db.select({ contactId: invoice.contactId }).from(invoice).where(inArray(invoice.id, change.invoiceIds))
     : [];
-  return [...new Set([...change.contactIds, ...viaInvoices.map((r) => r.contactId).filter((x): x is string => !!x)])];
+  const reminded = change.invoiceIds.length
+    ? await db
+        .selectDistinct({ contactId: reminder.contactId })
+        .from(reminderItem)
+        .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
+        .where(
+          and(
+            inArray(reminderItem.invoiceId, change.invoiceIds),
+            inArray(reminder.status, ['scheduled', 'awaiting_approval']),
+          ),
+        )
+    : [];
+  const ids = [...change.contactIds, ...owners.map((r) => r.contactId), ...reminded.map((r) => r.contactId)];
+  return [...new Set(ids.filter((x): x is string => !!x))];
 }
 
 export const noMirrorHandlers: MirrorChangeHandler = async () => {};

@@ -121,17 +121,24 @@ export async function upsertRecords<R extends Resource>(
   }
   const list = [...newest.values()];
   switch (resource) {
-    case 'contacts':
-      return upsert(
+    case 'contacts': {
+      const changed = await upsert(
         db,
         contact,
         (list as Contact[]).map((c) => contactRow(target, c)),
       );
+      await linkInvoiceContacts(db, target.ledgerId);
+      return changed;
+    }
     case 'invoices': {
       const changed = await upsert(
         db,
         invoice,
         (list as Invoice[]).map((i) => invoiceRow(target, i)),
+      );
+      await relinkInvoices(
+        db,
+        changed.map((c) => c.id),
       );
       await linkInvoiceContacts(db, target.ledgerId);
       return changed;
@@ -149,6 +156,20 @@ export async function upsertRecords<R extends Resource>(
         (list as CreditNote[]).map((n) => creditNoteRow(target, n)),
       );
   }
+}
+
+/**
+ * Points each changed invoice at the contact the provider now names: an invoice moved to another
+ * customer (a correction, contacts merged) must never keep the old link, or its reminder would go
+ * to the previous company. Unlinked (null) while that contact is not mirrored yet.
+ */
+async function relinkInvoices(db: Db, invoiceIds: string[]): Promise<void> {
+  if (invoiceIds.length === 0) return;
+  const current = sql`(select ${contact.id} from ${contact} where ${contact.ledgerId} = ${invoice.ledgerId} and ${contact.externalId} = ${invoice.contactExternalId})`;
+  await db
+    .update(invoice)
+    .set({ contactId: current })
+    .where(and(anyOf(invoice.id, invoiceIds, 'uuid'), sql`${invoice.contactId} is distinct from ${current}`));
 }
 
 /** Points invoices at their mirrored contact once both are present (they can arrive in any order). */

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { invoice, message, reminder } from '../../src/db/schema/index.ts';
+import { contact, invoice, message, reminder } from '../../src/db/schema/index.ts';
 import { processInbox } from '../../src/services/inbox.ts';
+import { changedContacts } from '../../src/services/mirror-changes.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
@@ -11,14 +12,14 @@ import { reminderWorld } from '../support/reminders.ts';
 import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { msDate } from '../support/xero/fixtures.ts';
+import { msDate, templates } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
 
 /**
  * A reminder is only ever about money the ledger says a customer owes now. Regression tests for
- * the ways the ledger's reality used to be missed: the business's own bills arriving through
- * Xero's invoice webhooks (issue 27, class 2), and a pre-send fetch that finds the invoice gone
- * (class 4).
+ * the ways the ledger's reality used to be missed (issue 27): an invoice moved to another
+ * customer (class 1), the business's own bills arriving through Xero's invoice webhooks (class 2),
+ * and a pre-send fetch that finds the invoice gone (class 4).
  */
 const xero = useXeroFake();
 let database: TestDatabase;
@@ -121,5 +122,71 @@ describe('the pre-send fetch', () => {
       detail: 'invoice is deleted',
     });
     expect(await database.db.select().from(message).where(eq(message.contactId, c.id))).toEqual([]);
+  });
+});
+
+describe('an invoice moved to another customer (a correction, or contacts merged)', () => {
+  it('is never chased from the previous customer: the pre-send fetch relinks it and the gate drops it', async () => {
+    const w = await reminderWorld(database.db);
+    const before = await makeContact(database.db, w.ledger, { name: 'Kauri Builders', email: 'ap@kauri.example' });
+    const after = await makeContact(database.db, w.ledger, { name: 'Totara Homes', email: 'ap@totara.example' });
+    const moved = await makeInvoice(database.db, before, { dueDate: '2026-11-20' });
+    w.stub.put(moved);
+    await replanContacts(w.deps, [before.id]);
+    // Corrected in the ledger after planning; no webhook yet.
+    w.stub.put(moved, { contactExternalId: after.externalId, updatedAt: new Date('2026-11-16T19:00:00Z') });
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, cancelled: 1 });
+    expect(await database.db.select().from(message)).toEqual([]);
+    const [rem] = await database.db.select().from(reminder).where(eq(reminder.contactId, before.id));
+    expect(rem!.gateResults).toContainEqual({
+      gate: `invoice:${moved.number}`,
+      ok: false,
+      detail: 'invoice now belongs to another customer',
+    });
+    const [row] = await database.db.select().from(invoice).where(eq(invoice.id, moved.id));
+    expect(row!.contactId).toBe(after.id);
+    // The customer it belongs to now is chased for it, by name.
+    await replanContacts(w.deps, [after.id]);
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, sent: 1 });
+    const [sent] = await database.db.select().from(message);
+    expect(sent!.toAddresses).toEqual(['ap@totara.example']);
+    expect(sent!.text).toContain(moved.number!);
+  });
+
+  it('replans the previous customer too, so its pending reminder lets the invoice go', async () => {
+    const w = await reminderWorld(database.db);
+    const before = await makeContact(database.db, w.ledger);
+    const after = await makeContact(database.db, w.ledger);
+    const moved = await makeInvoice(database.db, before, { dueDate: '2026-11-20' });
+    await replanContacts(w.deps, [before.id]);
+    await database.db.update(invoice).set({ contactId: after.id }).where(eq(invoice.id, moved.id));
+    const change = { firmId: w.ledger.firmId, ledgerId: w.ledger.id, invoiceIds: [moved.id], contactIds: [] };
+    expect((await changedContacts(database.db, { ...change, source: 'webhook' })).sort()).toEqual(
+      [before.id, after.id].sort(),
+    );
+  });
+
+  it('a webhook naming a customer the mirror has never seen fetches that customer and links to it', async () => {
+    const c = await xeroLedger();
+    const inv = c.tenant.Invoices[0]!;
+    const previous = await database.db
+      .select()
+      .from(invoice)
+      .where(eq(invoice.externalId, String(inv.InvoiceID)));
+    const newcomer = { ...templates().contact, ContactID: '7e1b2c3d-0000-4000-8000-00000000c0de', Name: 'Rimu Ltd' };
+    c.tenant.Contacts.push(newcomer);
+    Object.assign(inv, {
+      Contact: { ContactID: newcomer.ContactID, Name: 'Rimu Ltd' },
+      UpdatedDateUTC: msDate('2026-11-20T03:00:00Z'),
+    });
+    expect(await c.notify([String(inv.InvoiceID)])).toMatchObject({ processed: 1, failed: 0 });
+    const [rimu] = await database.db.select().from(contact).where(eq(contact.externalId, newcomer.ContactID));
+    expect(rimu).toMatchObject({ name: 'Rimu Ltd', ledgerId: c.ledger.id });
+    const [row] = await database.db
+      .select()
+      .from(invoice)
+      .where(eq(invoice.externalId, String(inv.InvoiceID)));
+    expect(row!.contactId).toBe(rimu!.id);
+    expect(row!.contactId).not.toBe(previous[0]!.contactId);
   });
 });

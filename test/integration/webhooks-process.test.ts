@@ -27,6 +27,9 @@ async function connected() {
   const fake = xero.reset();
   const c = await connectXero(database, fake, webhookOnly);
   fake.seedInvoices(c.tenant, 3, { start: new Date('2026-11-01T00:00:00Z') });
+  // The customer the invoices name is in the ledger too, as in Xero.
+  const customer = (c.tenant.Invoices[0]!.Contact as { ContactID: string }).ContactID;
+  c.tenant.Contacts.push({ ...templates().contact, ContactID: customer });
   await syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(c.ledger));
   const mirror = (externalId: string) =>
     database.db

@@ -111,6 +111,16 @@ export async function deliverReminder(
   const today = localDate(now, tz);
   const gates: GateResult[] = [];
   const chase = invoices.filter(({ i, cs }) => {
+    // Moved to another customer since planning (a correction, merged contacts): never told to
+    // this one, whatever else is true of it.
+    if (i.contactId !== rem.contactId) {
+      gates.push({
+        gate: `invoice:${i.number ?? i.externalId}`,
+        ok: false,
+        detail: 'invoice now belongs to another customer',
+      });
+      return false;
+    }
     if (rem.kind === 'thank_you') {
       gates.push({
         gate: `invoice:${i.number ?? i.externalId}`,
