@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { DemoConnector } from '../../connectors/demo/connector.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contact, invoice, message, reminder } from '../../src/db/schema/index.ts';
 import { processInbox } from '../../src/services/inbox.ts';
@@ -6,8 +7,10 @@ import { changedContacts } from '../../src/services/mirror-changes.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { makeContact, makeInvoice } from '../support/factories.ts';
+import { makeContact, makeFirm, makeInvoice, makeLedger, systemCtx } from '../support/factories.ts';
 import { reminderWorld } from '../support/reminders.ts';
 import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
@@ -188,5 +191,39 @@ describe('an invoice moved to another customer (a correction, or contacts merged
       .where(eq(invoice.externalId, String(inv.InvoiceID)));
     expect(row!.contactId).toBe(rimu!.id);
     expect(row!.contactId).not.toBe(previous[0]!.contactId);
+  });
+});
+
+describe('words that match what happened', () => {
+  it("the demo's fresh start queues no firm or final message to a debtor never written to before", async () => {
+    const f = await makeFirm(database.db);
+    const l = await makeLedger(database.db, f.id);
+    const clock = fixedClock('2026-11-20T12:00:00Z');
+    const demo = new DemoConnector({ seed: 42, anchor: '2026-11-20', clock });
+    await syncLedger({ ctx: systemCtx(database.db, f.id, clock), input: { ledgerId: l.id } }, demo);
+    const debtors = await database.db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, l.id));
+    await replanContacts(
+      { db: database.db, clock, logger: silentLogger },
+      debtors.map((d) => d.id),
+    );
+    const queued = await database.db
+      .select({ templateKey: reminder.templateKey, stepKey: reminder.stepKey })
+      .from(reminder)
+      .where(eq(reminder.ledgerId, l.id));
+    // Plenty is owed, some of it long overdue: steps as late as the final one are due...
+    expect(queued.length).toBeGreaterThan(20);
+    expect(queued.some((r) => r.stepKey.startsWith('post+35'))).toBe(true);
+    // ...and nothing was ever sent, so every one of them opens in a first-contact tone.
+    expect(queued.filter((r) => ['firm', 'final'].includes(r.templateKey))).toEqual([]);
+    const sent = await database.db
+      .select({ n: message.id })
+      .from(message)
+      .where(
+        inArray(
+          message.contactId,
+          debtors.map((d) => d.id),
+        ),
+      );
+    expect(sent).toEqual([]);
   });
 });

@@ -41,6 +41,42 @@ describe('planner', () => {
     expect(planNext(base({ now, done: all }))).toEqual({ planned: null, reason: 'cadence complete' });
   });
 
+  it('never opens firm or final: the tone escalates one step at a time over what was actually sent', () => {
+    const now = new Date('2026-12-28T01:00:00Z'); // 38 days after due: post+35 (final) is owed
+    expect(standard.steps.find((s) => s.key === 'post+35')!.tone).toBe('final');
+    // Found 38 days overdue and never written to: the step owed, in a first-contact tone.
+    expect(planned(base({ now })).step).toMatchObject({ key: 'post+35', tone: 'neutral', template: 'neutral' });
+    // A neutral message was sent: firm next, still not final.
+    expect(planned(base({ now, sentTones: new Set(['neutral']) })).step).toMatchObject({
+      tone: 'firm',
+      template: 'firm',
+    });
+    // A firm one was sent: final.
+    expect(planned(base({ now, sentTones: new Set(['friendly', 'firm']) })).step).toMatchObject({ tone: 'final' });
+    // Reminded but nothing reached the debtor (steps given up on): still a first contact.
+    expect(planned(base({ now, done: new Set(['post+21']) })).step.tone).toBe('neutral');
+    // Gentle steps are never raised.
+    expect(planned(base()).step).toMatchObject({ key: 'pre-3', tone: 'friendly' });
+  });
+
+  it('property: no planned message is more than one tone above the most severe one sent', () => {
+    const tones = ['friendly', 'neutral', 'firm', 'final'] as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -10, max: 90 }),
+        fc.subarray([...tones]),
+        fc.constantFrom(...Object.values(BUILT_IN_POLICIES)),
+        (daysAfterDue, sent, policy) => {
+          const now = new Date(Date.parse('2026-11-20T01:00:00Z') + daysAfterDue * 86_400_000);
+          const r = planNext(base({ now, policy, sentTones: new Set(sent) }));
+          if (r.planned?.step.kind !== 'email') return;
+          const severest = Math.max(-1, ...sent.map((t) => tones.indexOf(t)));
+          expect(tones.indexOf(r.planned.step.tone)).toBeLessThanOrEqual(Math.max(1, severest + 1));
+        },
+      ),
+    );
+  });
+
   it('never walks the cadence back: nothing before the last step done, whatever the clock says', () => {
     // +21 went out after a jump forward skipped due, +3 and +10; the clock is then stepped back to
     // a day when +10 would be the latest step: the next is still the one after +21.

@@ -1,6 +1,6 @@
 import { addDays, type IsoDate, localDate, zonedTimeToInstant } from '../dates.ts';
 import { compare, parseAmount } from '../money.ts';
-import type { Policy, Step } from './policy.ts';
+import { type Policy, type Step, TONES, type Tone } from './policy.ts';
 import { type HolidayCheck, nextSendInstant } from './window.ts';
 
 type Instalment = { dueDate: IsoDate; amount: string };
@@ -18,6 +18,8 @@ export type PlanInput = {
   policy: Policy;
   /** Step keys already sent (or given up on) for this invoice. */
   done: ReadonlySet<string>;
+  /** The tones of the messages actually sent about this invoice (template keys). */
+  sentTones?: ReadonlySet<string>;
   now: Date;
   /** The debtor's zone (contact's, else the ledger's). */
   tz: string;
@@ -38,7 +40,10 @@ type Candidate = { key: string; step: Step; date: IsoDate };
  *   gets the +35 message, not six messages); a step already sent, or one before it, is never
  *   planned again;
  * - nothing before a promise-to-pay date has passed or a pause ends;
- * - the send time is the next moment inside the debtor-local send window.
+ * - the send time is the next moment inside the debtor-local send window;
+ * - the tone escalates one step at a time over what was actually sent: never firm or final as a
+ *   first contact, never final without a firm message before (a later step whose day has come
+ *   goes out in the tone it is owed, and the cadence escalates from there).
  */
 export function planNext(input: PlanInput): PlanResult {
   const { invoice, collection, contact, policy } = input;
@@ -85,7 +90,17 @@ export function planNext(input: PlanInput): PlanResult {
   if (contact.pausedUntil && contact.pausedUntil > earliest) earliest = contact.pausedUntil;
   const dueAt = nextSendInstant(earliest, input.tz, policy.sendWindow, input.isHoliday);
   if (!dueAt) return { planned: null, reason: 'send window never opens' };
-  return { planned: { stepKey: next.key, step: next.step, dueAt, anchor } };
+  return { planned: { stepKey: next.key, step: capTone(next.step, input.sentTones), dueAt, anchor } };
+}
+
+/** Neutral for a first contact; otherwise one tone above the most severe message sent. */
+function capTone(step: Step, sentTones: ReadonlySet<string> = new Set()): Step {
+  if (step.kind !== 'email') return step;
+  const severest = Math.max(-1, ...[...sentTones].map((t) => TONES.indexOf(t as Tone)));
+  const cap = Math.max(TONES.indexOf('neutral'), severest + 1);
+  if (TONES.indexOf(step.tone) <= cap) return step;
+  const tone = TONES[cap]!;
+  return { ...step, tone, template: tone };
 }
 
 /**

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * policies from the API and from the database are checked the same way.
  */
 export const TONES = ['friendly', 'neutral', 'firm', 'final'] as const;
-type Tone = (typeof TONES)[number];
+export type Tone = (typeof TONES)[number];
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (24 h)');
 const range = z.tuple([time, time]).refine(([a, b]) => a < b, 'start must be before end');

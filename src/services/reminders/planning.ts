@@ -108,6 +108,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
             stepKey: reminderItem.stepKey,
             status: reminder.status,
             reminderId: reminder.id,
+            templateKey: reminder.templateKey,
           })
           .from(reminderItem)
           .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
@@ -118,7 +119,10 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
     const sent = new Set(
       items.filter((it) => it.status === 'sent' && it.stepKey !== THANK_YOU).map((it) => it.invoiceId),
     );
+    const sentTones = new Map<string, Set<string>>();
     for (const it of items) {
+      if (it.status === 'sent')
+        sentTones.set(it.invoiceId, (sentTones.get(it.invoiceId) ?? new Set()).add(it.templateKey));
       if ((USED as readonly string[]).includes(it.status))
         done.set(it.invoiceId, (done.get(it.invoiceId) ?? new Set()).add(it.stepKey));
       if (it.status === 'scheduled') approved.add(`${it.invoiceId}:${it.stepKey}`);
@@ -173,6 +177,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
         },
         policy: policies.get(row.c.id)!,
         done: done.get(i.id) ?? new Set(),
+        sentTones: sentTones.get(i.id),
         now,
         tz,
         isHoliday: holidaysFor(l.country),
