@@ -12,6 +12,9 @@ const PLACEHOLDERS = [
   'business_name',
   'invoice_numbers',
   'amount_due',
+  'overdue_invoice_numbers',
+  'overdue_amount',
+  'upcoming_note',
   'due_date',
   'days_overdue',
   'pay_link',
@@ -27,17 +30,19 @@ export const BUILT_IN_TEMPLATES: Record<string, Template> = {
     subject: 'Invoice {{invoice_numbers}} from {{business_name}}',
     body: 'Hi {{contact_name}},\n\nA friendly note about {{amount_due}} for invoice {{invoice_numbers}}, due {{due_date}}.\n\n{{statement}}\n\nYou can view and pay online: {{pay_link}}\n\n{{discount_terms}}\n\nIf you have already paid, thank you, and please ignore this message.\n\n{{business_name}}',
   },
+  // Past the due date, the words speak of overdue money only: what is not yet due is listed apart
+  // ({{upcoming_note}}) and never threatened.
   neutral: {
-    subject: 'Payment reminder: {{invoice_numbers}} ({{amount_due}})',
-    body: 'Hello {{contact_name}},\n\nOur records show {{amount_due}} outstanding, {{days_overdue}} days past the due date.\n\n{{statement}}\n\nPay online: {{pay_link}}\n\nIf something is holding up payment, reply to this email and we will help.\n\n{{business_name}}',
+    subject: 'Payment reminder: {{overdue_invoice_numbers}} ({{overdue_amount}})',
+    body: 'Hello {{contact_name}},\n\nOur records show {{overdue_amount}} overdue, up to {{days_overdue}} days past the due date.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\nIf something is holding up payment, reply to this email and we will help.\n\n{{business_name}}',
   },
   firm: {
-    subject: 'Overdue: {{invoice_numbers}} ({{amount_due}})',
-    body: 'Dear {{contact_name}},\n\n{{amount_due}} is now {{days_overdue}} days overdue. Please arrange payment this week.\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\nIf you dispute any of this, reply and tell us why.\n\n{{business_name}}',
+    subject: 'Overdue: {{overdue_invoice_numbers}} ({{overdue_amount}})',
+    body: 'Dear {{contact_name}},\n\n{{overdue_amount}} is now overdue, up to {{days_overdue}} days. Please arrange payment this week.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\nIf you dispute any of this, reply and tell us why.\n\n{{business_name}}',
   },
   final: {
-    subject: 'Final notice: {{invoice_numbers}} ({{amount_due}})',
-    body: 'Dear {{contact_name}},\n\nDespite earlier reminders, {{amount_due}} remains unpaid, {{days_overdue}} days overdue. Unless it is paid or we hear from you within 7 days, we will pass the account to a collection agency.\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\n{{business_name}}',
+    subject: 'Final notice: {{overdue_invoice_numbers}} ({{overdue_amount}})',
+    body: 'Dear {{contact_name}},\n\nDespite earlier reminders, {{overdue_amount}} remains unpaid, up to {{days_overdue}} days overdue. Unless the overdue amount is paid or we hear from you within 7 days, we will pass it to a collection agency.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\n{{business_name}}',
   },
   thank_you: {
     subject: 'Thank you for your payment',
@@ -94,31 +99,52 @@ function totals(lines: StatementLine[], locale: string): string {
 }
 
 function values(d: RenderData, locale: string): Record<Exclude<Placeholder, 'statement'>, string> {
-  const due = d.lines
+  const lines = unique(d.lines);
+  const overdue = lines.filter((l) => l.daysOverdue > 0);
+  const upcoming = lines.filter((l) => l.daysOverdue <= 0);
+  const due = lines
     .map((l) => l.dueDate)
     .filter((x): x is string => !!x)
     .sort();
+  // One link stands for the message only when there is one; several are given beside each invoice.
+  const links = [...new Set(lines.map((l) => l.payLink).filter((x): x is string => !!x))];
   return {
     contact_name: d.contactName,
     business_name: d.businessName,
-    invoice_numbers: d.lines.map((l) => l.number).join(', '),
-    amount_due: totals(d.lines, locale),
+    invoice_numbers: lines.map((l) => l.number).join(', '),
+    amount_due: totals(lines, locale),
+    overdue_invoice_numbers: overdue.map((l) => l.number).join(', '),
+    overdue_amount: totals(overdue, locale),
+    upcoming_note:
+      overdue.length && upcoming.length
+        ? `Not yet due, for your planning: ${totals(upcoming, locale)} (${upcoming.map((l) => l.number).join(', ')}).`
+        : '',
     due_date: formatDate(due[0] ?? null, locale),
-    days_overdue: String(Math.max(0, ...d.lines.map((l) => l.daysOverdue))),
-    pay_link: d.lines.find((l) => l.payLink)?.payLink ?? '(reply to this email for payment details)',
+    days_overdue: String(Math.max(0, ...lines.map((l) => l.daysOverdue))),
+    pay_link:
+      links.length === 1
+        ? links[0]!
+        : links.length > 1
+          ? 'the link beside each invoice above'
+          : '(reply to this email for payment details)',
     discount_terms: d.discountTerms ?? '',
     late_fee_terms: d.lateFeeTerms ?? '',
     opt_out_link: d.optOutLink,
   };
 }
 
+/** Each invoice once, however many times it was handed in: totals and lists agree. */
+function unique(lines: StatementLine[]): StatementLine[] {
+  const seen = new Set<string>();
+  return lines.filter((l) => !seen.has(l.number) && seen.add(l.number));
+}
+
 /** Overdue invoices first, then those coming up; each invoice once. */
 function groups(lines: StatementLine[]) {
-  const seen = new Set<string>();
-  const unique = lines.filter((l) => !seen.has(l.number) && seen.add(l.number));
+  const rows = unique(lines);
   return [
-    { title: 'Overdue', rows: unique.filter((l) => l.daysOverdue > 0) },
-    { title: 'Coming up', rows: unique.filter((l) => l.daysOverdue <= 0) },
+    { title: 'Overdue', rows: rows.filter((l) => l.daysOverdue > 0) },
+    { title: 'Coming up', rows: rows.filter((l) => l.daysOverdue <= 0) },
   ].filter((g) => g.rows.length > 0);
 }
 
@@ -128,7 +154,8 @@ function statementText(lines: StatementLine[], locale: string): string {
       [
         `${g.title}:`,
         ...g.rows.map(
-          (l) => `  ${l.number}  ${formatMoney(l.amountDue, l.currency, locale)}  due ${formatDate(l.dueDate, locale)}`,
+          (l) =>
+            `  ${l.number}  ${formatMoney(l.amountDue, l.currency, locale)}  due ${formatDate(l.dueDate, locale)}${l.payLink ? `  pay: ${l.payLink}` : ''}`,
         ),
       ].join('\n'),
     )
@@ -137,11 +164,11 @@ function statementText(lines: StatementLine[], locale: string): string {
 
 function statementHtml(lines: StatementLine[], locale: string): string {
   const row = (l: StatementLine) =>
-    `<tr><td>${escapeHtml(l.number)}</td><td style="text-align:right">${escapeHtml(formatMoney(l.amountDue, l.currency, locale))}</td><td>${escapeHtml(formatDate(l.dueDate, locale))}</td></tr>`;
+    `<tr><td>${escapeHtml(l.number)}</td><td style="text-align:right">${escapeHtml(formatMoney(l.amountDue, l.currency, locale))}</td><td>${escapeHtml(formatDate(l.dueDate, locale))}</td><td>${l.payLink ? linkify(escapeHtml(l.payLink)) : ''}</td></tr>`;
   return groups(lines)
     .map(
       (g) =>
-        `<h3>${g.title}</h3><table cellpadding="4"><tr><th align="left">Invoice</th><th align="right">Amount due</th><th align="left">Due</th></tr>${g.rows.map(row).join('')}</table>`,
+        `<h3>${g.title}</h3><table cellpadding="4"><tr><th align="left">Invoice</th><th align="right">Amount due</th><th align="left">Due</th><th align="left">Pay</th></tr>${g.rows.map(row).join('')}</table>`,
     )
     .join('');
 }
