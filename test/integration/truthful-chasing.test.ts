@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { DemoConnector } from '../../connectors/demo/connector.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contact, invoice, message, reminder } from '../../src/db/schema/index.ts';
+import { contact, creditNote, invoice, ledger, message, payment, reminder } from '../../src/db/schema/index.ts';
 import { processInbox } from '../../src/services/inbox.ts';
 import { changedContacts } from '../../src/services/mirror-changes.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
@@ -9,7 +9,10 @@ import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { createApp } from '../../src/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { testDeps } from '../support/deps.ts';
+import { signedIn } from '../support/session.ts';
 import { makeContact, makeFirm, makeInvoice, makeLedger, systemCtx } from '../support/factories.ts';
 import { reminderWorld } from '../support/reminders.ts';
 import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
@@ -225,5 +228,95 @@ describe('words that match what happened', () => {
         ),
       );
     expect(sent).toEqual([]);
+  });
+});
+
+describe("money the debtor's own credit covers is never chased", () => {
+  async function owing(amountDue = '115.00') {
+    const w = await reminderWorld(database.db);
+    const c = await makeContact(database.db, w.ledger, { email: 'ap@kowhai.example' });
+    const inv = await makeInvoice(database.db, c, { dueDate: '2026-11-10', amountDue, total: amountDue });
+    w.stub.put(inv);
+    await replanContacts(w.deps, [c.id]);
+    let n = 0;
+    const credit = (over: Partial<typeof creditNote.$inferInsert>) =>
+      database.db.insert(creditNote).values({
+        firmId: w.ledger.firmId,
+        ledgerId: w.ledger.id,
+        externalId: `cn-${++n}`,
+        providerUpdatedAt: new Date('2026-11-12T00:00:00Z'),
+        contactExternalId: c.externalId,
+        status: 'authorised',
+        date: '2026-11-12',
+        currency: 'NZD',
+        total: '115.00',
+        remaining: '115.00',
+        ...over,
+      });
+    return { w, c, inv, credit };
+  }
+  const sentTo = (contactId: string) => database.db.select().from(message).where(eq(message.contactId, contactId));
+
+  it('an unallocated credit note covering the overdue amount holds the reminder for a person, with why', async () => {
+    const { w, c, credit } = await owing();
+    await credit({ remaining: '115.00' });
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, held: 1 });
+    expect(await sentTo(c.id)).toEqual([]);
+    const [rem] = await database.db.select().from(reminder).where(eq(reminder.contactId, c.id));
+    expect(rem).toMatchObject({
+      status: 'needs_review',
+      statusReason: 'customer has NZ$115.00 unallocated credit, covering the NZ$115.00 overdue',
+    });
+    // Shown on the portfolio, with why, to whoever can act on it.
+    const user = await signedIn(database.db, w.ledger.firmId);
+    const app = createApp(await testDeps(database, { clock: w.clock }));
+    const page = await (await app.request('/', { headers: { cookie: user.cookie } })).text();
+    expect(page).toContain('Held for a person');
+    expect(page).toContain('customer has NZ$115.00 unallocated credit, covering the NZ$115.00 overdue');
+    // The cadence moves on, and every later step meets the same check while the credit stands.
+    await replanContacts(w.deps, [c.id]);
+    w.clock.advance(14 * 86_400_000);
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, held: 1 });
+    expect(await sentTo(c.id)).toEqual([]);
+  });
+
+  it('overpayments and prepayments count; voided, draft and other currencies do not', async () => {
+    const { w, c, credit } = await owing();
+    await credit({ status: 'overpayment:authorised', remaining: '60.00' });
+    await credit({ status: 'voided', remaining: '115.00' });
+    await credit({ status: 'draft', remaining: '115.00' });
+    await credit({ currency: 'AUD', remaining: '500.00' });
+    await credit({ status: 'prepayment:authorised', remaining: '55.00' });
+    expect(await tick(w.deps)).toMatchObject({ held: 1 });
+    const [rem] = await database.db.select().from(reminder).where(eq(reminder.contactId, c.id));
+    expect(rem!.statusReason).toBe('customer has NZ$115.00 unallocated credit, covering the NZ$115.00 overdue');
+  });
+
+  it('a QuickBooks payment left unapplied is credit too', async () => {
+    const { w, c } = await owing();
+    await database.db.update(ledger).set({ provider: 'quickbooks' }).where(eq(ledger.id, w.ledger.id));
+    await database.db.insert(payment).values({
+      firmId: w.ledger.firmId,
+      ledgerId: w.ledger.id,
+      externalId: 'pay-1',
+      providerUpdatedAt: new Date('2026-11-12T00:00:00Z'),
+      contactExternalId: c.externalId,
+      date: '2026-11-12',
+      amount: '200.00',
+      currency: 'NZD',
+      allocations: [{ invoiceExternalId: 'other', amount: '50.00' }],
+    });
+    expect(await tick(w.deps)).toMatchObject({ held: 1 });
+    const [rem] = await database.db.select().from(reminder).where(eq(reminder.contactId, c.id));
+    expect(rem!.statusReason).toBe('customer has NZ$150.00 unallocated credit, covering the NZ$115.00 overdue');
+  });
+
+  it('a partial credit goes out stated in the message, the overdue amount unchanged', async () => {
+    const { w, c, credit } = await owing();
+    await credit({ remaining: '40.00' });
+    expect(await tick(w.deps)).toMatchObject({ sent: 1 });
+    const [sent] = await sentTo(c.id);
+    expect(sent!.text).toContain('NZ$115.00');
+    expect(sent!.text).toContain('You also have NZ$40.00 in credit with us that has not been applied yet');
   });
 });

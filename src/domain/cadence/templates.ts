@@ -15,6 +15,7 @@ const PLACEHOLDERS = [
   'overdue_invoice_numbers',
   'overdue_amount',
   'upcoming_note',
+  'credit_note',
   'due_date',
   'days_overdue',
   'pay_link',
@@ -28,21 +29,21 @@ type Placeholder = (typeof PLACEHOLDERS)[number];
 export const BUILT_IN_TEMPLATES: Record<string, Template> = {
   friendly: {
     subject: 'Invoice {{invoice_numbers}} from {{business_name}}',
-    body: 'Hi {{contact_name}},\n\nA friendly note about {{amount_due}} for invoice {{invoice_numbers}}, due {{due_date}}.\n\n{{statement}}\n\nYou can view and pay online: {{pay_link}}\n\n{{discount_terms}}\n\nIf you have already paid, thank you, and please ignore this message.\n\n{{business_name}}',
+    body: 'Hi {{contact_name}},\n\nA friendly note about {{amount_due}} for invoice {{invoice_numbers}}, due {{due_date}}.\n\n{{statement}}\n\n{{credit_note}}\n\nYou can view and pay online: {{pay_link}}\n\n{{discount_terms}}\n\nIf you have already paid, thank you, and please ignore this message.\n\n{{business_name}}',
   },
   // Past the due date, the words speak of overdue money only: what is not yet due is listed apart
   // ({{upcoming_note}}) and never threatened.
   neutral: {
     subject: 'Payment reminder: {{overdue_invoice_numbers}} ({{overdue_amount}})',
-    body: 'Hello {{contact_name}},\n\nOur records show {{overdue_amount}} overdue, up to {{days_overdue}} days past the due date.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\nIf something is holding up payment, reply to this email and we will help.\n\n{{business_name}}',
+    body: 'Hello {{contact_name}},\n\nOur records show {{overdue_amount}} overdue, up to {{days_overdue}} days past the due date.\n\n{{upcoming_note}}\n\n{{statement}}\n\n{{credit_note}}\n\nPay online: {{pay_link}}\n\nIf something is holding up payment, reply to this email and we will help.\n\n{{business_name}}',
   },
   firm: {
     subject: 'Overdue: {{overdue_invoice_numbers}} ({{overdue_amount}})',
-    body: 'Dear {{contact_name}},\n\n{{overdue_amount}} is now overdue, up to {{days_overdue}} days. Please arrange payment this week.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\nIf you dispute any of this, reply and tell us why.\n\n{{business_name}}',
+    body: 'Dear {{contact_name}},\n\n{{overdue_amount}} is now overdue, up to {{days_overdue}} days. Please arrange payment this week.\n\n{{upcoming_note}}\n\n{{statement}}\n\n{{credit_note}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\nIf you dispute any of this, reply and tell us why.\n\n{{business_name}}',
   },
   final: {
     subject: 'Final notice: {{overdue_invoice_numbers}} ({{overdue_amount}})',
-    body: 'Dear {{contact_name}},\n\nDespite earlier reminders, {{overdue_amount}} remains unpaid, up to {{days_overdue}} days overdue. Unless the overdue amount is paid or we hear from you within 7 days, we will pass it to a collection agency.\n\n{{upcoming_note}}\n\n{{statement}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\n{{business_name}}',
+    body: 'Dear {{contact_name}},\n\nDespite earlier reminders, {{overdue_amount}} remains unpaid, up to {{days_overdue}} days overdue. Unless the overdue amount is paid or we hear from you within 7 days, we will pass it to a collection agency.\n\n{{upcoming_note}}\n\n{{statement}}\n\n{{credit_note}}\n\nPay online: {{pay_link}}\n\n{{late_fee_terms}}\n\n{{business_name}}',
   },
   thank_you: {
     subject: 'Thank you for your payment',
@@ -64,6 +65,8 @@ export type RenderData = {
   lines: StatementLine[];
   discountTerms?: string;
   lateFeeTerms?: string;
+  /** Unapplied credit the debtor has with the business, formatted per currency. */
+  credits?: string[];
   optOutLink: string;
   locale?: string;
 };
@@ -127,6 +130,9 @@ function values(d: RenderData, locale: string): Record<Exclude<Placeholder, 'sta
         : links.length > 1
           ? 'the link beside each invoice above'
           : '(reply to this email for payment details)',
+    credit_note: d.credits?.length
+      ? `You also have ${d.credits.join(' + ')} in credit with us that has not been applied yet: reply to tell us which invoices to set it against, and we will.`
+      : '',
     discount_terms: d.discountTerms ?? '',
     late_fee_terms: d.lateFeeTerms ?? '',
     opt_out_link: d.optOutLink,

@@ -35,6 +35,7 @@ export function portfolioPages() {
       sort === 'name' ? r.name.toLowerCase() : sort === 'overdue' ? Number(r.overdue) : r[sort];
     rows.sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) * (dir === 'asc' ? 1 : -1));
     const queue = await listReminders({ ctx, input: { status: 'awaiting_approval', limit: 200 } });
+    const held = await listReminders({ ctx, input: { status: 'needs_review', limit: 100 } });
     const cases = await listCases({ ctx, input: { status: 'pending_approval', limit: 100 } });
     const names = new Map(rows.map((r) => [r.id, r.name]));
     const zones = new Map(rows.map((r) => [r.id, r.timezone]));
@@ -88,6 +89,41 @@ export function portfolioPages() {
           </table>
           {rows.length === 0 ? <p>No ledgers yet. Connect Xero or QuickBooks to start.</p> : null}
         </section>
+
+        {held.length ? (
+          <>
+            <h2 id="held">Held for a person</h2>
+            <section class="card scroll" aria-labelledby="held">
+              <table>
+                <caption class="muted" style="text-align:left">
+                  Reminders that were not sent because something needs a decision first.
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Customer</th>
+                    <th scope="col">Ledger</th>
+                    <th scope="col">Why</th>
+                    <th scope="col">Invoices</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {held.map((r) => (
+                    <tr>
+                      <td>
+                        <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
+                      </td>
+                      <td>{names.get(r.ledgerId) ?? ''}</td>
+                      <td>{r.statusReason ?? ''}</td>
+                      <td>
+                        {r.invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ')}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          </>
+        ) : null}
 
         <h2 id="approvals">Approval queue</h2>
         <section class="card scroll" aria-labelledby="approvals">

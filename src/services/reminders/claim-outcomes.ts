@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.ts';
  * the claim, so a delivery that outlived its claim changes nothing.
  */
 
-export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed' | 'handoff';
+export type Outcome = 'sent' | 'rescheduled' | 'cancelled' | 'skipped' | 'failed' | 'handoff' | 'held';
 
 /** A temporary mail failure is retried after 5, 20, 80, 320 minutes; the fifth failure goes to a person. */
 export const MAX_SEND_ATTEMPTS = 5;
@@ -59,7 +59,7 @@ export async function retryUnsent(
 export async function finish(
   db: Db,
   rem: Claimed,
-  status: 'cancelled' | 'skipped',
+  status: 'cancelled' | 'skipped' | 'needs_review',
   reason: string,
   gates: GateResult[],
   outcome?: Outcome,
@@ -68,5 +68,5 @@ export async function finish(
     .update(reminder)
     .set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` })
     .where(stillClaimed(rem));
-  return outcome ?? status;
+  return outcome ?? (status === 'needs_review' ? 'held' : status);
 }

@@ -1,5 +1,6 @@
 import type { contact, invoice, ledger } from '../../db/schema/index.ts';
 import { daysBetween } from '../../domain/dates.ts';
+import { formatMoney } from '../../domain/money.ts';
 import { BUILT_IN_TEMPLATES, type Rendered, renderTemplate } from '../../domain/cadence/templates.ts';
 
 /** The message for a reminder from mirror rows: the same for the preview and the real send. */
@@ -10,6 +11,8 @@ export function composeMessage(args: {
   invoices: (typeof invoice.$inferSelect)[];
   today: string;
   optOutLink: string;
+  /** The debtor's unapplied credit per currency (it covers none of the chased amount in full). */
+  credit?: ReadonlyMap<string, bigint>;
 }): Rendered {
   const l = args.ledgerRow;
   return renderTemplate(BUILT_IN_TEMPLATES[args.templateKey] ?? BUILT_IN_TEMPLATES.neutral!, {
@@ -26,5 +29,8 @@ export function composeMessage(args: {
     })),
     discountTerms: typeof l.settings.discountTerms === 'string' ? l.settings.discountTerms : undefined,
     lateFeeTerms: typeof l.settings.lateFeeTerms === 'string' ? l.settings.lateFeeTerms : undefined,
+    credits: [...(args.credit ?? [])]
+      .filter(([currency, units]) => units > 0n && args.invoices.some((i) => i.currency === currency))
+      .map(([currency, units]) => formatMoney(units, currency)),
   });
 }

@@ -25,6 +25,7 @@ import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../..
 import type { ConnectorResolver } from '../connectors.ts';
 import { markDeleted, upsertRecords } from '../mirror.ts';
 import { composeMessage } from './compose.ts';
+import { availableCredit, creditCovers } from './credit.ts';
 import { contactGates, invoiceGate } from './gates.ts';
 import { policiesFor } from './policies.ts';
 import { finish, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
@@ -196,6 +197,16 @@ export async function deliverReminder(
   if (rem.kind === 'handoff')
     return finish(db, rem, 'skipped', 'handoff step reached: the account is ready for an agency', gates, 'handoff');
 
+  // Money the debtor's own credit already covers is never chased: a person decides (apply the
+  // credit in the ledger, or send anyway).
+  const credit = rem.kind === 'email' ? await availableCredit(db, l, c.externalId) : new Map<string, bigint>();
+  const covered = creditCovers(
+    chase.map(({ i }) => ({ currency: i.currency, amountDue: i.amountDue, overdue: !!i.dueDate && i.dueDate < today })),
+    credit,
+  );
+  gates.push({ gate: 'credit', ok: !covered, ...(covered ? { detail: covered } : {}) });
+  if (covered) return finish(db, rem, 'needs_review', covered, gates);
+
   const token = s?.optOutToken ?? (await ensureOptOutToken(db, c.id, c.firmId, c.ledgerId));
   const unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${token}`;
   const rendered = composeMessage({
@@ -205,6 +216,7 @@ export async function deliverReminder(
     invoices: chase.map((x) => x.i),
     today,
     optOutLink: unsubscribeUrl,
+    credit,
   });
   const snapshot = createHash('sha256')
     .update(JSON.stringify(chase.map(({ i }) => [i.id, i.status, i.amountDue, i.providerUpdatedAt.toISOString()])))
