@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contact, creditNote, invoice, ledger, message, payment, reminder } from '../../src/db/schema/index.ts';
 import { processInbox } from '../../src/services/inbox.ts';
 import { changedContacts } from '../../src/services/mirror-changes.ts';
+import { approveReminders } from '../../src/services/reminders/manage.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
@@ -318,5 +319,56 @@ describe("money the debtor's own credit covers is never chased", () => {
     const [sent] = await sentTo(c.id);
     expect(sent!.text).toContain('NZ$115.00');
     expect(sent!.text).toContain('You also have NZ$40.00 in credit with us that has not been applied yet');
+  });
+});
+
+describe('an approval binds the message approved (safe mode)', () => {
+  async function approvedReminder() {
+    const w = await reminderWorld(database.db, { safeMode: true });
+    const c = await makeContact(database.db, w.ledger, { email: 'ap@matai.example' });
+    const inv = await makeInvoice(database.db, c, { dueDate: '2026-11-10', amountDue: '240.00', total: '240.00' });
+    w.stub.put(inv);
+    await replanContacts(w.deps, [c.id]);
+    const [rem] = await database.db.select().from(reminder).where(eq(reminder.contactId, c.id));
+    expect(rem!.status).toBe('awaiting_approval');
+    const ctx = systemCtx(database.db, w.ledger.firmId, w.clock);
+    expect(await approveReminders({ ctx, input: { ids: [rem!.id] } })).toEqual({ approved: 1 });
+    const row = async () => (await database.db.select().from(reminder).where(eq(reminder.id, rem!.id)))[0]!;
+    return { w, c, inv, rem: rem!, row };
+  }
+
+  it('goes out as approved when nothing changed', async () => {
+    const { w, c } = await approvedReminder();
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await database.db.select().from(message).where(eq(message.contactId, c.id))).toHaveLength(1);
+  });
+
+  it('goes back for approval when its tone changed after approval (a policy change), saying so', async () => {
+    const { w, c, rem, row } = await approvedReminder();
+    // Replanned under a harsher policy: same invoice and step, now the final notice.
+    await database.db.update(reminder).set({ templateKey: 'final' }).where(eq(reminder.id, rem.id));
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, held: 1 });
+    expect(await database.db.select().from(message).where(eq(message.contactId, c.id))).toEqual([]);
+    expect(await row()).toMatchObject({
+      status: 'awaiting_approval',
+      statusReason: expect.stringContaining(`tone ${rem.templateKey} → final`),
+    });
+    // Approved again as it now stands, it goes.
+    await approveReminders({ ctx: systemCtx(database.db, w.ledger.firmId, w.clock), input: { ids: [rem.id] } });
+    expect(await tick(w.deps)).toMatchObject({ sent: 1 });
+  });
+
+  it('goes back for approval when an amount changed in the ledger since approval', async () => {
+    const { w, inv, row } = await approvedReminder();
+    w.stub.put(inv, { amountDue: '140.00', amountPaid: '100.00', updatedAt: new Date('2026-11-16T19:00:00Z') });
+    expect(await tick(w.deps)).toMatchObject({ held: 1 });
+    expect((await row()).statusReason).toMatch(/invoices or amounts .*240\.0000 → .*140\.0000/);
+  });
+
+  it('a reminder approved before approvals were recorded goes back once, never out unapproved', async () => {
+    const { w, rem, row } = await approvedReminder();
+    await database.db.update(reminder).set({ approval: null }).where(eq(reminder.id, rem.id));
+    expect(await tick(w.deps)).toMatchObject({ held: 1 });
+    expect(await row()).toMatchObject({ status: 'awaiting_approval', statusReason: 'not approved yet' });
   });
 });

@@ -18,6 +18,17 @@ export const reminderStatusEnum = pgEnum('reminder_status', [
 
 export type GateResult = { gate: string; ok: boolean; detail?: string };
 
+/** What a person approved in safe mode: the message as it stood, and its digest. */
+export type Approval = {
+  digest: string;
+  to: string | null;
+  template: string;
+  subject: string;
+  /** "number currency amount" of each invoice the message covered. */
+  items: string[];
+  approvedAt: string;
+};
+
 /** One planned action for one contact; it may cover several invoices (consolidated message). */
 export const reminder = pgTable(
   'reminder',
@@ -46,6 +57,8 @@ export const reminder = pgTable(
      * `sending` without it never reached the server and may be retried; with it, a person decides.
      */
     sendStartedAt: tstz('send_started_at'),
+    /** Safe mode: the content approved. A message that differs at send time goes back for approval. */
+    approval: jsonb('approval').$type<Approval>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

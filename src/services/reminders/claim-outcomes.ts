@@ -59,7 +59,7 @@ export async function retryUnsent(
 export async function finish(
   db: Db,
   rem: Claimed,
-  status: 'cancelled' | 'skipped' | 'needs_review',
+  status: 'cancelled' | 'skipped' | 'needs_review' | 'awaiting_approval',
   reason: string,
   gates: GateResult[],
   outcome?: Outcome,
@@ -68,5 +68,5 @@ export async function finish(
     .update(reminder)
     .set({ status, statusReason: reason, gateResults: gates, updatedAt: sql`now()` })
     .where(stillClaimed(rem));
-  return outcome ?? (status === 'needs_review' ? 'held' : status);
+  return outcome ?? (status === 'cancelled' || status === 'skipped' ? status : 'held');
 }

@@ -21,9 +21,9 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { randomToken } from '../../lib/secrets.ts';
 import { MailError, type Mailer } from '../../notify/mailer.ts';
-import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../../connectors/types.ts';
 import type { ConnectorResolver } from '../connectors.ts';
-import { markDeleted, upsertRecords } from '../mirror.ts';
+import { approvalOf, changedSince } from './approval.ts';
+import { refreshBeforeSend } from './presend.ts';
 import { composeMessage } from './compose.ts';
 import { availableCredit, creditCovers } from './credit.ts';
 import { contactGates, invoiceGate } from './gates.ts';
@@ -73,32 +73,14 @@ export async function deliverReminder(
   const items = await db.select().from(reminderItem).where(eq(reminderItem.reminderId, rem.id));
 
   // Re-fetch every invoice from the ledger: the mirror may be a webhook behind.
-  let healthy = l.status === 'active';
-  if (healthy) {
-    try {
-      const connector = await deps.resolve(l);
-      const rows = await db
-        .select({ externalId: invoice.externalId })
-        .from(invoice)
-        .where(
-          inArray(
-            invoice.id,
-            items.map((i) => i.invoiceId),
-          ),
-        );
-      const ids = rows.map((r) => r.externalId);
-      const fresh = await fetchInvoices(connector, l.externalId, ids);
-      // One upsert (and one contact-linking pass over the ledger) for all of them, not one per invoice.
-      if (fresh.size) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', [...fresh.values()]);
-      // What the ledger no longer has (deleted, or no longer a sales invoice) is gone here too: the
-      // invoice gate then leaves it out, whatever the mirror believed.
-      const gone = ids.filter((id) => !fresh.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
-      if (gone.length) await markDeleted(db, l.id, 'invoices', gone);
-    } catch (err) {
-      deps.logger.warn('pre-send fetch failed', { reminderId: rem.id, code: (err as { code?: string }).code });
-      healthy = false;
-    }
-  }
+  const healthy =
+    l.status === 'active' &&
+    (await refreshBeforeSend(
+      deps,
+      l,
+      items.map((i) => i.invoiceId),
+      rem.id,
+    ));
   const invoices = await db
     .select({ i: invoice, cs: collectionState })
     .from(invoice)
@@ -218,6 +200,19 @@ export async function deliverReminder(
     optOutLink: unsubscribeUrl,
     credit,
   });
+  // Safe mode: only what a person approved goes out. A message that differs from it (another
+  // tone after a policy change, an amount or an invoice changed, a new address) goes back.
+  if (l.safeMode && rem.kind === 'email') {
+    const changed = changedSince(
+      rem.approval,
+      approvalOf(
+        { to: c.email, template: rem.templateKey, subject: rendered.subject, invoices: chase.map(({ i }) => i) },
+        now,
+      ),
+    );
+    gates.push({ gate: 'approval', ok: !changed, ...(changed ? { detail: changed } : {}) });
+    if (changed) return finish(db, rem, 'awaiting_approval', changed, gates);
+  }
   const snapshot = createHash('sha256')
     .update(JSON.stringify(chase.map(({ i }) => [i.id, i.status, i.amountDue, i.providerUpdatedAt.toISOString()])))
     .digest('hex');
@@ -381,26 +376,4 @@ async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledg
     .from(contactState)
     .where(eq(contactState.contactId, contactId));
   return row!.t!;
-}
-
-/**
- * The invoices behind `ids` as the ledger has them now (absent: gone), in one call per
- * FETCH_MANY_MAX where the connector can read by id list, else one by one.
- */
-async function fetchInvoices(connector: AccountingConnector, account: string, ids: string[]) {
-  const found = new Map<string, Invoice>();
-  if (connector.fetchMany && ids.length > 1) {
-    let byList = true;
-    for (let i = 0; i < ids.length && byList; i += FETCH_MANY_MAX) {
-      const many = await connector.fetchMany(account, 'invoices', ids.slice(i, i + FETCH_MANY_MAX));
-      if (many) for (const [id, inv] of many) found.set(id, inv);
-      else byList = false; // this provider has no id-list read: one by one below
-    }
-    if (byList) return found;
-  }
-  for (const id of ids) {
-    const inv = await connector.fetchOne(account, 'invoices', id);
-    if (inv) found.set(id, inv);
-  }
-  return found;
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { queryRows } from '../../db/client.ts';
+import { type Db, queryRows } from '../../db/client.ts';
 import {
   cadencePolicy,
   collectionState,
@@ -16,6 +16,7 @@ import { NotFoundError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { emitEvent } from '../outbound/events.ts';
+import { approvalOf } from './approval.ts';
 import { composeMessage } from './compose.ts';
 import { replanContacts } from './planning.ts';
 
@@ -103,7 +104,14 @@ export async function approveReminders({
           : undefined,
       ),
     )
-    .returning({ id: reminder.id });
+    .returning();
+  // Each approval records the message as it stands: what goes out later must be the same message.
+  const now = ctx.clock.now();
+  for (const rem of rows) {
+    const { c, invoices, rendered } = await mirrorMessage(ctx.db, rem, now);
+    const approval = approvalOf({ to: c.email, template: rem.templateKey, subject: rendered.subject, invoices }, now);
+    await ctx.db.update(reminder).set({ approval }).where(eq(reminder.id, rem.id));
+  }
   await audit(
     ctx,
     'reminders.approve',
@@ -120,23 +128,30 @@ export async function previewReminder({ ctx, input }: { ctx: ServiceContext; inp
     .from(reminder)
     .where(and(eq(reminder.id, input.id), eq(reminder.firmId, ctx.firmId)));
   if (!rem) throw new NotFoundError('reminder');
-  const [c] = await ctx.db.select().from(contact).where(eq(contact.id, rem.contactId));
-  const [l] = await ctx.db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
-  const invoices = await ctx.db
-    .select({ i: invoice })
-    .from(reminderItem)
-    .innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId))
-    .where(eq(reminderItem.reminderId, rem.id));
-  const today = localDate(ctx.clock.now(), resolveTimeZone(c!.timezone, l!.timezone));
+  const { c, l, rendered } = await mirrorMessage(ctx.db, rem, ctx.clock.now());
+  return { to: c.email, fromName: l.legalName ?? l.name, ...rendered };
+}
+
+async function mirrorMessage(db: Db, rem: typeof reminder.$inferSelect, now: Date) {
+  const [c] = await db.select().from(contact).where(eq(contact.id, rem.contactId));
+  const [l] = await db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
+  const invoices = (
+    await db
+      .select({ i: invoice })
+      .from(reminderItem)
+      .innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId))
+      .where(eq(reminderItem.reminderId, rem.id))
+  ).map((x) => x.i);
+  const today = localDate(now, resolveTimeZone(c!.timezone, l!.timezone));
   const rendered = composeMessage({
     templateKey: rem.templateKey,
     contactRow: c!,
     ledgerRow: l!,
-    invoices: invoices.map((x) => x.i),
+    invoices,
     today,
     optOutLink: '(opt-out link)',
   });
-  return { to: c!.email, fromName: l!.legalName ?? l!.name, ...rendered };
+  return { c: c!, l: l!, invoices, rendered };
 }
 
 export type InvoiceCollectionInput = {

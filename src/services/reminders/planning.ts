@@ -3,6 +3,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { textArrayLiteral } from '../../db/array-param.ts';
 import {
+  type Approval,
   collectionState,
   contact,
   contactState,
@@ -109,13 +110,15 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
             status: reminder.status,
             reminderId: reminder.id,
             templateKey: reminder.templateKey,
+            approval: reminder.approval,
           })
           .from(reminderItem)
           .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
           .where(inArray(reminderItem.invoiceId, invoiceIds))
       : [];
     const done = new Map<string, Set<string>>();
-    const approved = new Set<string>();
+    /** Approved (invoice, step) pairs, with the message approved: checked again at send time. */
+    const approved = new Map<string, Approval | null>();
     const sent = new Set(
       items.filter((it) => it.status === 'sent' && it.stepKey !== THANK_YOU).map((it) => it.invoiceId),
     );
@@ -125,7 +128,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
         sentTones.set(it.invoiceId, (sentTones.get(it.invoiceId) ?? new Set()).add(it.templateKey));
       if ((USED as readonly string[]).includes(it.status))
         done.set(it.invoiceId, (done.get(it.invoiceId) ?? new Set()).add(it.stepKey));
-      if (it.status === 'scheduled') approved.add(`${it.invoiceId}:${it.stepKey}`);
+      if (it.status === 'scheduled') approved.set(`${it.invoiceId}:${it.stepKey}`, it.approval);
     }
     const before = items.filter((it) => (PENDING as readonly string[]).includes(it.status));
     await tx.delete(reminder).where(and(inArray(reminder.contactId, ids), inArray(reminder.status, [...PENDING])));
@@ -221,6 +224,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
           g.safeMode && !g.planned.every((p) => approved.has(`${p.invoiceId}:${p.stepKey}`))
             ? 'awaiting_approval'
             : 'scheduled',
+        approval: approved.get(`${g.planned[0]!.invoiceId}:${g.planned[0]!.stepKey}`) ?? null,
       });
       for (const p of g.planned)
         itemRows.push({ reminderId: id, invoiceId: p.invoiceId, firmId: g.firmId, stepKey: p.stepKey });
