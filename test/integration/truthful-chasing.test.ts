@@ -372,3 +372,40 @@ describe('an approval binds the message approved (safe mode)', () => {
     expect(await row()).toMatchObject({ status: 'awaiting_approval', statusReason: 'not approved yet' });
   });
 });
+
+describe('recipients', () => {
+  it('an archived customer is never chased, even with a reminder already planned', async () => {
+    const w = await reminderWorld(database.db);
+    const c = await makeContact(database.db, w.ledger);
+    const inv = await makeInvoice(database.db, c, { dueDate: '2026-11-10' });
+    w.stub.put(inv);
+    await replanContacts(w.deps, [c.id]);
+    // Archived in Xero after planning (the mirror hears of it through the contact webhook).
+    await database.db.update(contact).set({ status: 'archived' }).where(eq(contact.id, c.id));
+    expect(await tick(w.deps)).toMatchObject({ claimed: 1, cancelled: 1 });
+    expect(await database.db.select().from(message).where(eq(message.contactId, c.id))).toEqual([]);
+    await replanContacts(w.deps, [c.id]);
+    const pending = await database.db
+      .select()
+      .from(reminder)
+      .where(and(eq(reminder.contactId, c.id), eq(reminder.status, 'scheduled')));
+    expect(pending).toEqual([]);
+  });
+
+  it("copies the customer's contact people marked to receive emails, once each", async () => {
+    const w = await reminderWorld(database.db);
+    const c = await makeContact(database.db, w.ledger, {
+      email: 'ap@rata.example',
+      people: [
+        { name: 'Ana', email: 'ana@rata.example', includeInEmails: true },
+        { name: 'Ben', email: 'ben@rata.example', includeInEmails: false },
+        { name: 'AP again', email: 'AP@rata.example', includeInEmails: true },
+      ],
+    });
+    w.stub.put(await makeInvoice(database.db, c, { dueDate: '2026-11-10' }));
+    await replanContacts(w.deps, [c.id]);
+    expect(await tick(w.deps)).toMatchObject({ sent: 1 });
+    const [sent] = await database.db.select().from(message).where(eq(message.contactId, c.id));
+    expect(sent).toMatchObject({ toAddresses: ['ap@rata.example'], ccAddresses: ['ana@rata.example'] });
+  });
+});

@@ -14,7 +14,8 @@ export type PlanInput = {
     promiseToPayUntil: IsoDate | null;
     paymentPlan: Instalment[] | null;
   };
-  contact: { excluded: boolean; optedOut: boolean; pausedUntil: Date | null };
+  /** archived: archived, merged away or deleted in the ledger (never chased). */
+  contact: { excluded: boolean; optedOut: boolean; pausedUntil: Date | null; archived?: boolean };
   policy: Policy;
   /** Step keys already sent (or given up on) for this invoice. */
   done: ReadonlySet<string>;
@@ -52,6 +53,7 @@ export function planNext(input: PlanInput): PlanResult {
   if (collection.disputed) return { planned: null, reason: 'disputed' };
   if (collection.excluded) return { planned: null, reason: 'invoice excluded' };
   if (collection.handedOff) return { planned: null, reason: 'handed off to an agency' };
+  if (contact.archived) return { planned: null, reason: 'contact archived in the ledger' };
   if (contact.excluded) return { planned: null, reason: 'contact excluded' };
   if (contact.optedOut) return { planned: null, reason: 'contact opted out' };
 

@@ -149,6 +149,7 @@ export async function deliverReminder(
   const decision = contactGates({
     now,
     contact: {
+      archived: c.status !== 'active',
       email: c.email,
       optedOut: !!s?.optedOutAt,
       excluded: !!s?.excluded,
@@ -224,7 +225,7 @@ export async function deliverReminder(
     gates,
     snapshot,
     unsubscribeUrl,
-    cc: policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? [],
+    cc: recipientsCc(c, policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? []),
     invoiceExternalIds: chase.map(({ i }) => i.externalId),
   });
 }
@@ -376,4 +377,19 @@ async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledg
     .from(contactState)
     .where(eq(contactState.contactId, contactId));
   return row!.t!;
+}
+
+/**
+ * Copies: the step's own (the business's addresses), and the customer's contact people the ledger
+ * marks to receive emails (Xero's IncludeInEmails), each once and never the main recipient.
+ */
+function recipientsCc(c: typeof contact.$inferSelect, stepCc: string[]): string[] {
+  const people = c.people.filter((p) => p.includeInEmails && p.email).map((p) => p.email);
+  const seen = new Set([c.email?.toLowerCase()]);
+  return [...people, ...stepCc].filter((a) => {
+    const k = a.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

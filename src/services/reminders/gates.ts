@@ -24,7 +24,14 @@ export function invoiceGate(i: InvoiceFacts, today: string): string | null {
   return null;
 }
 
-export type ContactFacts = { email: string | null; optedOut: boolean; excluded: boolean; pausedUntil: Date | null };
+export type ContactFacts = {
+  email: string | null;
+  optedOut: boolean;
+  excluded: boolean;
+  pausedUntil: Date | null;
+  /** Archived, merged away or deleted in the ledger. */
+  archived?: boolean;
+};
 
 /** What to do with a reminder whose contact-level gates are evaluated at `now`. */
 export type Decision =
@@ -51,6 +58,11 @@ export function contactGates(input: {
   const fail = (gate: string, detail: string) => gates.push({ gate, ok: false, detail });
   const pass = (gate: string, detail?: string) => gates.push({ gate, ok: true, ...(detail ? { detail } : {}) });
 
+  if (contact.archived) {
+    fail('archived', 'contact archived in the ledger');
+    return { action: 'cancel', gates, reason: 'contact archived in the ledger' };
+  }
+  pass('archived');
   if (contact.optedOut) {
     fail('opt_out', 'contact opted out');
     return { action: 'cancel', gates, reason: 'contact opted out' };

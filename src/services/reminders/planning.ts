@@ -174,6 +174,7 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
           paymentPlan: s?.paymentPlan ?? null,
         },
         contact: {
+          archived: row.c.status !== 'active',
           excluded: !!row.s?.excluded,
           optedOut: !!row.s?.optedOutAt,
           pausedUntil: row.s?.pausedUntil ?? null,
