@@ -8,15 +8,17 @@ import {
   type Resource,
 } from '../../connectors/types.ts';
 import { and, eq, inArray } from 'drizzle-orm';
-import { dbError } from '../db/client.ts';
+import { type Db, dbError } from '../db/client.ts';
 import { contact, type ledger } from '../db/schema/index.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { InboxDeps } from './inbox.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { ConnectorResolver } from './connectors.ts';
+import type { MirrorChangeHandler } from './mirror-changes.ts';
 import { markDeleted, upsertRecords } from './mirror.ts';
 
 /** Refreshing the entities webhook events name: what the provider says now, into the mirror. */
 
-type RefreshDeps = Pick<InboxDeps, 'db' | 'clock' | 'logger' | 'resolve' | 'onChange'>;
+type RefreshDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver; onChange: MirrorChangeHandler };
 type LedgerRow = typeof ledger.$inferSelect;
 type Key = { resource: Resource; externalId: string };
 

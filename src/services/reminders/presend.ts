@@ -2,7 +2,10 @@ import { inArray } from 'drizzle-orm';
 import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../../connectors/types.ts';
 import { invoice, type ledger } from '../../db/schema/index.ts';
 import { markDeleted, upsertRecords } from '../mirror.ts';
-import type { DeliverDeps } from './deliver.ts';
+import type { Db } from '../../db/client.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { ConnectorResolver } from '../connectors.ts';
 
 /**
  * Brings the mirror up to date for the invoices a reminder is about to chase: what the ledger has
@@ -11,7 +14,7 @@ import type { DeliverDeps } from './deliver.ts';
  * False when the provider could not be read: the connection gate then holds the reminder.
  */
 export async function refreshBeforeSend(
-  deps: Pick<DeliverDeps, 'db' | 'clock' | 'logger' | 'resolve'>,
+  deps: { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver },
   l: typeof ledger.$inferSelect,
   invoiceIds: string[],
   reminderId: string,
