@@ -10,6 +10,10 @@ import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 import { requireUiAuth } from './guard.ts';
 
+/** A reminder's invoices on one line: number and amount due of each. */
+const invoiceList = (invoices: { number: string | null; amountDue: string; currency: string }[]) =>
+  invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ');
+
 const COLUMNS = [
   ['name', 'Ledger'],
   ['overdue', 'Overdue'],
@@ -114,9 +118,7 @@ export function portfolioPages() {
                       </td>
                       <td>{names.get(r.ledgerId) ?? ''}</td>
                       <td>{r.statusReason ?? ''}</td>
-                      <td>
-                        {r.invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ')}
-                      </td>
+                      <td>{invoiceList(r.invoices)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -159,9 +161,7 @@ export function portfolioPages() {
                       </td>
                       <td>{names.get(r.ledgerId) ?? ''}</td>
                       <td>{r.stepKey}</td>
-                      <td>
-                        {r.invoices.map((i) => `${i.number ?? '—'} ${money(i.amountDue, i.currency)}`).join(', ')}
-                      </td>
+                      <td>{invoiceList(r.invoices)}</td>
                       <td>{when(r.dueAt, zones.get(r.ledgerId) ?? 'UTC')}</td>
                     </tr>
                   ))}
