@@ -127,7 +127,12 @@ export async function upsertRecords<R extends Resource>(
         contact,
         (list as Contact[]).map((c) => contactRow(target, c)),
       );
-      await linkInvoiceContacts(db, target.ledgerId);
+      // Only the invoices waiting for these contacts: a contacts page costs no scan of the ledger.
+      await linkInvoiceContacts(
+        db,
+        target.ledgerId,
+        changed.map((c) => c.externalId),
+      );
       return changed;
     }
     case 'invoices': {
@@ -173,7 +178,8 @@ async function relinkInvoices(db: Db, invoiceIds: string[]): Promise<void> {
 }
 
 /** Points invoices at their mirrored contact once both are present (they can arrive in any order). */
-async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<void> {
+async function linkInvoiceContacts(db: Db, ledgerId: string, contactExternalIds?: string[]): Promise<void> {
+  if (contactExternalIds?.length === 0) return;
   await db
     .update(invoice)
     .set({ contactId: sql`${contact.id}` })
@@ -182,6 +188,7 @@ async function linkInvoiceContacts(db: Db, ledgerId: string): Promise<void> {
       and(
         eq(invoice.ledgerId, ledgerId),
         isNull(invoice.contactId),
+        contactExternalIds ? anyOf(invoice.contactExternalId, contactExternalIds) : undefined,
         eq(contact.ledgerId, invoice.ledgerId),
         eq(contact.externalId, invoice.contactExternalId),
       ),
