@@ -37,6 +37,8 @@ export type Contact = {
   taxNumber?: string;
   companyNumber?: string;
   status: 'active' | 'archived' | 'deleted';
+  /** A QuickBooks job (sub-customer): its parent customer, whose address is used when it has none. */
+  parentExternalId?: string;
   updatedAt: Date;
   raw?: unknown;
 };
@@ -57,6 +59,8 @@ export type Invoice = {
   amountPaid: string;
   amountCredited: string;
   onlineUrl?: string;
+  /** The address the ledger bills this invoice to (QuickBooks BillEmail), before the customer's. */
+  billEmail?: string;
   sentToContact: boolean;
   paidAt?: Date;
   updatedAt: Date;
@@ -118,6 +122,12 @@ export type Page<T> = {
   watermark?: Date;
   /** Records the provider reports deleted: only their ids and when (the mirror marks them deleted). */
   deleted?: { externalId: string; updatedAt: Date }[];
+  /**
+   * This walk lists every record the ledger still has (a provider that reports no deletions in
+   * lists, QuickBooks): a record mirrored before the walk began and absent from all of its pages
+   * was deleted.
+   */
+  complete?: boolean;
 };
 
 export type TokenSet = {

@@ -37,7 +37,8 @@ const GETTER = {
 
 /**
  * Query: full listing by STARTPOSITION (backfill, or a resync when the cursor is older than
- * CDC's 30 days). CDC: changes since a time, deletions included, 1,000 per entity per call.
+ * CDC's 30 days: the listing is complete, so the mirror finds deletions by comparison). CDC:
+ * changes since a time, deletions included, 1,000 per entity per call.
  */
 type Cursor = { m: 'query'; pos: number; since: string | null; t?: string } | { m: 'cdc'; since: string };
 
@@ -96,7 +97,8 @@ export class QuickBooksConnector implements AccountingConnector {
     else if (!req.modifiedSince) cur = { m: 'query', pos: 1, since: null };
     else if (this.opts.now().getTime() - req.modifiedSince.getTime() < CDC_LOOKBACK_MS)
       cur = { m: 'cdc', since: req.modifiedSince.toISOString() };
-    else cur = { m: 'query', pos: 1, since: req.modifiedSince.toISOString() }; // too old for CDC: resync by query
+    // Too old for CDC: only a full listing shows what was deleted meanwhile (by its absence).
+    else cur = { m: 'query', pos: 1, since: null };
 
     if (cur.m === 'cdc') {
       const since = cur.since;
@@ -118,9 +120,13 @@ export class QuickBooksConnector implements AccountingConnector {
       };
     }
 
+    // A plain query lists active customers only; a complete listing must show inactive ones too,
+    // or they would look deleted.
     const where = cur.since
       ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime`
-      : 'ORDERBY Id';
+      : entity === 'Customer'
+        ? 'where Active IN (true, false) ORDERBY Id'
+        : 'ORDERBY Id';
     const query = `${where} STARTPOSITION ${cur.pos} MAXRESULTS ${this.size}`;
     const { body, qr, rows } = await this.query(realmId, entity, query);
     // The first page's server time is where the next incremental run starts.
@@ -133,6 +139,7 @@ export class QuickBooksConnector implements AccountingConnector {
       nextCursor: next ? JSON.stringify(next) : undefined,
       estimatedPages: cur.pos === 1 && total !== undefined ? Math.max(1, Math.ceil(total / this.size)) : undefined,
       watermark: next ? undefined : new Date(started),
+      complete: cur.since === null,
     };
   }
 

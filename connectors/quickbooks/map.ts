@@ -63,6 +63,7 @@ export function mapInvoice(raw: Raw, opts: { timezone: string; baseCurrency: str
     amountPaid: formatUnits(parseAmount(total) - owed, 4),
     amountCredited: '0.0000',
     onlineUrl: str(raw.InvoiceLink),
+    billEmail: str((raw.BillEmail as Raw | undefined)?.Address),
     sentToContact: raw.EmailStatus === 'EmailSent',
     // QuickBooks does not say when the balance reached zero; the last change is the best bound.
     paidAt:
@@ -109,6 +110,7 @@ export function mapCustomer(raw: Raw): Contact {
         ]
       : [],
     status: raw.Active === false ? 'archived' : 'active',
+    parentExternalId: raw.Job === true ? ref(raw.ParentRef) : undefined,
     updatedAt: updatedAt(raw),
     raw,
   };

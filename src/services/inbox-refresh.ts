@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { ConnectorResolver } from './connectors.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
+import { invoicesAllocatedBy } from './invoice-refresh.ts';
 import { markDeleted, upsertRecords } from './mirror.ts';
 
 /** Refreshing the entities webhook events name: what the provider says now, into the mirror. */
@@ -109,7 +110,17 @@ async function refreshChunk(
   // Not found now means deleted (ids are never reused), whatever order the events came in.
   const gone = ok.filter((id) => !found.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
   let changed: { id: string }[];
+  // A payment or credit gone from the ledger (deleted) says nothing of what it paid: the mirror's
+  // copy does, and each of those invoices owes again.
+  let reopened: string[] = [];
   try {
+    if (gone.length && (resource === 'payments' || resource === 'credit_notes'))
+      reopened = await invoicesAllocatedBy(
+        deps.db,
+        l.id,
+        resource,
+        gone.map((g) => g.externalId),
+      );
     changed = [
       ...(records.length ? await upsertRecords(deps.db, { firmId: l.firmId, ledgerId: l.id }, resource, records) : []),
       ...(gone.length ? await markDeleted(deps.db, l.id, resource, gone) : []),
@@ -118,11 +129,10 @@ async function refreshChunk(
     for (const id of ok) failed.set(id, describe(err));
     return { failed, changed: [], allocated: [] };
   }
-  const allocated: Key[] = records.flatMap((r) =>
-    'allocations' in r
-      ? r.allocations.map((a) => ({ resource: 'invoices' as const, externalId: a.invoiceExternalId }))
-      : [],
-  );
+  const allocated: Key[] = [
+    ...records.flatMap((r) => ('allocations' in r ? r.allocations.map((a) => a.invoiceExternalId) : [])),
+    ...reopened,
+  ].map((externalId) => ({ resource: 'invoices' as const, externalId }));
   // An invoice naming a customer the mirror has not seen (new, or the survivor of a merge) brings
   // that customer in the next round, so the invoice is linked to it rather than to nobody.
   if (resource === 'invoices') allocated.push(...(await unknownContacts(deps, l.id, records as Invoice[])));

@@ -36,6 +36,7 @@ const contactRow = (t: MirrorTarget, c: Contact) => ({
   taxNumber: c.taxNumber ?? null,
   companyNumber: c.companyNumber ?? null,
   status: c.status,
+  parentExternalId: c.parentExternalId ?? null,
 });
 
 const invoiceRow = (t: MirrorTarget, i: Invoice) => ({
@@ -56,6 +57,7 @@ const invoiceRow = (t: MirrorTarget, i: Invoice) => ({
   amountPaid: dec(i.amountPaid),
   amountCredited: dec(i.amountCredited),
   onlineUrl: i.onlineUrl ?? null,
+  billEmail: i.billEmail ?? null,
   sentToContact: i.sentToContact,
   paidAt: i.paidAt ?? null,
 });
@@ -95,12 +97,16 @@ type MirrorTable = typeof contact | typeof invoice | typeof payment | typeof cre
 async function upsert(db: Db, table: MirrorTable, rows: Record<string, unknown>[]): Promise<Changed[]> {
   if (rows.length === 0) return [];
   const keys = Object.keys(rows[0]!).filter((k) => k !== 'firmId' && k !== 'ledgerId' && k !== 'externalId');
+  const set = excludedSet(table as never, keys as never, { touch: true });
+  // Lists and change feeds carry no pay link (Xero never, QuickBooks only when asked for one
+  // invoice): the link fetched before a send is kept, not wiped by the next webhook.
+  if (table === invoice) set.onlineUrl = sql`coalesce(excluded.online_url, ${invoice.onlineUrl})`;
   return db
     .insert(table)
     .values(rows as never)
     .onConflictDoUpdate({
       target: [table.ledgerId, table.externalId],
-      set: excludedSet(table as never, keys as never, { touch: true }),
+      set,
       setWhere: sql`${table.providerUpdatedAt} <= excluded.provider_updated_at`,
     })
     .returning({ id: table.id, externalId: table.externalId });

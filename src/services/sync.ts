@@ -1,10 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type AccountingConnector, ConnectorError, RESOURCES, type Resource } from '../../connectors/types.ts';
-import { dbError } from '../db/client.ts';
+import {
+  type AccountingConnector,
+  ConnectorError,
+  type CreditNote,
+  type Page,
+  type Payment,
+  RESOURCES,
+  type Resource,
+} from '../../connectors/types.ts';
+import { type Db, dbError } from '../db/client.ts';
 import { ledger, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
 import { type MirrorChangeHandler, noMirrorHandlers } from './mirror-changes.ts';
+import { invoicesAllocatedBy, refreshInvoices } from './invoice-refresh.ts';
 import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
 
 /** Re-read a little behind the last high-water mark: providers commit updates slightly out of order. */
@@ -36,6 +45,10 @@ export async function syncLedger(
     let pageCursor = cursor.providerCursor ?? undefined;
     let watermark: Date | undefined;
     const tally = { pages: 0, items: 0, changed: 0 };
+    const reopened = new Set<string>();
+    // Ids a complete listing showed, when this run walks all of it: the rest were deleted.
+    const seen: Set<string> | null = pageCursor ? null : new Set<string>();
+    let complete = true;
     await ctx.db
       .update(syncCursor)
       .set({
@@ -51,7 +64,11 @@ export async function syncLedger(
         const page = await connector.page(row.externalId, resource, { modifiedSince: since, cursor: pageCursor });
         pageCursor = page.nextCursor;
         if (page.watermark) watermark = page.watermark;
+        complete &&= page.complete === true;
+        if (complete) for (const r of page.items) seen?.add(r.externalId);
         const changed = await ctx.db.transaction(async (tx) => {
+          if (resource === 'payments' || resource === 'credit_notes')
+            for (const id of await reversedAllocations(tx, row.id, resource, page as Page<Payment>)) reopened.add(id);
           const changed = await upsertRecords(tx, target, resource, page.items);
           if (page.deleted?.length) changed.push(...(await markDeleted(tx, row.id, resource, page.deleted)));
           await tx
@@ -88,6 +105,33 @@ export async function syncLedger(
         .where(eq(syncCursor.id, cursor.id));
       throw err;
     }
+    if (complete && seen && watermark) {
+      const gone = await unlisted(ctx.db, row.id, resource, seen, watermark);
+      if (resource === 'payments' || resource === 'credit_notes')
+        for (const id of await invoicesAllocatedBy(ctx.db, row.id, resource, gone)) reopened.add(id);
+      const changed = await markDeleted(
+        ctx.db,
+        row.id,
+        resource,
+        gone.map((externalId) => ({ externalId, updatedAt: watermark })),
+      );
+      tally.changed += changed.length;
+      if (resource === 'invoices' || resource === 'contacts')
+        await onChange({
+          ...target,
+          invoiceIds: resource === 'invoices' ? changed.map((c) => c.id) : [],
+          contactIds: resource === 'contacts' ? changed.map((c) => c.id) : [],
+          source: 'sync',
+        });
+    }
+    // A voided or deleted payment or credit leaves the invoices it paid owing again, and the
+    // ledger need not report those invoices as changed: they are read now.
+    if (reopened.size) {
+      const account = { ...target, account: row.externalId };
+      const changed = await refreshInvoices(ctx.db, connector, account, [...reopened], ctx.clock.now());
+      tally.changed += changed.length;
+      await onChange({ ...target, invoiceIds: changed.map((c) => c.id), contactIds: [], source: 'sync' });
+    }
     // The next run starts from the newest provider update now mirrored.
     const table = MIRROR_TABLES[resource];
     const [{ newest } = { newest: null }] = await ctx.db
@@ -119,4 +163,35 @@ async function loadCursor(ctx: ServiceContext, ledgerId: string, resource: Resou
     .from(syncCursor)
     .where(and(eq(syncCursor.ledgerId, ledgerId), eq(syncCursor.resource, resource)));
   return cursor!;
+}
+
+/** Invoices paid by this page's voided or deleted payments (or credits), as the mirror knew them. */
+async function reversedAllocations(
+  db: Db,
+  ledgerId: string,
+  resource: 'payments' | 'credit_notes',
+  page: Page<Payment | CreditNote>,
+): Promise<string[]> {
+  const reversed = page.items.filter((p) => p.status === 'voided' || p.status === 'deleted');
+  const known = await invoicesAllocatedBy(db, ledgerId, resource, [
+    ...reversed.map((p) => p.externalId),
+    ...(page.deleted ?? []).map((d) => d.externalId),
+  ]);
+  return [...known, ...reversed.flatMap((p) => p.allocations.map((a) => a.invoiceExternalId))];
+}
+
+/** Mirrored rows, not deleted, older than the listing, that a complete listing did not show. */
+async function unlisted(db: Db, ledgerId: string, resource: Resource, seen: Set<string>, before: Date) {
+  const table = MIRROR_TABLES[resource];
+  const rows = await db
+    .select({ externalId: table.externalId })
+    .from(table)
+    .where(
+      and(
+        eq(table.ledgerId, ledgerId),
+        sql`${table.status} <> 'deleted'`,
+        sql`${table.providerUpdatedAt} < ${before.toISOString()}`,
+      ),
+    );
+  return rows.map((r) => r.externalId).filter((id) => !seen.has(id));
 }

@@ -109,12 +109,15 @@ describe('QuickBooks sync', () => {
     void deps;
   });
 
-  it('falls back to a query resync when the cursor is older than 30 days', async () => {
+  it('resyncs by a complete listing when the cursor is older than 30 days, finding deletions by their absence', async () => {
     const { fake, connect, sync, ledgerRow, realmId } = await setup();
     await connect();
     fake.seedInvoices(realmId, 3);
     await sync();
     const l = await ledgerRow();
+    // Deleted while overdue was not listening, longer ago than CDC remembers: no CDC entry.
+    const realm = fake.realms.get(realmId)!;
+    realm.Invoice.splice(1, 1);
     await database.db
       .update(syncCursor)
       .set({ modifiedSince: new Date('2026-09-01T00:00:00Z') })
@@ -123,7 +126,14 @@ describe('QuickBooks sync', () => {
     fake.cdcCalls.length = 0;
     await sync();
     expect(fake.cdcCalls).toHaveLength(0);
-    expect(fake.queries.some((q) => /from invoice where MetaData\.LastUpdatedTime >= '2026-08-31/i.test(q))).toBe(true);
+    expect(fake.queries.some((q) => /from invoice ORDERBY Id STARTPOSITION 1/i.test(q))).toBe(true);
+    expect(fake.queries.some((q) => /from customer where Active IN \(true, false\)/i.test(q))).toBe(true);
+    const rows = await invoices(l.id);
+    expect(rows.map((r) => [r.externalId, r.status]).sort()).toEqual([
+      ['1', 'open'],
+      ['2', 'deleted'],
+      ['3', 'open'],
+    ]);
   });
 
   it('waits out the real XML throttle fault, then succeeds', async () => {

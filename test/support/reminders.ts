@@ -21,6 +21,7 @@ function stubConnector() {
       fetches++;
       return resource === 'invoices' ? (structuredClone(invoices.get(id)) ?? null) : null;
     },
+    onlineInvoiceUrl: async (_l: string, id: string) => (invoices.has(id) ? `https://pay.example/i/${id}` : null),
     addInvoiceNote: async (_l: string, id: string, note: string) => void notes.push({ id, note }),
   } as unknown as AccountingConnector;
   /** Mirrors a row into the ledger side, optionally changed (a payment the mirror has not heard of). */

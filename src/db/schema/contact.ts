@@ -27,6 +27,8 @@ export const contact = pgTable(
     taxNumber: text('tax_number'),
     companyNumber: text('company_number'),
     status: text('status').notNull().default('active'),
+    /** A QuickBooks job's parent customer (its address is the fallback when the job has none). */
+    parentExternalId: text('parent_external_id'),
   },
   (t) => [
     uniqueIndex('contact_ledger_external_uq').on(t.ledgerId, t.externalId),

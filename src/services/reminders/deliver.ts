@@ -29,6 +29,7 @@ import { availableCredit, creditCovers } from './credit.ts';
 import { contactGates, invoiceGate } from './gates.ts';
 import { policiesFor } from './policies.ts';
 import { finish, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
+import { ccAddresses, parentEmailOf, toAddresses } from './recipients.ts';
 
 export type DeliverDeps = {
   db: Db;
@@ -146,11 +147,16 @@ export async function deliverReminder(
         gt(message.sentAt, new Date(now.getTime() - policy.frequencyCap.perDays * 86_400_000)),
       ),
     );
+  const to = toAddresses(
+    c,
+    chase.map(({ i }) => i),
+    await parentEmailOf(db, c),
+  );
   const decision = contactGates({
     now,
     contact: {
       archived: c.status !== 'active',
-      email: c.email,
+      email: to[0] ?? null,
       optedOut: !!s?.optedOutAt,
       excluded: !!s?.excluded,
       pausedUntil: s?.pausedUntil ?? null,
@@ -207,7 +213,7 @@ export async function deliverReminder(
     const changed = changedSince(
       rem.approval,
       approvalOf(
-        { to: c.email, template: rem.templateKey, subject: rendered.subject, invoices: chase.map(({ i }) => i) },
+        { to: to.join(', '), template: rem.templateKey, subject: rendered.subject, invoices: chase.map(({ i }) => i) },
         now,
       ),
     );
@@ -225,7 +231,8 @@ export async function deliverReminder(
     gates,
     snapshot,
     unsubscribeUrl,
-    cc: recipientsCc(c, policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? []),
+    to,
+    cc: ccAddresses(c, to, policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? []),
     invoiceExternalIds: chase.map(({ i }) => i.externalId),
   });
 }
@@ -238,6 +245,7 @@ type SendArgs = {
   gates: GateResult[];
   snapshot: string;
   unsubscribeUrl: string;
+  to: string[];
   cc: string[];
   invoiceExternalIds: string[];
 };
@@ -252,7 +260,7 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
     .where(and(stillClaimed(a.rem), isNull(reminder.sendStartedAt)))
     .returning({ id: reminder.id });
   if (!owned) return 'skipped';
-  const to = [a.contactRow.email!];
+  const to = a.to;
   const replyTo = (a.ledgerRow.settings.replyTo as string | undefined) ?? undefined;
   const base = {
     firmId: a.rem.firmId,
@@ -377,19 +385,4 @@ async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledg
     .from(contactState)
     .where(eq(contactState.contactId, contactId));
   return row!.t!;
-}
-
-/**
- * Copies: the step's own (the business's addresses), and the customer's contact people the ledger
- * marks to receive emails (Xero's IncludeInEmails), each once and never the main recipient.
- */
-function recipientsCc(c: typeof contact.$inferSelect, stepCc: string[]): string[] {
-  const people = c.people.filter((p) => p.includeInEmails && p.email).map((p) => p.email);
-  const seen = new Set([c.email?.toLowerCase()]);
-  return [...people, ...stepCc].filter((a) => {
-    const k = a.toLowerCase();
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

@@ -19,6 +19,7 @@ import { emitEvent } from '../outbound/events.ts';
 import { approvalOf } from './approval.ts';
 import { composeMessage } from './compose.ts';
 import { replanContacts } from './planning.ts';
+import { parentEmailOf, toAddresses } from './recipients.ts';
 
 type Status = (typeof reminder.$inferSelect)['status'];
 const planDeps = (ctx: ServiceContext) => ({ db: ctx.db, clock: ctx.clock, logger: ctx.logger });
@@ -108,8 +109,11 @@ export async function approveReminders({
   // Each approval records the message as it stands: what goes out later must be the same message.
   const now = ctx.clock.now();
   for (const rem of rows) {
-    const { c, invoices, rendered } = await mirrorMessage(ctx.db, rem, now);
-    const approval = approvalOf({ to: c.email, template: rem.templateKey, subject: rendered.subject, invoices }, now);
+    const { invoices, rendered, to } = await mirrorMessage(ctx.db, rem, now);
+    const approval = approvalOf(
+      { to: to.join(', '), template: rem.templateKey, subject: rendered.subject, invoices },
+      now,
+    );
     await ctx.db.update(reminder).set({ approval }).where(eq(reminder.id, rem.id));
   }
   await audit(
@@ -128,8 +132,8 @@ export async function previewReminder({ ctx, input }: { ctx: ServiceContext; inp
     .from(reminder)
     .where(and(eq(reminder.id, input.id), eq(reminder.firmId, ctx.firmId)));
   if (!rem) throw new NotFoundError('reminder');
-  const { c, l, rendered } = await mirrorMessage(ctx.db, rem, ctx.clock.now());
-  return { to: c.email, fromName: l.legalName ?? l.name, ...rendered };
+  const { l, rendered, to } = await mirrorMessage(ctx.db, rem, ctx.clock.now());
+  return { to: to.join(', ') || null, fromName: l.legalName ?? l.name, ...rendered };
 }
 
 async function mirrorMessage(db: Db, rem: typeof reminder.$inferSelect, now: Date) {
@@ -151,7 +155,7 @@ async function mirrorMessage(db: Db, rem: typeof reminder.$inferSelect, now: Dat
     today,
     optOutLink: '(opt-out link)',
   });
-  return { c: c!, l: l!, invoices, rendered };
+  return { c: c!, l: l!, invoices, rendered, to: toAddresses(c!, invoices, await parentEmailOf(db, c!)) };
 }
 
 export type InvoiceCollectionInput = {

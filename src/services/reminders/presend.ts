@@ -1,7 +1,7 @@
-import { inArray } from 'drizzle-orm';
-import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../../connectors/types.ts';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { AccountingConnector } from '../../../connectors/types.ts';
 import { invoice, type ledger } from '../../db/schema/index.ts';
-import { markDeleted, upsertRecords } from '../mirror.ts';
+import { refreshInvoices } from '../invoice-refresh.ts';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -27,12 +27,9 @@ export async function refreshBeforeSend(
       .from(invoice)
       .where(inArray(invoice.id, invoiceIds));
     const ids = rows.map((r) => r.externalId);
-    const fresh = await fetchInvoices(connector, l.externalId, ids);
-    // One upsert (and one contact-linking pass over the ledger) for all of them, not one per invoice.
-    if (fresh.size) await upsertRecords(db, { firmId: l.firmId, ledgerId: l.id }, 'invoices', [...fresh.values()]);
-    const now = deps.clock.now();
-    const gone = ids.filter((id) => !fresh.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
-    if (gone.length) await markDeleted(db, l.id, 'invoices', gone);
+    const target = { firmId: l.firmId, ledgerId: l.id, account: l.externalId };
+    await refreshInvoices(db, connector, target, ids, deps.clock.now());
+    await fetchPayLinks(db, connector, l.externalId, invoiceIds);
     return true;
   } catch (err) {
     deps.logger.warn('pre-send fetch failed', { reminderId, code: (err as { code?: string }).code });
@@ -41,23 +38,19 @@ export async function refreshBeforeSend(
 }
 
 /**
- * The invoices behind `ids` as the ledger has them now (absent: gone), in one call per
- * FETCH_MANY_MAX where the connector can read by id list, else one by one.
+ * Each open invoice's own pay link (Xero's online invoice, QuickBooks' invoiceLink), asked for
+ * once and kept on the mirror: lists and change feeds never carry it. An invoice whose ledger
+ * offers none (QuickBooks without online payments) is asked again at its next send.
  */
-async function fetchInvoices(connector: AccountingConnector, account: string, ids: string[]) {
-  const found = new Map<string, Invoice>();
-  if (connector.fetchMany && ids.length > 1) {
-    let byList = true;
-    for (let i = 0; i < ids.length && byList; i += FETCH_MANY_MAX) {
-      const many = await connector.fetchMany(account, 'invoices', ids.slice(i, i + FETCH_MANY_MAX));
-      if (many) for (const [id, inv] of many) found.set(id, inv);
-      else byList = false; // this provider has no id-list read: one by one below
-    }
-    if (byList) return found;
+async function fetchPayLinks(db: Db, connector: AccountingConnector, account: string, invoiceIds: string[]) {
+  const missing = await db
+    .select({ id: invoice.id, externalId: invoice.externalId })
+    .from(invoice)
+    .where(and(inArray(invoice.id, invoiceIds), eq(invoice.status, 'open'), isNull(invoice.onlineUrl)));
+  for (const m of missing) {
+    const url = await connector.onlineInvoiceUrl(account, m.externalId);
+    // The link goes into an email: only a plain https address is taken.
+    if (url && /^https:\/\/[^\s"'<>]+$/.test(url))
+      await db.update(invoice).set({ onlineUrl: url }).where(eq(invoice.id, m.id));
   }
-  for (const id of ids) {
-    const inv = await connector.fetchOne(account, 'invoices', id);
-    if (inv) found.set(id, inv);
-  }
-  return found;
 }

@@ -249,6 +249,8 @@ export class QuickBooksFake {
       const entity = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
       const key = entity === 'Creditmemo' ? 'CreditMemo' : (entity as 'Invoice' | 'Customer' | 'Payment');
       let rows = [...realm[key]];
+      // As QuickBooks: a customer query lists active customers unless asked for inactive ones.
+      if (key === 'Customer' && !/Active IN \(true, ?false\)/i.test(q)) rows = rows.filter((r) => r.Active !== false);
       if (m[2]) rows = rows.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) >= Date.parse(m[2]!));
       if (m[3] !== undefined) {
         const ids = m[3].split(',').map((x) => x.trim().replace(/^'(.*)'$/, '$1'));
