@@ -38,7 +38,8 @@ async function dueReminders() {
       return out;
     },
   };
-  const w = await reminderWorld(database.db, { mailer });
+  // The stub reads customers through the database handle of the moment (it is reopened after a kill).
+  const w = await reminderWorld(database.db, { mailer, currentDb: () => database.db });
   const contacts = [];
   for (let i = 0; i < DEBTORS; i++) {
     const c = await makeContact(database.db, w.ledger);
@@ -50,7 +51,7 @@ async function dueReminders() {
   const fetchHooks: { beforeFetch?: (n: number, invoiceExternalId: string) => Promise<void> } = {};
   const fetchOne = w.stub.connector.fetchOne.bind(w.stub.connector);
   w.stub.connector.fetchOne = (async (...args: Parameters<typeof fetchOne>) => {
-    await fetchHooks.beforeFetch?.(++fetches, args[2]);
+    if (args[1] === 'invoices') await fetchHooks.beforeFetch?.(++fetches, args[2]);
     return fetchOne(...args);
   }) as typeof fetchOne;
   /** Deps on the current database handle: after a restart, the reopened one. */

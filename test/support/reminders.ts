@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import type { AccountingConnector, Invoice } from '../../connectors/types.ts';
+import { eq } from 'drizzle-orm';
+import type { AccountingConnector, Contact, Invoice } from '../../connectors/types.ts';
 import type { Db } from '../../src/db/client.ts';
-import type { invoice } from '../../src/db/schema/index.ts';
+import { contact, type invoice } from '../../src/db/schema/index.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { captureLogger } from './deps.ts';
 import { captureMailer, type Mailer } from '../../src/notify/mailer.ts';
@@ -11,13 +12,33 @@ import type { DeliverDeps } from '../../src/services/reminders/deliver.ts';
 import { makeFirm, makeLedger } from './factories.ts';
 
 /** The ledger's side, in memory: what a pre-send fetch sees, and the notes written back. */
-function stubConnector() {
+function stubConnector(currentDb: () => Db) {
   const invoices = new Map<string, Invoice>();
+  /** The customer as the mirror has it (tests change customers through the mirror). */
+  const customer = async (id: string): Promise<Contact | null> => {
+    const [row] = await currentDb().select().from(contact).where(eq(contact.externalId, id));
+    if (!row) return null;
+    const { email, legalName, phone, timezone, country, taxNumber, companyNumber, parentExternalId } = row;
+    return {
+      ...row,
+      email: email ?? undefined,
+      legalName: legalName ?? undefined,
+      phone: phone ?? undefined,
+      timezone: timezone ?? undefined,
+      country: country ?? undefined,
+      taxNumber: taxNumber ?? undefined,
+      companyNumber: companyNumber ?? undefined,
+      parentExternalId: parentExternalId ?? undefined,
+      status: row.status as Contact['status'],
+      updatedAt: row.providerUpdatedAt,
+    };
+  };
   const notes: { id: string; note: string }[] = [];
   let fetches = 0;
   const connector = {
     provider: 'xero',
     fetchOne: async (_l: string, resource: string, id: string) => {
+      if (resource === 'contacts') return customer(id);
       fetches++;
       return resource === 'invoices' ? (structuredClone(invoices.get(id)) ?? null) : null;
     },
@@ -54,7 +75,10 @@ function stubConnector() {
 }
 
 /** A firm and a Xero-like ledger in Auckland whose connector is the stub. */
-export async function reminderWorld(db: Db, opts: { safeMode?: boolean; mailer?: Mailer; now?: string } = {}) {
+export async function reminderWorld(
+  db: Db,
+  opts: { safeMode?: boolean; mailer?: Mailer; now?: string; currentDb?: () => Db } = {},
+) {
   const firm = await makeFirm(db);
   const l = await makeLedger(db, firm.id, {
     provider: 'xero',
@@ -67,7 +91,7 @@ export async function reminderWorld(db: Db, opts: { safeMode?: boolean; mailer?:
     safeMode: opts.safeMode ?? false,
     settings: { replyTo: 'accounts@harbourdental.example' },
   });
-  const stub = stubConnector();
+  const stub = stubConnector(opts.currentDb ?? (() => db));
   const clock = fixedClock(opts.now ?? '2026-11-16T20:00:00Z'); // Tue 17 Nov 09:00 in Auckland
   const logger = captureLogger();
   const deps: DeliverDeps = {

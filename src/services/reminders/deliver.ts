@@ -59,13 +59,14 @@ export async function deliverReminder(
   const now = deps.clock.now();
   const [rem] = await db.select().from(reminder).where(eq(reminder.id, reminderId));
   if (rem?.status !== 'sending') return 'skipped';
-  const [{ c, s } = { c: undefined, s: undefined }] = await db
+  const [{ c: before, s } = { c: undefined, s: undefined }] = await db
     .select({ c: contact, s: contactState })
     .from(contact)
     .leftJoin(contactState, eq(contactState.contactId, contact.id))
     .where(eq(contact.id, rem.contactId));
   const [l] = await db.select().from(ledger).where(eq(ledger.id, rem.ledgerId));
-  if (!c || !l) return finish(db, rem, 'cancelled', 'contact or ledger no longer exists', []);
+  if (!before || !l) return finish(db, rem, 'cancelled', 'contact or ledger no longer exists', []);
+  let c = before;
   const tz = resolveTimeZone(c.timezone, l.timezone);
   const isHoliday = holidaysFor(l.country);
   const policy = (
@@ -81,7 +82,9 @@ export async function deliverReminder(
       l,
       items.map((i) => i.invoiceId),
       rem.id,
+      c.externalId,
     ));
+  [c = before] = await db.select().from(contact).where(eq(contact.id, rem.contactId));
   const invoices = await db
     .select({ i: invoice, cs: collectionState })
     .from(invoice)

@@ -2,13 +2,15 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { AccountingConnector } from '../../../connectors/types.ts';
 import { invoice, type ledger } from '../../db/schema/index.ts';
 import { refreshInvoices } from '../invoice-refresh.ts';
+import { markDeleted, upsertRecords } from '../mirror.ts';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { ConnectorResolver } from '../connectors.ts';
 
 /**
- * Brings the mirror up to date for the invoices a reminder is about to chase: what the ledger has
+ * Brings the mirror up to date for the customer and the invoices a reminder is about to chase (two
+ * calls where the provider reads by id list): what the ledger has
  * now is upserted (relinked to its current customer), what it no longer has (deleted, or no
  * longer a sales invoice) is marked gone, so the gates judge the ledger, not a webhook behind it.
  * False when the provider could not be read: the connection gate then holds the reminder.
@@ -18,6 +20,7 @@ export async function refreshBeforeSend(
   l: typeof ledger.$inferSelect,
   invoiceIds: string[],
   reminderId: string,
+  contactExternalId: string,
 ): Promise<boolean> {
   const { db } = deps;
   try {
@@ -28,7 +31,13 @@ export async function refreshBeforeSend(
       .where(inArray(invoice.id, invoiceIds));
     const ids = rows.map((r) => r.externalId);
     const target = { firmId: l.firmId, ledgerId: l.id, account: l.externalId };
-    await refreshInvoices(db, connector, target, ids, deps.clock.now());
+    const now = deps.clock.now();
+    // The customer too: an address changed or an archive whose webhook never came must not be
+    // missed (a customer the ledger no longer has is marked deleted and never chased).
+    const person = await connector.fetchOne(l.externalId, 'contacts', contactExternalId);
+    if (person) await upsertRecords(db, target, 'contacts', [person]);
+    else await markDeleted(db, l.id, 'contacts', [{ externalId: contactExternalId, updatedAt: now }]);
+    await refreshInvoices(db, connector, target, ids, now);
     await fetchPayLinks(db, connector, l.externalId, invoiceIds);
     return true;
   } catch (err) {
