@@ -29,6 +29,11 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: { TZ: 'Pacific/Chatham' } },
       },
+      // The ledger oracle: property runs against provider fakes (ORACLE_RUNS raises the count).
+      {
+        extends: true as const,
+        test: { name: 'oracle', include: ['test/oracle/**/*.test.ts'], env: { TZ: 'America/Los_Angeles' } },
+      },
       // The Workers bundle in workerd (Miniflare) against Postgres.
       {
         extends: true as const,

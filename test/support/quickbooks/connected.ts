@@ -16,8 +16,10 @@ export async function quickBooksSetup(
   server: SetupServer,
   realmId = '9130350000000001',
   env: Record<string, string> = {},
+  /** An existing fake to add the realm to (its signing keys cost a fresh one a key generation). */
+  existing?: QuickBooksFake,
 ) {
-  const fake = new QuickBooksFake();
+  const fake = existing ?? new QuickBooksFake();
   server.use(...fake.handlers());
   fake.addRealm(realmId, 'Riverside Joinery');
   const limiterClock = virtualLimiterClock();

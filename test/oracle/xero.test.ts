@@ -1,0 +1,3 @@
+import { ledgerOracle } from './oracle.ts';
+
+ledgerOracle('xero');
