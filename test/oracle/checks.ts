@@ -90,6 +90,15 @@ export async function checkMessage(a: {
   const credit = book.availableCredit(cust.id);
   const owedNow = overdue > 0 ? overdue : chased;
   if (owedNow > 0 && credit >= owedNow) wrong.push(`credit ${credit / 100} covers the ${owedNow / 100} chased`);
+  // Totals: the subject's figure is the overdue total (the chased total before anything is
+  // overdue), and every figure in the text is one the book gives.
+  const headline = /\(([^()]*)\)$/.exec(m.subject)?.[1] ?? /about ([^ ]+) for invoice/.exec(m.text)?.[1];
+  const expected = overdue > 0 ? overdue : chased;
+  if (headline && cents(/([\d,]+\.\d{2})/.exec(headline)?.[1] ?? 'NaN') !== expected)
+    wrong.push(`states ${headline}, the book's ${overdue > 0 ? 'overdue' : 'chased'} total is ${expected / 100}`);
+  const figures = new Set([overdue, chased, chased - overdue, credit, ...invs.map((i) => (i ? book.due(i) : -1))]);
+  for (const f of m.text.matchAll(/([\d,]+\.\d{2})/g))
+    if (!figures.has(cents(f[1]!))) wrong.push(`states ${f[1]}, which is no figure of the book's`);
   for (const d of m.text.matchAll(/up to (\d+) days? overdue/g))
     if (Number(d[1]) !== maxDays) wrong.push(`says up to ${d[1]} days overdue; the book says ${maxDays}`);
 
