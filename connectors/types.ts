@@ -37,6 +37,8 @@ export type Contact = {
   taxNumber?: string;
   companyNumber?: string;
   status: 'active' | 'archived' | 'deleted';
+  /** Merged into this contact (Xero's MergedToContactID): what it held now belongs there. */
+  mergedIntoExternalId?: string;
   /** A QuickBooks job (sub-customer): its parent customer, whose address is used when it has none. */
   parentExternalId?: string;
   updatedAt: Date;

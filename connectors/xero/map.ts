@@ -159,6 +159,7 @@ export function mapContact(raw: Raw): Contact {
     taxNumber: str(raw.TaxNumber),
     companyNumber: str(raw.CompanyNumber),
     status: statusMap[String(raw.ContactStatus)] ?? 'active',
+    mergedIntoExternalId: str(raw.MergedToContactID),
     updatedAt: xeroInstant(raw.UpdatedDateUTC, 'UpdatedDateUTC'),
     raw,
   };

@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { ConnectorResolver } from './connectors.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
 import { invoicesAllocatedBy } from './invoice-refresh.ts';
-import { markDeleted, upsertRecords } from './mirror.ts';
+import { markDeleted, reassignMerged, upsertRecords } from './mirror.ts';
 
 /** Refreshing the entities webhook events name: what the provider says now, into the mirror. */
 
@@ -32,7 +32,7 @@ export async function refreshLedgerEntities(
   deps: RefreshDeps,
   l: LedgerRow,
   items: Key[],
-  mergedAwayContacts: string[],
+  merges: { from: string; into: string }[],
 ): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
   const invoiceIds = new Set<string>();
@@ -67,9 +67,11 @@ export async function refreshLedgerEntities(
     }
     round = next;
   }
-  for (const externalId of mergedAwayContacts) {
-    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId, updatedAt: now }]);
+  for (const { from, into } of merges) {
+    const gone = await markDeleted(deps.db, l.id, 'contacts', [{ externalId: from, updatedAt: now }]);
     for (const c of gone) contactIds.add(c.id);
+    // Its invoices, payments and credit now belong to the survivor, reported changed or not.
+    for (const i of await reassignMerged(deps.db, l.id, [{ from, into }])) invoiceIds.add(i.id);
   }
   await deps.onChange({
     firmId: l.firmId,

@@ -139,7 +139,7 @@ async function processBatch(
     item.rows.push(row);
     items.set(k, item);
   };
-  const mergedAway: Row[] = [];
+  const merges: { from: string; into: string }[] = [];
   for (const row of rows) {
     const resource = resourceFor(row.entity);
     if (!resource) continue; // stored as ignored on receipt; only here after a manual replay
@@ -149,7 +149,7 @@ async function processBatch(
       data?: { deletedid?: string };
     };
     const merged = p.deletedId ?? p.data?.deletedid;
-    if (row.operation === 'merge' && merged) mergedAway.push({ ...row, entityId: merged });
+    if (row.operation === 'merge' && merged) merges.push({ from: merged, into: row.entityId });
   }
   const unmapped = rows.filter((r) => !resourceFor(r.entity));
   if (unmapped.length) {
@@ -159,12 +159,7 @@ async function processBatch(
 
   const failures = new Map<string, string>();
   for (const l of active) {
-    const result = await refreshLedgerEntities(
-      deps,
-      l,
-      [...items.values()],
-      mergedAway.map((m) => m.entityId),
-    );
+    const result = await refreshLedgerEntities(deps, l, [...items.values()], merges);
     for (const [k, msg] of result) failures.set(k, msg);
   }
 

@@ -133,6 +133,11 @@ export async function upsertRecords<R extends Resource>(
         contact,
         (list as Contact[]).map((c) => contactRow(target, c)),
       );
+      // A contact merged into another (Xero's MergedToContactID) hands over what it held.
+      const merges = (list as Contact[]).flatMap((c) =>
+        c.mergedIntoExternalId ? [{ from: c.externalId, into: c.mergedIntoExternalId }] : [],
+      );
+      if (merges.length) await reassignMerged(db, target.ledgerId, merges);
       // Only the invoices waiting for these contacts: a contacts page costs no scan of the ledger.
       await linkInvoiceContacts(
         db,
@@ -246,4 +251,32 @@ export async function markDeleted(
     }
   }
   return changed;
+}
+
+/**
+ * Moves what the mirror holds of merged-away customers to the customers they were merged into:
+ * invoices (relinked), payments and credit. The ledger moved them, but need not report each one
+ * changed; a survivor's credit must count for it at once. Returns the invoices moved.
+ */
+export async function reassignMerged(db: Db, ledgerId: string, merges: { from: string; into: string }[]) {
+  const moved: Changed[] = [];
+  for (const { from, into } of merges) {
+    if (from === into) continue;
+    for (const table of [payment, creditNote])
+      await db
+        .update(table)
+        .set({ contactExternalId: into })
+        .where(and(eq(table.ledgerId, ledgerId), eq(table.contactExternalId, from)));
+    const rows = await db
+      .update(invoice)
+      .set({ contactExternalId: into })
+      .where(and(eq(invoice.ledgerId, ledgerId), eq(invoice.contactExternalId, from)))
+      .returning({ id: invoice.id, externalId: invoice.externalId });
+    await relinkInvoices(
+      db,
+      rows.map((r) => r.id),
+    );
+    moved.push(...rows);
+  }
+  return moved;
 }

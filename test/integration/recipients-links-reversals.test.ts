@@ -1,10 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { invoice, message, payment } from '../../src/db/schema/index.ts';
+import { creditNote, invoice, message, payment } from '../../src/db/schema/index.ts';
+import { refreshLedgerEntities } from '../../src/services/inbox-refresh.ts';
+import { upsertRecords } from '../../src/services/mirror.ts';
+import { availableCredit } from '../../src/services/reminders/credit.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { makeContact, makeInvoice } from '../support/factories.ts';
+import { makeContact, makeInvoice, makeLedger } from '../support/factories.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { reminderWorld } from '../support/reminders.ts';
@@ -120,5 +123,59 @@ describe('a payment deleted in the ledger', () => {
     expect(await mirrored()).toMatchObject({ status: 'open', amountDue: '150.0000' });
     const [p] = await database.db.select().from(payment).where(eq(payment.ledgerId, l.id));
     expect(p).toMatchObject({ status: 'deleted' });
+  });
+});
+
+describe('a merge hands over what the merged-away customer held', () => {
+  async function merged(provider: 'xero' | 'quickbooks') {
+    const w = await reminderWorld(database.db);
+    const l =
+      provider === 'xero' ? w.ledger : await makeLedger(database.db, w.firm.id, { provider, externalId: '4620816365' });
+    const away = await makeContact(database.db, l, { externalId: 'dup-1' });
+    const survivor = await makeContact(database.db, l, { externalId: 'keep-1' });
+    const inv = await makeInvoice(database.db, away);
+    await database.db.insert(creditNote).values({
+      firmId: l.firmId,
+      ledgerId: l.id,
+      externalId: 'cn-merged',
+      providerUpdatedAt: new Date('2026-11-01T00:00:00Z'),
+      contactExternalId: away.externalId,
+      status: 'authorised',
+      date: '2026-11-01',
+      currency: 'NZD',
+      total: '50.00',
+      remaining: '50.00',
+    });
+    return { w, l, away, survivor, inv };
+  }
+  const owner = async (id: string) => (await database.db.select().from(invoice).where(eq(invoice.id, id)))[0]!;
+
+  it('Xero: a contact read with MergedToContactID gives its invoices and credit to the survivor', async () => {
+    const { l, away, survivor, inv } = await merged('xero');
+    await upsertRecords(database.db, { firmId: l.firmId, ledgerId: l.id }, 'contacts', [
+      {
+        externalId: away.externalId,
+        name: away.name,
+        people: [],
+        addresses: [],
+        status: 'archived',
+        mergedIntoExternalId: survivor.externalId,
+        updatedAt: new Date('2026-11-20T00:00:00Z'),
+      },
+    ]);
+    expect(await owner(inv.id)).toMatchObject({ contactId: survivor.id, contactExternalId: survivor.externalId });
+    expect((await availableCredit(database.db, l, survivor.externalId)).get('NZD')).toBe(500_000n);
+    expect((await availableCredit(database.db, l, away.externalId)).size).toBe(0);
+  });
+
+  it('QuickBooks: a Merge event (deletedId) does the same, though the ledger reports neither changed', async () => {
+    const { w, l, away, survivor, inv } = await merged('quickbooks');
+    const changes: string[][] = [];
+    const deps = { ...w.deps, onChange: async (c: { invoiceIds: string[] }) => void changes.push(c.invoiceIds) };
+    await refreshLedgerEntities(deps, l, [], [{ from: away.externalId, into: survivor.externalId }]);
+    expect(await owner(inv.id)).toMatchObject({ contactId: survivor.id });
+    expect((await availableCredit(database.db, l, survivor.externalId)).get('NZD')).toBe(500_000n);
+    // The moved invoice is reported changed, so both customers are replanned.
+    expect(changes.flat()).toContain(inv.id);
   });
 });

@@ -10,6 +10,8 @@ export type Cust = {
   active: boolean;
   supplier: boolean;
   parentId?: string;
+  /** Merged into this customer (merged away). */
+  mergedInto?: string;
   updated: number;
 };
 type InvState = 'draft' | 'open' | 'voided' | 'deleted';
@@ -38,7 +40,7 @@ export type Pay = {
 export type Credit = {
   id: string;
   custId: string;
-  kind: 'credit_note' | 'overpayment' | 'supplier_credit';
+  kind: 'credit_note' | 'overpayment' | 'prepayment' | 'supplier_credit';
   total: number;
   alloc: { invId: string; amount: number }[];
   date: string;

@@ -173,9 +173,11 @@ export async function runOracle(database: TestDatabase, server: SetupServer, pro
   await sync();
 
   let pending: Change[] = [];
-  // Credit (credit notes, overpayments, QuickBooks payments left unapplied) reaches the mirror by
-  // webhook or reconciliation only: the pre-send refresh reads the customer and the invoices.
-  const bearsCredit = (c: Change) => c.entity === 'credit' || (provider === 'quickbooks' && c.entity === 'payment');
+  // Credit (credit notes, overpayments, QuickBooks payments left unapplied, and what a merge
+  // moves) reaches the mirror by webhook or reconciliation only: the pre-send refresh reads the
+  // customer and the invoices.
+  const bearsCredit = (c: Change) =>
+    c.entity === 'credit' || (provider === 'quickbooks' && c.entity === 'payment') || c.op === 'merge';
   let creditUnseen = false;
   const sent: Sent[] = [];
   const seen = new Set<string>();

@@ -15,7 +15,8 @@ export type Op =
   | { t: 'pay'; inv: number; quarters: number }
   | { t: 'unpay'; pay: number }
   | { t: 'credit'; cust: number; cents: number; allocate: number | null }
-  | { t: 'overpay'; cust: number; cents: number }
+  | { t: 'overpay'; cust: number; cents: number; prepay: boolean }
+  | { t: 'supplierCredit'; cents: number }
   | { t: 'move'; inv: number; cust: number }
   | { t: 'merge'; from: number; into: number }
   | { t: 'archive'; cust: number }
@@ -58,7 +59,8 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       allocate: fc.option(idx, { nil: null }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('overpay' as const), cust: idx, cents }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('overpay' as const), cust: idx, cents, prepay: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('supplierCredit' as const), cents }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('move' as const), inv: idx, cust: idx }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('merge' as const), from: idx, into: idx }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('archive' as const), cust: idx }) },
@@ -213,14 +215,15 @@ export function applyOp(book: Book, op: Op, today: string, provider: 'xero' | 'q
         const n = {
           id: book.nextId('overpayment'),
           custId: c.id,
-          kind: 'overpayment' as const,
+          kind: op.prepay ? ('prepayment' as const) : ('overpayment' as const),
           total: op.cents,
           alloc: [],
           date: today,
           updated: 0,
         };
         book.credits.push(book.touch(n));
-        return [{ entity: 'credit', id: n.id, op: 'create', extra: 'overpayment' }];
+        // Xero sends no webhook for overpayments or prepayments.
+        return [{ entity: 'credit', id: n.id, op: 'create', extra: 'unannounced' }];
       }
       const p = {
         id: book.nextId('payment'),
@@ -233,6 +236,23 @@ export function applyOp(book: Book, op: Op, today: string, provider: 'xero' | 'q
       };
       book.payments.push(book.touch(p));
       return [{ entity: 'payment', id: p.id, op: 'create' }];
+    }
+    case 'supplierCredit': {
+      // A credit from the business's supplier (Xero ACCPAYCREDIT, announced as CREDITNOTE): never
+      // the customers' credit. QuickBooks keeps these as vendor credits, never credit memos.
+      if (provider !== 'xero') return [];
+      const s = book.customers.find((c) => c.supplier)!;
+      const n = {
+        id: book.nextId('credit'),
+        custId: s.id,
+        kind: 'supplier_credit' as const,
+        total: op.cents,
+        alloc: [],
+        date: today,
+        updated: 0,
+      };
+      book.credits.push(book.touch(n));
+      return [{ entity: 'credit', id: n.id, op: 'create' }];
     }
     case 'move': {
       const i = inv(op.inv);
@@ -250,8 +270,15 @@ export function applyOp(book: Book, op: Op, today: string, provider: 'xero' | 'q
         i.custId = into.id;
         book.touch(i);
       }
-      for (const x of [...book.payments, ...book.credits]) if (x.custId === from.id) x.custId = into.id;
+      // Payments and credit move too: QuickBooks reports them changed, Xero does not (its
+      // merged-away contact names the survivor in MergedToContactID instead).
+      for (const x of [...book.payments, ...book.credits])
+        if (x.custId === from.id) {
+          x.custId = into.id;
+          if (provider === 'quickbooks') book.touch(x);
+        }
       from.active = false;
+      from.mergedInto = into.id;
       book.touch(from);
       // The ledger announces the merge on the customers only, never on each invoice moved.
       return [{ entity: 'customer', id: into.id, op: 'merge', extra: from.id }];

@@ -41,7 +41,13 @@ export function ledgerOracle(provider: Provider) {
           messages += sent;
           expect(violations).toEqual([]);
         }),
-        { numRuns: RUNS, verbose: fc.VerbosityLevel.None, endOnFailure: false },
+        {
+          numRuns: RUNS,
+          endOnFailure: false,
+          // A failure prints its seed and path; these replay it exactly.
+          ...(process.env.ORACLE_SEED ? { seed: Number(process.env.ORACLE_SEED) } : {}),
+          ...(process.env.ORACLE_PATH ? { path: process.env.ORACLE_PATH } : {}),
+        },
       );
       console.info(
         `ledger oracle ${provider}: ${RUNS} runs, ${messages} messages judged, ${Math.round((Date.now() - started) / 1000)} s`,

@@ -22,6 +22,7 @@ export function renderXero(book: Book, t: FakeTenant) {
     EmailAddress: c.email ?? '',
     ContactPersons: [],
     ContactStatus: c.active ? 'ACTIVE' : 'ARCHIVED',
+    ...(c.mergedInto ? { MergedToContactID: c.mergedInto } : {}),
     IsCustomer: !c.supplier,
     IsSupplier: c.supplier,
     UpdatedDateUTC: msDate(new Date(c.updated)),
@@ -39,13 +40,19 @@ export function renderXero(book: Book, t: FakeTenant) {
     Invoice: { InvoiceID: p.invId, CurrencyCode: 'NZD', Contact: contactRef(p.custId) },
     UpdatedDateUTC: msDate(new Date(p.updated)),
   }));
-  const credit = (kind: 'credit_note' | 'overpayment') =>
+  const shape = {
+    credit_note: { tpl: tpl.creditNote, id: 'CreditNoteID', type: 'ACCRECCREDIT' },
+    supplier_credit: { tpl: tpl.creditNote, id: 'CreditNoteID', type: 'ACCPAYCREDIT' },
+    overpayment: { tpl: tpl.overpayment, id: 'OverpaymentID', type: 'RECEIVE-OVERPAYMENT' },
+    prepayment: { tpl: tpl.prepayment, id: 'PrepaymentID', type: 'RECEIVE-PREPAYMENT' },
+  } as const;
+  const credit = (...kinds: (keyof typeof shape)[]) =>
     book.credits
-      .filter((c) => c.kind === kind)
+      .filter((c) => kinds.includes(c.kind))
       .map((c) => ({
-        ...(kind === 'credit_note' ? tpl.creditNote : tpl.overpayment),
-        [kind === 'credit_note' ? 'CreditNoteID' : 'OverpaymentID']: c.id,
-        Type: kind === 'credit_note' ? 'ACCRECCREDIT' : 'RECEIVE-OVERPAYMENT',
+        ...shape[c.kind].tpl,
+        [shape[c.kind].id]: c.id,
+        Type: shape[c.kind].type,
         Contact: contactRef(c.custId),
         Status: book.remaining(c) > 0 ? 'AUTHORISED' : 'PAID',
         Date: msDate(`${c.date}T00:00:00Z`),
@@ -56,9 +63,10 @@ export function renderXero(book: Book, t: FakeTenant) {
         Allocations: c.alloc.map((a) => ({ Invoice: { InvoiceID: a.invId }, Amount: money(a.amount) })),
         UpdatedDateUTC: msDate(new Date(c.updated)),
       }));
-  t.CreditNotes = credit('credit_note');
+  // Customers' and the supplier's credit notes share one list, told apart by Type.
+  t.CreditNotes = credit('credit_note', 'supplier_credit');
   t.Overpayments = credit('overpayment');
-  t.Prepayments = [];
+  t.Prepayments = credit('prepayment');
 }
 
 function invoice(book: Book, i: Inv, tpl: Raw, contactRef: (id: string) => Raw): Raw {
@@ -112,7 +120,7 @@ export function xeroEvents(c: Change): { category: 'INVOICE' | 'CONTACT' | 'CRED
         ...(c.op === 'merge' ? [{ category: 'CONTACT' as const, id: c.extra!, type: 'UPDATE' }] : []),
       ];
     case 'credit':
-      return c.extra === 'overpayment' ? [] : [{ category: 'CREDITNOTE', id: c.id, type: 'CREATE' }];
+      return c.extra === 'unannounced' ? [] : [{ category: 'CREDITNOTE', id: c.id, type: 'CREATE' }];
     default:
       return [];
   }

@@ -23,6 +23,8 @@ export async function refreshBeforeSend(
   contactExternalId: string,
 ): Promise<boolean> {
   const { db } = deps;
+  // Nothing left to chase: the ledger has nothing to tell this reminder.
+  if (invoiceIds.length === 0) return true;
   try {
     const connector = await deps.resolve(l);
     const rows = await db
