@@ -43,7 +43,8 @@ export async function checkMessage(a: {
   if (!cust) return [`sent to ${c!.externalId}, not a customer in the book`];
   if (!cust.active) wrong.push(`customer ${cust.name} is archived or merged away`);
   if (cust.supplier) wrong.push(`${cust.name} is a supplier`);
-  if (m.templateKey === 'thank_you') return wrong;
+  const template = m.templateKey ?? '';
+  if (template === 'thank_you') return wrong;
 
   const invs = items.map((i) => book.invoice(i.externalId));
   const allowed = new Set(
@@ -90,19 +91,21 @@ export async function checkMessage(a: {
   const credit = book.availableCredit(cust.id);
   const owedNow = overdue > 0 ? overdue : chased;
   if (owedNow > 0 && credit >= owedNow) wrong.push(`credit ${credit / 100} covers the ${owedNow / 100} chased`);
-  // Totals: the subject's figure is the overdue total (the chased total before anything is
-  // overdue), and every figure in the text is one the book gives.
+  // Totals: a past-due tone's subject states the overdue total (the chased total before anything
+  // is overdue); the friendly note states the total of what it lists, due or not; every figure in
+  // the text is one the book gives.
   const headline = /\(([^()]*)\)$/.exec(m.subject)?.[1] ?? /about ([^ ]+) for invoice/.exec(m.text)?.[1];
-  const expected = overdue > 0 ? overdue : chased;
+  const expected = overdue > 0 && template !== 'friendly' ? overdue : chased;
   if (headline && cents(/([\d,]+\.\d{2})/.exec(headline)?.[1] ?? 'NaN') !== expected)
-    wrong.push(`states ${headline}, the book's ${overdue > 0 ? 'overdue' : 'chased'} total is ${expected / 100}`);
+    wrong.push(
+      `states ${headline}, the book's ${expected === overdue ? 'overdue' : 'chased'} total is ${expected / 100}`,
+    );
   const figures = new Set([overdue, chased, chased - overdue, credit, ...invs.map((i) => (i ? book.due(i) : -1))]);
   for (const f of m.text.matchAll(/([\d,]+\.\d{2})/g))
     if (!figures.has(cents(f[1]!))) wrong.push(`states ${f[1]}, which is no figure of the book's`);
   for (const d of m.text.matchAll(/up to (\d+) days? overdue/g))
     if (Number(d[1]) !== maxDays) wrong.push(`says up to ${d[1]} days overdue; the book says ${maxDays}`);
 
-  const template = m.templateKey ?? '';
   const tone = TONES.indexOf(template);
   const ids = new Set(invs.flatMap((i) => (i ? [i.id] : [])));
   const before = a.sent.filter((s) => s.custId === cust.id || s.invoiceIds.some((i) => ids.has(i)));
