@@ -113,11 +113,12 @@ export async function startServer(
   const stop = () =>
     (stopping ??= (async () => {
       stopSchedules();
-      stopTicks();
       stopRisk();
       stopHandoff();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
+      // The reminders being sent finish and are recorded before the database goes.
+      await stopTicks(config.shutdownGraceMs);
       await dispatcher.stop();
       await boss.stop({ graceful: true, timeout: config.shutdownGraceMs, close: true });
       await database.close();

@@ -4,25 +4,42 @@ import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 /**
  * The reminder tick on an interval: claim and send what is due, and turn reminders interrupted
  * mid-send into needs_review. Safe to run in every process (claims use SKIP LOCKED).
+ *
+ * The returned stop claims nothing more and waits (up to `graceMs`) for the batch being sent:
+ * a shutdown must not leave reminders in `sending`, where only recovery, minutes after the
+ * restart, would find them (and park them for a person, since they may have left).
  */
 export function startReminderTicks(deps: DeliverDeps, everyMs: number) {
-  let running = false;
+  let running: Promise<void> | undefined;
+  let stopped = false;
   const run = async () => {
-    if (running) return;
-    running = true;
     try {
       await recoverStuckSending(deps);
-      for (;;) {
+      while (!stopped) {
         const r = await tick(deps);
         if (r.claimed === 0) break;
       }
     } catch (err) {
       deps.logger.error('reminder tick failed', { error: (err as Error).name });
-    } finally {
-      running = false;
     }
   };
-  const timer = setInterval(() => void run(), everyMs);
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = run().finally(() => {
+      running = undefined;
+    });
+  }, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async (graceMs = 30_000) => {
+    stopped = true;
+    clearInterval(timer);
+    if (!running) return;
+    let timeout: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((r) => {
+      timeout = setTimeout(() => r('gave up'), graceMs);
+    });
+    if ((await Promise.race([running, gaveUp])) === 'gave up')
+      deps.logger.warn('shutdown: reminder run still sending after the grace period', { graceMs });
+    clearTimeout(timeout);
+  };
 }
