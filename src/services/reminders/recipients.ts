@@ -36,15 +36,11 @@ export async function parentEmailOf(db: Db, c: ContactRow): Promise<string | nul
  */
 export function ccAddresses(c: ContactRow, to: string[], stepCc: string[]): string[] {
   const people = c.people.filter((p) => p.includeInEmails && p.email).map((p) => p.email);
-  const seen = new Set(to.map((a) => a.toLowerCase()));
-  return [...people, ...stepCc].filter((a) => {
-    const k = a.toLowerCase();
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const main = new Set(to.map((a) => a.toLowerCase()));
+  return unique([...people, ...stepCc]).filter((a) => !main.has(a.toLowerCase()));
 }
 
+/** Each address once, case-insensitively, in first-seen order. */
 function unique(addresses: string[]): string[] {
   const seen = new Set<string>();
   return addresses.filter((a) => {
