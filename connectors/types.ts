@@ -6,6 +6,14 @@
 
 export type Provider = 'xero' | 'quickbooks' | 'demo';
 
+/**
+ * Why a call is made, which decides who goes first when a ledger's API budget is busy: reading
+ * what may stop a reminder (a webhook), then reading before a send, then history notes, then
+ * backfill and routine reconcile.
+ */
+export type Lane = 'stop' | 'send' | 'note' | 'bulk';
+export const LANE_RANK: Readonly<Record<Lane, number>> = { stop: 0, send: 1, note: 2, bulk: 3 };
+
 export type Ledger = {
   externalId: string;
   name: string;
@@ -169,8 +177,11 @@ export interface AccountingConnector {
   ): Promise<Map<string, RecordOf<R>> | null>;
   /** The customer-facing link for paying or viewing the invoice, if the ledger has one. */
   onlineInvoiceUrl(ledgerId: string, invoiceExternalId: string): Promise<string | null>;
-  /** Appends a history note to the ledger's invoice (the only thing overdue writes back). */
-  addInvoiceNote(ledgerId: string, invoiceExternalId: string, note: string): Promise<void>;
+  /**
+   * Appends a history note to the ledger's invoice (the only thing overdue writes back). The key,
+   * where the provider honours one, makes a retried write land once.
+   */
+  addInvoiceNote(ledgerId: string, invoiceExternalId: string, note: string, idempotencyKey?: string): Promise<void>;
   /** Exchanges the refresh token; implementations never call it concurrently for one grant. */
   refresh?(refreshToken: string): Promise<TokenSet>;
   revoke?(): Promise<void>;

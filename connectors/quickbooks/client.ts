@@ -1,7 +1,7 @@
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
 import { callWithRetries } from '../shared/retry.ts';
 import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
-import { codeForStatus, ConnectorError, type ConnectorErrorCode } from '../types.ts';
+import { codeForStatus, ConnectorError, type ConnectorErrorCode, type Lane } from '../types.ts';
 
 /**
  * node-quickbooks, wrapped thinly: promises instead of callbacks, one instance per call built from
@@ -24,6 +24,8 @@ export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[])
 export type QboApiDeps = {
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   limiter: RateLimiter;
+  /** The lane every call of this client waits in (see Lane). */
+  lane?: Lane;
   clock: LimiterClock;
   sandbox: boolean;
   maxAttempts?: number;
@@ -111,6 +113,7 @@ export class QboApi {
       provider: 'quickbooks',
       tenantId: realmId,
       limiter: this.deps.limiter,
+      lane: this.deps.lane,
       clock: this.deps.clock,
       random: this.random,
       maxAttempts: this.maxAttempts,

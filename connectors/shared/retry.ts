@@ -1,4 +1,4 @@
-import { ConnectorError, type Provider } from '../types.ts';
+import { ConnectorError, type Lane, type Provider } from '../types.ts';
 import { backoffMs } from './backoff.ts';
 import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from './ratelimit.ts';
 
@@ -7,6 +7,8 @@ export type RetryOptions<T> = {
   /** The rate-limited unit: Xero tenant, QuickBooks realm. */
   tenantId: string;
   limiter: RateLimiter;
+  /** Who goes first when the tenant's budget is busy. */
+  lane?: Lane;
   clock: LimiterClock;
   random: () => number;
   maxAttempts: number;
@@ -27,12 +29,12 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let release: () => void;
     try {
-      release = await o.limiter.acquire(o.tenantId);
+      release = await o.limiter.acquire(o.tenantId, o.lane);
     } catch (err) {
       if (err instanceof DailyLimitExhausted) {
         throw new ConnectorError('rate_limited', err.message, {
           provider: o.provider,
-          providerCode: 'daily',
+          providerCode: err.lane === 'note' || err.lane === 'bulk' ? 'daily_reserved' : 'daily',
           retryAfterMs: err.retryAfterMs,
         });
       }

@@ -1,7 +1,7 @@
 import type { XeroClient } from 'xero-node';
 import { newXeroClient } from './sdk.ts';
 import { callWithRetries } from '../shared/retry.ts';
-import { codeForStatus, ConnectorError } from '../types.ts';
+import { codeForStatus, ConnectorError, type Lane } from '../types.ts';
 import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
 
 /**
@@ -17,6 +17,8 @@ export type XeroApiDeps = {
   /** A valid access token for this connection (refreshing if needed). */
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   limiter: RateLimiter;
+  /** The lane every call of this client waits in (see Lane). */
+  lane?: Lane;
   clock: LimiterClock;
   maxAttempts?: number;
   random?: () => number;
@@ -89,6 +91,7 @@ export class XeroApi {
       provider: 'xero',
       tenantId,
       limiter,
+      lane: this.deps.lane,
       clock: this.deps.clock,
       random: this.random,
       maxAttempts: this.maxAttempts,

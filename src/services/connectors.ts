@@ -1,11 +1,15 @@
 import { DemoConnector } from '../../connectors/demo/connector.ts';
-import type { AccountingConnector } from '../../connectors/types.ts';
+import type { AccountingConnector, Lane } from '../../connectors/types.ts';
 import type { ledger } from '../db/schema/index.ts';
 import { PreconditionError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
-export type ConnectorResolver = (row: LedgerRow) => Promise<AccountingConnector>;
+/**
+ * The connector for a ledger; `lane` says why its calls are made (a webhook that may stop a
+ * reminder, a send, a note, backfill), which decides who goes first when the budget is busy.
+ */
+export type ConnectorResolver = (row: LedgerRow, opts?: { lane?: Lane }) => Promise<AccountingConnector>;
 
 type DemoSettings = { demoSeed: number; demoAnchor: string };
 
@@ -15,10 +19,10 @@ type DemoSettings = { demoSeed: number; demoAnchor: string };
  */
 export function createConnectorResolver(deps: {
   clock: Clock;
-  providers?: Partial<Record<'xero' | 'quickbooks', (row: LedgerRow) => Promise<AccountingConnector>>>;
+  providers?: Partial<Record<'xero' | 'quickbooks', (row: LedgerRow, lane?: Lane) => Promise<AccountingConnector>>>;
 }): ConnectorResolver {
   const demos = new Map<string, DemoConnector>();
-  return async (row) => {
+  return async (row, opts) => {
     if (row.provider === 'demo') {
       const s = row.settings as Partial<DemoSettings>;
       if (typeof s.demoSeed !== 'number' || typeof s.demoAnchor !== 'string') {
@@ -34,6 +38,6 @@ export function createConnectorResolver(deps: {
     }
     const factory = deps.providers?.[row.provider];
     if (!factory) throw new PreconditionError(`${row.provider} is not configured on this server`);
-    return factory(row);
+    return factory(row, opts?.lane);
   };
 }

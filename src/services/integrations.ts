@@ -7,6 +7,7 @@ import { QboApi } from '../../connectors/quickbooks/client.ts';
 import { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { INTUIT_SIGNIN_SCOPES, QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
 import { QUICKBOOKS_LIMITS } from '../../connectors/shared/ratelimit.ts';
+import type { Lane } from '../../connectors/types.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { ledger } from '../db/schema/index.ts';
@@ -25,8 +26,8 @@ type XeroIntegration = {
   signIn: XeroOAuth;
   limiter: RateLimiter;
   /** An API client for one connection (tokens refreshed and serialised through ConnectionTokens). */
-  api(connectionId: string): XeroApi;
-  connector(connectionId: string, timezone: string): XeroConnector;
+  api(connectionId: string, lane?: Lane): XeroApi;
+  connector(connectionId: string, timezone: string, lane?: Lane): XeroConnector;
 };
 
 type QuickBooksIntegration = {
@@ -34,10 +35,11 @@ type QuickBooksIntegration = {
   /** Sign in with Intuit (OpenID Connect through the same app, identity scopes only). */
   signIn: QuickBooksOAuth;
   limiter: RateLimiter;
-  api(connectionId: string): QboApi;
+  api(connectionId: string, lane?: Lane): QboApi;
   connector(
     connectionId: string,
     ledger: { realmId: string; timezone: string; baseCurrency: string },
+    lane?: Lane,
   ): QuickBooksConnector;
 };
 
@@ -78,10 +80,11 @@ export function createIntegrations(deps: {
   let xero: XeroIntegration | undefined;
   if (xeroOAuth) {
     const limiter = new RateLimiter(limiterClock);
-    const api = (connectionId: string) =>
+    const api = (connectionId: string, lane?: Lane) =>
       new XeroApi({
         accessToken: (o) => tokens.accessToken(connectionId, o),
         limiter,
+        lane,
         clock: limiterClock,
         random: deps.random,
       });
@@ -94,17 +97,18 @@ export function createIntegrations(deps: {
       signIn,
       limiter,
       api,
-      connector: (id, timezone) => new XeroConnector(api(id), { timezone }),
+      connector: (id, timezone, lane) => new XeroConnector(api(id, lane), { timezone }),
     };
   }
 
   let quickbooks: QuickBooksIntegration | undefined;
   if (qbOAuth && qbConfig) {
     const limiter = new RateLimiter(limiterClock, QUICKBOOKS_LIMITS);
-    const api = (connectionId: string) =>
+    const api = (connectionId: string, lane?: Lane) =>
       new QboApi({
         accessToken: (o) => tokens.accessToken(connectionId, o),
         limiter,
+        lane,
         clock: limiterClock,
         sandbox: qbConfig.environment === 'sandbox',
         random: deps.random,
@@ -117,7 +121,7 @@ export function createIntegrations(deps: {
       ),
       limiter,
       api,
-      connector: (id, l) => new QuickBooksConnector(api(id), { ...l, now: () => deps.clock.now() }),
+      connector: (id, l, lane) => new QuickBooksConnector(api(id, lane), { ...l, now: () => deps.clock.now() }),
     };
   }
 
@@ -130,15 +134,17 @@ export function createIntegrations(deps: {
   const resolve = createConnectorResolver({
     clock: deps.clock,
     providers: {
-      ...(xero ? { xero: async (row: LedgerRow) => xero.connector(needsConnection(row), row.timezone) } : {}),
+      ...(xero
+        ? { xero: async (row: LedgerRow, lane?: Lane) => xero.connector(needsConnection(row), row.timezone, lane) }
+        : {}),
       ...(quickbooks
         ? {
-            quickbooks: async (row: LedgerRow) =>
-              quickbooks.connector(needsConnection(row), {
-                realmId: row.externalId,
-                timezone: row.timezone,
-                baseCurrency: row.baseCurrency,
-              }),
+            quickbooks: async (row: LedgerRow, lane?: Lane) =>
+              quickbooks.connector(
+                needsConnection(row),
+                { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency },
+                lane,
+              ),
           }
         : {}),
     },
