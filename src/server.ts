@@ -10,6 +10,7 @@ import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { inboxWriter } from '../webhooks/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
 import { startReminderTicks } from './jobs/reminders.ts';
+import { startNoteWriter } from './jobs/ledger-notes.ts';
 import { startRiskSchedule, workRescore } from './jobs/risk.ts';
 import { mirrorHandlers as standardHandlers } from './services/background.ts';
 import { startHandoffSchedule } from './jobs/handoff.ts';
@@ -92,6 +93,7 @@ export async function startServer(
     { db: database.db, clock, logger, resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
     config.tickIntervalMs,
   );
+  const stopNotes = startNoteWriter({ db: database.db, clock, logger, resolve }, config.tickIntervalMs);
 
   const stopHandoff = startHandoffSchedule(
     { db: database.db, clock, logger, cipher, mailer, mailFrom: config.mailFrom },
@@ -119,6 +121,7 @@ export async function startServer(
       await new Promise<void>((r) => server.close(() => r()));
       // The reminders being sent finish and are recorded before the database goes.
       await stopTicks(config.shutdownGraceMs);
+      await stopNotes(config.shutdownGraceMs);
       await dispatcher.stop();
       await boss.stop({ graceful: true, timeout: config.shutdownGraceMs, close: true });
       await database.close();

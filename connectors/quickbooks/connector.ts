@@ -155,10 +155,9 @@ export class QuickBooksConnector implements AccountingConnector {
   }
 
   /**
-   * Invoices, payments and credit memos by id (`where Id IN (...)`), in one query instead of one
-   * call each. A deleted record is not returned, as fetchOne finds none. Customers are
-   * left to fetchOne (null here): a query lists only active ones, and an inactive customer must
-   * be mirrored as such, not as deleted.
+   * Records by id (`where Id IN (...)`), in one query instead of one call each. A deleted record
+   * is not returned, as fetchOne finds none. Customers are asked for active or not: a plain query
+   * lists active ones only, and an inactive customer must be mirrored as such, not as deleted.
    */
   async fetchMany<R extends Resource>(
     realmId: string,
@@ -166,12 +165,12 @@ export class QuickBooksConnector implements AccountingConnector {
     externalIds: string[],
   ): Promise<Map<string, RecordOf<R>> | null> {
     const entity = ENTITY[resource];
-    if (entity === 'Customer') return null;
     assertFetchManySize(externalIds);
     const ids = new Set(externalIds);
     // QuickBooks ids are digits; anything else cannot be one and must not reach the query text.
     if ([...ids].some((id) => !/^\d+$/.test(id))) return null;
-    const query = `where Id IN (${[...ids].map((id) => `'${id}'`).join(', ')}) STARTPOSITION 1 MAXRESULTS ${FETCH_MANY_MAX}`;
+    const active = entity === 'Customer' ? ' AND Active IN (true, false)' : '';
+    const query = `where Id IN (${[...ids].map((id) => `'${id}'`).join(', ')})${active} STARTPOSITION 1 MAXRESULTS ${FETCH_MANY_MAX}`;
     const { rows } = await this.query(realmId, entity, query);
     const found = new Map<string, RecordOf<R>>();
     for (const row of rows) {

@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { ConnectorResolver } from './connectors.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
 import { invoicesAllocatedBy } from './invoice-refresh.ts';
+import { readList } from './provider-reads.ts';
 import { markDeleted, reassignMerged, upsertRecords } from './mirror.ts';
 
 /** Refreshing the entities webhook events name: what the provider says now, into the mirror. */
@@ -39,7 +40,7 @@ export async function refreshLedgerEntities(
   const contactIds = new Set<string>();
   let connector: AccountingConnector;
   try {
-    connector = await deps.resolve(l);
+    connector = await deps.resolve(l, { lane: 'stop' });
   } catch (err) {
     for (const i of items) failed.set(`${i.resource}:${i.externalId}`, describe(err));
     return failed;
@@ -155,27 +156,18 @@ async function fetchRecords(
 ) {
   const found = new Map<string, RecordOf<Resource>>();
   const failed = new Map<string, string>();
-  if (connector.fetchMany && ids.length > 1) {
-    try {
-      const many = await connector.fetchMany(l.externalId, resource, ids);
-      if (many) return { found: many, failed };
-    } catch (err) {
-      if (!(err instanceof ConnectorError && err.code === 'validation')) {
-        for (const id of ids) failed.set(id, describe(err));
-        logger.warn('webhook entities not refreshed', {
-          ledgerId: l.id,
-          resource,
-          count: ids.length,
-          code: err instanceof ConnectorError ? err.code : undefined,
-        });
-        return { found, failed };
-      }
-      logger.warn('id-list fetch refused; fetching one by one', {
-        ledgerId: l.id,
-        resource,
-        providerCode: err.providerCode,
-      });
-    }
+  try {
+    const many = await readList(connector, l.externalId, resource, ids, logger);
+    if (many) return { found: many as Map<string, RecordOf<Resource>>, failed };
+  } catch (err) {
+    for (const id of ids) failed.set(id, describe(err));
+    logger.warn('webhook entities not refreshed', {
+      ledgerId: l.id,
+      resource,
+      count: ids.length,
+      code: err instanceof ConnectorError ? err.code : undefined,
+    });
+    return { found, failed };
   }
   for (const id of ids) {
     try {

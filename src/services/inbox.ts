@@ -12,6 +12,7 @@ import type { ConnectorResolver } from './connectors.ts';
 import type { InboxKey } from './jobs.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
 import { refreshLedgerEntities } from './inbox-refresh.ts';
+import { holdNamed, releaseHolds } from './invoice-holds.ts';
 
 /** After this many failed attempts an event is dead: kept, listed, and only requeued by an operator. */
 export const MAX_ATTEMPTS = 6;
@@ -159,8 +160,13 @@ async function processBatch(
 
   const failures = new Map<string, string>();
   for (const l of active) {
+    // Before any provider call (which may wait for the ledger's budget): the named invoices'
+    // reminders stop here, and the read below decides what becomes of them.
+    const held = await holdNamed(deps.db, l.id, [...items.values()], now);
     const result = await refreshLedgerEntities(deps, l, [...items.values()], merges);
     for (const [k, msg] of result) failures.set(k, msg);
+    // A failed read keeps its holds (a later read, the retry's or a send's own, supersedes them).
+    if (result.size === 0) await releaseHolds(deps.db, held, now);
   }
 
   const ok: Row[] = [];

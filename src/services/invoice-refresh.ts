@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { type AccountingConnector, FETCH_MANY_MAX, type Invoice } from '../../connectors/types.ts';
+import type { AccountingConnector } from '../../connectors/types.ts';
+import { readByIds } from './provider-reads.ts';
 import { anyOf } from '../db/array-param.ts';
 import type { Db } from '../db/client.ts';
 import { creditNote, payment } from '../db/schema/index.ts';
@@ -18,34 +19,12 @@ export async function refreshInvoices(
   now: Date,
 ): Promise<Changed[]> {
   if (externalIds.length === 0) return [];
-  const fresh = await fetchInvoices(connector, target.account, externalIds);
+  const fresh = await readByIds(connector, target.account, 'invoices', externalIds);
   const changed: Changed[] = [];
   if (fresh.size) changed.push(...(await upsertRecords(db, target, 'invoices', [...fresh.values()])));
   const gone = externalIds.filter((id) => !fresh.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
   if (gone.length) changed.push(...(await markDeleted(db, target.ledgerId, 'invoices', gone)));
   return changed;
-}
-
-/**
- * The invoices behind `ids` as the ledger has them now (absent: gone), in one call per
- * FETCH_MANY_MAX where the connector can read by id list, else one by one.
- */
-async function fetchInvoices(connector: AccountingConnector, account: string, ids: string[]) {
-  const found = new Map<string, Invoice>();
-  if (connector.fetchMany && ids.length > 1) {
-    let byList = true;
-    for (let i = 0; i < ids.length && byList; i += FETCH_MANY_MAX) {
-      const many = await connector.fetchMany(account, 'invoices', ids.slice(i, i + FETCH_MANY_MAX));
-      if (many) for (const [id, inv] of many) found.set(id, inv);
-      else byList = false; // this provider has no id-list read: one by one below
-    }
-    if (byList) return found;
-  }
-  for (const id of ids) {
-    const inv = await connector.fetchOne(account, 'invoices', id);
-    if (inv) found.set(id, inv);
-  }
-  return found;
 }
 
 /**

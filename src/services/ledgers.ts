@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
   connection,
   contact,
@@ -13,6 +13,7 @@ import {
 } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { audit } from './audit.ts';
+import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
 import { replanContacts } from './reminders/planning.ts';
 import type { ServiceContext } from './context.ts';
 import type { Integrations } from './integrations.ts';
@@ -72,6 +73,33 @@ export async function getLedger(ctx: ServiceContext, ledgerId: string) {
 }
 
 /** Safe mode on: every planned reminder waits for approval. Off: they go on schedule. */
+/** Changes what is named; safe mode replans, the notes setting applies to notes queued from now on. */
+export async function updateLedgerSettings({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId: string; safeMode?: boolean; ledgerNotes?: LedgerNotes };
+}) {
+  const row = await getLedger(ctx, input.ledgerId);
+  if (input.ledgerNotes !== undefined && input.ledgerNotes !== ledgerNotesOf(row.settings)) {
+    await ctx.db
+      .update(ledger)
+      .set({
+        settings: sql`${ledger.settings} || ${JSON.stringify({ ledgerNotes: input.ledgerNotes })}::jsonb`,
+        updatedAt: ctx.clock.now(),
+      })
+      .where(eq(ledger.id, row.id));
+    await audit(ctx, 'ledger.notes', { type: 'ledger', id: row.id }, { ledgerNotes: input.ledgerNotes });
+  }
+  if (input.safeMode !== undefined) await setSafeMode({ ctx, input: { ledgerId: row.id, safeMode: input.safeMode } });
+  return {
+    ledgerId: row.id,
+    safeMode: input.safeMode ?? row.safeMode,
+    ledgerNotes: input.ledgerNotes ?? ledgerNotesOf(row.settings),
+  };
+}
+
 export async function setSafeMode({
   ctx,
   input,

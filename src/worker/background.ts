@@ -5,9 +5,11 @@ import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
 import { drainInbox } from '../services/inbox.ts';
+import { writeLedgerNotes } from '../services/ledger-notes.ts';
 import { pruneInbox } from '../services/inbox-retention.ts';
 import { deliverOutbound } from '../services/outbound/events.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
+import { prefetchPayLinks } from '../services/reminders/presend.ts';
 import { rescoreLedger } from '../services/risk/scoring.ts';
 import { syncLedger } from '../services/sync.ts';
 import type { JobMessage } from './deps.ts';
@@ -47,6 +49,16 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
       const r = await tick(deps);
       out.claimed += r.claimed;
       if (r.claimed === 0) break;
+    }
+    // Notes after the sends, in what is left of the run's budget (they wait in the lowest lane).
+    out.notesWritten = 0;
+    out.payLinksFetched = 0;
+    while (Date.now() - started < BUDGET_MS) {
+      const links = await prefetchPayLinks(deps, { limit: 50 });
+      const n = await writeLedgerNotes(deps, { limit: 50 });
+      out.notesWritten += n.written;
+      out.payLinksFetched += links;
+      if (links + n.written + n.failed + n.deferred === 0) break;
     }
     out.casesDelivered = (await deliverDueCases({ ...deps, cipher: d.cipher })).delivered;
     out.webhooksDelivered = (await deliverOutbound({ ...deps, cipher: d.cipher })).delivered;

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { apiToken, appUser, contactState, membership, userIdentity } from '../../src/db/schema/index.ts';
+import {
+  apiToken,
+  appUser,
+  auditLog,
+  contactState,
+  ledger,
+  membership,
+  userIdentity,
+} from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testConfig, testDeps } from '../support/deps.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
@@ -238,6 +246,21 @@ describe('members, invitations and API tokens', () => {
           { authorization: `Bearer ${admin.body.token}` },
         )
       ).body,
-    ).toEqual({ ledgerId: s.l1.id, safeMode: false });
+    ).toEqual({ ledgerId: s.l1.id, safeMode: false, ledgerNotes: 'all' });
+  });
+
+  it("a ledger's history-note setting: validated, kept, audited; safe mode untouched", async () => {
+    const s = await setup();
+    const set = await s.call('PATCH', `/ledgers/${s.l1.id}`, { ledgerNotes: 'escalations' });
+    expect(set.body).toEqual({ ledgerId: s.l1.id, safeMode: true, ledgerNotes: 'escalations' });
+    expect((await s.call('PATCH', `/ledgers/${s.l1.id}`, { ledgerNotes: 'sometimes' })).status).toBe(400);
+    const empty = await s.call('PATCH', `/ledgers/${s.l1.id}`, {});
+    expect(empty.status).toBe(400);
+    expect(JSON.stringify(empty.body.error)).toContain('name a setting to change');
+    const [row] = await database.db.select().from(ledger).where(eq(ledger.id, s.l1.id));
+    expect(row!.settings).toMatchObject({ ledgerNotes: 'escalations' });
+    expect(row!.safeMode).toBe(true);
+    const audited = await database.db.select().from(auditLog).where(eq(auditLog.action, 'ledger.notes'));
+    expect(audited).toHaveLength(1);
   });
 });

@@ -22,6 +22,7 @@ import { freshDatabasePerTest } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
 import { makeContact, makeFirm, makeInvoice } from '../support/factories.ts';
 import { reminderWorld, smtpSink } from '../support/reminders.ts';
+import { writeLedgerNotes } from '../../src/services/ledger-notes.ts';
 import { signedIn } from '../support/session.ts';
 
 const fresh = freshDatabasePerTest();
@@ -188,6 +189,7 @@ describe('agency hand-off', () => {
     expect(await scheduled(s.c.id)).toBeGreaterThan(0);
     expect((await s.call('POST', `/handoffs/${id}/approve`)).body).toEqual({ id, status: 'approved' });
     expect(await scheduled(s.c.id)).toBe(0); // pending reminders for handed-off invoices are cancelled
+    await writeLedgerNotes(s.delivery);
     expect(s.stub.notes.map((n) => n.id).sort()).toEqual([s.inv1.externalId, s.inv2.externalId].sort());
     expect(s.stub.notes[0]!.note).toMatch(
       /^overdue: handed to Kiwi Recoveries for collection \(case OD-[A-Z0-9]{8}\)$/,
@@ -397,6 +399,7 @@ describe('agency hand-off', () => {
       .where(eq(collectionState.ledgerId, s.ledger.id));
     expect(states.every((st) => st.handedOffAt === null)).toBe(true);
     expect(s.server.received.map((r) => r.json.type)).toEqual(['case.created', 'case.recalled']);
+    await writeLedgerNotes(s.delivery);
     expect(s.stub.notes.at(-1)!.note).toContain('recalled from the agency; reminders resume');
     expect(await audits('handoff.recalled')).toBe(1);
     expect((await s.call('POST', `/handoffs/${id}/recall`, {})).status).toBe(409);

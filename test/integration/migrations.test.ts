@@ -44,6 +44,8 @@ const TABLES = [
   'audit_log',
   'session',
   'oauth_state',
+  'ledger_note',
+  'invoice_hold',
 ];
 
 describe('migrations', () => {

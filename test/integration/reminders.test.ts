@@ -16,6 +16,7 @@ import { recoverStuckSending, tick } from '../../src/services/reminders/tick.ts'
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeContact, makeInvoice } from '../support/factories.ts';
 import { reminderWorld, smtpSink } from '../support/reminders.ts';
+import { writeLedgerNotes } from '../../src/services/ledger-notes.ts';
 import { waitUntil } from '../support/wait.ts';
 
 // A database per test: the tick claims whatever is due anywhere, as it does in production.
@@ -136,6 +137,9 @@ describe('sending', () => {
       expect(logged).toMatchObject({ status: 'sent', templateKey: 'friendly', templateVersion: 'builtin-1' });
       expect(logged!.gateResults!.every((g) => g.ok)).toBe(true);
       expect(logged!.ledgerSnapshotHash).toMatch(/^[0-9a-f]{64}$/);
+      // History notes are queued with the send and written afterwards, in the notes lane.
+      expect(w.stub.notes).toEqual([]);
+      expect(await writeLedgerNotes(w.deps)).toEqual({ written: 2, failed: 0, deferred: 0 });
       expect(w.stub.notes.map((n) => n.id).sort()).toEqual(invoices.map((i) => i.externalId).sort());
     } finally {
       await sink.close();

@@ -15,3 +15,4 @@ export * from './sync-cursor.ts';
 export * from './webhook-event.ts';
 export * from './auth.ts';
 export * from './credit.ts';
+export * from './ledger-note.ts';

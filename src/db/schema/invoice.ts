@@ -24,6 +24,8 @@ export const invoice = pgTable(
     amountPaid: money('amount_paid').notNull().default('0'),
     amountCredited: money('amount_credited').notNull().default('0'),
     onlineUrl: text('online_url'),
+    /** When the ledger was last asked for the pay link (it may offer none): asked at most daily. */
+    linkCheckedAt: tstz('link_checked_at'),
     /** The ledger's own billing address for this invoice (QuickBooks BillEmail), before the customer's. */
     billEmail: text('bill_email'),
     sentToContact: boolean('sent_to_contact').notNull().default(false),

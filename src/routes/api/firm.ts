@@ -9,7 +9,8 @@ import {
   revokeToken,
   updateMember,
 } from '../../services/firm-admin.ts';
-import { setSafeMode } from '../../services/ledgers.ts';
+import { updateLedgerSettings } from '../../services/ledgers.ts';
+import { LEDGER_NOTES } from '../../services/ledger-notes.ts';
 import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
@@ -59,14 +60,35 @@ export function firmRoutes() {
     createRoute({
       method: 'patch',
       path: '/ledgers/{id}',
-      summary: 'Turn safe mode on or off',
-      request: { params: IdParam, body: jsonBody(z.object({ safeMode: z.boolean() })) },
-      responses: { 200: jsonResponse(z.object({ ledgerId: z.uuid(), safeMode: z.boolean() }), 'updated') },
+      summary: "Change a ledger's settings: safe mode, and which history notes are written to it",
+      request: {
+        params: IdParam,
+        body: jsonBody(
+          z
+            .object({
+              safeMode: z.boolean().optional(),
+              ledgerNotes: z
+                .enum(LEDGER_NOTES)
+                .optional()
+                .describe('history notes on the invoices: every reminder, firm/final ones and hand-offs, or none'),
+            })
+            .refine((b) => b.safeMode !== undefined || b.ledgerNotes !== undefined, 'name a setting to change'),
+        ),
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({ ledgerId: z.uuid(), safeMode: z.boolean(), ledgerNotes: z.enum(LEDGER_NOTES) }),
+          'updated',
+        ),
+      },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
       return c.json(
-        await setSafeMode({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id, ...c.req.valid('json') } }),
+        await updateLedgerSettings({
+          ctx: serviceCtx(c),
+          input: { ledgerId: c.req.valid('param').id, ...c.req.valid('json') },
+        }),
         200,
       );
     },

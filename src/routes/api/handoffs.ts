@@ -147,7 +147,7 @@ export function handoffRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await approveCase({ ctx: serviceCtx(c), input: c.req.valid('param') }, deps(c)), 200);
+      return c.json(await approveCase({ ctx: serviceCtx(c), input: c.req.valid('param') }), 200);
     },
   );
   app.openapi(
@@ -160,7 +160,7 @@ export function handoffRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await approveCases({ ctx: serviceCtx(c), input: c.req.valid('json') }, deps(c)), 200);
+      return c.json(await approveCases({ ctx: serviceCtx(c), input: c.req.valid('json') }), 200);
     },
   );
   app.openapi(

@@ -49,8 +49,7 @@ export function uiActions() {
   app.post('/ui/handoffs/:id/approve', async (c) =>
     act(c, '/#approvals', async () => {
       requireRole('admin', c.var.principal);
-      const { resolve } = c.var.deps.integrations;
-      await approveCase({ ctx: serviceCtx(c), input: { id: c.req.param('id') } }, { resolve });
+      await approveCase({ ctx: serviceCtx(c), input: { id: c.req.param('id') } });
       return 'hand-off approved: the case goes to the agency';
     }),
   );

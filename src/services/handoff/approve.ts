@@ -4,6 +4,7 @@ import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
 import { AppError, ConflictError, PreconditionError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import type { ConnectorResolver } from '../connectors.ts';
+import { queueNotes } from '../ledger-notes.ts';
 import type { ServiceContext } from '../context.ts';
 import { replanContacts } from '../reminders/planning.ts';
 import { buildCaseFile } from './case-file.ts';
@@ -19,7 +20,7 @@ export type Packet = { file: Awaited<ReturnType<typeof buildCaseFile>>; allowLis
  * marks the invoices handed off and queues delivery. Then pending reminders for those invoices
  * are cancelled (replanning) and each invoice gets a note in the ledger.
  */
-export async function approveCase({ ctx, input }: { ctx: ServiceContext; input: { id: string } }, deps: HandoffDeps) {
+export async function approveCase({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
   const now = ctx.clock.now();
   const result = await ctx.db.transaction(async (tx) => {
     const row = await loadCase(tx, ctx.firmId, input.id, true);
@@ -103,7 +104,6 @@ export async function approveCase({ ctx, input }: { ctx: ServiceContext; input: 
   await replanContacts(ctx, [result.row.contactId]);
   await ledgerNotes(
     ctx,
-    deps,
     result.row.ledgerId,
     result.row.invoiceIds,
     `overdue: handed to ${result.agencyName} for collection (case ${result.row.reference})`,
@@ -112,14 +112,11 @@ export async function approveCase({ ctx, input }: { ctx: ServiceContext; input: 
 }
 
 /** Bulk approval: each case on its own, so one refusal does not block the rest. */
-export async function approveCases(
-  { ctx, input }: { ctx: ServiceContext; input: { ids: string[] } },
-  deps: HandoffDeps,
-) {
+export async function approveCases({ ctx, input }: { ctx: ServiceContext; input: { ids: string[] } }) {
   const results = [];
   for (const id of [...new Set(input.ids)]) {
     try {
-      results.push(await approveCase({ ctx, input: { id } }, deps));
+      results.push(await approveCase({ ctx, input: { id } }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       results.push({ id, status: 'refused' as const, error: { code: err.code, message: err.message } });
@@ -128,23 +125,20 @@ export async function approveCases(
   return { results };
 }
 
-/** History on the ledger's invoices (the only write-back); best effort, never blocks the case. */
-export async function ledgerNotes(
-  ctx: ServiceContext,
-  deps: HandoffDeps,
-  ledgerId: string,
-  invoiceIds: string[],
-  note: string,
-) {
-  try {
-    const [l] = await ctx.db.select().from(ledger).where(eq(ledger.id, ledgerId));
-    const refs = await ctx.db
-      .select({ externalId: invoice.externalId })
-      .from(invoice)
-      .where(inArray(invoice.id, invoiceIds));
-    const connector = await deps.resolve(l!);
-    for (const r of refs) await connector.addInvoiceNote(l!.externalId, r.externalId, note);
-  } catch (err) {
-    ctx.logger.warn('ledger note not written', { ledgerId, code: (err as { code?: string }).code });
-  }
+/** History on the ledger's invoices (the only write-back), queued for the notes lane. */
+export async function ledgerNotes(ctx: ServiceContext, ledgerId: string, invoiceIds: string[], note: string) {
+  const [l] = await ctx.db.select().from(ledger).where(eq(ledger.id, ledgerId));
+  if (!l || invoiceIds.length === 0) return;
+  const refs = await ctx.db
+    .select({ externalId: invoice.externalId })
+    .from(invoice)
+    .where(inArray(invoice.id, invoiceIds));
+  await queueNotes(
+    ctx.db,
+    l,
+    'handoff',
+    refs.map((r) => r.externalId),
+    note,
+    ctx.clock.now(),
+  );
 }

@@ -162,7 +162,6 @@ export async function recallCase(
   if (row.newStatus === 'recalled') {
     await ledgerNotes(
       ctx,
-      deps,
       row.ledgerId,
       row.invoiceIds,
       `overdue: case ${row.reference} recalled from the agency; reminders resume`,

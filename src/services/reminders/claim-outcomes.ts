@@ -70,3 +70,28 @@ export async function finish(
     .where(stillClaimed(rem));
   return outcome ?? (status === 'cancelled' || status === 'skipped' ? status : 'held');
 }
+
+/** How soon a held reminder is looked at again: by then the webhook's read has usually decided. */
+const HOLD_RETRY_MS = 60_000;
+export const HELD_REASON = 'held: a change to its invoices is being read from the ledger';
+
+/**
+ * Back to `scheduled` shortly, not sent: a webhook named one of its invoices after the read the
+ * send relied on. The next tick reads again, and replanning has cancelled it by then if the
+ * invoice was paid. A hold is not a failed attempt: the attempt is handed back.
+ */
+export async function holdBack(deps: { db: Db; clock: Clock }, rem: Claimed, gates: GateResult[]) {
+  const now = deps.clock.now();
+  await deps.db
+    .update(reminder)
+    .set({
+      status: 'scheduled',
+      dueAt: new Date(now.getTime() + HOLD_RETRY_MS),
+      attempts: sql`${reminder.attempts} - 1`,
+      statusReason: HELD_REASON,
+      gateResults: [...gates, { gate: 'hold', ok: false, detail: HELD_REASON }],
+      updatedAt: now,
+    })
+    .where(stillClaimed(rem));
+  return 'rescheduled' as const;
+}

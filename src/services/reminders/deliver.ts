@@ -1,4 +1,5 @@
 import { emitEvent } from '../outbound/events.ts';
+import { queueNotes, reminderNoteKind } from '../ledger-notes.ts';
 import { createHash } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -23,12 +24,13 @@ import { randomToken } from '../../lib/secrets.ts';
 import { MailError, type Mailer } from '../../notify/mailer.ts';
 import type { ConnectorResolver } from '../connectors.ts';
 import { approvalOf, changedSince } from './approval.ts';
-import { refreshBeforeSend } from './presend.ts';
+import { type PresendRead, refreshBeforeSends } from './presend.ts';
 import { composeMessage } from './compose.ts';
 import { availableCredit, creditCovers } from './credit.ts';
 import { contactGates, invoiceGate } from './gates.ts';
 import { policiesFor } from './policies.ts';
-import { finish, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
+import { finish, holdBack, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
+import { heldSince, notHeldSince } from '../invoice-holds.ts';
 import { ccAddresses, parentEmailOf, toAddresses } from './recipients.ts';
 
 export type DeliverDeps = {
@@ -54,6 +56,8 @@ export async function deliverReminder(
   deps: DeliverDeps,
   reminderId: string,
   progress: DeliveryProgress = { mailStarted: false },
+  /** The tick's read of the ledger for its whole batch; without it this send reads for itself. */
+  batchRead?: PresendRead,
 ): Promise<Outcome> {
   const { db } = deps;
   const now = deps.clock.now();
@@ -74,16 +78,9 @@ export async function deliverReminder(
   ).get(c.id)!;
   const items = await db.select().from(reminderItem).where(eq(reminderItem.reminderId, rem.id));
 
-  // Re-fetch every invoice from the ledger: the mirror may be a webhook behind.
-  const healthy =
-    l.status === 'active' &&
-    (await refreshBeforeSend(
-      deps,
-      l,
-      items.map((i) => i.invoiceId),
-      rem.id,
-      c.externalId,
-    ));
+  // Re-read the customer and every invoice from the ledger: the mirror may be a webhook behind.
+  const read = batchRead ?? (await refreshBeforeSends(deps, l, [rem.id]));
+  const healthy = l.status === 'active' && read.healthy;
   [c = before] = await db.select().from(contact).where(eq(contact.id, rem.contactId));
   const invoices = await db
     .select({ i: invoice, cs: collectionState })
@@ -237,6 +234,8 @@ export async function deliverReminder(
     to,
     cc: ccAddresses(c, to, policy.steps.find((st) => st.key === policyStepKey(rem.stepKey))?.cc ?? []),
     invoiceExternalIds: chase.map(({ i }) => i.externalId),
+    invoiceIds: chase.map(({ i }) => i.id),
+    readAt: read.readAt,
   });
 }
 
@@ -251,18 +250,26 @@ type SendArgs = {
   to: string[];
   cc: string[];
   invoiceExternalIds: string[];
+  invoiceIds: string[];
+  /** When the ledger read this send relies on began: a hold set since then stops the send. */
+  readAt: Date;
 };
 
 async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs): Promise<Outcome> {
   const { db } = deps;
   // The intent is committed before the mail server is called: after a crash, a reminder without
   // it provably never left and is retried; one with it may have left and goes to a person.
+  // A webhook that named one of the invoices since the read (a payment, most likely) holds the
+  // send, in the same statement that commits to it: the read that webhook starts decides.
   const [owned] = await db
     .update(reminder)
     .set({ sendStartedAt: deps.clock.now() })
-    .where(and(stillClaimed(a.rem), isNull(reminder.sendStartedAt)))
+    .where(and(stillClaimed(a.rem), isNull(reminder.sendStartedAt), notHeldSince(a.invoiceIds, a.readAt)))
     .returning({ id: reminder.id });
-  if (!owned) return 'skipped';
+  if (!owned) {
+    if (!(await heldSince(db, a.invoiceIds, a.readAt))) return 'skipped';
+    return holdBack(deps, a.rem, a.gates);
+  }
   const to = a.to;
   const replyTo = (a.ledgerRow.settings.replyTo as string | undefined) ?? undefined;
   const base = {
@@ -358,19 +365,16 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
       },
       sentAt,
     );
+    // History on the ledger's invoices (the only write-back), written later in the notes lane.
+    await queueNotes(
+      tx,
+      a.ledgerRow,
+      reminderNoteKind(a.rem.templateKey),
+      a.invoiceExternalIds,
+      `overdue: reminder "${a.rendered.subject}" emailed to ${to.join(', ')}`,
+      sentAt,
+    );
   });
-  // History on the ledger's invoices (the only write-back); best effort, never blocks sending.
-  try {
-    const connector = await deps.resolve(a.ledgerRow);
-    for (const id of a.invoiceExternalIds)
-      await connector.addInvoiceNote(
-        a.ledgerRow.externalId,
-        id,
-        `overdue: reminder "${a.rendered.subject}" emailed to ${to.join(', ')}`,
-      );
-  } catch (err) {
-    deps.logger.warn('ledger note not written', { reminderId: a.rem.id, code: (err as { code?: string }).code });
-  }
   return 'sent';
 }
 

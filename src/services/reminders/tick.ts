@@ -1,6 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
-import { reminder } from '../../db/schema/index.ts';
+import { ledger, reminder } from '../../db/schema/index.ts';
+import { type PresendRead, refreshBeforeSends } from './presend.ts';
 import { MAX_SEND_ATTEMPTS, type Outcome, retryUnsent, stillClaimed } from './claim-outcomes.ts';
 import { type DeliverDeps, type DeliveryProgress, deliverReminder } from './deliver.ts';
 
@@ -16,40 +17,68 @@ export async function tick(
   opts: { limit?: number; concurrency?: number } = {},
 ): Promise<TickResult> {
   const now = deps.clock.now();
-  const claimed = await queryRows<{ id: string; contact_id: string; attempts: number }>(
+  const claimed = await queryRows<{ id: string; contact_id: string; ledger_id: string; attempts: number }>(
     deps.db,
     sql`update reminder set status = 'sending', attempts = attempts + 1, send_started_at = null, updated_at = ${now.toISOString()}
         where id in (
           select id from reminder where status = 'scheduled' and due_at <= ${now.toISOString()}
           order by due_at limit ${opts.limit ?? 100} for update skip locked)
-        returning id, contact_id, attempts`,
+        returning id, contact_id, ledger_id, attempts`,
   );
   const result: TickResult = { claimed: claimed.length };
+  const concurrency = opts.concurrency ?? 8;
+  // One read of each ledger for the whole batch (a call per 50 customers and per 50 invoices),
+  // not one per reminder: the ledger's API budget goes to stopping and sending, not re-reading.
+  const reads = new Map<string, PresendRead>();
+  const ledgerIds = [...new Set(claimed.map((r) => r.ledger_id))];
+  await pool(ledgerIds, concurrency, async (ledgerId) => {
+    const [l] = await deps.db.select().from(ledger).where(eq(ledger.id, ledgerId));
+    if (!l) return;
+    const ids = claimed.filter((r) => r.ledger_id === ledgerId).map((r) => r.id);
+    try {
+      reads.set(ledgerId, await refreshBeforeSends(deps, l, ids));
+    } catch (err) {
+      // The database failed mid-read: each delivery reads for itself (and retries if it fails).
+      deps.logger.warn('batch pre-send read failed', { ledgerId, error: (err as Error).name });
+    }
+  });
   // Contacts in parallel (up to `concurrency`), each contact's reminders one after another so the
   // frequency cap sees the message just sent.
   const byContact = new Map<string, Claim[]>();
   for (const r of claimed)
-    byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), { id: r.id, attempts: r.attempts }]);
+    byContact.set(r.contact_id, [
+      ...(byContact.get(r.contact_id) ?? []),
+      { id: r.id, attempts: r.attempts, ledgerId: r.ledger_id },
+    ]);
   const queues = [...byContact.values()];
   const worker = async () => {
     for (let q = queues.shift(); q; q = queues.shift()) {
       for (const claim of q) {
-        const outcome = await deliverSafely(deps, claim);
+        const outcome = await deliverSafely(deps, claim, reads.get(claim.ledgerId));
         result[outcome] = (result[outcome] ?? 0) + 1;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, queues.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
   return result;
 }
 
-type Claim = { id: string; attempts: number };
+/** Runs `fn` over `items`, at most `n` at a time. */
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>) {
+  const queue = [...items];
+  const worker = async () => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, worker));
+}
+
+type Claim = { id: string; attempts: number; ledgerId: string };
 const MAY_HAVE_SENT = 'interrupted while sending: it may have been emailed; review before resending';
 
-async function deliverSafely(deps: DeliverDeps, claim: Claim): Promise<Outcome> {
+async function deliverSafely(deps: DeliverDeps, claim: Claim, read: PresendRead | undefined): Promise<Outcome> {
   const progress: DeliveryProgress = { mailStarted: false };
   try {
-    return await deliverReminder(deps, claim.id, progress);
+    return await deliverReminder(deps, claim.id, progress, read);
   } catch (err) {
     const error = (err as Error).name;
     try {

@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import type { XeroLimits } from './limits.ts';
 import { http, HttpResponse } from 'msw';
 import { msDate, templates } from './fixtures.ts';
 
@@ -284,7 +285,23 @@ export class XeroFake {
     ];
   }
 
-  private async accounting(request: Request) {
+  /** Xero's real limits, enforced (429s) when set; by default the fake never refuses for load. */
+  limits?: XeroLimits;
+
+  private async accounting(request: Request): Promise<Response> {
+    const tenantId = request.headers.get('xero-tenant-id');
+    const admitted = this.limits && tenantId ? this.limits.admit(tenantId) : undefined;
+    if (admitted && 'refusal' in admitted) return admitted.refusal;
+    try {
+      const response = await this.answer(request);
+      if (admitted) for (const [k, v] of Object.entries(admitted.headers)) response.headers.set(k, v);
+      return response;
+    } finally {
+      if (admitted) admitted.release();
+    }
+  }
+
+  private async answer(request: Request) {
     const url = new URL(request.url);
     const path = url.pathname.replace('/api.xro/2.0', '');
     this.apiCalls++;
