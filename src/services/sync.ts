@@ -15,6 +15,7 @@ import type { ServiceContext } from './context.ts';
 import { type MirrorChangeHandler, noMirrorHandlers } from './mirror-changes.ts';
 import { invoicesAllocatedBy, refreshInvoices } from './invoice-refresh.ts';
 import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
+import { SyncChanges } from './sync-changes.ts';
 
 /** Re-read a little behind the last high-water mark: providers commit updates slightly out of order. */
 const OVERLAP_MS = 5 * 60_000;
@@ -38,117 +39,113 @@ export async function syncLedger(
   if (!row) throw new NotFoundError('ledger');
   const target = { firmId: ctx.firmId, ledgerId: row.id };
   const result = {} as SyncResult;
+  const changes = new SyncChanges();
 
-  for (const resource of input.resources ?? RESOURCES) {
-    const cursor = await loadCursor(ctx, row.id, resource);
-    const since = cursor.modifiedSince ? new Date(cursor.modifiedSince.getTime() - OVERLAP_MS) : undefined;
-    let pageCursor = cursor.providerCursor ?? undefined;
-    let watermark: Date | undefined;
-    const tally = { pages: 0, items: 0, changed: 0 };
-    const reopened = new Set<string>();
-    // Ids a complete listing showed, when this run walks all of it: the rest were deleted.
-    const seen: Set<string> | null = pageCursor ? null : new Set<string>();
-    let complete = true;
-    await ctx.db
-      .update(syncCursor)
-      .set({
-        backfillStatus: cursor.backfillStatus === 'done' ? 'done' : 'running',
-        lastRunAt: ctx.clock.now(),
-        lastError: null,
-        // A fresh run restarts the progress count; a resumed one keeps counting.
-        ...(pageCursor ? {} : { pagesDone: 0, itemsDone: 0 }),
-      })
-      .where(eq(syncCursor.id, cursor.id));
-    try {
-      do {
-        const page = await connector.page(row.externalId, resource, { modifiedSince: since, cursor: pageCursor });
-        pageCursor = page.nextCursor;
-        if (page.watermark) watermark = page.watermark;
-        complete &&= page.complete === true;
-        if (complete) for (const r of page.items) seen?.add(r.externalId);
-        const changed = await ctx.db.transaction(async (tx) => {
-          if (resource === 'payments' || resource === 'credit_notes')
-            for (const id of await reversedAllocations(tx, row.id, resource, page as Page<Payment>)) reopened.add(id);
-          const changed = await upsertRecords(tx, target, resource, page.items);
-          if (page.deleted?.length) changed.push(...(await markDeleted(tx, row.id, resource, page.deleted)));
-          await tx
-            .update(syncCursor)
-            .set({
-              providerCursor: pageCursor ?? null,
-              pagesDone: sql`${syncCursor.pagesDone} + 1`,
-              ...(page.estimatedPages ? { pagesEstimated: page.estimatedPages } : {}),
-              itemsDone: sql`${syncCursor.itemsDone} + ${page.items.length}`,
-              updatedAt: ctx.clock.now(),
-            })
-            .where(eq(syncCursor.id, cursor.id));
-          return changed;
-        });
-        tally.changed += changed.length;
-        // Reconciliation recovers what webhooks missed, so its changes replan and rescore too.
-        if (resource === 'invoices' || resource === 'contacts') {
-          const ids = changed.map((c) => c.id);
-          await onChange({
-            firmId: ctx.firmId,
-            ledgerId: row.id,
-            invoiceIds: resource === 'invoices' ? ids : [],
-            contactIds: resource === 'contacts' ? ids : [],
-            source: 'sync',
-          });
-        }
-        tally.pages++;
-        tally.items += page.items.length;
-      } while (pageCursor);
-    } catch (err) {
+  try {
+    for (const resource of input.resources ?? RESOURCES) {
+      const cursor = await loadCursor(ctx, row.id, resource);
+      // Resuming mid-listing: pages before the interruption were never reported.
+      if (cursor.providerCursor) changes.everything = true;
+      const since = cursor.modifiedSince ? new Date(cursor.modifiedSince.getTime() - OVERLAP_MS) : undefined;
+      let pageCursor = cursor.providerCursor ?? undefined;
+      let watermark: Date | undefined;
+      const tally = { pages: 0, items: 0, changed: 0 };
+      const reopened = new Set<string>();
+      // Ids a complete listing showed, when this run walks all of it: the rest were deleted.
+      const seen: Set<string> | null = pageCursor ? null : new Set<string>();
+      let complete = true;
       await ctx.db
         .update(syncCursor)
-        .set({ lastError: err instanceof ConnectorError ? err.message.slice(0, 500) : dbError(err).message })
+        .set({
+          backfillStatus: cursor.backfillStatus === 'done' ? 'done' : 'running',
+          lastRunAt: ctx.clock.now(),
+          lastError: null,
+          // A fresh run restarts the progress count; a resumed one keeps counting.
+          ...(pageCursor ? {} : { pagesDone: 0, itemsDone: 0 }),
+        })
         .where(eq(syncCursor.id, cursor.id));
-      throw err;
+      try {
+        do {
+          const page = await connector.page(row.externalId, resource, { modifiedSince: since, cursor: pageCursor });
+          pageCursor = page.nextCursor;
+          if (page.watermark) watermark = page.watermark;
+          complete &&= page.complete === true;
+          if (complete) for (const r of page.items) seen?.add(r.externalId);
+          const changed = await ctx.db.transaction(async (tx) => {
+            if (resource === 'payments' || resource === 'credit_notes')
+              for (const id of await reversedAllocations(tx, row.id, resource, page as Page<Payment>)) reopened.add(id);
+            const changed = await upsertRecords(tx, target, resource, page.items);
+            if (page.deleted?.length) changed.push(...(await markDeleted(tx, row.id, resource, page.deleted)));
+            await tx
+              .update(syncCursor)
+              .set({
+                providerCursor: pageCursor ?? null,
+                pagesDone: sql`${syncCursor.pagesDone} + 1`,
+                ...(page.estimatedPages ? { pagesEstimated: page.estimatedPages } : {}),
+                itemsDone: sql`${syncCursor.itemsDone} + ${page.items.length}`,
+                updatedAt: ctx.clock.now(),
+              })
+              .where(eq(syncCursor.id, cursor.id));
+            return changed;
+          });
+          tally.changed += changed.length;
+          // Reconciliation recovers what webhooks missed, so its changes replan and rescore too:
+          // once, at the end of the run.
+          changes.add(resource, changed);
+          tally.pages++;
+          tally.items += page.items.length;
+        } while (pageCursor);
+      } catch (err) {
+        await ctx.db
+          .update(syncCursor)
+          .set({ lastError: err instanceof ConnectorError ? err.message.slice(0, 500) : dbError(err).message })
+          .where(eq(syncCursor.id, cursor.id));
+        throw err;
+      }
+      if (complete && seen && watermark) {
+        const gone = await unlisted(ctx.db, row.id, resource, seen, watermark);
+        if (resource === 'payments' || resource === 'credit_notes')
+          for (const id of await invoicesAllocatedBy(ctx.db, row.id, resource, gone)) reopened.add(id);
+        const changed = await markDeleted(
+          ctx.db,
+          row.id,
+          resource,
+          gone.map((externalId) => ({ externalId, updatedAt: watermark })),
+        );
+        tally.changed += changed.length;
+        changes.add(resource, changed);
+      }
+      // A voided or deleted payment or credit leaves the invoices it paid owing again, and the
+      // ledger need not report those invoices as changed: they are read now.
+      if (reopened.size) {
+        const account = { ...target, account: row.externalId };
+        const changed = await refreshInvoices(ctx.db, connector, account, [...reopened], ctx.clock.now());
+        tally.changed += changed.length;
+        changes.add('invoices', changed);
+      }
+      // The next run starts from the newest provider update now mirrored.
+      const table = MIRROR_TABLES[resource];
+      const [{ newest } = { newest: null }] = await ctx.db
+        .select({ newest: sql<string | null>`max(${table.providerUpdatedAt})` })
+        .from(table)
+        .where(eq(table.ledgerId, row.id));
+      await ctx.db
+        .update(syncCursor)
+        .set({
+          modifiedSince: watermark ?? (newest ? new Date(newest) : cursor.modifiedSince),
+          providerCursor: null,
+          backfillStatus: 'done',
+          updatedAt: ctx.clock.now(),
+        })
+        .where(eq(syncCursor.id, cursor.id));
+      result[resource] = tally;
     }
-    if (complete && seen && watermark) {
-      const gone = await unlisted(ctx.db, row.id, resource, seen, watermark);
-      if (resource === 'payments' || resource === 'credit_notes')
-        for (const id of await invoicesAllocatedBy(ctx.db, row.id, resource, gone)) reopened.add(id);
-      const changed = await markDeleted(
-        ctx.db,
-        row.id,
-        resource,
-        gone.map((externalId) => ({ externalId, updatedAt: watermark })),
-      );
-      tally.changed += changed.length;
-      if (resource === 'invoices' || resource === 'contacts')
-        await onChange({
-          ...target,
-          invoiceIds: resource === 'invoices' ? changed.map((c) => c.id) : [],
-          contactIds: resource === 'contacts' ? changed.map((c) => c.id) : [],
-          source: 'sync',
-        });
-    }
-    // A voided or deleted payment or credit leaves the invoices it paid owing again, and the
-    // ledger need not report those invoices as changed: they are read now.
-    if (reopened.size) {
-      const account = { ...target, account: row.externalId };
-      const changed = await refreshInvoices(ctx.db, connector, account, [...reopened], ctx.clock.now());
-      tally.changed += changed.length;
-      await onChange({ ...target, invoiceIds: changed.map((c) => c.id), contactIds: [], source: 'sync' });
-    }
-    // The next run starts from the newest provider update now mirrored.
-    const table = MIRROR_TABLES[resource];
-    const [{ newest } = { newest: null }] = await ctx.db
-      .select({ newest: sql<string | null>`max(${table.providerUpdatedAt})` })
-      .from(table)
-      .where(eq(table.ledgerId, row.id));
-    await ctx.db
-      .update(syncCursor)
-      .set({
-        modifiedSince: watermark ?? (newest ? new Date(newest) : cursor.modifiedSince),
-        providerCursor: null,
-        backfillStatus: 'done',
-        updatedAt: ctx.clock.now(),
-      })
-      .where(eq(syncCursor.id, cursor.id));
-    result[resource] = tally;
+  } catch (err) {
+    // What the pages before the failure changed is planned now: the retry starts after them.
+    await changes.report(ctx.db, target, onChange).catch(() => {});
+    throw err;
   }
+  await changes.report(ctx.db, target, onChange);
   ctx.logger.info('ledger synced', { ledgerId: row.id, result });
   return result;
 }

@@ -6,6 +6,7 @@ import { contact, creditNote, invoice, payment, syncCursor } from '../../src/db/
 import { fixedClock } from '../../src/lib/clock.ts';
 import { upsertRecords } from '../../src/services/mirror.ts';
 import { syncLedger } from '../../src/services/sync.ts';
+import type { MirrorChange } from '../../src/services/mirror-changes.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger, systemCtx } from '../support/factories.ts';
 
@@ -176,5 +177,58 @@ describe('ledger sync', () => {
     ).rejects.toMatchObject({
       code: 'not_found',
     });
+  });
+});
+
+describe('what a sync changed is planned and scored once per run', () => {
+  const recorder = () => {
+    const reports: MirrorChange[] = [];
+    return { reports, onChange: async (c: MirrorChange) => void reports.push(c) };
+  };
+
+  it('a multi-page backfill reports each contact once, with all its invoices, after the last page', async () => {
+    const { db, l, demo, ctx } = await setup();
+    const seenAtReport: number[] = [];
+    const r = recorder();
+    const result = await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, async (c) => {
+      seenAtReport.push(await countRows(db, invoice, l.id));
+      await r.onChange(c);
+    });
+    expect(result.invoices.pages).toBeGreaterThan(1);
+    const contacts = r.reports.flatMap((c) => c.contactIds);
+    expect(new Set(contacts).size).toBe(contacts.length);
+    expect(contacts).toHaveLength(40);
+    const invoices = r.reports.flatMap((c) => c.invoiceIds);
+    expect(new Set(invoices).size).toBe(invoices.length);
+    expect(invoices).toHaveLength(result.invoices.items);
+    // Reported once the whole listing is in, not page by page.
+    expect(r.reports).toHaveLength(1);
+    expect(seenAtReport).toEqual([result.invoices.items]);
+  });
+
+  it('a backfill resumed after a failure mid-listing reports the whole ledger; the failed run reports its pages', async () => {
+    const { db, l, demo, ctx } = await setup();
+    let pages = 0;
+    const failing = {
+      ...demo,
+      provider: demo.provider,
+      page: async (...args: Parameters<AccountingConnector['page']>) => {
+        if (args[1] === 'invoices' && ++pages === 2) throw new Error('connection reset');
+        return demo.page(...args);
+      },
+    } as unknown as AccountingConnector;
+    const first = recorder();
+    await expect(syncLedger({ ctx, input: { ledgerId: l.id } }, failing, first.onChange)).rejects.toThrow();
+    // The contacts and the first invoice page were reported before the error went up.
+    expect(first.reports.flatMap((c) => c.contactIds)).toHaveLength(40);
+    expect(first.reports.flatMap((c) => c.invoiceIds).length).toBeGreaterThan(0);
+    const second = recorder();
+    await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, second.onChange);
+    const open = await db
+      .select({ id: invoice.id })
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open')));
+    expect(new Set(second.reports.flatMap((c) => c.invoiceIds))).toEqual(new Set(open.map((o) => o.id)));
+    expect(second.reports.flatMap((c) => c.contactIds)).toHaveLength(40);
   });
 });
