@@ -1,5 +1,6 @@
 import { backfillBenchmarks } from './backfill.ts';
 import { reminderBench } from './reminders.ts';
+import { stopFirstBench } from './stop-first.ts';
 import { riskBench } from './risk.ts';
 import { startupBench } from './startup.ts';
 import { webhookAck } from './webhook-ack.ts';
@@ -8,5 +9,6 @@ import { webhookAck } from './webhook-ack.ts';
 await backfillBenchmarks();
 await webhookAck();
 await reminderBench();
+await stopFirstBench();
 await riskBench();
 await startupBench();
