@@ -120,8 +120,7 @@ export async function startServer(
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
       await new Promise<void>((r) => server.close(() => r()));
       // The reminders being sent finish and are recorded before the database goes.
-      await stopTicks(config.shutdownGraceMs);
-      await stopNotes(config.shutdownGraceMs);
+      await Promise.all([stopTicks(config.shutdownGraceMs), stopNotes(config.shutdownGraceMs)]);
       await dispatcher.stop();
       await boss.stop({ graceful: true, timeout: config.shutdownGraceMs, close: true });
       await database.close();

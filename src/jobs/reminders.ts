@@ -1,5 +1,6 @@
 import type { DeliverDeps } from '../services/reminders/deliver.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
+import { repeat } from './repeat.ts';
 
 /**
  * The reminder tick on an interval: claim and send what is due, and turn reminders interrupted
@@ -10,36 +11,19 @@ import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
  * restart, would find them (and park them for a person, since they may have left).
  */
 export function startReminderTicks(deps: DeliverDeps, everyMs: number) {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = async () => {
+  const stop = repeat(everyMs, async (stopped) => {
     try {
       await recoverStuckSending(deps);
-      while (!stopped) {
+      while (!stopped()) {
         const r = await tick(deps);
         if (r.claimed === 0) break;
       }
     } catch (err) {
       deps.logger.error('reminder tick failed', { error: (err as Error).name });
     }
-  };
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = run().finally(() => {
-      running = undefined;
-    });
-  }, everyMs);
-  timer.unref();
+  });
   return async (graceMs = 30_000) => {
-    stopped = true;
-    clearInterval(timer);
-    if (!running) return;
-    let timeout: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<'gave up'>((r) => {
-      timeout = setTimeout(() => r('gave up'), graceMs);
-    });
-    if ((await Promise.race([running, gaveUp])) === 'gave up')
+    if ((await stop(graceMs)) === 'gave up')
       deps.logger.warn('shutdown: reminder run still sending after the grace period', { graceMs });
-    clearTimeout(timeout);
   };
 }

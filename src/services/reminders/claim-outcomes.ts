@@ -73,7 +73,7 @@ export async function finish(
 
 /** How soon a held reminder is looked at again: by then the webhook's read has usually decided. */
 const HOLD_RETRY_MS = 60_000;
-export const HELD_REASON = 'held: a change to its invoices is being read from the ledger';
+const HELD_REASON = 'held: a change to its invoices is being read from the ledger';
 
 /**
  * Back to `scheduled` shortly, not sent: a webhook named one of its invoices after the read the
