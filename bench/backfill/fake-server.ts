@@ -20,6 +20,14 @@ function xero() {
   fake.addUser('bench', 'bench@example.com');
   const tenant = fake.addTenant('bench', 'Bench Ltd');
   fake.seedInvoices(tenant, INVOICES, { stepMs: 1000 });
+  // Each customer owes several invoices, spread through the listing as in a real ledger.
+  if (CONTACTS > 0)
+    tenant.Invoices.forEach((inv, i) => {
+      (inv as { Contact: Record<string, unknown> }).Contact = {
+        ContactID: `c-${i % CONTACTS}`,
+        Name: `Customer ${i % CONTACTS}`,
+      };
+    });
   // Line items are not mirrored; dropping them keeps the fake's memory to what is served.
   for (const inv of tenant.Invoices) delete (inv as Record<string, unknown>).LineItems;
   const contactTpl = {

@@ -9,7 +9,8 @@ import { copyBaseline } from './copy.ts';
  * One backfill, in a process of its own so its peak RSS is its own: the real connector, client,
  * rate limiter (virtual time) and mirror, against the provider fake served by fake-server.ts.
  * Every provider URL the SDKs call is forwarded to that server over loopback.
- * Env: BENCH_PROVIDER, BENCH_FAKE_PORT, DATABASE_URL (else PGlite on disk at BENCH_PGLITE_DIR).
+ * Env: BENCH_PROVIDER, BENCH_FAKE_PORT, DATABASE_URL (else PGlite on disk at BENCH_PGLITE_DIR),
+ * BENCH_PLAN=1 to score and plan what came in, as the production sync job does.
  * Prints `RESULT <json>`.
  */
 const provider = process.env.BENCH_PROVIDER as 'xero' | 'quickbooks';
@@ -76,7 +77,7 @@ const l =
       );
 const callsBefore = await apiCalls();
 const before = rss();
-const { result, wallMs, fetchMs, limitedMs } = await bench.backfill(l);
+const { result, wallMs, fetchMs, limitedMs } = await bench.backfill(l, { plan: process.env.BENCH_PLAN === '1' });
 const after = rss();
 const calls = (await apiCalls()) - callsBefore;
 const copy = bench.database.kind === 'postgres' ? await copyBaseline(bench.database.sql, l.id) : undefined;

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import { createTokenCipher } from '../../src/lib/token-cipher.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
 import { syncLedger } from '../../src/services/sync.ts';
+import { mirrorHandlers } from '../../src/services/background.ts';
 
 type LedgerFields = Pick<typeof ledger.$inferInsert, 'provider' | 'externalId' | 'baseCurrency' | 'timezone'>;
 
@@ -54,7 +55,8 @@ export async function backfillBench(env: Record<string, string>, opts: { pgliteD
   };
 
   /** Wall time, time inside the connector's page calls (HTTP, parsing, mapping), and rate-limit waiting. */
-  const backfill = async (row: typeof ledger.$inferSelect) => {
+  /** `plan`: as the production job runs it, scoring and planning what the backfill brought in. */
+  const backfill = async (row: typeof ledger.$inferSelect, opts: { plan?: boolean } = {}) => {
     const waitedFrom = virtual;
     const connector = await integrations.resolve(row);
     const page = connector.page.bind(connector);
@@ -74,6 +76,7 @@ export async function backfillBench(env: Record<string, string>, opts: { pgliteD
         input: { ledgerId: row.id },
       },
       connector,
+      opts.plan ? mirrorHandlers({ db: database.db, clock, logger: silentLogger }) : undefined,
     );
     return { result, wallMs: performance.now() - t0, fetchMs, limitedMs: virtual - waitedFrom };
   };
