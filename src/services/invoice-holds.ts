@@ -1,7 +1,7 @@
-import { and, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Resource } from '../../connectors/types.ts';
 import { anyOf } from '../db/array-param.ts';
-import type { Db } from '../db/client.ts';
+import { type Db, queryRows } from '../db/client.ts';
 import { invoice, invoiceHold } from '../db/schema/index.ts';
 import { invoicesAllocatedBy } from './invoice-refresh.ts';
 
@@ -57,10 +57,6 @@ export const notHeldSince = (invoiceIds: string[], readAt: Date) =>
 /** Whether any of these invoices was held at or after `readAt` (the start of the read a send relies on). */
 export async function heldSince(db: Db, invoiceIds: string[], readAt: Date): Promise<boolean> {
   if (invoiceIds.length === 0) return false;
-  const [row] = await db
-    .select({ id: invoiceHold.invoiceId })
-    .from(invoiceHold)
-    .where(and(inArray(invoiceHold.invoiceId, invoiceIds), gte(invoiceHold.heldAt, readAt)))
-    .limit(1);
-  return !!row;
+  const [row] = await queryRows<{ free: boolean }>(db, sql`select ${notHeldSince(invoiceIds, readAt)} as free`);
+  return !row!.free;
 }

@@ -50,16 +50,12 @@ export async function tick(
       ...(byContact.get(r.contact_id) ?? []),
       { id: r.id, attempts: r.attempts, ledgerId: r.ledger_id },
     ]);
-  const queues = [...byContact.values()];
-  const worker = async () => {
-    for (let q = queues.shift(); q; q = queues.shift()) {
-      for (const claim of q) {
-        const outcome = await deliverSafely(deps, claim, reads.get(claim.ledgerId));
-        result[outcome] = (result[outcome] ?? 0) + 1;
-      }
+  await pool([...byContact.values()], concurrency, async (queue) => {
+    for (const claim of queue) {
+      const outcome = await deliverSafely(deps, claim, reads.get(claim.ledgerId));
+      result[outcome] = (result[outcome] ?? 0) + 1;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+  });
   return result;
 }
 
