@@ -103,7 +103,15 @@ async function writeForLedger(deps: NoteDeps, ledgerId: string, notes: Note[], r
     run.deferred += notes.length;
     return;
   }
-  const connector = await deps.resolve(l, { lane: 'note' });
+  let connector: Awaited<ReturnType<ConnectorResolver>>;
+  try {
+    connector = await deps.resolve(l, { lane: 'note' });
+  } catch (err) {
+    // The provider is not configured here (or the connection cannot be built): later, not lost.
+    await defer(db, notes, new Date(deps.clock.now().getTime() + 3_600_000), (err as Error).message.slice(0, 500));
+    run.deferred += notes.length;
+    return;
+  }
   const byInvoice = [...groupBy(notes, (n) => n.invoiceExternalId)];
   for (let i = 0; i < byInvoice.length; i++) {
     const [invoiceId, group] = byInvoice[i]!;
@@ -118,7 +126,7 @@ async function writeForLedger(deps: NoteDeps, ledgerId: string, notes: Note[], r
       run.written += group.length;
     } catch (err) {
       const e = err instanceof ConnectorError ? err : undefined;
-      if (e?.code === 'rate_limited' && e.opts.retryAfterMs !== undefined && e.opts.providerCode?.startsWith('daily')) {
+      if (e?.code === 'rate_limited' && e.opts.retryAfterMs !== undefined && isDaily(e.opts.providerCode)) {
         // The day's budget is spent or kept for stopping and sending: this ledger's notes wait.
         const rest = byInvoice.slice(i).flatMap(([, g]) => g);
         await defer(
@@ -130,19 +138,24 @@ async function writeForLedger(deps: NoteDeps, ledgerId: string, notes: Note[], r
         run.deferred += rest.length;
         return;
       }
-      await failOrRetry(
+      const gaveUp = await failOrRetry(
         deps,
         group,
         e ? `${e.code}${e.opts.providerCode ? ` (${e.opts.providerCode})` : ''}` : 'failed',
         !!e && !e.retryable,
       );
-      if (group[0]!.attempts + 1 >= MAX_ATTEMPTS || (e && !e.retryable)) run.failed += group.length;
-      else run.deferred += group.length;
+      run[gaveUp ? 'failed' : 'deferred'] += group.length;
     }
   }
 }
 
 const ids = (notes: Note[]) => notes.map((n) => n.id);
+
+/**
+ * A refusal for the day: our own budget kept for stopping and sending (`daily`,
+ * `daily_reserved`), or Xero's daily limit (X-Rate-Limit-Problem `day`).
+ */
+const isDaily = (providerCode: string | undefined) => providerCode === 'day' || !!providerCode?.startsWith('daily');
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -158,7 +171,8 @@ async function defer(db: Db, notes: Note[], at: Date, error: string | null) {
     .where(inArray(ledgerNote.id, ids(notes)));
 }
 
-async function failOrRetry(deps: NoteDeps, notes: Note[], error: string, permanent: boolean) {
+/** Counts a failed attempt; after the last one (or a permanent refusal) the notes are failed. Says which. */
+async function failOrRetry(deps: NoteDeps, notes: Note[], error: string, permanent: boolean): Promise<boolean> {
   const attempts = notes[0]!.attempts + 1;
   const give = permanent || attempts >= MAX_ATTEMPTS;
   await deps.db
@@ -171,4 +185,5 @@ async function failOrRetry(deps: NoteDeps, notes: Note[], error: string, permane
     })
     .where(inArray(ledgerNote.id, ids(notes)));
   deps.logger.warn('ledger note not written', { ledgerId: notes[0]!.ledgerId, error, giveUp: give });
+  return give;
 }

@@ -220,6 +220,32 @@ describe('history notes wait in the lowest lane', () => {
     expect(await writeLedgerNotes(s.deps)).toMatchObject({ written: 1 });
   });
 
+  it("Xero's own daily limit defers notes too; a connector that cannot be built defers, never fails them", async () => {
+    const s = await world();
+    s.resume.open();
+    expect(await tick(s.deps)).toMatchObject({ sent: 1 });
+    const xeroDay = {
+      ...s.w.stub.connector,
+      addInvoiceNote: async () => {
+        throw new ConnectorError('rate_limited', 'Xero 429', {
+          provider: 'xero',
+          providerCode: 'day',
+          retryAfterMs: 7_200_000,
+        });
+      },
+    } as AccountingConnector;
+    expect(await writeLedgerNotes({ ...s.deps, resolve: async () => xeroDay })).toMatchObject({ deferred: 1 });
+    let [row] = await database.db.select().from(ledgerNote);
+    expect(row!.nextAttemptAt.getTime()).toBe(s.w.clock.now().getTime() + 7_200_000);
+    s.w.clock.advance(7_200_000);
+    const unbuildable = async () => {
+      throw new Error('xero is not configured on this server');
+    };
+    expect(await writeLedgerNotes({ ...s.deps, resolve: unbuildable })).toEqual({ written: 0, failed: 0, deferred: 1 });
+    [row] = await database.db.select().from(ledgerNote);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, error: 'xero is not configured on this server' });
+  });
+
   it('a ledger set to escalations only keeps no note for a friendly reminder', async () => {
     const s = await world();
     await database.db
