@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import type { AccountingConnector } from '../../connectors/types.ts';
+import type { AccountingConnector, Resource } from '../../connectors/types.ts';
+import type { Logger } from '../lib/logger.ts';
 import { readByIds } from './provider-reads.ts';
 import { anyOf } from '../db/array-param.ts';
 import type { Db } from '../db/client.ts';
@@ -7,23 +8,26 @@ import { creditNote, payment } from '../db/schema/index.ts';
 import { type Changed, markDeleted, type MirrorTarget, upsertRecords } from './mirror.ts';
 
 /**
- * Re-reads invoices from the ledger into the mirror: what the ledger has now is upserted
- * (relinked to its current customer), what it no longer has (deleted, or no longer a sales
- * invoice) is marked gone. Returns the mirror rows that changed. Provider errors propagate.
+ * Re-reads records from the ledger into the mirror: what the ledger has now is upserted (an
+ * invoice relinked to its current customer), what it no longer has (deleted, no longer a sales
+ * invoice, a customer merged away) is marked gone. Returns the mirror rows that changed.
+ * Provider errors propagate.
  */
-export async function refreshInvoices(
+export async function refreshRecords(
   db: Db,
   connector: AccountingConnector,
   target: MirrorTarget & { account: string },
+  resource: Resource,
   externalIds: string[],
   now: Date,
+  logger?: Logger,
 ): Promise<Changed[]> {
   if (externalIds.length === 0) return [];
-  const fresh = await readByIds(connector, target.account, 'invoices', externalIds);
+  const fresh = await readByIds(connector, target.account, resource, externalIds, logger);
   const changed: Changed[] = [];
-  if (fresh.size) changed.push(...(await upsertRecords(db, target, 'invoices', [...fresh.values()])));
+  if (fresh.size) changed.push(...(await upsertRecords(db, target, resource, [...fresh.values()])));
   const gone = externalIds.filter((id) => !fresh.has(id)).map((externalId) => ({ externalId, updatedAt: now }));
-  if (gone.length) changed.push(...(await markDeleted(db, target.ledgerId, 'invoices', gone)));
+  if (gone.length) changed.push(...(await markDeleted(db, target.ledgerId, resource, gone)));
   return changed;
 }
 

@@ -97,20 +97,19 @@ type Note = typeof ledgerNote.$inferSelect;
 async function writeForLedger(deps: NoteDeps, ledgerId: string, notes: Note[], run: NotesRun) {
   const { db } = deps;
   const [l] = await db.select().from(ledger).where(eq(ledger.id, ledgerId));
-  if (l?.status !== 'active') {
-    // Disconnected: the notes wait for the reconnect rather than fail.
-    await defer(db, notes, new Date(deps.clock.now().getTime() + 3_600_000), null);
+  // Notes that cannot be written now wait an hour, never fail.
+  const waitAnHour = async (reason: string | null) => {
+    await defer(db, notes, new Date(deps.clock.now().getTime() + 3_600_000), reason);
     run.deferred += notes.length;
-    return;
-  }
+  };
+  // Disconnected: the notes wait for the reconnect.
+  if (l?.status !== 'active') return waitAnHour(null);
   let connector: Awaited<ReturnType<ConnectorResolver>>;
   try {
     connector = await deps.resolve(l, { lane: 'note' });
   } catch (err) {
-    // The provider is not configured here (or the connection cannot be built): later, not lost.
-    await defer(db, notes, new Date(deps.clock.now().getTime() + 3_600_000), (err as Error).message.slice(0, 500));
-    run.deferred += notes.length;
-    return;
+    // The provider is not configured here (or the connection cannot be built).
+    return waitAnHour((err as Error).message.slice(0, 500));
   }
   const byInvoice = [...groupBy(notes, (n) => n.invoiceExternalId)];
   for (let i = 0; i < byInvoice.length; i++) {

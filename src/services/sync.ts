@@ -13,7 +13,7 @@ import { ledger, syncCursor } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
 import { type MirrorChangeHandler, noMirrorHandlers } from './mirror-changes.ts';
-import { invoicesAllocatedBy, refreshInvoices } from './invoice-refresh.ts';
+import { invoicesAllocatedBy, refreshRecords } from './invoice-refresh.ts';
 import { MIRROR_TABLES, markDeleted, upsertRecords } from './mirror.ts';
 import { SyncChanges } from './sync-changes.ts';
 
@@ -119,7 +119,7 @@ export async function syncLedger(
       // ledger need not report those invoices as changed: they are read now.
       if (reopened.size) {
         const account = { ...target, account: row.externalId };
-        const changed = await refreshInvoices(ctx.db, connector, account, [...reopened], ctx.clock.now());
+        const changed = await refreshRecords(ctx.db, connector, account, 'invoices', [...reopened], ctx.clock.now());
         tally.changed += changed.length;
         changes.add('invoices', changed);
       }

@@ -1,9 +1,7 @@
 import { and, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { AccountingConnector } from '../../../connectors/types.ts';
 import { contact, invoice, type ledger, ledger as ledgerTable, reminder, reminderItem } from '../../db/schema/index.ts';
-import { refreshInvoices } from '../invoice-refresh.ts';
-import { markDeleted, upsertRecords } from '../mirror.ts';
-import { readByIds } from '../provider-reads.ts';
+import { refreshRecords } from '../invoice-refresh.ts';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -46,12 +44,10 @@ export async function refreshBeforeSends(
     const target = { firmId: l.firmId, ledgerId: l.id, account: l.externalId };
     // The customers too: an address changed or an archive whose webhook never came must not be
     // missed (a customer the ledger no longer has is marked deleted and never chased).
-    const ids = [...new Set(people.map((p) => p.externalId))];
-    const found = await readByIds(connector, l.externalId, 'contacts', ids, deps.logger);
-    if (found.size) await upsertRecords(db, target, 'contacts', [...found.values()]);
-    const gone = ids.filter((id) => !found.has(id)).map((externalId) => ({ externalId, updatedAt: readAt }));
-    if (gone.length) await markDeleted(db, l.id, 'contacts', gone);
-    await refreshInvoices(db, connector, target, [...new Set(items.map((i) => i.externalId))], readAt);
+    const customers = [...new Set(people.map((p) => p.externalId))];
+    await refreshRecords(db, connector, target, 'contacts', customers, readAt, deps.logger);
+    const invoices = [...new Set(items.map((i) => i.externalId))];
+    await refreshRecords(db, connector, target, 'invoices', invoices, readAt, deps.logger);
     await fetchPayLinks(
       db,
       connector,
