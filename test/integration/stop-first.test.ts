@@ -100,6 +100,15 @@ async function world() {
   return { w, c, inv, deps, sent, lanes, stopRead, sendReadDone, resume, notify, reminderRow, pending, holds };
 }
 
+/** A connector whose notes are refused for the day: our reserve (`daily_reserved`) or Xero's 429 (`day`). */
+const refusingNotes = (base: AccountingConnector, providerCode: string, retryAfterMs: number) =>
+  ({
+    ...base,
+    addInvoiceNote: async () => {
+      throw new ConnectorError('rate_limited', 'daily call budget', { provider: 'xero', providerCode, retryAfterMs });
+    },
+  }) as AccountingConnector;
+
 /** Waits (in real time, briefly) until `check` holds. */
 async function until(check: () => Promise<boolean>) {
   for (let i = 0; i < 200; i++) {
@@ -198,16 +207,7 @@ describe('history notes wait in the lowest lane', () => {
     const s = await world();
     s.resume.open();
     expect(await tick(s.deps)).toMatchObject({ sent: 1 });
-    const refuse = {
-      ...s.w.stub.connector,
-      addInvoiceNote: async () => {
-        throw new ConnectorError('rate_limited', 'kept for stopping and sending', {
-          provider: 'xero',
-          providerCode: 'daily_reserved',
-          retryAfterMs: 3_600_000,
-        });
-      },
-    } as AccountingConnector;
+    const refuse = refusingNotes(s.w.stub.connector, 'daily_reserved', 3_600_000);
     expect(await writeLedgerNotes({ ...s.deps, resolve: async () => refuse })).toEqual({
       written: 0,
       failed: 0,
@@ -224,16 +224,7 @@ describe('history notes wait in the lowest lane', () => {
     const s = await world();
     s.resume.open();
     expect(await tick(s.deps)).toMatchObject({ sent: 1 });
-    const xeroDay = {
-      ...s.w.stub.connector,
-      addInvoiceNote: async () => {
-        throw new ConnectorError('rate_limited', 'Xero 429', {
-          provider: 'xero',
-          providerCode: 'day',
-          retryAfterMs: 7_200_000,
-        });
-      },
-    } as AccountingConnector;
+    const xeroDay = refusingNotes(s.w.stub.connector, 'day', 7_200_000);
     expect(await writeLedgerNotes({ ...s.deps, resolve: async () => xeroDay })).toMatchObject({ deferred: 1 });
     let [row] = await database.db.select().from(ledgerNote);
     expect(row!.nextAttemptAt.getTime()).toBe(s.w.clock.now().getTime() + 7_200_000);
