@@ -20,13 +20,11 @@ function xero() {
   fake.addUser('bench', 'bench@example.com');
   const tenant = fake.addTenant('bench', 'Bench Ltd');
   fake.seedInvoices(tenant, INVOICES, { stepMs: 1000 });
-  // Each customer owes several invoices, spread through the listing as in a real ledger.
+  // Each customer owes several invoices, spread through the listing as in a real ledger, and the
+  // ledger has a history: issued over three years, most of it paid (OPEN_SHARE still open).
   if (CONTACTS > 0)
     tenant.Invoices.forEach((inv, i) => {
-      (inv as { Contact: Record<string, unknown> }).Contact = {
-        ContactID: `c-${i % CONTACTS}`,
-        Name: `Customer ${i % CONTACTS}`,
-      };
+      shapeAsReal(inv as Record<string, unknown>, i);
     });
   // Line items are not mirrored; dropping them keeps the fake's memory to what is served.
   for (const inv of tenant.Invoices) delete (inv as Record<string, unknown>).LineItems;
@@ -56,6 +54,32 @@ function xero() {
     }),
   };
 }
+
+/**
+ * A real ledger's shape for invoice i of INVOICES: its customer, issued oldest first over three
+ * years up to the day before the benchmark's clock (2026-11-20), due 30 days later; all but the newest OPEN_SHARE paid, each customer paying on its own
+ * habit (from 10 days early to 60 days late), so scoring has a history and planning has the
+ * open invoices a real ledger has, not 100,000 of them.
+ */
+function shapeAsReal(inv: Record<string, unknown>, i: number) {
+  const day = 86_400_000;
+  const c = i % CONTACTS;
+  const issued = Date.UTC(2023, 10, 19) + Math.floor((i / INVOICES) * 3 * 365) * day;
+  const due = issued + 30 * day;
+  const total = Number(inv.Total);
+  inv.Contact = { ContactID: `c-${c}`, Name: `Customer ${c}` };
+  inv.Date = `/Date(${issued}+0000)/`;
+  inv.DateString = new Date(issued).toISOString().slice(0, 19);
+  inv.DueDate = `/Date(${due}+0000)/`;
+  inv.DueDateString = new Date(due).toISOString().slice(0, 19);
+  if (i >= INVOICES * (1 - OPEN_SHARE)) return;
+  const paid = due + (((c * 7919) % 71) - 10 + (i % 5)) * day;
+  inv.Status = 'PAID';
+  inv.AmountDue = 0;
+  inv.AmountPaid = total;
+  inv.FullyPaidOnDate = `/Date(${paid}+0000)/`;
+}
+const OPEN_SHARE = Number(process.env.BENCH_OPEN_SHARE ?? 0.06);
 
 function quickbooks() {
   const fake = new QuickBooksFake();

@@ -154,11 +154,30 @@ export function parseDate(date: IsoDate): { y: number; m: number; d: number } {
   return { y, m, d };
 }
 
-const toDayNumber = (date: IsoDate) => {
+/**
+ * Day numbers of calendar dates, kept like the zone answers above: risk features and planning
+ * compare the same few thousand dates of a ledger millions of times, and parsing each one again
+ * was a third of fitting a model.
+ */
+const dayNumbers = new Map<string, number>();
+const dates = new Map<number, IsoDate>();
+const toDayNumber = (date: IsoDate): number => {
+  const hit = dayNumbers.get(date);
+  if (hit !== undefined) return hit;
   const { y, m, d } = parseDate(date);
-  return Date.UTC(y, m - 1, d) / DAY_MS;
+  const n = Date.UTC(y, m - 1, d) / DAY_MS;
+  if (dayNumbers.size >= MEMO_MAX) dayNumbers.clear();
+  dayNumbers.set(date, n);
+  return n;
 };
-const fromDayNumber = (n: number): IsoDate => new Date(n * DAY_MS).toISOString().slice(0, 10);
+const fromDayNumber = (n: number): IsoDate => {
+  const hit = dates.get(n);
+  if (hit !== undefined) return hit;
+  const date = new Date(n * DAY_MS).toISOString().slice(0, 10);
+  if (dates.size >= MEMO_MAX) dates.clear();
+  dates.set(n, date);
+  return date;
+};
 
 export const addDays = (date: IsoDate, days: number): IsoDate => fromDayNumber(toDayNumber(date) + days);
 /** Whole days from a to b (b − a). */

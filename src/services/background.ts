@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { InboxKey, JobQueue } from './jobs.ts';
 import { changedContacts, inOrder, type MirrorChangeHandler } from './mirror-changes.ts';
 import { replanContacts } from './reminders/planning.ts';
-import { rescoreContacts } from './risk/scoring.ts';
+import { rescoreContacts, rescoreLedger } from './risk/scoring.ts';
 import { creditAlertsOnChange } from './credit/limits.ts';
 
 /**
@@ -48,6 +48,8 @@ export function replanOnChange(deps: ChangeDeps): MirrorChangeHandler {
 /** A new invoice or payment rescores the contacts it touches (before their reminders are replanned). */
 export function rescoreOnChange(deps: ChangeDeps): MirrorChangeHandler {
   return async (change) => {
+    // A whole ledger: one read of its history serves the fit and every contact's score.
+    if (change.wholeLedger) return void (await rescoreLedger(deps, change.ledgerId));
     const contacts = await changedContacts(deps.db, change);
     if (contacts.length) await rescoreContacts(deps, change.ledgerId, contacts);
   };

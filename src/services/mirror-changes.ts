@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
+import { anyOf } from '../db/array-param.ts';
 import type { Db } from '../db/client.ts';
-import { invoice, reminder, reminderItem } from '../db/schema/index.ts';
+import { contact, invoice, reminder, reminderItem } from '../db/schema/index.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
@@ -14,13 +15,18 @@ export type MirrorChange = {
   invoiceIds: string[];
   contactIds: string[];
   source: 'webhook' | 'sync';
+  /**
+   * Anything in the ledger may have changed (a backfill, or one resumed mid-way): subscribers
+   * work on the whole ledger at once, as one pass, instead of on lists of ids.
+   */
+  wholeLedger?: boolean;
 };
 export type MirrorChangeHandler = (change: MirrorChange) => Promise<void>;
 
 /** One handler that calls each subscriber; one failing subscriber neither stops the others nor the caller. */
 export function fanOut(handlers: MirrorChangeHandler[], logger: Logger): MirrorChangeHandler {
   return async (change) => {
-    if (change.invoiceIds.length === 0 && change.contactIds.length === 0) return;
+    if (change.invoiceIds.length === 0 && change.contactIds.length === 0 && !change.wholeLedger) return;
     const results = await Promise.allSettled(handlers.map((h) => h(change)));
     for (const r of results) {
       if (r.status === 'rejected') {
@@ -56,13 +62,21 @@ export function inOrder(handlers: MirrorChangeHandler[], logger: Logger): Mirror
 }
 
 /**
- * The contacts a change touches: those named, those of the invoices named, and those whose
+ * The contacts a change touches (a sync reports up to 5,000 invoice ids at once: one array
+ * parameter, not 5,000): those named, those of the invoices named, and those whose
  * pending reminders still hold one of those invoices (an invoice moved to another customer must
  * leave the previous customer's reminder).
  */
 export async function changedContacts(db: Db, change: MirrorChange): Promise<string[]> {
+  if (change.wholeLedger)
+    return (await db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, change.ledgerId))).map(
+      (c) => c.id,
+    );
   const owners = change.invoiceIds.length
-    ? await db.select({ contactId: invoice.contactId }).from(invoice).where(inArray(invoice.id, change.invoiceIds))
+    ? await db
+        .selectDistinct({ contactId: invoice.contactId })
+        .from(invoice)
+        .where(anyOf(invoice.id, change.invoiceIds, 'uuid'))
     : [];
   const reminded = change.invoiceIds.length
     ? await db
@@ -71,7 +85,7 @@ export async function changedContacts(db: Db, change: MirrorChange): Promise<str
         .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
         .where(
           and(
-            inArray(reminderItem.invoiceId, change.invoiceIds),
+            anyOf(reminderItem.invoiceId, change.invoiceIds, 'uuid'),
             inArray(reminder.status, ['scheduled', 'awaiting_approval']),
           ),
         )

@@ -1,15 +1,15 @@
-import { and, eq } from 'drizzle-orm';
 import { anyOf } from '../db/array-param.ts';
 import type { Db } from '../db/client.ts';
-import { contact, invoice } from '../db/schema/index.ts';
+import { invoice } from '../db/schema/index.ts';
 import type { MirrorChangeHandler } from './mirror-changes.ts';
 
 /**
  * What a sync run changed, collected over all its pages and reported once at the end: scoring
  * and planning run once per contact per run, not once per page that named one of its invoices
  * (a 100,000-invoice backfill used to replan its contacts after every 1,000-invoice page).
- * A run that resumed a backfill interrupted mid-way did not see the pages done before the
- * interruption, so it reports the whole ledger.
+ * A backfill, and a run that resumed one interrupted mid-way (it did not see the pages done
+ * before the interruption), report the whole ledger as one change: the model is fitted and every
+ * customer scored from one read of the ledger's history.
  */
 export class SyncChanges {
   readonly invoiceIds = new Set<string>();
@@ -27,17 +27,10 @@ export class SyncChanges {
    * INVOICES_PER_REPORT invoice ids a report (the handlers bind them as query parameters).
    */
   async report(db: Db, target: { firmId: string; ledgerId: string }, onChange: MirrorChangeHandler) {
-    const pairs = this.everything
-      ? await db
-          .select({ id: invoice.id, contactId: invoice.contactId })
-          .from(invoice)
-          .where(and(eq(invoice.ledgerId, target.ledgerId), eq(invoice.status, 'open')))
-      : await ownersOf(db, [...this.invoiceIds]);
-    const contacts = this.everything
-      ? (await db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, target.ledgerId))).map(
-          (c) => c.id,
-        )
-      : [...this.contactIds];
+    if (this.everything)
+      return onChange({ ...target, invoiceIds: [], contactIds: [], source: 'sync', wholeLedger: true });
+    const pairs = await ownersOf(db, [...this.invoiceIds]);
+    const contacts = [...this.contactIds];
     const byContact = new Map<string, string[]>(contacts.map((c) => [c, []]));
     const unowned: string[] = [];
     for (const p of pairs) {

@@ -44,8 +44,9 @@ export async function syncLedger(
   try {
     for (const resource of input.resources ?? RESOURCES) {
       const cursor = await loadCursor(ctx, row.id, resource);
-      // Resuming mid-listing: pages before the interruption were never reported.
-      if (cursor.providerCursor) changes.everything = true;
+      // A backfill, or resuming one mid-listing (pages before the interruption were never
+      // reported): the whole ledger is scored and planned in one pass at the end.
+      if (cursor.providerCursor || cursor.backfillStatus !== 'done') changes.everything = true;
       const since = cursor.modifiedSince ? new Date(cursor.modifiedSince.getTime() - OVERLAP_MS) : undefined;
       let pageCursor = cursor.providerCursor ?? undefined;
       let watermark: Date | undefined;
@@ -145,6 +146,10 @@ export async function syncLedger(
     await changes.report(ctx.db, target, onChange).catch(() => {});
     throw err;
   }
+  // A backfill has just grown the mirror tables from nothing: the planner's statistics are stale
+  // (and PGlite runs no autovacuum at all), so the whole-ledger scoring and planning would read
+  // contacts' invoices by sequential scan. Refreshed first, for them and for everything after.
+  if (changes.everything) await ctx.db.execute(sql`analyze contact, invoice, payment, credit_note`);
   await changes.report(ctx.db, target, onChange);
   ctx.logger.info('ledger synced', { ledgerId: row.id, result });
   return result;

@@ -250,6 +250,26 @@ describe('credit control', () => {
       band: 'high',
       depositPercent: 50,
     });
+    // A backfill reports the whole ledger: the week's new invoices are checked, older ones not.
+    const backfilled = await makeInvoice(fresh.database.db, s.c, {
+      issueDate: '2026-11-18',
+      dueDate: '2026-12-18',
+      total: '20.0000',
+      amountDue: '20.0000',
+    });
+    const before = new Set((await fresh.database.db.select().from(creditAlert)).map((a) => a.id));
+    await check({ ...change, invoiceIds: [], source: 'sync', wholeLedger: true });
+    const added = (await fresh.database.db.select().from(creditAlert)).filter((a) => !before.has(a.id));
+    // The backfilled invoice on all three counts; the week's earlier invoice is now flagged too,
+    // its customer being with an agency since; the invoice from August, nothing.
+    expect(added.map((a) => [a.invoiceId, a.kind]).sort()).toEqual(
+      [
+        [backfilled.id, 'handed_off'],
+        [backfilled.id, 'high_risk'],
+        [backfilled.id, 'over_limit'],
+        [newInvoice.id, 'handed_off'],
+      ].sort(),
+    );
   });
 
   it('retries outbound events with backoff under one webhook id and keeps a delivery log', async () => {

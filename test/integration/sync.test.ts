@@ -1,9 +1,22 @@
-import { and, count, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoConnector } from '../../connectors/demo/connector.ts';
 import type { AccountingConnector, Invoice } from '../../connectors/types.ts';
-import { contact, creditNote, invoice, payment, syncCursor } from '../../src/db/schema/index.ts';
+import {
+  contact,
+  creditNote,
+  invoice,
+  payment,
+  reminder,
+  reminderItem,
+  riskScore,
+  syncCursor,
+} from '../../src/db/schema/index.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { mirrorHandlers } from '../../src/services/background.ts';
+import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
+import { queryRows } from '../../src/db/client.ts';
 import { upsertRecords } from '../../src/services/mirror.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import type { MirrorChange } from '../../src/services/mirror-changes.ts';
@@ -186,28 +199,88 @@ describe('what a sync changed is planned and scored once per run', () => {
     return { reports, onChange: async (c: MirrorChange) => void reports.push(c) };
   };
 
-  it('a multi-page backfill reports each contact once, with all its invoices, after the last page', async () => {
+  it('a multi-page backfill reports the whole ledger once, after the last page, with fresh planner statistics', async () => {
     const { db, l, demo, ctx } = await setup();
     const seenAtReport: number[] = [];
+    const analysedBefore = await analyzeCount(db, 'invoice');
+    const analysed: number[] = [];
     const r = recorder();
     const result = await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, async (c) => {
       seenAtReport.push(await countRows(db, invoice, l.id));
+      analysed.push(await analyzeCount(db, 'invoice'));
       await r.onChange(c);
     });
     expect(result.invoices.pages).toBeGreaterThan(1);
-    const contacts = r.reports.flatMap((c) => c.contactIds);
-    expect(new Set(contacts).size).toBe(contacts.length);
-    expect(contacts).toHaveLength(40);
-    const invoices = r.reports.flatMap((c) => c.invoiceIds);
-    expect(new Set(invoices).size).toBe(invoices.length);
-    expect(invoices).toHaveLength(result.invoices.items);
-    // Reported once the whole listing is in, not page by page.
-    expect(r.reports).toHaveLength(1);
+    // One whole-ledger change: the model is fitted and every contact scored and planned in one pass.
+    expect(r.reports).toEqual([
+      { firmId: l.firmId, ledgerId: l.id, invoiceIds: [], contactIds: [], source: 'sync', wholeLedger: true },
+    ]);
     expect(seenAtReport).toEqual([result.invoices.items]);
+    expect(analysed[0]).toBeGreaterThan(analysedBefore);
   });
 
-  it('a backfill resumed after a failure mid-listing reports the whole ledger; the failed run reports its pages', async () => {
-    const { db, l, demo, ctx } = await setup();
+  it('a backfill through the production handlers scores every customer and open invoice and plans as per contact', async () => {
+    const { db, l, demo, ctx, clock } = await setup();
+    const deps = { db, clock, logger: silentLogger };
+    await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, mirrorHandlers(deps));
+    const contacts = await db.select({ id: contact.id }).from(contact).where(eq(contact.ledgerId, l.id));
+    const open = await db
+      .select({ id: invoice.id })
+      .from(invoice)
+      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open')));
+    const scores = await db.select().from(riskScore).where(eq(riskScore.ledgerId, l.id));
+    expect(new Set(scores.filter((x) => x.subjectType === 'contact').map((x) => x.subjectId))).toEqual(
+      new Set(contacts.map((c) => c.id)),
+    );
+    expect(new Set(scores.filter((x) => x.subjectType === 'invoice').map((x) => x.subjectId))).toEqual(
+      new Set(open.map((o) => o.id)),
+    );
+    const planned = async () =>
+      (
+        await db
+          .select({ invoiceId: reminderItem.invoiceId, stepKey: reminderItem.stepKey, dueAt: reminder.dueAt })
+          .from(reminderItem)
+          .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
+          .where(eq(reminder.ledgerId, l.id))
+      )
+        .map((r) => `${r.invoiceId}:${r.stepKey}:${r.dueAt.toISOString()}`)
+        .sort();
+    const whole = await planned();
+    expect(whole.length).toBeGreaterThan(0);
+    const openIds = new Set(open.map((o) => o.id));
+    for (const p of whole) expect(openIds.has(p.split(':')[0]!)).toBe(true);
+    // The whole-ledger pass plans exactly what planning each contact on its own plans.
+    await replanContacts(
+      deps,
+      contacts.map((c) => c.id),
+    );
+    expect(await planned()).toEqual(whole);
+  });
+
+  it('an incremental run reports each changed contact once, with its changed invoices, in one report', async () => {
+    const { db, l, demo, ctx, clock } = await setup();
+    await syncLedger({ ctx, input: { ledgerId: l.id } }, demo);
+    clock.set('2026-12-20T12:00:00Z');
+    const r = recorder();
+    const later = await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, r.onChange);
+    expect(later.invoices.changed).toBeGreaterThan(0);
+    expect(r.reports).toHaveLength(1);
+    expect(r.reports[0]!.wholeLedger).toBeUndefined();
+    const invoices = r.reports[0]!.invoiceIds;
+    expect(new Set(invoices).size).toBe(invoices.length);
+    expect(invoices.length).toBeGreaterThanOrEqual(later.invoices.changed);
+    // Every changed invoice's contact is in the report, once.
+    const owners = await db
+      .selectDistinct({ contactId: invoice.contactId })
+      .from(invoice)
+      .where(inArray(invoice.id, invoices));
+    const contacts = r.reports[0]!.contactIds;
+    expect(new Set(contacts).size).toBe(contacts.length);
+    expect(contacts).toEqual(expect.arrayContaining(owners.map((o) => o.contactId)));
+  });
+
+  it('a failed backfill reports the ledger as far as it got; the resumed run reports it whole again', async () => {
+    const { l, demo, ctx } = await setup();
     let pages = 0;
     const failing = {
       ...demo,
@@ -219,16 +292,21 @@ describe('what a sync changed is planned and scored once per run', () => {
     } as unknown as AccountingConnector;
     const first = recorder();
     await expect(syncLedger({ ctx, input: { ledgerId: l.id } }, failing, first.onChange)).rejects.toThrow();
-    // The contacts and the first invoice page were reported before the error went up.
-    expect(first.reports.flatMap((c) => c.contactIds)).toHaveLength(40);
-    expect(first.reports.flatMap((c) => c.invoiceIds).length).toBeGreaterThan(0);
+    // What the pages before the error brought in is scored and planned before the error goes up.
+    expect(first.reports).toHaveLength(1);
+    expect(first.reports[0]!.wholeLedger).toBe(true);
     const second = recorder();
     await syncLedger({ ctx, input: { ledgerId: l.id } }, demo, second.onChange);
-    const open = await db
-      .select({ id: invoice.id })
-      .from(invoice)
-      .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open')));
-    expect(new Set(second.reports.flatMap((c) => c.invoiceIds))).toEqual(new Set(open.map((o) => o.id)));
-    expect(second.reports.flatMap((c) => c.contactIds)).toHaveLength(40);
+    expect(second.reports).toHaveLength(1);
+    expect(second.reports[0]!.wholeLedger).toBe(true);
   });
 });
+
+/** How many times ANALYZE refreshed a table's planner statistics (PGlite runs no autovacuum). */
+async function analyzeCount(db: TestDatabase['db'], table: string): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`select analyze_count::int as n from pg_stat_user_tables where relname = ${table} and schemaname = current_schema()`,
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { anyOf } from '../../db/array-param.ts';
 import type { Db } from '../../db/client.ts';
 import { contact, creditAlert, creditLimit, handoff, invoice, ledger, riskScore } from '../../db/schema/index.ts';
 import { type Band, LIMIT_METHOD, overLimit, suggestLimit } from '../../domain/credit/limits.ts';
-import { addDays, daysBetween, localDate } from '../../domain/dates.ts';
+import { addDays, localDate } from '../../domain/dates.ts';
 import { parseAmount, sumDecimal } from '../../domain/money.ts';
 import { ACTIVE_STATUSES, type CaseStatus } from '../../domain/handoff/status.ts';
 import { NotFoundError } from '../../errors.ts';
@@ -125,6 +126,15 @@ export async function listAlerts({ ctx, input }: { ctx: ServiceContext; input: {
 
 /** New invoices only: a backfill of old invoices raises nothing. */
 const NEW_WITHIN_DAYS = 7;
+const ALERT_COLUMNS = {
+  id: invoice.id,
+  firmId: invoice.firmId,
+  ledgerId: invoice.ledgerId,
+  contactId: invoice.contactId,
+  number: invoice.number,
+  currency: invoice.currency,
+  amountDue: invoice.amountDue,
+};
 
 /**
  * On a mirror change, checks each new open invoice against the credit policy: over the limit,
@@ -133,26 +143,57 @@ const NEW_WITHIN_DAYS = 7;
  */
 export function creditAlertsOnChange(deps: { db: Db; clock: Clock; logger: Logger }): MirrorChangeHandler {
   return async (change) => {
-    if (change.invoiceIds.length === 0) return;
-    const rows = await deps.db
-      .select()
-      .from(invoice)
-      .where(and(inArray(invoice.id, change.invoiceIds), eq(invoice.status, 'open')));
+    if (change.invoiceIds.length === 0 && !change.wholeLedger) return;
     const [l] = await deps.db.select().from(ledger).where(eq(ledger.id, change.ledgerId));
     if (!l) return;
     const policy = creditPolicyOf(l.settings);
     const today = localDate(deps.clock.now(), l.timezone);
+    // The age filter in the query: a backfill names a ledger's whole history, of which only the
+    // last days' open invoices can raise anything.
+    const rows = await deps.db
+      .select(ALERT_COLUMNS)
+      .from(invoice)
+      .where(
+        and(
+          change.wholeLedger ? eq(invoice.ledgerId, change.ledgerId) : anyOf(invoice.id, change.invoiceIds, 'uuid'),
+          eq(invoice.status, 'open'),
+          gte(invoice.issueDate, addDays(today, -NEW_WITHIN_DAYS)),
+        ),
+      );
+    const contactIds = [...new Set(rows.flatMap((r) => (r.contactId ? [r.contactId] : [])))];
+    if (contactIds.length === 0) return;
+    // What each customer brings to the check, in three statements for all of them.
+    const limits = new Map(
+      (
+        await deps.db
+          .select()
+          .from(creditLimit)
+          .where(anyOf(creditLimit.contactId, contactIds, 'uuid'))
+      ).map((r) => [r.contactId, r]),
+    );
+    const bands = new Map(
+      (
+        await deps.db
+          .select({ contactId: riskScore.subjectId, band: riskScore.band })
+          .from(riskScore)
+          .where(and(eq(riskScore.subjectType, 'contact'), anyOf(riskScore.subjectId, contactIds, 'uuid')))
+      ).map((r) => [r.contactId, r]),
+    );
+    const cases = new Map(
+      (
+        await deps.db
+          .select({ contactId: handoff.contactId, id: handoff.id })
+          .from(handoff)
+          .where(
+            and(anyOf(handoff.contactId, contactIds, 'uuid'), inArray(handoff.status, ACTIVE_STATUSES as CaseStatus[])),
+          )
+      ).map((r) => [r.contactId, r]),
+    );
     for (const inv of rows) {
-      if (!inv.contactId || daysBetween(inv.issueDate, today) > NEW_WITHIN_DAYS) continue;
-      const [limit] = await deps.db.select().from(creditLimit).where(eq(creditLimit.contactId, inv.contactId));
-      const [band] = await deps.db
-        .select({ band: riskScore.band })
-        .from(riskScore)
-        .where(and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, inv.contactId)));
-      const [live] = await deps.db
-        .select({ id: handoff.id })
-        .from(handoff)
-        .where(and(eq(handoff.contactId, inv.contactId), inArray(handoff.status, ACTIVE_STATUSES as CaseStatus[])));
+      if (!inv.contactId) continue;
+      const limit = limits.get(inv.contactId);
+      const band = bands.get(inv.contactId);
+      const live = cases.get(inv.contactId);
       const findings: { kind: string; details: Record<string, unknown> }[] = [];
       if (limit) {
         const [others] = await deps.db

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { textArrayLiteral } from '../../db/array-param.ts';
 import {
@@ -27,12 +27,16 @@ const USED = ['sending', 'sent', 'skipped', 'failed', 'needs_review'] as const;
 
 const THANK_YOU = 'thank-you';
 
+/** An invoice as planning reads it: every mirrored field but the provider's raw record. */
+const { raw: _raw, ...PLANNED_COLUMNS } = getTableColumns(invoice);
+type PlannedInvoice = Omit<typeof invoice.$inferSelect, 'raw'>;
+
 /**
  * With `settings.thankYou` on, an invoice that was reminded and is now paid gets one thank-you
  * note (its own step key, so the unique (invoice, step) index keeps it to one).
  */
 function thankYou(
-  i: typeof invoice.$inferSelect,
+  i: PlannedInvoice,
   l: typeof ledger.$inferSelect,
   done: ReadonlySet<string> | undefined,
   wasReminded: boolean,
@@ -96,11 +100,22 @@ async function replanBatch(deps: { db: Db; clock: Clock; logger: Logger }, ids: 
           .where(inArray(ledger.id, [...new Set(contacts.map((x) => x.c.ledgerId))]))
       ).map((l) => [l.id, l]),
     );
+    // Only what can still be planned: open invoices, and those with reminder history (a paid one
+    // may be owed a thank-you, a closed one's pending items are counted as dropped). A ledger's
+    // years of paid invoices are neither read nor carried, nor is the provider's raw record.
     const invoices = await tx
-      .select({ i: invoice, s: collectionState })
+      .select({ i: PLANNED_COLUMNS, s: collectionState })
       .from(invoice)
       .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
-      .where(inArray(invoice.contactId, ids));
+      .where(
+        and(
+          inArray(invoice.contactId, ids),
+          or(
+            eq(invoice.status, 'open'),
+            exists(tx.select({ x: sql`1` }).from(reminderItem).where(eq(reminderItem.invoiceId, invoice.id))),
+          ),
+        ),
+      );
     const invoiceIds = invoices.map((x) => x.i.id);
     const items = invoiceIds.length
       ? await tx

@@ -124,12 +124,14 @@ export async function rescoreContacts(deps: RiskDeps, ledgerId: string, contactI
     (await fitAndStore(deps, ledger, (await loadHistory(deps.db, ledger)).invoices));
   const history = await loadHistory(deps.db, ledger, contactIds);
   const counts = await scoreAndStore(deps, ledger, model, history, contactIds);
-  // Invoices of these contacts that were paid, voided or deleted keep no score.
-  // Ids first (a handful), so the delete probes the score index instead of scanning every score.
+  // Invoices of these contacts that were paid, voided or deleted keep no score. Ids first, and
+  // only of closed invoices that still have a score (a handful, not a ledger's paid history), so
+  // the delete probes the score index instead of scanning every score.
   const closed = (
     await deps.db
       .select({ id: invoice.id })
       .from(invoice)
+      .innerJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
       .where(and(inArray(invoice.contactId, contactIds), sql`${invoice.status} <> 'open'`))
   ).map((r) => r.id);
   if (closed.length)
