@@ -4,10 +4,12 @@ import { stopFirstBench } from './stop-first.ts';
 import { riskBench } from './risk.ts';
 import { startupBench } from './startup.ts';
 import { webhookAck } from './webhook-ack.ts';
+import { webhookAckPglite } from './webhook-ack-pglite.ts';
 
 /** `npm run bench`: every benchmark, each printed as a table and written to bench/results/<name>.json. */
 await backfillBenchmarks();
 await webhookAck();
+await webhookAckPglite();
 await reminderBench();
 await stopFirstBench();
 await riskBench();

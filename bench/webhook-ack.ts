@@ -30,7 +30,10 @@ const CONNECTION_LEVELS = [64, 256, 1024];
 const XERO_TENANT = randomUUID();
 const QBO_REALM = String(9_130_000_000_000_000 + Math.floor(Math.random() * 1e9));
 
-function startService(databaseUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+export function startService(
+  databaseUrl: string | undefined,
+  pgliteDir = ':memory:',
+): Promise<{ child: ChildProcess; port: number }> {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
@@ -39,7 +42,7 @@ function startService(databaseUrl: string | undefined): Promise<{ child: ChildPr
     DEMO_LEDGER: 'false',
     ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
     DATA_DIR: `/tmp/overdue-bench-${process.pid}`,
-    PGLITE_DIR: ':memory:',
+    PGLITE_DIR: pgliteDir,
     XERO_CLIENT_ID: 'bench',
     XERO_CLIENT_SECRET: 'bench',
     XERO_WEBHOOK_KEY: XERO_KEY,
@@ -64,7 +67,7 @@ function startService(databaseUrl: string | undefined): Promise<{ child: ChildPr
   });
 }
 
-type Target = 'bare' | 'xero' | 'quickbooks';
+export type Target = 'bare' | 'xero' | 'quickbooks';
 /**
  * A fresh, correctly signed delivery for every request: no request is a duplicate. The bare
  * route gets the same bodies, so the load generator does the same work for every target.
@@ -119,16 +122,24 @@ function delivery(target: Target, accounts: 'connected' | 'unknown') {
   };
 }
 
-async function load(
+export async function load(
   port: number,
   target: Target,
-  opts: { rate?: number; connections: number; seconds: number; accounts?: 'connected' | 'unknown' },
+  opts: {
+    rate?: number;
+    connections: number;
+    seconds: number;
+    accounts?: 'connected' | 'unknown';
+    /** Seconds a request may take before the load tool counts it timed out (autocannon's default: 10). */
+    timeout?: number;
+  },
 ) {
   const next = delivery(target, opts.accounts ?? 'connected');
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: opts.connections,
     duration: opts.seconds,
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
     ...(opts.rate ? { overallRate: opts.rate } : {}),
     requests: [
       {

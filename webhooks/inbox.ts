@@ -187,6 +187,8 @@ type Pending = Prepared & { resolve(r: StoredDelivery): void; reject(e: unknown)
 
 /** How long a wait for a statement slot keeps the writer `saturated` (see there). */
 export const PRESSURE_WINDOW_MS = 100;
+/** Weight of the newest batch in the smoothed batch time. */
+const BATCH_EWMA = 0.3;
 
 /**
  * Group commit for the webhook hot path. While fewer than `maxInFlight` statements run, a delivery
@@ -201,16 +203,23 @@ export function createInboxWriter(
   opts: { maxBatch?: number; maxInFlight?: number; now?: () => number } = {},
 ) {
   const maxBatch = opts.maxBatch ?? 200;
-  const maxInFlight = opts.maxInFlight ?? 2;
+  // PGlite runs one statement at a time: a second batch in flight would only wait, holding
+  // deliveries that could have joined the next batch (one statement for many deliveries).
+  const maxInFlight = opts.maxInFlight ?? (db.kind === 'pglite' ? 1 : 2);
   const now = opts.now ?? (() => performance.now());
+  // PGlite runs one statement at a time, on the event loop: batches in flight wait for each other.
+  const parallel = db.kind === 'pglite' ? 1 : maxInFlight;
   const queue: Pending[] = [];
   let inFlight = 0;
   /** When a delivery last had to wait for a statement slot. */
   let waitedAt = -Infinity;
+  /** How long a batch takes to commit, smoothed over recent batches (waits for the database included). */
+  let batchMs = 0;
 
   const run = async (batch: Pending[]) => {
     const owners = new Map<string, Pending>();
     for (const p of batch) if (!owners.has(deliveryKey(p))) owners.set(deliveryKey(p), p);
+    const started = now();
     try {
       const rows = indexRows(await insertBatch(db, [...owners.values()]));
       for (const p of batch) p.resolve(createdFor(p, rows, owners.get(deliveryKey(p)) === p));
@@ -221,6 +230,9 @@ export function createInboxWriter(
       }
       // One bad delivery must not fail the others: write them one by one.
       for (const p of batch) storeDelivery(db, p.input).then(p.resolve, p.reject);
+    } finally {
+      const took = now() - started;
+      batchMs = batchMs === 0 ? took : batchMs + BATCH_EWMA * (took - batchMs);
     }
   };
   const pump = () => {
@@ -241,6 +253,16 @@ export function createInboxWriter(
      * often as busy.
      */
     saturated: () => (queue.length > 0 && inFlight >= maxInFlight) || now() - waitedAt < PRESSURE_WINDOW_MS,
+    /**
+     * How long a delivery handed in now would wait for its commit: the batches ahead of it and its
+     * own, at the recent batch time. Zero when nothing is queued or running, so an idle writer
+     * always admits, however slow its last batch was.
+     */
+    expectedWaitMs(): number {
+      if (queue.length === 0 && inFlight === 0) return 0;
+      const batches = inFlight + Math.ceil((queue.length + 1) / maxBatch);
+      return (batches * batchMs) / parallel;
+    },
     store(input: DeliveryInput): Promise<StoredDelivery> {
       const p = prepare(input);
       return new Promise((resolve, reject) => {

@@ -78,4 +78,32 @@ describe('inbox writer', () => {
     clock += PRESSURE_WINDOW_MS;
     expect(writer.saturated()).toBe(false);
   });
+
+  it('expects the wait of the batches ahead at the recent batch time, and nothing when idle', async () => {
+    const { database, held } = heldDatabase();
+    let clock = 0;
+    const writer = createInboxWriter(database, { maxInFlight: 2, maxBatch: 2, now: () => clock });
+    expect(writer.expectedWaitMs()).toBe(0);
+    // One batch that takes 1,000 ms: the smoothed batch time starts there.
+    const first = writer.store(delivery(1));
+    await new Promise((r) => setImmediate(r));
+    clock += 1_000;
+    held.shift()!();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(writer.expectedWaitMs()).toBe(0);
+    // PGlite runs batches one after the other: the two in flight (a delivery each), then the five
+    // queued behind them and the next delivery, in three batches of two.
+    const stored = [2, 3, 4, 5, 6, 7, 8].map((n) => writer.store(delivery(n)));
+    await new Promise((r) => setImmediate(r));
+    expect(held).toHaveLength(2);
+    expect(writer.expectedWaitMs()).toBe((2 + Math.ceil((5 + 1) / 2)) * 1_000);
+    while (held.length) {
+      held.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(stored);
+    await new Promise((r) => setImmediate(r));
+    expect(writer.expectedWaitMs()).toBe(0);
+  });
 });
