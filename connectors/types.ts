@@ -199,6 +199,8 @@ export type ConnectorErrorCode =
   | 'network'
   | 'timeout'
   | 'malformed_response'
+  /** This app's credentials or registration were refused: the operator must act, not the customer. */
+  | 'misconfigured'
   | 'unknown';
 
 const RETRYABLE: ReadonlySet<ConnectorErrorCode> = new Set([

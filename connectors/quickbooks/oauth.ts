@@ -1,4 +1,5 @@
 import type OAuthClient from 'intuit-oauth';
+import { tokenEndpointError } from '../shared/token-errors.ts';
 import { ConnectorError, type TokenSet } from '../types.ts';
 
 /** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
@@ -39,27 +40,18 @@ function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QUICKBOOK
   };
 }
 
-function oauthError(err: unknown): ConnectorError {
-  const e = err as { error?: string; authResponse?: { status?: () => number } | string; code?: string };
-  if (e?.error === 'invalid_grant') {
-    return new ConnectorError('invalid_grant', 'Intuit refused the grant', {
-      provider: 'quickbooks',
-      providerCode: 'invalid_grant',
-    });
-  }
-  const status = typeof e?.authResponse === 'object' && e.authResponse?.status ? e.authResponse.status() : undefined;
-  if (!status)
-    return new ConnectorError('network', 'Intuit identity unreachable', { provider: 'quickbooks', cause: err });
-  return new ConnectorError(
-    status >= 500 ? 'provider_unavailable' : status === 429 ? 'rate_limited' : 'unauthorized',
-    `Intuit OAuth ${status}`,
-    {
-      provider: 'quickbooks',
-      status,
-      providerCode: e.error || undefined,
-    },
-  );
+/**
+ * intuit-oauth wraps a failed token call in an error that keeps the body's OAuth code but not
+ * always the HTTP status (an empty 429 or 503 body leaves only a sentence): the status is taken
+ * from the HTTP answer itself, as `AnsweredClient.lastStatus` saw it.
+ */
+function oauthError(err: unknown, status?: number): ConnectorError {
+  const e = err as { error?: unknown };
+  const code = typeof e?.error === 'string' && /^[a-z_]+$/.test(e.error) ? e.error : undefined;
+  return tokenEndpointError('quickbooks', { status, error: code }, err);
 }
+
+type AnsweredClient = OAuthClient & { lastStatus?: number };
 
 /**
  * OAuth 2.0 with Intuit through intuit-oauth. A new client per call: the library keeps token
@@ -73,15 +65,35 @@ export class QuickBooksOAuth {
   ) {}
 
   // intuit-oauth is loaded on first use, not at start-up (see ../xero/sdk.ts).
-  private async client(): Promise<OAuthClient> {
+  private async client(): Promise<AnsweredClient> {
     const { default: Client } = await import('intuit-oauth');
-    return new Client({
+    const client: AnsweredClient = new Client({
       clientId: this.app.clientId,
       clientSecret: this.app.clientSecret,
       environment: this.app.environment,
       redirectUri: this.app.redirectUri,
       logging: false,
     });
+    // The library would retry 408, 429 and 5xx three times, sleeping 1, 2 and 4 s inside the
+    // call while the connection's refresh lock is held; the caller's own retry policy decides.
+    const lib = client as unknown as {
+      shouldRetry: () => boolean;
+      loadResponse: (request: unknown) => Promise<{ status?: number }>;
+    };
+    lib.shouldRetry = () => false;
+    const load = lib.loadResponse.bind(client);
+    lib.loadResponse = (request) =>
+      load(request).then(
+        (res) => {
+          client.lastStatus = res?.status;
+          return res;
+        },
+        (err: { response?: { status?: number } }) => {
+          client.lastStatus = err?.response?.status;
+          throw err;
+        },
+      );
+    return client;
   }
 
   /** Intuit's authorize endpoint takes no PKCE parameters through intuit-oauth; state is single-use and session-bound. */
@@ -101,7 +113,7 @@ export class QuickBooksOAuth {
       const res = await client.createToken(callbackUrl);
       idToken = (res.getJson() as { id_token?: string }).id_token;
     } catch (err) {
-      throw oauthError(err);
+      throw oauthError(err, client.lastStatus);
     }
     const unverified = () =>
       new ConnectorError('unauthorized', 'the Intuit sign-in response could not be verified', {
@@ -121,7 +133,7 @@ export class QuickBooksOAuth {
     try {
       info = (await client.getUserInfo()).getJson() as typeof info;
     } catch (err) {
-      throw oauthError(err);
+      throw oauthError(err, client.lastStatus);
     }
     if (!claims.sub || info.sub !== claims.sub) throw unverified();
     return {
@@ -134,29 +146,32 @@ export class QuickBooksOAuth {
   async exchange(callbackUrl: string, now: number): Promise<{ tokens: TokenSet; realmId: string }> {
     const realmId = new URL(callbackUrl).searchParams.get('realmId');
     if (!realmId) throw new ConnectorError('validation', 'callback without realmId', { provider: 'quickbooks' });
+    const client = await this.client();
     try {
-      const res = await (await this.client()).createToken(callbackUrl);
+      const res = await client.createToken(callbackUrl);
       return { tokens: tokenSetFrom(res.getJson() as TokenJson, now), realmId };
     } catch (err) {
-      throw oauthError(err);
+      throw oauthError(err, client.lastStatus);
     }
   }
 
   /** Always with the stored refresh token, never a client's in-memory one. */
   async refresh(refreshToken: string, now: number): Promise<TokenSet> {
+    const client = await this.client();
     try {
-      const res = await (await this.client()).refreshUsingToken(refreshToken);
+      const res = await client.refreshUsingToken(refreshToken);
       return tokenSetFrom(res.getJson() as TokenJson, now);
     } catch (err) {
-      throw oauthError(err);
+      throw oauthError(err, client.lastStatus);
     }
   }
 
   async revoke(refreshToken: string): Promise<void> {
+    const client = await this.client();
     try {
-      await (await this.client()).revoke({ refresh_token: refreshToken });
+      await client.revoke({ refresh_token: refreshToken });
     } catch (err) {
-      throw oauthError(err);
+      throw oauthError(err, client.lastStatus);
     }
   }
 }

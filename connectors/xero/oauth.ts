@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { XeroClient } from 'xero-node';
 import { newXeroClient } from './sdk.ts';
+import { tokenEndpointError } from '../shared/token-errors.ts';
 import { ConnectorError, type TokenSet } from '../types.ts';
 import { parseFailure } from './client.ts';
 
@@ -58,28 +59,12 @@ function oauthError(err: unknown): ConnectorError {
       providerCode: 'verification_failed',
     });
   // openid-client raises OPError with the provider's `error` code; axios errors carry a response.
-  if (e?.error === 'invalid_grant')
-    return new ConnectorError('invalid_grant', 'Xero refused the grant', {
-      provider: 'xero',
-      providerCode: 'invalid_grant',
-    });
-  if (e?.error)
-    return new ConnectorError('validation', `Xero OAuth error ${e.error}`, { provider: 'xero', providerCode: e.error });
   const f = parseFailure(err);
   const body = f.body as { error?: string } | undefined;
-  if (body?.error === 'invalid_grant')
-    return new ConnectorError('invalid_grant', 'Xero refused the grant', {
-      provider: 'xero',
-      providerCode: 'invalid_grant',
-      status: f.status,
-    });
-  if (f.status === 0)
-    return new ConnectorError('network', 'Xero identity unreachable', { provider: 'xero', cause: err });
-  return new ConnectorError(f.status >= 500 ? 'provider_unavailable' : 'unauthorized', `Xero identity ${f.status}`, {
-    provider: 'xero',
-    status: f.status,
-    providerCode: body?.error,
-  });
+  const status = f.status || (e as { response?: { statusCode?: number } })?.response?.statusCode;
+  // openid-client puts its own sentence in `error` when the body had no OAuth code: not a code.
+  const code = [e?.error, body?.error].find((c) => typeof c === 'string' && /^[a-z_]+$/.test(c));
+  return tokenEndpointError('xero', { status, error: code }, err);
 }
 
 /** OAuth 2.0 with Xero through xero-node (discovery, consent URL with PKCE, code exchange, refresh, revoke). */

@@ -113,7 +113,23 @@ export class ConnectionTokens {
         this.refreshes++;
         tokens = await refresher.refresh(await cipher.decrypt(row.refreshToken!, row.id), clock.now().getTime());
       } catch (err) {
-        if (err instanceof ConnectorError && (err.code === 'invalid_grant' || err.code === 'unauthorized')) {
+        // Only a refused grant needs the customer. Throttling, timeouts and outages are retried by
+        // the caller; a refused client (a rotated secret) is the operator's to fix, and the
+        // customer's connection is left as it is.
+        if (err instanceof ConnectorError && err.code === 'misconfigured') {
+          logger.error('token refresh refused this app: check the provider credentials', {
+            connectionId: row.id,
+            provider: row.provider,
+            providerCode: err.providerCode,
+          });
+          await tx
+            .update(connection)
+            .set({ lastError: `misconfigured: ${err.providerCode ?? 'credentials refused'}`, updatedAt: clock.now() })
+            .where(eq(connection.id, row.id));
+          refusal = err;
+          return '';
+        }
+        if (err instanceof ConnectorError && err.code === 'invalid_grant') {
           // The grant is gone: stop everything for this connection until the user reconnects.
           await tx
             .update(connection)

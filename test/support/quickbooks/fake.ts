@@ -123,6 +123,14 @@ export class QuickBooksFake {
   }
   throttleXml = () => fixture('throttle-fault-429.xml');
 
+  /** The next injected failure for this path (an API path, or the token endpoint's), used up once. */
+  private takeFailure(path: string): HttpResponse<string> | undefined {
+    const f = this.failures.find((x) => x.times > 0 && x.match.test(path));
+    if (!f) return undefined;
+    f.times--;
+    return new HttpResponse(f.body, { status: f.status, headers: { 'content-type': f.type } });
+  }
+
   killGrant(realmId: string) {
     for (const [, v] of this.refresh) if (v.realmId === realmId) v.diesAt = 0;
   }
@@ -146,6 +154,8 @@ export class QuickBooksFake {
     return [
       http.post(TOKEN, async ({ request }) => {
         this.tokenCalls++;
+        const refused = this.takeFailure('/oauth2/v1/tokens/bearer');
+        if (refused) return refused;
         const form = new URLSearchParams(await request.text());
         if (
           request.headers.get('authorization') !==
@@ -214,11 +224,8 @@ export class QuickBooksFake {
     const url = new URL(request.url);
     const path = url.pathname.replace(`/v3/company/${realmId}`, '');
     this.minorVersions.add(url.searchParams.get('minorversion') ?? 'none');
-    const f = this.failures.find((x) => x.times > 0 && x.match.test(path));
-    if (f) {
-      f.times--;
-      return new HttpResponse(f.body, { status: f.status, headers: { 'content-type': f.type } });
-    }
+    const refused = this.takeFailure(path);
+    if (refused) return refused;
     if (this.access.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '') !== realmId) {
       return HttpResponse.json(
         { fault: { error: [{ message: 'message=AuthenticationFailed', code: '3200' }], type: 'AUTHENTICATION' } },
