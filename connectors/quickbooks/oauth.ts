@@ -46,9 +46,7 @@ function tokenSetFrom(json: TokenJson, now: number, scopes: string[] = QUICKBOOK
  * from the HTTP answer itself, as `AnsweredClient.lastStatus` saw it.
  */
 function oauthError(err: unknown, status?: number): ConnectorError {
-  const e = err as { error?: unknown };
-  const code = typeof e?.error === 'string' && /^[a-z_]+$/.test(e.error) ? e.error : undefined;
-  return tokenEndpointError('quickbooks', { status, error: code }, err);
+  return tokenEndpointError('quickbooks', { status, error: (err as { error?: unknown })?.error }, err);
 }
 
 type AnsweredClient = OAuthClient & { lastStatus?: number };

@@ -7,6 +7,8 @@ import { ConnectorError, type Provider } from '../types.ts';
  */
 const CONFIGURATION = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
 
+const OAUTH_CODE = /^[a-z_]+$/;
+
 const NAMES: Record<Provider, string> = { xero: 'Xero', quickbooks: 'Intuit', demo: 'demo' };
 
 /**
@@ -17,11 +19,14 @@ const NAMES: Record<Provider, string> = { xero: 'Xero', quickbooks: 'Intuit', de
  */
 export function tokenEndpointError(
   provider: Provider,
-  answer: { status?: number; error?: string },
+  answer: { status?: number; error?: unknown },
   cause?: unknown,
 ): ConnectorError {
   const name = NAMES[provider];
-  const { status, error } = answer;
+  const { status } = answer;
+  // OAuth error codes are snake_case words; the SDKs put their own sentences in the same field
+  // when the body had none (openid-client: "expected 200 OK, got: 429 …"), which are not codes.
+  const error = typeof answer.error === 'string' && OAUTH_CODE.test(answer.error) ? answer.error : undefined;
   const opts = { provider, status: status || undefined, providerCode: error, cause };
   if (error === 'invalid_grant') return new ConnectorError('invalid_grant', `${name} refused the grant`, opts);
   // A 401 without a code is the client authentication failing (RFC 6749 §5.2, invalid_client).

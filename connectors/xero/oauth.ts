@@ -62,9 +62,7 @@ function oauthError(err: unknown): ConnectorError {
   const f = parseFailure(err);
   const body = f.body as { error?: string } | undefined;
   const status = f.status || (e as { response?: { statusCode?: number } })?.response?.statusCode;
-  // openid-client puts its own sentence in `error` when the body had no OAuth code: not a code.
-  const code = [e?.error, body?.error].find((c) => typeof c === 'string' && /^[a-z_]+$/.test(c));
-  return tokenEndpointError('xero', { status, error: code }, err);
+  return tokenEndpointError('xero', { status, error: body?.error ?? e?.error }, err);
 }
 
 /** OAuth 2.0 with Xero through xero-node (discovery, consent URL with PKCE, code exchange, refresh, revoke). */
