@@ -71,6 +71,8 @@ export class QuickBooksOAuth {
       environment: this.app.environment,
       redirectUri: this.app.redirectUri,
       logging: false,
+      // Intuit sends the refresh token's five-year cap only when asked; it is stored to be warned about.
+      includeRefreshTokenHardExpiresIn: true,
     });
     // The library would retry 408, 429 and 5xx three times, sleeping 1, 2 and 4 s inside the
     // call while the connection's refresh lock is held; the caller's own retry policy decides.

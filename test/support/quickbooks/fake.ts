@@ -135,7 +135,12 @@ export class QuickBooksFake {
     for (const [, v] of this.refresh) if (v.realmId === realmId) v.diesAt = 0;
   }
 
-  private issue(realmId: string) {
+  /**
+   * Intuit returns the refresh token's five-year cap only to a client that asks for it with
+   * `x-include-refresh-token-hard-expires-in: true` (intuit-oauth sends it only when constructed
+   * with `includeRefreshTokenHardExpiresIn`).
+   */
+  private issue(realmId: string, request: Request) {
     const a = `qat_${randomUUID()}`;
     const r = `qrt_${randomUUID()}`;
     this.access.set(a, realmId);
@@ -146,7 +151,9 @@ export class QuickBooksFake {
       token_type: 'bearer',
       expires_in: 3600,
       x_refresh_token_expires_in: 8_726_400,
-      x_refresh_token_hard_expires_in: 156_032_154,
+      ...(request.headers.get('x-include-refresh-token-hard-expires-in') === 'true'
+        ? { x_refresh_token_hard_expires_in: 156_032_154 }
+        : {}),
     };
   }
 
@@ -184,13 +191,13 @@ export class QuickBooksFake {
         if (form.get('grant_type') === 'authorization_code') {
           const realm = this.codes.get(form.get('code') ?? '');
           this.codes.delete(form.get('code') ?? '');
-          return realm ? HttpResponse.json(this.issue(realm)) : invalid();
+          return realm ? HttpResponse.json(this.issue(realm, request)) : invalid();
         }
         const rt = this.refresh.get(form.get('refresh_token') ?? '');
         if (!rt || rt.diesAt <= Date.now()) return invalid();
         // Rotation: the old refresh token keeps working for 24 hours.
         rt.diesAt = Math.min(rt.diesAt, Date.now() + 86_400_000);
-        return HttpResponse.json(this.issue(rt.realmId));
+        return HttpResponse.json(this.issue(rt.realmId, request));
       }),
       http.post('https://developer.api.intuit.com/v2/oauth2/tokens/revoke', async ({ request }) => {
         const body = (await request.json().catch(() => ({}))) as { token?: string };
