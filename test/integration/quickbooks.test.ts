@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { connection, invoice, ledger, syncCursor } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { expireAccessToken } from '../support/factories.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 
@@ -167,20 +168,14 @@ describe('QuickBooks sync', () => {
     fake.seedInvoices(realmId, 1);
     const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, firm.id));
     const before = await deps.cipher.decrypt(conn!.refreshToken!, conn!.id);
-    await database.db
-      .update(connection)
-      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-      .where(eq(connection.id, conn!.id));
+    await expireAccessToken(database.db, conn!.id);
     const c = (await deps.integrations.resolve(await ledgerRow())) as QuickBooksConnector;
     expect(await c.fetchOne(realmId, 'invoices', '1')).not.toBeNull();
     const [after] = await database.db.select().from(connection).where(eq(connection.id, conn!.id));
     const rotated = await deps.cipher.decrypt(after!.refreshToken!, after!.id);
     expect(rotated).not.toBe(before);
     fake.killGrant(realmId);
-    await database.db
-      .update(connection)
-      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-      .where(eq(connection.id, conn!.id));
+    await expireAccessToken(database.db, conn!.id);
     await expect(c.fetchOne(realmId, 'invoices', '1')).rejects.toMatchObject({ code: 'invalid_grant' });
     expect((await ledgerRow()).status).toBe('needs_reconnect');
   });

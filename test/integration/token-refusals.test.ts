@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountingConnector } from '../../connectors/types.ts';
 import { connection, ledger } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { expireAccessToken } from '../support/factories.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { QuickBooksFake } from '../support/quickbooks/fake.ts';
@@ -67,7 +68,7 @@ async function xeroWorld(): Promise<World> {
   const id = String(c.tenant.Invoices[0]!.InvoiceID);
   const connector = (await c.deps.integrations.resolve(c.ledger)) as AccountingConnector;
   return {
-    expire: () => expire(c.connection.id),
+    expire: () => expireAccessToken(database.db, c.connection.id),
     refuse: (status, error) => fake.fail(/^\/connect\/token$/, status, { body: error ? { error } : '' }),
     call: () => connector.fetchOne(c.tenant.tenantId, 'invoices', id),
     connectionId: c.connection.id,
@@ -83,7 +84,7 @@ async function quickBooksWorld(): Promise<World> {
   const l = await q.ledgerRow();
   const connector = await q.deps.integrations.resolve(l);
   return {
-    expire: () => expire(l.connectionId!),
+    expire: () => expireAccessToken(database.db, l.connectionId!),
     refuse: (status, error) =>
       q.fake.fail(/^\/oauth2\/v1\/tokens\/bearer$/, status, { body: error ? JSON.stringify({ error }) : '' }),
     call: () => connector.fetchOne(q.realmId, 'invoices', '1'),
@@ -91,13 +92,6 @@ async function quickBooksWorld(): Promise<World> {
     ledgerId: l.id,
     logLines: q.deps.logger.lines,
   };
-}
-
-async function expire(connectionId: string) {
-  await database.db
-    .update(connection)
-    .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-    .where(eq(connection.id, connectionId));
 }
 
 const states = async (w: World) => {

@@ -7,6 +7,7 @@ import { connection, contact, creditNote, invoice, ledger, payment, syncCursor }
 import { syncLedger } from '../../src/services/sync.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { expireAccessToken } from '../support/factories.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { msDate, templates } from '../support/xero/fixtures.ts';
 import { useXeroFake } from '../support/xero/setup.ts';
@@ -184,10 +185,7 @@ describe('Xero tokens', () => {
     const { fake, tenant, connection: conn, deps, ledger: l, otherProcess } = await setup();
     fake.seedInvoices(tenant, 1);
     const id = String(tenant.Invoices[0]!.InvoiceID);
-    await database.db
-      .update(connection)
-      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-      .where(eq(connection.id, conn.id));
+    await expireAccessToken(database.db, conn.id);
     // The second "process" has its own integrations and, on Postgres, its own connection pool.
     const second =
       database.kind === 'postgres'
@@ -214,10 +212,7 @@ describe('Xero tokens', () => {
     expect(results.every((r) => r?.externalId === id)).toBe(true);
     expect(fake.tokenCalls.refresh_token - before).toBe(1);
     // The stored refresh token is the newest one issued: it still works.
-    await database.db
-      .update(connection)
-      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-      .where(eq(connection.id, conn.id));
+    await expireAccessToken(database.db, conn.id);
     expect(await a.fetchOne(tenant.tenantId, 'invoices', id)).not.toBeNull();
     expect(fake.tokenCalls.refresh_token - before).toBe(2);
   });
@@ -226,10 +221,7 @@ describe('Xero tokens', () => {
     const { fake, tenant, connection: conn, deps, ledger: l } = await setup();
     fake.seedInvoices(tenant, 1);
     fake.revokeUser('xu-1');
-    await database.db
-      .update(connection)
-      .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
-      .where(eq(connection.id, conn.id));
+    await expireAccessToken(database.db, conn.id);
     const c = deps.integrations.xero!.connector(conn.id, l.timezone);
     const err = await c.page(tenant.tenantId, 'invoices', {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'invalid_grant' });

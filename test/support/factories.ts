@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
-import { contact, firm, invoice, ledger } from '../../src/db/schema/index.ts';
+import { connection, contact, firm, invoice, ledger } from '../../src/db/schema/index.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -87,4 +88,12 @@ export async function makeInvoice(
     })
     .returning();
   return row!;
+}
+
+/** Makes a connection's stored access token stale, so the next provider call refreshes it first. */
+export async function expireAccessToken(db: Db, connectionId: string) {
+  await db
+    .update(connection)
+    .set({ accessExpiresAt: new Date('2026-01-01T00:00:00Z') })
+    .where(eq(connection.id, connectionId));
 }
