@@ -29,8 +29,43 @@ export function derivedDedupeKey(prefix: 'xero' | 'qbo', fields: string[]): stri
     .slice(0, 22)}`;
 }
 
-/** What a verified body turned out to hold. */
-export type ParsedDelivery = { kind: 'events'; events: InboxEvent[] } | { kind: 'malformed'; reason: string };
+/**
+ * What a verified body turned out to hold. `rejected`: why some of its events made no sense; the
+ * others are stored and processed, the body (all of it) is kept with the reason.
+ */
+export type ParsedDelivery =
+  | { kind: 'events'; events: InboxEvent[]; rejected?: string }
+  | { kind: 'malformed'; reason: string };
+
+type Schema<T> = {
+  safeParse(
+    v: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+};
+
+/**
+ * Each event of a batch validated on its own (Intuit sends up to 100 in one body): one that makes
+ * no sense is rejected with its position and reason, and does not take the others with it. A
+ * batch with none valid is malformed.
+ */
+export function parseEach<T>(items: unknown[], schema: Schema<T>, map: (e: T) => InboxEvent): ParsedDelivery {
+  const events: InboxEvent[] = [];
+  const reasons: string[] = [];
+  items.forEach((item, i) => {
+    const r = schema.safeParse(item);
+    if (r.success) events.push(map(r.data));
+    else reasons.push(`event ${i}: ${firstIssue(r.error.issues)}`);
+  });
+  if (reasons.length === 0) return { kind: 'events', events };
+  if (events.length === 0 && items.length > 0) return { kind: 'malformed', reason: reasons.join('; ').slice(0, 2000) };
+  return {
+    kind: 'events',
+    events,
+    rejected: `${reasons.length} of ${items.length} events rejected: ${reasons.join('; ')}`.slice(0, 2000),
+  };
+}
 
 /** Which mirror resource an event's entity refreshes; null for entities overdue does not mirror. */
 export function resourceFor(entity: string): Resource | null {

@@ -10,6 +10,8 @@ export type DeliveryInput = {
   headers: Record<string, string>;
   events: InboxEvent[];
   quarantine?: string;
+  /** Why some events of the body were not taken (the others were): kept with the body. */
+  rejected?: string;
   /** The service clock: receipt time and first due time use one clock with processing. */
   now: Date;
 };
@@ -101,7 +103,7 @@ const INSERT_BATCH = `
   returning id, provider::text, dedupe_key, account_ref, status, error`;
 
 /** A delivery of exactly one event keeps its bytes on the event row (see INSERT_BATCH). */
-const ownBytes = (input: DeliveryInput) => input.events.length === 1 && !input.quarantine;
+const ownBytes = (input: DeliveryInput) => input.events.length === 1 && !input.quarantine && !input.rejected;
 
 /**
  * Commits deliveries and their events in one statement (all or nothing): an event is unique on
@@ -121,7 +123,7 @@ async function insertBatch(database: Database, batch: Prepared[]): Promise<Row[]
       received_at: input.now.toISOString(),
       event_count: input.events.length,
       status: input.quarantine ? 'quarantined' : 'received',
-      error: input.quarantine ?? null,
+      error: input.quarantine ?? input.rejected ?? null,
     }));
   const events = batch.flatMap(({ input, digest }) => {
     const own = ownBytes(input);

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { decodeJson, derivedDedupeKey, firstIssue, type InboxEvent, type ParsedDelivery, parseDate } from './events.ts';
+import {
+  decodeJson,
+  derivedDedupeKey,
+  firstIssue,
+  type InboxEvent,
+  type ParsedDelivery,
+  parseDate,
+  parseEach,
+} from './events.ts';
 
 /** The original format: notifications per realm, each with changed entities. */
 const LegacyEntity = z.looseObject({
@@ -29,7 +37,7 @@ const CloudEvent = z.looseObject({
   intuitaccountid: z.string().min(1),
   data: z.record(z.string(), z.unknown()).optional(),
 });
-const CloudEvents = z.array(CloudEvent).min(1);
+const CloudEvents = z.array(z.unknown()).min(1);
 
 /** CloudEvents use past participles (created, updated, …); legacy uses verbs (Create, Update, …). */
 const OPERATION: Record<string, string> = {
@@ -42,8 +50,8 @@ const OPERATION: Record<string, string> = {
 };
 
 /**
- * Parses a verified Intuit body in either format. Dedupe: the CloudEvents `id`; for the legacy
- * format (no id) realm + entity + id + lastUpdated + operation.
+ * Parses a verified Intuit body in either format. Dedupe: the CloudEvents `source` and `id`; for
+ * the legacy format (no id) realm + entity + id + lastUpdated + operation.
  */
 export function parseQuickBooksDelivery(body: Uint8Array): ParsedDelivery {
   const json = decodeJson(body);
@@ -51,21 +59,19 @@ export function parseQuickBooksDelivery(body: Uint8Array): ParsedDelivery {
   if (Array.isArray(json.value)) {
     const parsed = CloudEvents.safeParse(json.value);
     if (!parsed.success) return { kind: 'malformed', reason: firstIssue(parsed.error.issues) };
-    return {
-      kind: 'events',
-      events: parsed.data.map((e): InboxEvent => {
-        const [, entity, op] = e.type.toLowerCase().split('.') as [string, string, string];
-        return {
-          dedupeKey: `ce:${e.id}`,
-          accountRef: e.intuitaccountid,
-          entity,
-          entityId: e.intuitentityid,
-          operation: OPERATION[op] ?? op,
-          occurredAt: parseDate(e.time),
-          payload: e,
-        };
-      }),
-    };
+    return parseEach(parsed.data, CloudEvent, (e): InboxEvent => {
+      const [, entity, op] = e.type.toLowerCase().split('.') as [string, string, string];
+      return {
+        // CloudEvents ids are unique within their source only.
+        dedupeKey: e.source ? derivedDedupeKey('qbo', ['ce', e.source, e.id]) : `ce:${e.id}`,
+        accountRef: e.intuitaccountid,
+        entity,
+        entityId: e.intuitentityid,
+        operation: OPERATION[op] ?? op,
+        occurredAt: parseDate(e.time),
+        payload: e,
+      };
+    });
   }
   const parsed = Legacy.safeParse(json.value);
   if (!parsed.success) return { kind: 'malformed', reason: firstIssue(parsed.error.issues) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeJson, derivedDedupeKey, firstIssue, type ParsedDelivery } from './events.ts';
+import { decodeJson, derivedDedupeKey, firstIssue, type ParsedDelivery, parseEach } from './events.ts';
 
 /** Xero's batch (xero-webhooks.yaml): ids only, no per-event id, a sequence range and entropy. */
 const XeroEvent = z.looseObject({
@@ -12,7 +12,7 @@ const XeroEvent = z.looseObject({
   tenantType: z.string().optional(),
 });
 const XeroBatch = z.looseObject({
-  events: z.array(XeroEvent),
+  events: z.array(z.unknown()),
   firstEventSequence: z.number().optional(),
   lastEventSequence: z.number().optional(),
   entropy: z.string().optional(),
@@ -33,16 +33,13 @@ export function parseXeroDelivery(body: Uint8Array): ParsedDelivery {
   if (!json.ok) return { kind: 'malformed', reason: json.reason };
   const batch = XeroBatch.safeParse(json.value);
   if (!batch.success) return { kind: 'malformed', reason: firstIssue(batch.error.issues) };
-  return {
-    kind: 'events',
-    events: batch.data.events.map((e) => ({
-      dedupeKey: derivedDedupeKey('xero', [e.tenantId, e.eventCategory, e.resourceId, e.eventDateUtc, e.eventType]),
-      accountRef: e.tenantId,
-      entity: e.eventCategory.toLowerCase(),
-      entityId: e.resourceId,
-      operation: e.eventType.toLowerCase(),
-      occurredAt: xeroDate(e.eventDateUtc),
-      payload: e,
-    })),
-  };
+  return parseEach(batch.data.events, XeroEvent, (e) => ({
+    dedupeKey: derivedDedupeKey('xero', [e.tenantId, e.eventCategory, e.resourceId, e.eventDateUtc, e.eventType]),
+    accountRef: e.tenantId,
+    entity: e.eventCategory.toLowerCase(),
+    entityId: e.resourceId,
+    operation: e.eventType.toLowerCase(),
+    occurredAt: xeroDate(e.eventDateUtc),
+    payload: e,
+  }));
 }

@@ -149,6 +149,7 @@ export function webhookRoutes() {
               headers: keptHeaders(nodeRequest(c) ?? c.req.raw.headers),
               events: parsed.kind === 'events' ? parsed.events : [],
               quarantine: parsed.kind === 'malformed' ? parsed.reason : undefined,
+              rejected: parsed.kind === 'events' ? parsed.rejected : undefined,
               now: deps.clock.now(),
             })
             .catch((err: unknown): typeof TIMEOUT => {
@@ -166,6 +167,12 @@ export function webhookRoutes() {
             provider: r.provider,
             requestId: c.get('requestId'),
             reason: parsed.reason,
+          });
+        else if (parsed.rejected)
+          deps.logger.warn('webhook events rejected', {
+            provider: r.provider,
+            requestId: c.get('requestId'),
+            reason: parsed.rejected,
           });
 
         logUnprocessed(deps.logger, r.provider, stored.created);
