@@ -15,6 +15,8 @@ import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedA
 
 type Raw = Record<string, unknown>;
 const QBO_PAGE = 1000;
+/** The most changes of one entity a CDC answer holds. */
+const CDC_MAX = 1000;
 const CDC_LOOKBACK_MS = 30 * 86_400_000;
 const ENTITY: Record<Resource, 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo'> = {
   contacts: 'Customer',
@@ -107,11 +109,15 @@ export class QuickBooksConnector implements AccountingConnector {
       const rows = responses.flatMap((r) => (r[entity] as Raw[] | undefined) ?? []);
       const live = rows.filter((r) => !isDeleted(r));
       const deleted = rows.filter(isDeleted).map((r) => ({ externalId: String(r.Id), updatedAt: updatedAt(r) }));
-      let next: Cursor | undefined;
-      if (rows.length >= this.size) {
-        const newest = Math.max(...rows.map((r) => updatedAt(r).getTime()));
-        next = { m: 'cdc', since: new Date(newest - 1000).toISOString() };
-      }
+      // CDC answers at most 1,000 changes of an entity, in no promised order, and takes no upper
+      // bound: a full answer may have left changes out, and moving `since` up to its newest row
+      // loses the older ones left out (or never moves, when 1,000 changed within a second). The
+      // changes since then are walked by query instead, from the same instant, in pages that
+      // always advance; the deletions this answer reported are kept.
+      const next: Cursor | undefined =
+        rows.length >= CDC_MAX
+          ? { m: 'query', pos: 1, since, t: typeof body.time === 'string' ? body.time : this.opts.now().toISOString() }
+          : undefined;
       return {
         items: live.map((r) => this.map(resource, r)),
         deleted,
@@ -122,8 +128,11 @@ export class QuickBooksConnector implements AccountingConnector {
 
     // A plain query lists active customers only; a complete listing must show inactive ones too,
     // or they would look deleted.
+    // Changes since an instant, by id: a record updated during the walk stays where it is (ordered
+    // by update time it would jump to the end and shift the pages, skipping one), and one that
+    // newly enters the window only shifts later rows later (read twice, never skipped).
     const where = cur.since
-      ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY MetaData.LastUpdatedTime`
+      ? `where MetaData.LastUpdatedTime >= '${cur.since}' ORDERBY Id`
       : entity === 'Customer'
         ? 'where Active IN (true, false) ORDERBY Id'
         : 'ORDERBY Id';

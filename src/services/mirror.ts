@@ -100,7 +100,13 @@ async function upsert(db: Db, table: MirrorTable, rows: Record<string, unknown>[
   const set = excludedSet(table as never, keys as never, { touch: true });
   // Lists and change feeds carry no pay link (Xero never, QuickBooks only when asked for one
   // invoice): the link fetched before a send is kept, not wiped by the next webhook.
-  if (table === invoice) set.onlineUrl = sql`coalesce(excluded.online_url, ${invoice.onlineUrl})`;
+  if (table === invoice) {
+    set.onlineUrl = sql`coalesce(excluded.online_url, ${invoice.onlineUrl})`;
+    // Once paid, the payment date only moves earlier while it stays paid. QuickBooks does not say
+    // when a balance reached zero, so its bound is the invoice's last change, which any later edit
+    // (a memo, our own history note) would otherwise push on, making a prompt payer look late.
+    set.paidAt = sql`case when ${invoice.status} = 'paid' and excluded.status = 'paid' then least(${invoice.paidAt}, excluded.paid_at) else excluded.paid_at end`;
+  }
   return db
     .insert(table)
     .values(rows as never)

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
+import { Stalls } from '../stalls.ts';
 import { fixtureText } from '../fixtures.ts';
 
 type Raw = Record<string, unknown>;
@@ -122,6 +123,10 @@ export class QuickBooksFake {
     });
   }
   throttleXml = () => fixture('throttle-fault-429.xml');
+  /** Requests that accept the connection and never answer (see Stalls). */
+  readonly stalls = new Stalls();
+  /** Companies whose admin disconnected this app in QuickBooks: every call answers 403 / 3100. */
+  readonly disconnected = new Set<string>();
 
   /** The next injected failure for this path (an API path, or the token endpoint's), used up once. */
   private takeFailure(path: string): HttpResponse<string> | undefined {
@@ -161,6 +166,8 @@ export class QuickBooksFake {
     return [
       http.post(TOKEN, async ({ request }) => {
         this.tokenCalls++;
+        const stalled = await this.stalls.take('/oauth2/v1/tokens/bearer', request);
+        if (stalled) return stalled;
         const refused = this.takeFailure('/oauth2/v1/tokens/bearer');
         if (refused) return refused;
         const form = new URLSearchParams(await request.text());
@@ -231,6 +238,20 @@ export class QuickBooksFake {
     const url = new URL(request.url);
     const path = url.pathname.replace(`/v3/company/${realmId}`, '');
     this.minorVersions.add(url.searchParams.get('minorversion') ?? 'none');
+    const stalled = await this.stalls.take(path, request);
+    if (stalled) return stalled;
+    if (this.disconnected.has(realmId))
+      return HttpResponse.json(
+        {
+          Fault: {
+            Error: [
+              { Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', code: '3100' },
+            ],
+            type: 'AUTHORIZATION',
+          },
+        },
+        { status: 403 },
+      );
     const refused = this.takeFailure(path);
     if (refused) return refused;
     if (this.access.get(request.headers.get('authorization')?.replace('Bearer ', '') ?? '') !== realmId) {
@@ -270,6 +291,7 @@ export class QuickBooksFake {
         const ids = m[3].split(',').map((x) => x.trim().replace(/^'(.*)'$/, '$1'));
         rows = rows.filter((r) => ids.includes(String(r.Id)));
       }
+      if (/ORDERBY Id\b/i.test(q)) rows.sort((a, b) => Number(a.Id) - Number(b.Id));
       const start = Number(m[4]);
       const max = Number(m[5]);
       const page = rows.slice(start - 1, start - 1 + max);
@@ -291,10 +313,14 @@ export class QuickBooksFake {
         list.filter((r) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime)) > since);
       const responses = entities.map((e) => {
         const key = e as 'Invoice' | 'Customer' | 'Payment' | 'CreditMemo';
+        // At most 1,000 per entity, in no order Intuit promises: newest first here, the order
+        // that loses the most for a client that assumes the oldest came first.
         const rows = [
           ...changed(realm[key]),
           ...changed(realm.deleted.filter((d) => d._entity === e)).map(({ _entity, ...rest }) => rest),
-        ].slice(0, 1000);
+        ]
+          .sort((a, b) => lastUpdated(b) - lastUpdated(a))
+          .slice(0, 1000);
         return { [key]: rows, startPosition: 1, maxResults: rows.length };
       });
       return HttpResponse.json({ CDCResponse: [{ QueryResponse: responses }], time });
@@ -333,3 +359,5 @@ export class QuickBooksFake {
     return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
   }
 }
+
+const lastUpdated = (r: Raw) => Date.parse(String((r.MetaData as Raw).LastUpdatedTime));
