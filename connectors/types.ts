@@ -23,6 +23,11 @@ export type Ledger = {
   country?: string;
   /** The provider's id for the link to this ledger (Xero connection id), used to disconnect it. */
   connectionRef?: string;
+  /**
+   * Listed by the consent but not readable (a lapsed trial answers 403): why, in a few words. The
+   * other organisations of the consent connect regardless; this one is reported, not imported.
+   */
+  unavailable?: string;
 };
 
 export type Contact = {
@@ -159,7 +164,11 @@ export function assertFetchManySize(ids: readonly string[]) {
 /** Everything we ask of one ledger. Implementations hold their own credentials and rate limits. */
 export interface AccountingConnector {
   readonly provider: Provider;
-  listLedgers(): Promise<Ledger[]>;
+  /**
+   * The ledgers this grant reaches; with `authEventId` (Xero), only those connected by that
+   * consent, not every organisation the user ever connected to this app.
+   */
+  listLedgers(opts?: { authEventId?: string }): Promise<Ledger[]>;
   page<R extends Resource>(ledgerId: string, resource: R, req: PageRequest): Promise<Page<RecordOf<R>>>;
   fetchOne<R extends Resource>(ledgerId: string, resource: R, externalId: string): Promise<RecordOf<R> | null>;
   /**
@@ -201,6 +210,12 @@ export type ConnectorErrorCode =
   | 'malformed_response'
   /** This app's credentials or registration were refused: the operator must act, not the customer. */
   | 'misconfigured'
+  /**
+   * The provider no longer lets this app reach this ledger (its admin disconnected the app, the
+   * subscription lapsed): only the customer reconnecting restores it. Xero 403
+   * AuthorizationUnsuccessful, QuickBooks fault 3100 or 403.
+   */
+  | 'disconnected'
   | 'unknown';
 
 const RETRYABLE: ReadonlySet<ConnectorErrorCode> = new Set([

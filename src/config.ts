@@ -85,6 +85,7 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.email().optional(),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   TICK_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
@@ -120,6 +121,8 @@ export type Config = {
   /** Absent: messages are captured in the outbox table instead of sent. */
   smtp?: { url: string; from?: string };
   shutdownGraceMs: number;
+  /** How long one Xero or QuickBooks HTTP call (token refreshes included) may take. */
+  providerTimeoutMs: number;
   /** How often every active ledger is re-synced incrementally to catch missed webhooks. */
   reconcileIntervalMs: number;
   /** How often due reminders are claimed and sent. */
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MINUTES * 60_000,
     tickIntervalMs: e.TICK_INTERVAL_SECONDS * 1000,
     rescoreIntervalMs: e.RISK_RESCORE_HOURS * 3600_000,

@@ -55,7 +55,15 @@ export async function startServer(
   logger.info('database ready', { kind: database.kind });
 
   const boss = await startBoss(database, logger);
-  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger });
+  const mailer = mailerFor(config.smtp);
+  const integrations = createIntegrations({
+    config,
+    db: database.db,
+    cipher,
+    clock,
+    logger,
+    notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
+  });
   const dispatcher = inboxDispatcher(boss, logger);
   const jobs: JobQueue = {
     enqueueSync: async (id) => void (await enqueueSync(boss, id)),
@@ -88,7 +96,6 @@ export async function startServer(
     retentionDays: config.webhookRetentionDays,
   });
   const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
-  const mailer = mailerFor(config.smtp);
   const stopTicks = startReminderTicks(
     { db: database.db, clock, logger, resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
     config.tickIntervalMs,

@@ -30,6 +30,8 @@ export type QboApiDeps = {
   sandbox: boolean;
   maxAttempts?: number;
   random?: () => number;
+  /** How long one call may take (see DEFAULT_PROVIDER_TIMEOUT_MS). */
+  timeoutMs?: number;
 };
 
 type Failure = { status: number; code?: string; headers: Record<string, unknown>; type?: string };
@@ -69,11 +71,17 @@ const FAULT_CODES: Record<string, ConnectorErrorCode> = {
   '100': 'unauthorized',
   '5010': 'conflict', // Stale object: SyncToken out of date
   '610': 'not_found', // Object not found
+  '3100': 'disconnected', // ApplicationAuthorizationFailed: the company disconnected this app
 };
 
 export function toConnectorError(f: Failure): ConnectorError {
   const code: ConnectorErrorCode =
-    (f.code && FAULT_CODES[f.code]) || (f.status === 0 ? 'network' : codeForStatus(f.status)) || 'unknown';
+    (f.code && FAULT_CODES[f.code]) ||
+    // Intuit answers 403 when the app may no longer reach the company (disconnected, or the
+    // subscription lapsed); a fault code, when there is one, says more and is used first.
+    (f.status === 403 ? 'disconnected' : undefined) ||
+    (f.status === 0 ? 'network' : codeForStatus(f.status)) ||
+    'unknown';
   const retryAfter = Number(f.headers['retry-after']);
   return new ConnectorError(code, `QuickBooks ${f.status || 'network'}${f.code ? ` fault ${f.code}` : ''}`, {
     provider: 'quickbooks',
@@ -118,6 +126,8 @@ export class QboApi {
       random: this.random,
       maxAttempts: this.maxAttempts,
       accessToken: this.deps.accessToken,
+      // node-quickbooks takes no signal: a call past the deadline is abandoned, not aborted.
+      timeoutMs: this.deps.timeoutMs,
       attempt: async (token) => {
         this.calls++;
         const qbo = await this.client(token, realmId);

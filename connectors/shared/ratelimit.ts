@@ -62,18 +62,25 @@ type TenantState = {
   dayUsed: number;
   /** The provider's own count of what is left today (shared with other processes), if it said. */
   dayRemaining: number | undefined;
+  /** The provider refused for the day (a daily-limit 429): every call is refused until then. */
+  parkedUntil: number;
 };
 
 export class DailyLimitExhausted extends Error {
+  /** The day's budget is not spent, only kept for more urgent lanes (notes and backfill wait). */
+  readonly reserved: boolean;
   constructor(
     readonly retryAfterMs: number,
     readonly lane: Lane = 'bulk',
+    spent = false,
   ) {
+    const reserved = !spent && (lane === 'note' || lane === 'bulk');
     super(
-      lane === 'note' || lane === 'bulk'
+      reserved
         ? `daily call budget for this ledger is kept for stopping and sending (${lane} waits for tomorrow)`
         : 'daily call limit reached for this ledger',
     );
+    this.reserved = reserved;
   }
 }
 
@@ -99,6 +106,7 @@ export class RateLimiter {
         day: utcDay(this.clock.now()),
         dayUsed: 0,
         dayRemaining: undefined,
+        parkedUntil: 0,
       };
       this.tenants.set(tenantId, s);
     }
@@ -147,6 +155,7 @@ export class RateLimiter {
     while (s.waiters.length > 0 && s.active < this.limits.perTenantConcurrent) {
       const now = this.clock.now();
       this.rollDay(s, now);
+      this.refuseWhileParked(s, now);
       this.refuseWhatTheDayCannotPay(s, now);
       if (s.waiters.length === 0) return;
       const perMinute = this.limits.perTenantPerMinute;
@@ -174,6 +183,11 @@ export class RateLimiter {
   private mostUrgent(s: TenantState, now: number): Waiter {
     const rank = (w: Waiter) => LANE_RANK[w.lane] - Math.floor((now - w.since) / AGING_MS);
     return s.waiters.reduce((best, w) => (rank(w) < rank(best) ? w : best));
+  }
+
+  private refuseWhileParked(s: TenantState, now: number) {
+    if (s.parkedUntil <= now) return;
+    for (const w of s.waiters.splice(0)) w.reject(new DailyLimitExhausted(s.parkedUntil - now, w.lane, true));
   }
 
   private refuseWhatTheDayCannotPay(s: TenantState, now: number) {
@@ -218,6 +232,16 @@ export class RateLimiter {
       this.rollDay(s, now);
       s.dayRemaining = day;
     }
+  }
+
+  /**
+   * After the provider's daily-limit 429: every call to this tenant is refused at once, without
+   * waiting, until its Retry-After has passed (callers park the ledger; nothing sleeps for hours).
+   */
+  park(tenantId: string, ms: number) {
+    const s = this.state(tenantId);
+    s.parkedUntil = Math.max(s.parkedUntil, this.clock.now() + ms);
+    this.pump(s);
   }
 
   /** After a 429: nobody calls this tenant again until Retry-After has passed. */

@@ -1,5 +1,6 @@
 import { ConnectorError, type Lane, type Provider } from '../types.ts';
 import { backoffMs } from './backoff.ts';
+import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from './deadline.ts';
 import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from './ratelimit.ts';
 
 export type RetryOptions<T> = {
@@ -13,16 +14,26 @@ export type RetryOptions<T> = {
   random: () => number;
   maxAttempts: number;
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
-  /** One call with a token; throws the provider's raw failure. */
-  attempt: (token: string) => Promise<T>;
+  /** How long one attempt may take (see DEFAULT_PROVIDER_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** One call with a token; throws the provider's raw failure. Drops the request when `signal` aborts. */
+  attempt: (token: string, signal: AbortSignal) => Promise<T>;
   /** Turns a raw failure into a typed error (by status and provider code, never by message). */
   classify: (err: unknown) => ConnectorError;
 };
 
 /**
- * One provider call inside the limits, as both clients make it: wait for a rate-limit slot, call,
- * and on failure refresh once on 401 (tokens can die before their stated expiry), wait out
- * throttling for Retry-After, back off with jitter on transient errors, and throw anything else.
+ * A Retry-After longer than this is not waited out inside the call: it is a daily limit (Xero
+ * answers `X-Rate-Limit-Problem: day` with hours to wait). The tenant is parked instead, and the
+ * caller gets the error at once so that a sync, a webhook job or a tick moves on to other work.
+ */
+const MAX_INLINE_WAIT_MS = 120_000;
+
+/**
+ * One provider call inside the limits, as both clients make it: wait for a rate-limit slot, call
+ * within the deadline, and on failure refresh once on 401 (tokens can die before their stated
+ * expiry), wait out short throttling for Retry-After, back off with jitter on transient errors and
+ * timeouts, park the tenant on a daily limit, and throw anything else.
  */
 export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
   let refreshed = false;
@@ -34,7 +45,7 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
       if (err instanceof DailyLimitExhausted) {
         throw new ConnectorError('rate_limited', err.message, {
           provider: o.provider,
-          providerCode: err.lane === 'note' || err.lane === 'bulk' ? 'daily_reserved' : 'daily',
+          providerCode: err.reserved ? 'daily_reserved' : 'daily',
           retryAfterMs: err.retryAfterMs,
         });
       }
@@ -42,11 +53,18 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
     }
     let error: ConnectorError;
     try {
-      return await o.attempt(await o.accessToken());
-    } catch (err) {
-      // Already typed (from accessToken(): invalid_grant and the like): nothing to retry here.
-      if (err instanceof ConnectorError) throw err;
-      error = o.classify(err);
+      // A refused token (invalid_grant, a refresh that timed out) is already typed: thrown as is.
+      const token = await o.accessToken();
+      try {
+        return await withDeadline(
+          o.provider,
+          o.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
+          `${o.provider} call`,
+          (signal) => o.attempt(token, signal),
+        );
+      } catch (err) {
+        error = err instanceof ConnectorError ? err : o.classify(err);
+      }
     } finally {
       release();
     }
@@ -55,9 +73,26 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
       await o.accessToken({ forceRefresh: true });
       continue;
     }
+    if (isDailyLimit(error)) {
+      const wait = error.retryAfterMs ?? MAX_INLINE_WAIT_MS;
+      o.limiter.park(o.tenantId, wait);
+      throw new ConnectorError('rate_limited', `${o.provider} daily call limit reached for this ledger`, {
+        provider: o.provider,
+        providerCode: 'daily',
+        status: error.status,
+        retryAfterMs: wait,
+        cause: error,
+      });
+    }
     if (!error.retryable || attempt >= o.maxAttempts) throw error;
     const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, o.random);
     if (error.code === 'rate_limited') o.limiter.backOff(o.tenantId, wait);
     await o.clock.sleep(wait);
   }
+}
+
+/** The provider's own daily limit (or any throttle too long to wait out within a call). */
+function isDailyLimit(e: ConnectorError): boolean {
+  if (e.code !== 'rate_limited') return false;
+  return e.providerCode === 'day' || (e.retryAfterMs ?? 0) > MAX_INLINE_WAIT_MS;
 }

@@ -22,6 +22,8 @@ export type XeroApiDeps = {
   clock: LimiterClock;
   maxAttempts?: number;
   random?: () => number;
+  /** How long one call may take (see DEFAULT_PROVIDER_TIMEOUT_MS). */
+  timeoutMs?: number;
 };
 
 type RawFailure = { status: number; body: unknown; headers: Record<string, unknown> };
@@ -64,12 +66,17 @@ function retryAfterMs(headers: Record<string, unknown>): number | undefined {
 }
 
 function toConnectorError(f: RawFailure): ConnectorError {
-  const code = f.status === 0 ? 'network' : codeForStatus(f.status);
-  const pc = providerCode(f.body);
+  let code = f.status === 0 ? 'network' : codeForStatus(f.status);
+  // A 429 names the limit it hit (minute, day, appminute, concurrent) in a header, not the body.
+  const problem = f.headers['x-rate-limit-problem'];
+  const pc = f.status === 429 && typeof problem === 'string' ? problem.toLowerCase() : providerCode(f.body);
+  // Xero's answer when the organisation no longer has this app connected (or the call is made
+  // for a tenant the grant does not hold): nothing but a reconnection helps.
+  if (f.status === 403 && pc === 'AuthorizationUnsuccessful') code = 'disconnected';
   return new ConnectorError(code, `Xero ${f.status || 'network'} ${pc ?? ''}`.trim(), {
     provider: 'xero',
     status: f.status || undefined,
-    providerCode: pc ?? (f.headers['x-rate-limit-problem'] as string | undefined),
+    providerCode: pc,
     retryAfterMs: retryAfterMs(f.headers),
   });
 }
@@ -96,9 +103,17 @@ export class XeroApi {
       random: this.random,
       maxAttempts: this.maxAttempts,
       accessToken: this.deps.accessToken,
-      attempt: async (token) => {
+      timeoutMs: this.deps.timeoutMs,
+      attempt: async (token, signal) => {
         const xero = await newXeroClient();
         xero.setTokenSet({ access_token: token });
+        // The generated API applies its "default" authentication to every request it builds: the
+        // one place the SDK lets a caller add to axios's options, here the deadline's signal.
+        xero.accountingApi.setDefaultAuthentication({
+          applyToRequest: (req: { signal?: AbortSignal }) => {
+            req.signal = signal;
+          },
+        } as never);
         this.calls++;
         const { response } = await op(xero);
         const headers = (response.headers ?? {}) as Record<string, unknown>;

@@ -158,20 +158,35 @@ export class XeroConnector implements AccountingConnector {
     };
   }
 
-  async listLedgers(): Promise<Ledger[]> {
+  async listLedgers(opts: { authEventId?: string } = {}): Promise<Ledger[]> {
     const res = await this.api.call('identity', async (x) => ({
       response: { status: 200, data: await x.updateTenants(false), headers: {} },
     }));
-    const tenants = (res.data as Raw[]).filter((t) => t.tenantType === 'ORGANISATION');
+    // Only this consent's organisations: the user's others belong to other consents (perhaps
+    // other firms), and importing them here would let this firm's disconnect remove theirs.
+    const tenants = (res.data as Raw[]).filter(
+      (t) => t.tenantType === 'ORGANISATION' && (!opts.authEventId || t.authEventId === opts.authEventId),
+    );
     const ledgers: Ledger[] = [];
     for (const t of tenants) {
       const tenantId = String(t.tenantId);
-      const org = await this.api.call(tenantId, (x) => x.accountingApi.getOrganisations(tenantId));
-      const raw = (((org.data as Raw).Organisations as Raw[] | undefined) ?? [])[0] ?? {};
-      ledgers.push({
-        ...mapOrganisation(raw, tenantId, String(t.tenantName ?? 'Xero organisation')),
-        connectionRef: String(t.id),
-      });
+      const name = String(t.tenantName ?? 'Xero organisation');
+      try {
+        const org = await this.api.call(tenantId, (x) => x.accountingApi.getOrganisations(tenantId));
+        const raw = (((org.data as Raw).Organisations as Raw[] | undefined) ?? [])[0] ?? {};
+        ledgers.push({ ...mapOrganisation(raw, tenantId, name), connectionRef: String(t.id) });
+      } catch (err) {
+        // One organisation failing (a lapsed trial answers 403) does not fail the others.
+        if (!(err instanceof ConnectorError)) throw err;
+        ledgers.push({
+          externalId: tenantId,
+          name,
+          baseCurrency: 'XXX',
+          timezone: 'UTC',
+          connectionRef: String(t.id),
+          unavailable: `${err.code}${err.providerCode ? ` (${err.providerCode})` : ''}`,
+        });
+      }
     }
     return ledgers;
   }

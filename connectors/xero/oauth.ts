@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { XeroClient } from 'xero-node';
 import { newXeroClient } from './sdk.ts';
 import { tokenEndpointError } from '../shared/token-errors.ts';
+import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from '../shared/deadline.ts';
 import { ConnectorError, type TokenSet } from '../types.ts';
 import { parseFailure } from './client.ts';
 
@@ -21,6 +22,20 @@ export type XeroAppCredentials = { clientId: string; clientSecret: string; redir
 /** Sign in with Xero: who the person is, nothing of their organisations. */
 export const XERO_SIGNIN_SCOPES = ['openid', 'profile', 'email'];
 export type XeroIdentity = { userId?: string; email?: string; name?: string };
+
+/**
+ * The consent an access token came from (its `authentication_event_id` claim): GET /connections
+ * lists every organisation the user connected to this app, and this says which were this consent's.
+ * Read, not verified: the token came straight from Xero's token endpoint.
+ */
+export function authEventOf(accessToken: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof claims?.authentication_event_id === 'string' ? claims.authentication_event_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const pkcePair = () => {
   const verifier = randomBytes(32).toString('base64url');
@@ -72,6 +87,7 @@ export class XeroOAuth {
   constructor(
     private readonly app: XeroAppCredentials,
     private readonly scopes: string[] = XERO_SCOPES,
+    private readonly timeoutMs = DEFAULT_PROVIDER_TIMEOUT_MS,
   ) {}
 
   private xero(): Promise<XeroClient> {
@@ -183,7 +199,7 @@ export class XeroOAuth {
     const xero = await newXeroClient();
     xero.setTokenSet({ access_token: accessToken });
     try {
-      await xero.disconnect(connectionRef);
+      await withDeadline('xero', this.timeoutMs, 'Xero disconnect', () => xero.disconnect(connectionRef));
     } catch (err) {
       const e = oauthError(err);
       if (e.status === 404) return; // already gone

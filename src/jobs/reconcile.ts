@@ -26,7 +26,7 @@ const PRUNE_MS = 3_600_000;
  */
 export function startSchedules(deps: ScheduleDeps) {
   const reconcile = () =>
-    reconcileAll(deps.db, deps.jobs).catch((err: unknown) =>
+    reconcileAll(deps.db, deps.jobs, deps.clock.now()).catch((err: unknown) =>
       deps.logger.error('reconcile scheduling failed', dbError(err)),
     );
   const sweep = () =>

@@ -4,8 +4,7 @@ import type { Db } from '../db/client.ts';
 import { ledger } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import { ConnectorError } from '../../connectors/types.ts';
-import { PreconditionError } from '../errors.ts';
+import { syncFailureIsFinal } from '../services/background.ts';
 import type { ConnectorResolver } from '../services/connectors.ts';
 import type { MirrorChangeHandler } from '../services/mirror-changes.ts';
 import { syncLedger } from '../services/sync.ts';
@@ -42,8 +41,7 @@ export async function workSyncLedger(
         deps.onChange,
       );
     } catch (err) {
-      // Retrying cannot help a ledger that needs the user to reconnect: record it and stop.
-      const final = err instanceof PreconditionError || (err instanceof ConnectorError && !err.retryable);
+      const final = syncFailureIsFinal(err);
       deps.logger.warn('ledger sync failed', { ledgerId: row.id, code: (err as { code?: string }).code, final });
       if (!final) throw err;
     }

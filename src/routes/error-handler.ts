@@ -41,7 +41,7 @@ export function onError(err: Error, c: Context<AppEnv>) {
   }
   if (err instanceof ConnectorError) {
     // A provider failed us: say which and whether trying again may help, never the raw response.
-    const reconnect = err.code === 'invalid_grant';
+    const reconnect = err.code === 'invalid_grant' || err.code === 'disconnected';
     c.var.deps?.logger.warn('provider error', {
       requestId: c.get('requestId'),
       provider: err.provider,

@@ -67,7 +67,8 @@ export function oauthRoutes() {
         deps,
       );
       const added = result.ledgers.filter((l) => l.created).length;
-      return c.redirect(`/?connected=${provider}&ledgers=${result.ledgers.length}&added=${added}`, 302);
+      const skipped = result.unavailable.length ? `&unavailable=${result.unavailable.length}` : '';
+      return c.redirect(`/?connected=${provider}&ledgers=${result.ledgers.length}&added=${added}${skipped}`, 302);
     },
   );
   return app;

@@ -1,5 +1,7 @@
-import { and, eq, inArray, lte } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or } from 'drizzle-orm';
+import { ConnectorError } from '../../connectors/types.ts';
 import type { Db } from '../db/client.ts';
+import { PreconditionError } from '../errors.ts';
 import { ledger, webhookEvent } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -14,9 +16,15 @@ import { creditAlertsOnChange } from './credit/limits.ts';
  * Triggers): what to queue and what to run on a mirror change. No job engine is imported here.
  */
 
-/** Queues an incremental sync (Xero If-Modified-Since, QuickBooks CDC) of every active ledger. */
-export async function reconcileAll(db: Db, jobs: Pick<JobQueue, 'enqueueSync'>): Promise<number> {
-  const rows = await db.select({ id: ledger.id }).from(ledger).where(eq(ledger.status, 'active'));
+/**
+ * Queues an incremental sync (Xero If-Modified-Since, QuickBooks CDC) of every active ledger that
+ * is not parked by a provider's daily limit (the first run after the reset catches it up).
+ */
+export async function reconcileAll(db: Db, jobs: Pick<JobQueue, 'enqueueSync'>, now: Date): Promise<number> {
+  const rows = await db
+    .select({ id: ledger.id })
+    .from(ledger)
+    .where(and(eq(ledger.status, 'active'), or(isNull(ledger.pausedUntil), lte(ledger.pausedUntil, now))));
   for (const r of rows) await jobs.enqueueSync(r.id);
   return rows.length;
 }
@@ -61,3 +69,13 @@ export function rescoreOnChange(deps: ChangeDeps): MirrorChangeHandler {
  */
 export const mirrorHandlers = (deps: ChangeDeps): MirrorChangeHandler =>
   inOrder([rescoreOnChange(deps), replanOnChange(deps), creditAlertsOnChange(deps)], deps.logger);
+
+/**
+ * Whether a failed ledger sync should be given up rather than retried, in both runtimes: a ledger
+ * that needs its owner (not configured, disconnected, grant refused) or one parked for the
+ * provider's daily limit, which reconciliation queues again after the reset.
+ */
+export function syncFailureIsFinal(err: unknown): boolean {
+  if (err instanceof PreconditionError) return true;
+  return err instanceof ConnectorError && (!err.retryable || err.providerCode === 'daily');
+}

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Ledger, TokenSet } from '../../connectors/types.ts';
-import { pkcePair } from '../../connectors/xero/oauth.ts';
+import { authEventOf, pkcePair } from '../../connectors/xero/oauth.ts';
 import { connection, ledger, oauthState } from '../db/schema/index.ts';
 import { PreconditionError, ValidationError } from '../errors.ts';
 import { randomToken, sha256 } from '../lib/secrets.ts';
@@ -32,7 +32,12 @@ function consentFor(provider: ConsentProvider, integrations: Integrations): Cons
       authorizationUrl: (state, challenge) => xero.oauth.authorizationUrl(state, challenge),
       complete: async (url, state, verifier, now) => {
         const { tokens, identity } = await xero.oauth.exchange(url, state, verifier, now);
-        return { tokens, grantId: identity.userId, ledgers: (id) => xero.connector(id, 'UTC').listLedgers() };
+        const authEventId = authEventOf(tokens.accessToken);
+        return {
+          tokens,
+          grantId: identity.userId,
+          ledgers: (id) => xero.connector(id, 'UTC').listLedgers({ authEventId }),
+        };
       },
     };
   }
@@ -137,8 +142,20 @@ export async function completeConnect(
     )[0]!.id;
   await deps.integrations.tokens.store(ctx.db, connectionId, result.tokens);
 
-  const ledgers = await upsertLedgers(firmCtx, input.provider, connectionId, await result.ledgers(connectionId));
+  const listed = await result.ledgers(connectionId);
+  // Each organisation of the consent on its own: one that cannot be read is reported, not imported.
+  const unavailable = listed
+    .filter((l) => l.unavailable)
+    .map((l) => ({ externalId: l.externalId, name: l.name, reason: l.unavailable! }));
+  const ledgers = await upsertLedgers(
+    firmCtx,
+    input.provider,
+    connectionId,
+    listed.filter((l) => !l.unavailable),
+  );
   for (const l of ledgers) await deps.jobs.enqueueSync(l.id);
+  if (unavailable.length)
+    ctx.logger.warn('organisations of the consent could not be read', { connectionId, unavailable });
   await audit(
     firmCtx,
     'connection.connected',
@@ -146,9 +163,10 @@ export async function completeConnect(
     {
       provider: input.provider,
       ledgers: ledgers.map((l) => l.id),
+      unavailable,
     },
   );
-  return { firmId: row.firmId, connectionId, ledgers };
+  return { firmId: row.firmId, connectionId, ledgers, unavailable };
 }
 
 async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, connectionId: string, found: Ledger[]) {
@@ -176,7 +194,12 @@ async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, con
       baseCurrency: t.baseCurrency,
       timezone: t.timezone,
       country: t.country ?? null,
+      // Reconnected: whatever stopped it is over (a provider-side disconnection, a parked day).
       status: 'active' as const,
+      statusReason: null,
+      statusChangedAt: ctx.clock.now(),
+      pausedUntil: null,
+      pauseReason: null,
       updatedAt: ctx.clock.now(),
     };
     const extra = t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {};

@@ -1,3 +1,4 @@
+import { isParked } from './ledger-health.ts';
 import { and, asc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Resource } from '../../connectors/types.ts';
 import { resourceFor } from '../../webhooks/events.ts';
@@ -123,6 +124,14 @@ async function processBatch(
     return { ...run, ignored: settled.length, more: settled.length === limit };
   }
 
+  // The provider refuses this account's calls until its daily limit resets: the events wait for
+  // it, their attempts untouched (nothing failed), rather than being spent on refusals.
+  const reset = parkedUntil(active, now);
+  if (reset) {
+    await deps.db.update(webhookEvent).set({ nextAttemptAt: reset }).where(due);
+    return run;
+  }
+
   const rows: Row[] = await deps.db
     .select(processingColumns)
     .from(webhookEvent)
@@ -203,6 +212,12 @@ async function processBatch(
   await settle(deps.db, ok, { status: 'processed', error: null, processedAt: now, bumpAttempts: true });
   run.processed = ok.length;
   return { ...run, last: { receivedAt: lastRow.receivedAt, id: lastRow.id } };
+}
+
+/** When every active ledger of the account is parked: the earliest reset. */
+function parkedUntil(active: (typeof ledger.$inferSelect)[], now: Date): Date | undefined {
+  if (!active.every((l) => isParked(l, now))) return undefined;
+  return new Date(Math.min(...active.map((l) => l.pausedUntil!.getTime())));
 }
 
 /** Events after `c` in arrival order: an index condition on webhook_event_pending_idx. */

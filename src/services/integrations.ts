@@ -17,6 +17,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
 import { type ConnectorResolver, createConnectorResolver } from './connectors.ts';
 import { ConnectionTokens } from './tokens.ts';
+import { guardConnector, type LedgerHealthDeps } from './ledger-health.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
 
@@ -60,10 +61,16 @@ export function createIntegrations(deps: {
   /** Time for rate limiting and backoff; tests and benchmarks run it virtually. */
   limiterClock?: LimiterClock;
   random?: () => number;
+  /** Who is emailed when a provider disconnects a ledger (see ledger-health). */
+  notices?: LedgerHealthDeps['notices'];
 }): Integrations {
   const limiterClock = deps.limiterClock ?? { now: () => Date.now(), sleep: realSleep };
   const xeroOAuth = deps.config.xero
-    ? new XeroOAuth({ ...deps.config.xero, redirectUri: `${deps.config.publicUrl}/callback/xero` })
+    ? new XeroOAuth(
+        { ...deps.config.xero, redirectUri: `${deps.config.publicUrl}/callback/xero` },
+        undefined,
+        deps.config.providerTimeoutMs,
+      )
     : undefined;
   const qbConfig = deps.config.quickbooks;
   const qbOAuth = qbConfig
@@ -74,6 +81,7 @@ export function createIntegrations(deps: {
     cipher: deps.cipher,
     clock: deps.clock,
     logger: deps.logger,
+    timeoutMs: deps.config.providerTimeoutMs,
     refreshers: { ...(xeroOAuth ? { xero: xeroOAuth } : {}), ...(qbOAuth ? { quickbooks: qbOAuth } : {}) },
   });
 
@@ -87,6 +95,7 @@ export function createIntegrations(deps: {
         lane,
         clock: limiterClock,
         random: deps.random,
+        timeoutMs: deps.config.providerTimeoutMs,
       });
     const signIn = new XeroOAuth(
       { ...deps.config.xero!, redirectUri: `${deps.config.publicUrl}/auth/callback/xero` },
@@ -112,6 +121,7 @@ export function createIntegrations(deps: {
         clock: limiterClock,
         sandbox: qbConfig.environment === 'sandbox',
         random: deps.random,
+        timeoutMs: deps.config.providerTimeoutMs,
       });
     quickbooks = {
       oauth: qbOAuth,
@@ -131,19 +141,27 @@ export function createIntegrations(deps: {
     }
     return row.connectionId;
   };
+  const health: LedgerHealthDeps = { db: deps.db, clock: deps.clock, logger: deps.logger, notices: deps.notices };
   const resolve = createConnectorResolver({
     clock: deps.clock,
     providers: {
       ...(xero
-        ? { xero: async (row: LedgerRow, lane?: Lane) => xero.connector(needsConnection(row), row.timezone, lane) }
+        ? {
+            xero: async (row: LedgerRow, lane?: Lane) =>
+              guardConnector(health, row, xero.connector(needsConnection(row), row.timezone, lane)),
+          }
         : {}),
       ...(quickbooks
         ? {
             quickbooks: async (row: LedgerRow, lane?: Lane) =>
-              quickbooks.connector(
-                needsConnection(row),
-                { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency },
-                lane,
+              guardConnector(
+                health,
+                row,
+                quickbooks.connector(
+                  needsConnection(row),
+                  { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency },
+                  lane,
+                ),
               ),
           }
         : {}),

@@ -40,6 +40,9 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     timezone: r.timezone,
     country: r.country,
     status: r.status,
+    statusReason: r.status === 'active' ? null : r.statusReason,
+    pausedUntil: r.pausedUntil && r.pausedUntil > ctx.clock.now() ? r.pausedUntil.toISOString() : null,
+    pauseReason: r.pausedUntil && r.pausedUntil > ctx.clock.now() ? r.pauseReason : null,
     safeMode: r.safeMode,
     byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ??
       {}) as Record<string, string>,
@@ -184,7 +187,12 @@ export async function disconnectConnection(
     .where(eq(connection.id, conn.id));
   await ctx.db
     .update(ledger)
-    .set({ status: 'disconnected', updatedAt: ctx.clock.now() })
+    .set({
+      status: 'disconnected',
+      statusReason: 'disconnected in overdue: connect it again to resume reminders',
+      statusChangedAt: ctx.clock.now(),
+      updatedAt: ctx.clock.now(),
+    })
     .where(eq(ledger.connectionId, conn.id));
   await audit(ctx, 'connection.disconnected', { type: 'connection', id: conn.id }, { purge: input.purge });
   if (input.purge) for (const l of ledgers) await purgeLedger({ ctx, input: { ledgerId: l.id } });

@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from '../../connectors/shared/deadline.ts';
 import { ConnectorError, type Provider, type TokenSet } from '../../connectors/types.ts';
 import type { Db } from '../db/client.ts';
 import { connection, ledger } from '../db/schema/index.ts';
@@ -13,6 +14,18 @@ export type TokenRefresher = {
 
 /** Refresh this long before the stated expiry, so a call never starts with a dying token. */
 const EARLY_MS = 120_000;
+/** How much longer than one refresh call a waiter waits for another's refresh (its commit included). */
+const LOCK_SLACK_MS = 5_000;
+/** Postgres: the lock was not granted within lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** The SQLSTATE of a database error, through the query builder's wrapping. */
+function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
 
 /**
  * Access tokens for stored connections. Refresh tokens rotate and are single-use (Xero) or die
@@ -31,8 +44,14 @@ export class ConnectionTokens {
       clock: Clock;
       logger: Logger;
       refreshers: Partial<Record<Provider, TokenRefresher>>;
+      /** How long one token endpoint call may take. */
+      timeoutMs?: number;
     },
   ) {}
+
+  private get timeoutMs() {
+    return this.deps.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  }
 
   /** Encrypts and stores a token set on a connection (row id is the AAD). */
   async store(db: Db, connectionId: string, tokens: TokenSet): Promise<void> {
@@ -61,7 +80,7 @@ export class ConnectionTokens {
     if (!opts.forceRefresh && this.fresh(row)) return this.deps.cipher.decrypt(row.accessToken!, row.id);
     let p = this.inflight.get(connectionId);
     if (!p) {
-      p = this.refreshUnderLock(connectionId, Boolean(opts.forceRefresh)).finally(() =>
+      p = this.refreshUnderLock(connectionId, row.provider, Boolean(opts.forceRefresh)).finally(() =>
         this.inflight.delete(connectionId),
       );
       this.inflight.set(connectionId, p);
@@ -74,7 +93,8 @@ export class ConnectionTokens {
     const [row] = await this.deps.db.select().from(connection).where(eq(connection.id, connectionId));
     const refresher = row && this.deps.refreshers[row.provider];
     if (!row?.refreshToken || !refresher?.revoke) return;
-    await refresher.revoke(await this.deps.cipher.decrypt(row.refreshToken, row.id));
+    const token = await this.deps.cipher.decrypt(row.refreshToken, row.id);
+    await withDeadline(row.provider, this.timeoutMs, 'token revoke', () => refresher.revoke!(token));
   }
 
   private fresh(row: typeof connection.$inferSelect): boolean {
@@ -94,67 +114,85 @@ export class ConnectionTokens {
     }
   }
 
-  private async refreshUnderLock(connectionId: string, force: boolean): Promise<string> {
+  private async refreshUnderLock(connectionId: string, provider: Provider, force: boolean): Promise<string> {
     const { db, cipher, clock, logger } = this.deps;
     const startedAt = clock.now().getTime();
     let refusal: ConnectorError | undefined;
-    const token = await db.transaction(async (tx) => {
-      const [row] = await tx.select().from(connection).where(eq(connection.id, connectionId)).for('update');
-      if (!row) throw new ConnectorError('not_found', 'connection not found', { provider: 'demo' });
-      this.assertUsable(row);
-      // Someone else refreshed while we waited for the lock: use theirs.
-      const justRefreshed = row.lastRefreshedAt && row.lastRefreshedAt.getTime() >= startedAt - 30_000;
-      if (this.fresh(row) && (!force || justRefreshed)) return cipher.decrypt(row.accessToken!, row.id);
-      const refresher = this.deps.refreshers[row.provider];
-      if (!refresher)
-        throw new ConnectorError('unknown', `${row.provider} is not configured`, { provider: row.provider });
-      let tokens: TokenSet;
-      try {
-        this.refreshes++;
-        tokens = await refresher.refresh(await cipher.decrypt(row.refreshToken!, row.id), clock.now().getTime());
-      } catch (err) {
-        // Only a refused grant needs the customer. Throttling, timeouts and outages are retried by
-        // the caller; a refused client (a rotated secret) is the operator's to fix, and the
-        // customer's connection is left as it is.
-        if (err instanceof ConnectorError && err.code === 'misconfigured') {
-          logger.error('token refresh refused this app: check the provider credentials', {
-            connectionId: row.id,
-            provider: row.provider,
-            providerCode: err.providerCode,
-          });
-          await tx
-            .update(connection)
-            .set({ lastError: `misconfigured: ${err.providerCode ?? 'credentials refused'}`, updatedAt: clock.now() })
-            .where(eq(connection.id, row.id));
-          refusal = err;
-          return '';
+    const token = await db
+      .transaction(async (tx) => {
+        // Another process refreshing this grant holds the row; its refresh has a deadline, so a
+        // longer wait means it is stuck: give up (retryable) rather than hold this caller forever.
+        await tx.execute(sql.raw(`set local lock_timeout = ${this.timeoutMs + LOCK_SLACK_MS}`));
+        const [row] = await tx.select().from(connection).where(eq(connection.id, connectionId)).for('update');
+        if (!row) throw new ConnectorError('not_found', 'connection not found', { provider: 'demo' });
+        this.assertUsable(row);
+        // Someone else refreshed while we waited for the lock: use theirs.
+        const justRefreshed = row.lastRefreshedAt && row.lastRefreshedAt.getTime() >= startedAt - 30_000;
+        if (this.fresh(row) && (!force || justRefreshed)) return cipher.decrypt(row.accessToken!, row.id);
+        const refresher = this.deps.refreshers[row.provider];
+        if (!refresher)
+          throw new ConnectorError('unknown', `${row.provider} is not configured`, { provider: row.provider });
+        let tokens: TokenSet;
+        try {
+          this.refreshes++;
+          const refreshToken = await cipher.decrypt(row.refreshToken!, row.id);
+          tokens = await withDeadline(row.provider, this.timeoutMs, 'token refresh', () =>
+            refresher.refresh(refreshToken, clock.now().getTime()),
+          );
+        } catch (err) {
+          // Only a refused grant needs the customer. Throttling, timeouts and outages are retried by
+          // the caller; a refused client (a rotated secret) is the operator's to fix, and the
+          // customer's connection is left as it is.
+          if (err instanceof ConnectorError && err.code === 'misconfigured') {
+            logger.error('token refresh refused this app: check the provider credentials', {
+              connectionId: row.id,
+              provider: row.provider,
+              providerCode: err.providerCode,
+            });
+            await tx
+              .update(connection)
+              .set({ lastError: `misconfigured: ${err.providerCode ?? 'credentials refused'}`, updatedAt: clock.now() })
+              .where(eq(connection.id, row.id));
+            refusal = err;
+            return '';
+          }
+          if (err instanceof ConnectorError && err.code === 'invalid_grant') {
+            // The grant is gone: stop everything for this connection until the user reconnects.
+            await tx
+              .update(connection)
+              .set({ status: 'needs_reconnect', lastError: err.code, updatedAt: clock.now() })
+              .where(eq(connection.id, row.id));
+            await tx
+              .update(ledger)
+              .set({ status: 'needs_reconnect', updatedAt: clock.now() })
+              .where(eq(ledger.connectionId, row.id));
+            logger.warn('connection needs reconnect', {
+              connectionId: row.id,
+              provider: row.provider,
+              reason: err.code,
+            });
+            refusal = new ConnectorError('invalid_grant', 'connection needs to be reconnected', {
+              provider: row.provider,
+              providerCode: err.providerCode,
+            });
+            return '';
+          }
+          throw err;
         }
-        if (err instanceof ConnectorError && err.code === 'invalid_grant') {
-          // The grant is gone: stop everything for this connection until the user reconnects.
-          await tx
-            .update(connection)
-            .set({ status: 'needs_reconnect', lastError: err.code, updatedAt: clock.now() })
-            .where(eq(connection.id, row.id));
-          await tx
-            .update(ledger)
-            .set({ status: 'needs_reconnect', updatedAt: clock.now() })
-            .where(eq(ledger.connectionId, row.id));
-          logger.warn('connection needs reconnect', { connectionId: row.id, provider: row.provider, reason: err.code });
-          refusal = new ConnectorError('invalid_grant', 'connection needs to be reconnected', {
-            provider: row.provider,
-            providerCode: err.providerCode,
-          });
-          return '';
-        }
-        throw err;
-      }
-      await this.store(tx as unknown as Db, row.id, tokens);
-      await tx
-        .update(connection)
-        .set({ lastRefreshedAt: clock.now(), refreshCount: row.refreshCount + 1 })
-        .where(eq(connection.id, row.id));
-      return tokens.accessToken;
-    });
+        await this.store(tx as unknown as Db, row.id, tokens);
+        await tx
+          .update(connection)
+          .set({ lastRefreshedAt: clock.now(), refreshCount: row.refreshCount + 1 })
+          .where(eq(connection.id, row.id));
+        return tokens.accessToken;
+      })
+      .catch((err: unknown) => {
+        if (sqlState(err) !== LOCK_NOT_AVAILABLE) throw err;
+        throw new ConnectorError('timeout', 'another token refresh of this connection did not finish', {
+          provider,
+          cause: err,
+        });
+      });
     if (refusal) throw refusal;
     return token;
   }

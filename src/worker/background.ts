@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { ledger } from '../db/schema/index.ts';
 import type { AppDeps } from '../deps.ts';
-import { mirrorHandlers, reconcileAll, sweepInbox } from '../services/background.ts';
+import { mirrorHandlers, reconcileAll, sweepInbox, syncFailureIsFinal } from '../services/background.ts';
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
 import { drainInbox } from '../services/inbox.ts';
@@ -63,7 +63,7 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
     out.casesDelivered = (await deliverDueCases({ ...deps, cipher: d.cipher })).delivered;
     out.webhooksDelivered = (await deliverOutbound({ ...deps, cipher: d.cipher })).delivered;
   } else if (cron === CRONS.reconcile) {
-    out.syncsQueued = await reconcileAll(d.database.db, d.jobs);
+    out.syncsQueued = await reconcileAll(d.database.db, d.jobs, d.clock.now());
     out.inboxesQueued = await sweepInbox(d.database.db, d.clock, d.jobs);
     const purged = await pruneInbox(d.database.db, d.clock, {
       retentionDays: d.config.webhookRetentionDays,
@@ -100,10 +100,17 @@ export async function runJob(d: AppDeps, job: JobMessage): Promise<void> {
   }
   const [row] = await d.database.db.select().from(ledger).where(eq(ledger.id, job.ledgerId));
   if (!row) return;
-  const connector = await d.integrations.resolve(row);
-  await syncLedger(
-    { ctx: { ...base, firmId: row.firmId, actor: { type: 'system', name: 'sync' } }, input: { ledgerId: row.id } },
-    connector,
-    onChange,
-  );
+  try {
+    const connector = await d.integrations.resolve(row);
+    await syncLedger(
+      { ctx: { ...base, firmId: row.firmId, actor: { type: 'system', name: 'sync' } }, input: { ledgerId: row.id } },
+      connector,
+      onChange,
+    );
+  } catch (err) {
+    // The same policy as on Node (src/jobs/sync-ledger.ts): the queue retries only what may clear.
+    const final = syncFailureIsFinal(err);
+    d.logger.warn('ledger sync failed', { ledgerId: row.id, code: (err as { code?: string }).code, final });
+    if (!final) throw err;
+  }
 }

@@ -34,7 +34,15 @@ export async function workerDeps(env: WorkerEnv): Promise<AppDeps> {
   const cipher = await createTokenCipher(config.encryptionKeys);
   const logger = createLogger(config.logLevel, (l) => console.log(l));
   const clock = systemClock;
-  const integrations = createIntegrations({ config, db: database.db, cipher, clock, logger });
+  const mailer = mailerFor(config.smtp);
+  const integrations = createIntegrations({
+    config,
+    db: database.db,
+    cipher,
+    clock,
+    logger,
+    notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
+  });
   const queue = () => {
     if (!env.JOBS) throw new PreconditionError('the JOBS queue binding is missing (see wrangler.toml)');
     return env.JOBS;
@@ -43,5 +51,5 @@ export async function workerDeps(env: WorkerEnv): Promise<AppDeps> {
     enqueueSync: async (ledgerId: string) => void (await queue().send({ kind: 'sync', ledgerId })),
     enqueueInbox: async (key: InboxKey) => void (await queue().send({ kind: 'inbox', key })),
   };
-  return { config, database, logger, clock, cipher, integrations, jobs, mailer: mailerFor(config.smtp) };
+  return { config, database, logger, clock, cipher, integrations, jobs, mailer };
 }

@@ -54,7 +54,7 @@ describe('a 6-hour webhook blackout', () => {
     fake.seedInvoices(c.tenant, 5, { start: new Date(start.getTime() + 2 * HOUR), stepMs: 30 * 60_000 });
 
     const jobs = recordingQueue();
-    expect(await reconcileAll(database.db, jobs)).toBeGreaterThanOrEqual(1);
+    expect(await reconcileAll(database.db, jobs, new Date())).toBeGreaterThanOrEqual(1);
     expect(jobs.synced).toContain(c.ledger.id);
     const changes: MirrorChange[] = [];
     await syncLedger(

@@ -1,5 +1,5 @@
 import { toSuiteLog } from './log-scan.ts';
-import { captureMailer } from '../../src/notify/mailer.ts';
+import { captureMailer, type Mailer } from '../../src/notify/mailer.ts';
 import { createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { AppDeps } from '../../src/deps.ts';
@@ -48,7 +48,22 @@ export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey
 let cipher: TokenCipher | undefined;
 const testCipher = async () => (cipher ??= await createTokenCipher([{ id: 'test', key: new Uint8Array(32).fill(7) }]));
 
-export type TestDeps = AppDeps & { logger: Logger & { lines: string[] }; jobs: ReturnType<typeof recordingQueue> };
+type Mail = Parameters<Mailer['send']>[0];
+/** The embedded capture mailer, keeping what it was given so tests can read it. */
+const recordingMailer = (): Mailer & { sent: Mail[] } => {
+  const sent: Mail[] = [];
+  const send = async (m: Mail) => {
+    sent.push(m);
+    return captureMailer.send(m);
+  };
+  return { kind: 'capture', sent, send };
+};
+
+export type TestDeps = AppDeps & {
+  logger: Logger & { lines: string[] };
+  jobs: ReturnType<typeof recordingQueue>;
+  mailer: ReturnType<typeof recordingMailer>;
+};
 
 export async function testDeps(
   database: TestDatabase,
@@ -62,6 +77,7 @@ export async function testDeps(
   const clock = opts.clock ?? fixedClock('2026-11-20T10:00:00Z');
   const logger = captureLogger();
   const c = await testCipher();
+  const mailer = recordingMailer();
   const integrations = createIntegrations({
     config,
     db: database.db,
@@ -70,8 +86,9 @@ export async function testDeps(
     logger,
     limiterClock: opts.limiterClock,
     random: () => 0.5,
+    notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
   });
-  return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue(), mailer: captureMailer };
+  return { config, database, logger, clock, cipher: c, integrations, jobs: recordingQueue(), mailer };
 }
 
 export const testApp = async (database: TestDatabase, opts: Parameters<typeof testDeps>[1] = {}) =>

@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(errorOf({ WEBHOOK_RETENTION_DAYS: '29' }).message).toMatch(/at least 30/);
   });
 
+  it('gives provider calls 30 s by default and refuses a deadline under 100 ms or over 5 minutes', () => {
+    expect(loadConfig({}).providerTimeoutMs).toBe(30_000);
+    expect(loadConfig({ PROVIDER_TIMEOUT_MS: '5000' }).providerTimeoutMs).toBe(5_000);
+    for (const value of ['99', '300001', 'soon'])
+      expect(errorOf({ PROVIDER_TIMEOUT_MS: value }).variable).toBe('PROVIDER_TIMEOUT_MS');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

@@ -197,6 +197,25 @@ describe('Xero rate limiter', () => {
     (await limiter.acquire('t1', 'send'))();
   });
 
+  it("parked after the provider's daily-limit 429: every lane is refused at once, without waiting, until the reset", async () => {
+    const clock = virtualClock();
+    const limiter = new RateLimiter(clock);
+    const held = await limiter.acquire('t1', 'send');
+    limiter.park('t1', 6 * 3_600_000);
+    for (const lane of ['stop', 'send', 'note', 'bulk'] as const) {
+      const err = await limiter.acquire('t1', lane).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DailyLimitExhausted);
+      // Spent, not kept back for more urgent lanes: the provider refused for the day.
+      expect(err).toMatchObject({ reserved: false, retryAfterMs: 6 * 3_600_000 });
+    }
+    expect(clock.elapsed(clock.start)).toBe(0);
+    held();
+    // Another tenant is not affected; after the reset the parked one is admitted again.
+    (await limiter.acquire('t2', 'bulk'))();
+    clock.advance(6 * 3_600_000);
+    (await limiter.acquire('t1', 'bulk'))();
+  });
+
   it('QuickBooks has no daily cap: nothing is refused', async () => {
     const clock = virtualClock();
     const limiter = new RateLimiter(clock, QUICKBOOKS_LIMITS);

@@ -1,6 +1,6 @@
 import { boolean, index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { connection, providerEnum } from './connection.ts';
-import { createdAt, id, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt } from './columns.ts';
 import { firm } from './firm.ts';
 
 export const ledgerStatusEnum = pgEnum('ledger_status', ['active', 'needs_reconnect', 'disconnected']);
@@ -23,6 +23,15 @@ export const ledger = pgTable(
     timezone: text('timezone').notNull(),
     country: text('country'),
     status: ledgerStatusEnum('status').notNull().default('active'),
+    /** Why the ledger is not active, in words an owner can act on (shown with the Reconnect prompt). */
+    statusReason: text('status_reason'),
+    statusChangedAt: tstz('status_changed_at'),
+    /**
+     * The provider refuses calls for this ledger until then (a daily call limit): syncs, webhook
+     * reads and reminders wait for it instead of failing; shown on the ledger page.
+     */
+    pausedUntil: tstz('paused_until'),
+    pauseReason: text('pause_reason'),
     /** New ledgers queue reminders for approval until the user turns this off. */
     safeMode: boolean('safe_mode').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),

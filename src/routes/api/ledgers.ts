@@ -22,6 +22,11 @@ const LedgerBody = z
     timezone: z.string(),
     country: z.string().nullable(),
     status: z.string(),
+    statusReason: z.string().nullable().openapi({ description: 'Why the ledger is not active, and what to do' }),
+    pausedUntil: z.string().nullable().openapi({
+      description: 'The provider refuses calls until then (its daily limit); nothing is lost, work resumes',
+    }),
+    pauseReason: z.string().nullable(),
     safeMode: z.boolean(),
     sync: z.array(SyncState),
   })

@@ -8,7 +8,9 @@ import { type DeliverDeps, type DeliveryProgress, deliverReminder } from './deli
 export type TickResult = { claimed: number } & Partial<Record<Outcome, number>>;
 
 /**
- * Claims due reminders and delivers them. The claim moves `scheduled` → `sending` with
+ * Claims due reminders and delivers them. Reminders of a ledger that is not active (the customer
+ * or the provider disconnected it) or is parked (the provider's daily limit) are left scheduled:
+ * nothing about them can be checked against the ledger, and the ledger page says why. The claim moves `scheduled` → `sending` with
  * FOR UPDATE SKIP LOCKED, so any number of concurrent ticks (threads, processes) each take
  * different reminders; the cost is proportional to what is due, not to the size of the ledger.
  */
@@ -21,8 +23,10 @@ export async function tick(
     deps.db,
     sql`update reminder set status = 'sending', attempts = attempts + 1, send_started_at = null, updated_at = ${now.toISOString()}
         where id in (
-          select id from reminder where status = 'scheduled' and due_at <= ${now.toISOString()}
-          order by due_at limit ${opts.limit ?? 100} for update skip locked)
+          select r.id from reminder r join ledger l on l.id = r.ledger_id
+          where r.status = 'scheduled' and r.due_at <= ${now.toISOString()}
+            and l.status = 'active' and (l.paused_until is null or l.paused_until <= ${now.toISOString()})
+          order by r.due_at limit ${opts.limit ?? 100} for update of r skip locked)
         returning id, contact_id, ledger_id, attempts`,
   );
   const result: TickResult = { claimed: claimed.length };

@@ -2,6 +2,8 @@ import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { XeroLimits } from './limits.ts';
 import { http, HttpResponse } from 'msw';
 import { msDate, templates } from './fixtures.ts';
+import { Stalls } from '../stalls.ts';
+import { answerCollection } from './accounting.ts';
 
 type Raw = Record<string, unknown>;
 export type FakeTenant = {
@@ -31,10 +33,14 @@ export class XeroFake {
   readonly clientId = 'XERO-TEST-CLIENT';
   readonly clientSecret = 'xero-test-secret-do-not-log';
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  private codes = new Map<string, { userId: string; challenge: string; redirectUri: string }>();
-  private refreshTokens = new Map<string, { userId: string; live: boolean }>();
+  private codes = new Map<string, { userId: string; challenge: string; redirectUri: string; authEventId: string }>();
+  private refreshTokens = new Map<string, { userId: string; live: boolean; authEventId: string }>();
   private accessTokens = new Map<string, { userId: string }>();
-  readonly users = new Map<string, { email: string; tenantIds: string[] }>();
+  /**
+   * Each user's organisations, and for each the consent (authentication event) that connected it:
+   * GET /connections lists all of them, each with its authEventId, whichever consent asks.
+   */
+  readonly users = new Map<string, { email: string; tenantIds: string[]; events: Map<string, string> }>();
   readonly tenants = new Map<string, FakeTenant>();
   readonly failures: Failure[] = [];
   tokenCalls = { authorization_code: 0, refresh_token: 0 };
@@ -58,7 +64,7 @@ export class XeroFake {
   latencyMs = 0;
 
   addUser(userId: string, email: string) {
-    this.users.set(userId, { email, tenantIds: [] });
+    this.users.set(userId, { email, tenantIds: [], events: new Map() });
   }
 
   addTenant(
@@ -88,7 +94,9 @@ export class XeroFake {
       history: new Map(),
     };
     this.tenants.set(tenantId, t);
-    this.users.get(userId)!.tenantIds.push(tenantId);
+    const user = this.users.get(userId)!;
+    user.tenantIds.push(tenantId);
+    user.events.set(tenantId, 'auth-event-before');
     return t;
   }
 
@@ -111,14 +119,22 @@ export class XeroFake {
     }
   }
 
-  /** Simulates the user approving consent in Xero: returns the callback URL our app receives. */
-  consent(authorizationUrl: string, userId: string): string {
+  /**
+   * Simulates the user approving consent in Xero: returns the callback URL our app receives. The
+   * user picks `tenantIds` on the consent screen (all of theirs by default); those organisations
+   * are connected by this consent, the others keep the consent that connected them before.
+   */
+  consent(authorizationUrl: string, userId: string, tenantIds?: string[]): string {
     const u = new URL(authorizationUrl);
     const code = randomUUID();
+    const authEventId = randomUUID();
+    const user = this.users.get(userId)!;
+    for (const id of tenantIds ?? user.tenantIds) user.events.set(id, authEventId);
     this.codes.set(code, {
       userId,
       challenge: u.searchParams.get('code_challenge') ?? '',
       redirectUri: u.searchParams.get('redirect_uri') ?? '',
+      authEventId,
     });
     const back = new URL(u.searchParams.get('redirect_uri')!);
     back.searchParams.set('code', code);
@@ -132,6 +148,18 @@ export class XeroFake {
     this.failures.push({ match, status, headers: opts.headers, body: opts.body, times: opts.times ?? 1 });
   }
 
+  /** Requests that accept the connection and never answer (see Stalls). */
+  readonly stalls = new Stalls();
+
+  /** Organisations whose subscription lapsed: still listed in /connections, every API call 403. */
+  readonly lapsed = new Set<string>();
+
+  /** The organisation's admin disconnects this app in Xero: its connection goes, calls answer 403. */
+  disconnectTenant(tenantId: string) {
+    for (const u of this.users.values()) u.tenantIds = u.tenantIds.filter((id) => id !== tenantId);
+    this.tenants.delete(tenantId);
+  }
+
   /** Kills every refresh token of a user (as when they revoke access in Xero). */
   revokeUser(userId: string) {
     for (const [, v] of this.refreshTokens) if (v.userId === userId) v.live = false;
@@ -139,14 +167,16 @@ export class XeroFake {
 
   /** Tokens as a completed consent would leave them (for benchmarks that skip the browser flow). */
   grant(userId: string) {
-    return this.issue(userId);
+    return this.issue(userId, 'auth-event-before');
   }
 
-  private issue(userId: string) {
-    const access = `xat_${randomUUID()}`;
+  /** Access tokens are JWTs carrying the consent they came from, as Xero's do. */
+  private issue(userId: string, authEventId: string) {
+    const claims = { xero_userid: userId, authentication_event_id: authEventId, jti: randomUUID() };
+    const access = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}.unsigned`;
     const refresh = `xrt_${randomUUID()}`;
     this.accessTokens.set(access, { userId });
-    this.refreshTokens.set(refresh, { userId, live: true });
+    this.refreshTokens.set(refresh, { userId, live: true, authEventId });
     return { access, refresh };
   }
 
@@ -224,7 +254,7 @@ export class XeroFake {
           if (!code || code.challenge !== challenge || code.redirectUri !== form.get('redirect_uri')) {
             return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
           }
-          const t = this.issue(code.userId);
+          const t = this.issue(code.userId, code.authEventId);
           return HttpResponse.json({
             access_token: t.access,
             refresh_token: t.refresh,
@@ -236,12 +266,14 @@ export class XeroFake {
         }
         if (grant === 'refresh_token') {
           this.tokenCalls.refresh_token++;
+          const stalled = await this.stalls.take('/connect/token', request);
+          if (stalled) return stalled;
           const injected = this.injected('/connect/token');
           if (injected) return injected;
           const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
           if (!rt?.live) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
           rt.live = false; // single use
-          const t = this.issue(rt.userId);
+          const t = this.issue(rt.userId, rt.authEventId);
           return HttpResponse.json({
             access_token: t.access,
             refresh_token: t.refresh,
@@ -267,6 +299,7 @@ export class XeroFake {
             const t = this.tenants.get(id)!;
             return {
               id: t.connectionId,
+              authEventId: this.users.get(who.userId)!.events.get(id),
               tenantId: id,
               tenantType: 'ORGANISATION',
               tenantName: t.name,
@@ -313,6 +346,8 @@ export class XeroFake {
     });
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
     await this.onRequest?.(path);
+    const stalled = await this.stalls.take(path, request);
+    if (stalled) return stalled;
     const injected = this.injected(path);
     if (injected) return injected;
     if (!this.authed(request))
@@ -321,82 +356,8 @@ export class XeroFake {
         { status: 401 },
       );
     const tenant = this.tenants.get(request.headers.get('xero-tenant-id') ?? '');
-    if (!tenant)
+    if (!tenant || this.lapsed.has(tenant.tenantId))
       return HttpResponse.json({ Type: 'AuthorizationUnsuccessful', Title: 'Forbidden', Status: 403 }, { status: 403 });
-    const limits = {
-      'X-MinLimit-Remaining': String(this.minLimitRemaining),
-      'X-DayLimit-Remaining': '4000',
-      'X-AppMinLimit-Remaining': '9000',
-    };
-    const [, collection, id, sub] = path.split('/');
-    const envelope = (key: string, items: Raw[], pagination?: Raw) =>
-      HttpResponse.json(
-        {
-          Id: randomUUID(),
-          Status: 'OK',
-          ProviderName: 'overdue tests',
-          DateTimeUTC: msDate(new Date()),
-          ...(pagination ? { pagination } : {}),
-          [key]: items,
-        },
-        { headers: limits },
-      );
-
-    if (collection === 'Organisation') return envelope('Organisations', [tenant.org]);
-    const key = collection as 'Invoices' | 'Contacts' | 'Payments' | 'CreditNotes' | 'Overpayments' | 'Prepayments';
-    const list = tenant[key];
-    if (!Array.isArray(list)) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
-    const idField = {
-      Invoices: 'InvoiceID',
-      Contacts: 'ContactID',
-      Payments: 'PaymentID',
-      CreditNotes: 'CreditNoteID',
-      Overpayments: 'OverpaymentID',
-      Prepayments: 'PrepaymentID',
-    }[key];
-    if (id) {
-      const item = list.find((x) => x[idField] === id);
-      if (!item) return HttpResponse.json({ Title: 'Not found' }, { status: 404 });
-      if (sub === 'OnlineInvoice') {
-        if (item.Status === 'DRAFT')
-          return HttpResponse.json({ Type: 'ValidationException', ErrorNumber: 10 }, { status: 400 });
-        return envelope('OnlineInvoices', [{ OnlineInvoiceUrl: `https://in.xero.com/${String(id).slice(0, 8)}` }]);
-      }
-      if (sub === 'History' && request.method === 'PUT') {
-        const body = (await request.json()) as { HistoryRecords: { Details: string }[] };
-        const notes = tenant.history.get(String(id)) ?? [];
-        notes.push(...body.HistoryRecords.map((h) => h.Details));
-        tenant.history.set(String(id), notes);
-        return envelope('HistoryRecords', body.HistoryRecords as Raw[]);
-      }
-      return envelope(key, [item]);
-    }
-    const since = request.headers.get('if-modified-since');
-    const sinceMs = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
-    const updated = (x: Raw) => Number(/\d+/.exec(String(x.UpdatedDateUTC))![0]);
-    // IDs: Xero's comma-separated id-list filter (Invoices and Contacts), GUIDs in any case.
-    const ids = url.searchParams.get('IDs')?.toLowerCase().split(',');
-    if (url.searchParams.has('IDs[]') || url.searchParams.getAll('IDs').length > 1)
-      return HttpResponse.json({ Title: "Supplied parameter 'IDs' cannot be parsed." }, { status: 400 });
-    // where: Xero's filter; the string equalities the connector sends (Type=="ACCREC") are applied.
-    const equal = [...(url.searchParams.get('where') ?? '').matchAll(/(\w+)=="([^"]*)"/g)];
-    const rows = list
-      .filter((x) => updated(x) > sinceMs && (!ids || ids.includes(String(x[idField]).toLowerCase())))
-      .filter((x) => equal.every(([, field, value]) => x[field!] === value))
-      // As Xero: archived contacts are listed only when asked for.
-      .filter(
-        (x) =>
-          key !== 'Contacts' || x.ContactStatus !== 'ARCHIVED' || url.searchParams.get('includeArchived') === 'true',
-      )
-      .sort((a, b) => updated(a) - updated(b));
-    const page = Number(url.searchParams.get('page') ?? 1);
-    const size = Number(url.searchParams.get('pageSize') ?? 100);
-    const slice = rows.slice((page - 1) * size, page * size);
-    return envelope(key, slice, {
-      page,
-      pageSize: size,
-      pageCount: Math.max(1, Math.ceil(rows.length / size)),
-      itemCount: rows.length,
-    });
+    return answerCollection(tenant, request, url, path, this.minLimitRemaining);
   }
 }

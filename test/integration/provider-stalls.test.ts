@@ -1,0 +1,148 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../connectors/types.ts';
+import { connection, invoice, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import { tick } from '../../src/services/reminders/tick.ts';
+import { syncLedger } from '../../src/services/sync.ts';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
+import { expireAccessToken, makeContact } from '../support/factories.ts';
+import { useMsw } from '../support/msw.ts';
+import { quickBooksSetup } from '../support/quickbooks/connected.ts';
+import { connectXero } from '../support/xero/connected.ts';
+import { XeroFake } from '../support/xero/fake.ts';
+
+/**
+ * A provider that accepts the connection and never answers (issue 28, "No timeouts"; reliability
+ * tests 11 and 12). Before every call had a deadline, each of these waited forever: the sync, the
+ * refresh (holding the connection's row lock) and the reminder tick, which then sent nothing for
+ * any firm until a restart.
+ */
+const server = useMsw();
+let database: TestDatabase;
+beforeEach(async () => {
+  database = await createTestDatabase();
+});
+afterEach(() => database.drop());
+
+const FAST = { PROVIDER_TIMEOUT_MS: '150' };
+
+async function xeroLedger() {
+  const fake = new XeroFake();
+  server.use(...fake.handlers());
+  const c = await connectXero(database, fake, FAST);
+  fake.seedInvoices(c.tenant, 2, { start: new Date('2026-11-01T00:00:00Z') });
+  const sync = async () =>
+    syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(c.ledger));
+  await sync();
+  return { ...c, fake, sync };
+}
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: unknown) => err as ConnectorError,
+  );
+
+describe('every provider call has a deadline', () => {
+  it('a Xero read that never answers fails as a retryable timeout, and the next call goes through', async () => {
+    const c = await xeroLedger();
+    c.fake.stalls.add(/\/Invoices/, 100);
+    const err = await failure(c.sync());
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).toMatchObject({ code: 'timeout', retryable: true, provider: 'xero' });
+    // Each attempt waited its deadline and was given up (6 attempts), then the call failed.
+    expect(c.fake.stalls.count).toBe(6);
+    // The stalled attempts released their rate-limit slots: once Xero answers, so does the sync.
+    c.fake.stalls.clear();
+    await expect(c.sync()).resolves.toBeDefined();
+  });
+
+  it('a Xero token refresh that never answers fails as a timeout; the connection stays active and the next refresh works', async () => {
+    const c = await xeroLedger();
+    await expireAccessToken(database.db, c.connection.id);
+    c.fake.stalls.add(/connect\/token/, 1);
+    const err = await failure(c.sync());
+    expect(err).toMatchObject({ code: 'timeout', provider: 'xero' });
+    const [conn] = await database.db.select().from(connection).where(eq(connection.id, c.connection.id));
+    expect(conn).toMatchObject({ status: 'active' });
+    // The row lock was released with the failed refresh: the next caller refreshes at once.
+    await c.sync();
+    expect(c.fake.tokenCalls.refresh_token).toBe(2);
+  });
+
+  // One PGlite connection runs one transaction at a time: only a server has a second process's lock.
+  it.runIf(onPostgres())(
+    "a refresh stuck in another process: this one waits a bounded time for the connection's lock, then fails as a timeout",
+    async () => {
+      const c = await xeroLedger();
+      await expireAccessToken(database.db, c.connection.id);
+      let locked!: () => void;
+      let release!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      const holder = database.db.transaction(async (tx) => {
+        await tx.select().from(connection).where(eq(connection.id, c.connection.id)).for('update');
+        locked();
+        await released;
+      });
+      await isLocked;
+      const err = await failure(c.sync());
+      expect(err).toMatchObject({ code: 'timeout', retryable: true, provider: 'xero' });
+      expect(c.fake.tokenCalls.refresh_token).toBe(0);
+      release();
+      await holder;
+      await c.sync();
+      expect(c.fake.tokenCalls.refresh_token).toBe(1);
+    },
+  );
+
+  it('a QuickBooks read that never answers fails as a timeout', async () => {
+    const q = await quickBooksSetup(database, server, undefined, FAST);
+    expect((await q.connect()).status).toBe(302);
+    q.fake.stalls.add(/\/query/, 100);
+    const err = await failure(q.sync());
+    expect(err).toMatchObject({ code: 'timeout', retryable: true, provider: 'quickbooks' });
+    expect(q.fake.stalls.count).toBe(6);
+  });
+
+  it('the reminder tick finishes while a ledger never answers: its reminder waits, nothing is sent', async () => {
+    const c = await xeroLedger();
+    const [i] = await database.db.select().from(invoice).where(eq(invoice.ledgerId, c.ledger.id)).limit(1);
+    const who = await makeContact(database.db, c.ledger, { externalId: i!.contactExternalId });
+    await database.db.update(invoice).set({ contactId: who.id }).where(eq(invoice.id, i!.id));
+    const [r] = await database.db
+      .insert(reminder)
+      .values({
+        firmId: c.firm.id,
+        ledgerId: c.ledger.id,
+        contactId: who!.id,
+        stepKey: 'after-7',
+        dueAt: new Date(c.deps.clock.now().getTime() - 60_000),
+      })
+      .returning();
+    await database.db
+      .insert(reminderItem)
+      .values({ reminderId: r!.id, invoiceId: i!.id, firmId: c.firm.id, stepKey: 'after-7' });
+    c.fake.stalls.add(/./, 1000);
+    const deps = {
+      db: database.db,
+      clock: c.deps.clock,
+      logger: c.deps.logger,
+      resolve: c.deps.integrations.resolve,
+      mailer: c.deps.mailer,
+      publicUrl: 'https://overdue.example.com',
+      mailFrom: 'reminders@overdue.example.com',
+    };
+    const result = await tick(deps);
+    expect(result).toMatchObject({ claimed: 1 });
+    expect(result.sent).toBeUndefined();
+    expect(c.fake.stalls.count).toBeGreaterThan(0);
+    expect(c.deps.mailer.sent).toHaveLength(0);
+    const [after] = await database.db.select().from(reminder).where(eq(reminder.id, r!.id));
+    expect(after!.status).not.toBe('sent');
+  });
+});
