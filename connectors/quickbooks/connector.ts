@@ -15,6 +15,8 @@ import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedA
 
 type Raw = Record<string, unknown>;
 const QBO_PAGE = 1000;
+/** Intuit keeps 2,000 characters of an Attachable's Note. */
+const ATTACHABLE_NOTE_MAX = 2000;
 /** The most changes of one entity a CDC answer holds. */
 const CDC_MAX = 1000;
 const CDC_LOOKBACK_MS = 30 * 86_400_000;
@@ -227,30 +229,24 @@ export class QuickBooksConnector implements AccountingConnector {
   }
 
   /** Appends to the invoice's private note, keeping what is there; a stale SyncToken is re-read and retried. */
-  async addInvoiceNote(realmId: string, invoiceExternalId: string, note: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const inv = await this.api.call<Raw>(realmId, (q, cb) => q.getInvoice(invoiceExternalId, cb));
-      const existing = typeof inv.PrivateNote === 'string' ? inv.PrivateNote : '';
-      const combined = existing ? `${existing}\n${note}` : note;
-      // PrivateNote holds 4,000 characters; never cut what the business wrote.
-      if (combined.length > 4000) {
-        throw new ConnectorError('validation', 'the invoice private note is full', {
-          provider: 'quickbooks',
-          providerCode: 'note_full',
-        });
-      }
-      try {
-        await this.api.call(realmId, (q, cb) =>
-          q.updateInvoice(
-            { Id: String(inv.Id), SyncToken: String(inv.SyncToken), sparse: true, PrivateNote: combined } as never,
-            cb,
-          ),
-        );
-        return;
-      } catch (err) {
-        if (!(err instanceof ConnectorError && err.code === 'conflict') || attempt >= 3) throw err;
-      }
-    }
+  /**
+   * A note-only Attachable linked to the invoice, not an edit of the invoice: PrivateNote is the
+   * business's statement memo (4,000 characters, full after a few dozen reminders), and every edit
+   * of it bumped the invoice, raced its SyncToken and came back as a webhook. Intuit's `requestid`
+   * makes a retried write land once.
+   */
+  async addInvoiceNote(realmId: string, invoiceExternalId: string, note: string, idempotencyKey?: string) {
+    const text = note.length > ATTACHABLE_NOTE_MAX ? `${note.slice(0, ATTACHABLE_NOTE_MAX - 1)}…` : note;
+    await this.api.call(realmId, (q, cb) =>
+      q.createAttachable(
+        {
+          Note: text,
+          AttachableRef: [{ EntityRef: { type: 'Invoice', value: invoiceExternalId }, IncludeOnSend: false }],
+          ...(idempotencyKey ? { requestId: idempotencyKey } : {}),
+        } as never,
+        cb,
+      ),
+    );
   }
 }
 

@@ -39,6 +39,8 @@ type ByIds = {
  * page number alone: a record updated mid-backfill moves to the end and is read again, instead of
  * shifting the pages and making us skip a neighbour.
  */
+/** Xero keeps 250 characters of a history record's Details. */
+const XERO_NOTE_MAX = 250;
 type Cursor = { e: number; s: string | null; o: string | null; p: number };
 
 export class XeroConnector implements AccountingConnector {
@@ -311,15 +313,15 @@ export class XeroConnector implements AccountingConnector {
     note: string,
     idempotencyKey?: string,
   ): Promise<void> {
-    // Xero's history Details field holds at most 2,500 characters.
-    const details = note.length > 2500 ? `${note.slice(0, 2497)}...` : note;
+    // One history record per line (several notes queued for one invoice), each within the 250
+    // characters Xero keeps of a record's Details; all in one call, under one Idempotency-Key.
+    const historyRecords = note
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => ({ details: line.length > XERO_NOTE_MAX ? `${line.slice(0, XERO_NOTE_MAX - 1)}…` : line }));
+    if (historyRecords.length === 0) return;
     await this.api.call(tenantId, (x) =>
-      x.accountingApi.createInvoiceHistory(
-        tenantId,
-        invoiceExternalId,
-        { historyRecords: [{ details }] },
-        idempotencyKey,
-      ),
+      x.accountingApi.createInvoiceHistory(tenantId, invoiceExternalId, { historyRecords }, idempotencyKey),
     );
   }
 }

@@ -57,7 +57,10 @@ const MAX_ATTEMPTS = 6;
 /** A claimed note is left alone this long: a writer that died mid-call leaves it to the next. */
 const LEASE_MS = 10 * 60_000;
 const retryDelayMs = (attempt: number) => Math.min(60_000 * 4 ** (attempt - 1), 6 * 3_600_000);
-/** Xero keeps 2,500 characters of a history record; several notes for one invoice share one. */
+/**
+ * Several notes for one invoice go in one write, one per line (Xero makes each line a history
+ * record of at most 250 characters; QuickBooks one Attachable note of at most 2,000).
+ */
 const MAX_NOTE = 2_500;
 
 type NoteDeps = { db: Db; clock: Clock; logger: Logger; resolve: ConnectorResolver };

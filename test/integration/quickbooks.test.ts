@@ -180,20 +180,30 @@ describe('QuickBooks sync', () => {
     expect((await ledgerRow()).status).toBe('needs_reconnect');
   });
 
-  it('appends notes to PrivateNote, keeping the text, and retries a stale SyncToken', async () => {
+  it('writes notes as note-only Attachables on the invoice: its memo and its change time stay, a retry lands once', async () => {
     const { fake, connect, deps, ledgerRow, realmId } = await setup();
     await connect();
     fake.seedInvoices(realmId, 1);
-    const inv = fake.realms.get(realmId)!.Invoice[0]!;
+    const realm = fake.realms.get(realmId)!;
+    const inv = realm.Invoice[0]!;
     inv.PrivateNote = 'Deliver to back door';
-    fake.fail(/^\/invoice$/, 400, {
-      body: JSON.stringify({
-        Fault: { Error: [{ Message: 'Stale Object Error', code: '5010' }], type: 'ValidationFault' },
-      }),
-    });
+    const changed = JSON.stringify(inv.MetaData);
     const c = (await deps.integrations.resolve(await ledgerRow())) as QuickBooksConnector;
-    await c.addInvoiceNote(realmId, '1', 'overdue: reminder sent 2026-11-20');
-    expect(inv.PrivateNote).toBe('Deliver to back door\noverdue: reminder sent 2026-11-20');
+    // Thirty reminders, each with a long subject: PrivateNote (4,000 characters) would be full.
+    for (let i = 0; i < 30; i++)
+      await c.addInvoiceNote(realmId, '1', `overdue: reminder ${i} ${'x'.repeat(150)}`, `note-${i}`);
+    await c.addInvoiceNote(realmId, '1', 'overdue: reminder 0 (retried)', 'note-0');
+    expect(realm.Attachable).toHaveLength(30);
+    expect(realm.Attachable[0]).toMatchObject({
+      Note: expect.stringMatching(/^overdue: reminder 0 x+$/),
+      AttachableRef: [{ EntityRef: { type: 'Invoice', value: '1' }, IncludeOnSend: false }],
+      requestId: 'note-0',
+    });
+    expect(inv.PrivateNote).toBe('Deliver to back door');
+    expect(JSON.stringify(inv.MetaData)).toBe(changed);
+    // Intuit keeps 2,000 characters of a note: a longer one is cut, never refused.
+    await c.addInvoiceNote(realmId, '1', 'y'.repeat(2500), 'long');
+    expect(String(realm.Attachable.at(-1)!.Note)).toHaveLength(2000);
     expect(await c.onlineInvoiceUrl(realmId, '1')).toMatch(/^https:\/\/connect\.intuit\.com\//);
   });
 

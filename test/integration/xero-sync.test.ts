@@ -178,6 +178,25 @@ describe('Xero API resilience', () => {
     await c.addInvoiceNote(tenant.tenantId, id, 'overdue: reminder 1 sent to accounts@example.com');
     expect(tenant.history.get(id)).toEqual(['overdue: reminder 1 sent to accounts@example.com']);
   });
+
+  it('writes one history record per note, each within the 250 characters Xero keeps, under one Idempotency-Key', async () => {
+    const { fake, tenant, connector } = await setup();
+    fake.seedInvoices(tenant, 1);
+    const c = await connector();
+    const id = String(tenant.Invoices[0]!.InvoiceID);
+    const long = `overdue: reminder "Invoice INV-0001 is overdue" emailed to ${Array.from({ length: 12 }, (_, i) => `ap${i}@customer.example`).join(', ')}`;
+    expect(long.length).toBeGreaterThan(250);
+    await c.addInvoiceNote(tenant.tenantId, id, `overdue: reminder 1 sent\n${long}`, 'note-1');
+    const written = tenant.history.get(id)!;
+    expect(written).toHaveLength(2);
+    expect(written[0]).toBe('overdue: reminder 1 sent');
+    expect(written[1]).toHaveLength(250);
+    expect(written[1]!.endsWith('…')).toBe(true);
+    expect(fake.requests.at(-1)!.headers['idempotency-key']).toBe('note-1');
+    // A retry of the same write (the answer was lost) is recognised by Xero: nothing is added.
+    await c.addInvoiceNote(tenant.tenantId, id, `overdue: reminder 1 sent\n${long}`, 'note-1');
+    expect(tenant.history.get(id)).toHaveLength(2);
+  });
 });
 
 describe('Xero tokens', () => {

@@ -29,6 +29,8 @@ export class QuickBooksFake {
       Payment: Raw[];
       CreditMemo: Raw[];
       deleted: Raw[];
+      /** Note-only Attachables, with the requestid each was created under. */
+      Attachable: (Raw & { requestId?: string })[];
     }
   >();
   private codes = new Map<string, string>();
@@ -62,6 +64,7 @@ export class QuickBooksFake {
       Payment: [],
       CreditMemo: [],
       deleted: [],
+      Attachable: [],
     });
     return this.realms.get(realmId)!;
   }
@@ -353,10 +356,45 @@ export class QuickBooksFake {
           { status: 400 },
         );
       }
-      Object.assign(row, { PrivateNote: body.PrivateNote, SyncToken: String(Number(row.SyncToken) + 1) });
+      // An update is a change: the invoice's LastUpdatedTime moves (and a webhook would follow).
+      Object.assign(row, {
+        PrivateNote: body.PrivateNote,
+        SyncToken: String(Number(row.SyncToken) + 1),
+        MetaData: { ...(row.MetaData as Raw), LastUpdatedTime: time },
+      });
       return HttpResponse.json({ Invoice: row, time });
     }
+    if (path === '/attachable' && request.method === 'POST') return this.attach(request, realm, url, time);
     return HttpResponse.json({ Fault: { Error: [{ code: '610' }], type: 'ValidationFault' } }, { status: 400 });
+  }
+
+  /** A note-only Attachable (Intuit: Note up to 2,000 characters); a repeated requestid creates nothing. */
+  private async attach(
+    request: Request,
+    realm: { Attachable: (Raw & { requestId?: string })[] },
+    url: URL,
+    time: string,
+  ) {
+    const body = (await request.json()) as Raw;
+    const requestId = url.searchParams.get('requestid') ?? undefined;
+    const earlier = requestId && realm.Attachable.find((a) => a.requestId === requestId);
+    if (earlier) return HttpResponse.json({ Attachable: earlier, time });
+    const note = typeof body.Note === 'string' ? body.Note : '';
+    if (note.length > 2000)
+      return HttpResponse.json(
+        {
+          Fault: {
+            Error: [
+              { Message: 'String length is either shorter or longer than supported by specification', code: '2050' },
+            ],
+            type: 'ValidationFault',
+          },
+        },
+        { status: 400 },
+      );
+    const row = { ...body, Id: String(realm.Attachable.length + 5000), SyncToken: '0', requestId };
+    realm.Attachable.push(row);
+    return HttpResponse.json({ Attachable: row, time });
   }
 }
 

@@ -58,6 +58,21 @@ export async function answerCollection(
     }
     if (sub === 'History' && request.method === 'PUT') {
       const body = (await request.json()) as { HistoryRecords: { Details: string }[] };
+      // As Xero: a record's Details holds 250 characters; a longer one fails the whole request.
+      if (body.HistoryRecords.some((h) => h.Details.length > 250))
+        return HttpResponse.json(
+          {
+            ErrorNumber: 10,
+            Type: 'ValidationException',
+            Message: 'A validation exception occurred',
+            Elements: [{ ValidationErrors: [{ Message: 'The Details field must be 250 characters or fewer' }] }],
+          },
+          { status: 400 },
+        );
+      // A repeated Idempotency-Key is answered as before, without writing again.
+      const key = request.headers.get('idempotency-key');
+      if (key && tenant.idempotencyKeys.has(key)) return envelope('HistoryRecords', body.HistoryRecords as Raw[]);
+      if (key) tenant.idempotencyKeys.add(key);
       const notes = tenant.history.get(String(id)) ?? [];
       notes.push(...body.HistoryRecords.map((h) => h.Details));
       tenant.history.set(String(id), notes);

@@ -18,6 +18,8 @@ export type FakeTenant = {
   Overpayments: Raw[];
   Prepayments: Raw[];
   history: Map<string, string[]>;
+  /** Idempotency-Keys of history writes already made. */
+  idempotencyKeys: Set<string>;
 };
 type Failure = { match: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number };
 
@@ -92,6 +94,7 @@ export class XeroFake {
       Overpayments: [],
       Prepayments: [],
       history: new Map(),
+      idempotencyKeys: new Set(),
     };
     this.tenants.set(tenantId, t);
     const user = this.users.get(userId)!;
