@@ -1,3 +1,4 @@
+import { derivedDedupeKey } from '../../webhooks/events.ts';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -352,11 +353,13 @@ describe('QuickBooks receiver with Intuit’s examples', () => {
       });
       expect(res.status).toBe(200);
     }
-    // blog-sample and sampleapp share one CloudEvents id: the second is a duplicate event.
-    const rows = await database.db
-      .select()
-      .from(webhookEvent)
-      .where(eq(webhookEvent.dedupeKey, 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068'));
+    // blog-sample and sampleapp share one CloudEvents source and id: the second is a duplicate event.
+    const key = derivedDedupeKey('qbo', [
+      'ce',
+      'intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=',
+      '88cd52aa-33b6-4351-9aa4-47572edbd068',
+    ]);
+    const rows = await database.db.select().from(webhookEvent).where(eq(webhookEvent.dedupeKey, key));
     expect(rows).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceFor } from '../../webhooks/events.ts';
+import { derivedDedupeKey, resourceFor } from '../../webhooks/events.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
 import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
 import { parseXeroDelivery } from '../../webhooks/xero.ts';
@@ -48,10 +48,14 @@ describe('webhook payloads from the providers’ own examples', () => {
     expect(blog[0]).toMatchObject({ accountRef: '310687', entity: 'account', entityId: '1234', operation: 'create' });
   });
 
-  it('parses every CloudEvents example, keyed on the event id; data may be absent', () => {
+  it('parses every CloudEvents example, keyed on the event source and id; data may be absent', () => {
     const blog = events(parseQuickBooksDelivery(fixtureBytes('quickbooks/webhook-cloudevents-blog-sample.json')));
     expect(blog[0]).toMatchObject({
-      dedupeKey: 'ce:88cd52aa-33b6-4351-9aa4-47572edbd068',
+      dedupeKey: derivedDedupeKey('qbo', [
+        'ce',
+        'intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=',
+        '88cd52aa-33b6-4351-9aa4-47572edbd068',
+      ]),
       accountRef: '310687',
       entity: 'account',
       entityId: '1234',
@@ -94,7 +98,7 @@ it('calls a body malformed, with a reason, instead of throwing', () => {
   const cases: [ReturnType<typeof parseXeroDelivery>, RegExp][] = [
     [parseXeroDelivery(enc('not json')), /not JSON/],
     [parseXeroDelivery(new Uint8Array([0x7b, 0xff, 0x7d])), /not JSON/],
-    [parseXeroDelivery(enc({ events: [{ resourceId: 'x' }] })), /events\.0\./],
+    [parseXeroDelivery(enc({ events: [{ resourceId: 'x' }] })), /^event 0: /],
     [parseXeroDelivery(enc([])), /expected object/],
     [parseQuickBooksDelivery(enc({ eventNotifications: 'nope' })), /eventNotifications/],
     [parseQuickBooksDelivery(enc([])), /too_small|>=1|at least/i],
