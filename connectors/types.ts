@@ -20,6 +20,8 @@ export type Ledger = {
   legalName?: string;
   baseCurrency: string;
   timezone: string;
+  /** The provider did not say the zone: it was guessed from the country, and the owner is asked. */
+  timezoneGuessed?: boolean;
   country?: string;
   /** The provider's id for the link to this ledger (Xero connection id), used to disconnect it. */
   connectionRef?: string;

@@ -9,11 +9,12 @@ import {
   type RecordOf,
   type Resource,
 } from '../types.ts';
-import { xeroTimezone } from '../xero/timezones.ts';
+import { zoneForPlace } from '../shared/zones.ts';
 import type { QboApi, QboOp } from './client.ts';
 import { isDeleted, mapCreditMemo, mapCustomer, mapInvoice, mapPayment, updatedAt } from './map.ts';
 
 type Raw = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 const QBO_PAGE = 1000;
 /** Intuit keeps 2,000 characters of an Attachable's Note. */
 const ATTACHABLE_NOTE_MAX = 2000;
@@ -80,15 +81,19 @@ export class QuickBooksConnector implements AccountingConnector {
     const info = await this.api.call<Raw>(realm, (q, cb) => q.getCompanyInfo(realm, cb));
     const prefs = await this.api.call<Raw>(realm, (q, cb) => q.getPreferences(cb));
     const currency = ((prefs.CurrencyPrefs as Raw | undefined)?.HomeCurrency as Raw | undefined)?.value;
-    const country = typeof info.Country === 'string' ? info.Country : undefined;
+    const address = (info.CompanyAddr ?? info.LegalAddr) as Raw | undefined;
+    const country = str(info.Country) ?? str(address?.Country);
+    // The API does not expose the company's zone: its country and state or province decide it,
+    // and where they cannot (no state in a country of several zones) the owner is asked.
+    const z = zoneForPlace(country, str(address?.CountrySubDivisionCode));
     return [
       {
         externalId: realm,
         name: String(info.CompanyName ?? `QuickBooks company ${realm}`),
         legalName: typeof info.LegalName === 'string' ? info.LegalName : undefined,
         baseCurrency: typeof currency === 'string' ? currency : 'USD',
-        // The API does not expose the company's zone; the country's main zone is the best guess.
-        timezone: country === 'US' || !country ? 'America/New_York' : xeroTimezone(undefined, country),
+        timezone: z.zone,
+        ...(z.guessed ? { timezoneGuessed: true } : {}),
         country,
       },
     ];

@@ -2,7 +2,7 @@ import { zonedTimeToInstant } from '../../src/domain/dates.ts';
 import { formatUnits, parseAmount } from '../../src/domain/money.ts';
 import type { Allocation, Contact, CreditNote, Invoice, InvoiceStatus, Ledger, Payment } from '../types.ts';
 import { ConnectorError } from '../types.ts';
-import { xeroTimezone } from './timezones.ts';
+import { xeroZone } from './timezones.ts';
 
 /**
  * Raw Xero JSON (PascalCase, "/Date(…)/" dates) to canonical records. We map the raw response
@@ -220,12 +220,14 @@ export function mapCredit(raw: Raw, kind: CreditKind): CreditNote {
 }
 
 export function mapOrganisation(raw: Raw, tenantId: string, fallbackName: string): Ledger {
+  const z = xeroZone(str(raw.Timezone), str(raw.CountryCode));
   return {
     externalId: tenantId,
     name: str(raw.Name) ?? fallbackName,
     legalName: str(raw.LegalName),
     baseCurrency: String(raw.BaseCurrency ?? 'NZD'),
-    timezone: xeroTimezone(str(raw.Timezone), str(raw.CountryCode)),
+    timezone: z.zone,
+    ...(z.guessed ? { timezoneGuessed: true } : {}),
     country: str(raw.CountryCode),
   };
 }

@@ -172,7 +172,7 @@ export async function completeConnect(
 async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, connectionId: string, found: Ledger[]) {
   if (found.length === 0) return [];
   const known = await ctx.db
-    .select({ id: ledger.id, externalId: ledger.externalId, settings: ledger.settings })
+    .select({ id: ledger.id, externalId: ledger.externalId, settings: ledger.settings, timezone: ledger.timezone })
     .from(ledger)
     .where(
       and(
@@ -202,12 +202,22 @@ async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, con
       pauseReason: null,
       updatedAt: ctx.clock.now(),
     };
-    const extra = t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {};
+    const extra = {
+      ...(t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {}),
+      // The provider did not say the zone: the ledger page asks the owner to confirm the guess.
+      timezoneGuessed: Boolean(t.timezoneGuessed),
+    };
     const prior = byExternal.get(t.externalId);
     if (prior) {
+      // A zone the owner set stays theirs: reconnecting does not put the provider's guess back.
+      const ownerZone = prior.settings.timezoneSetBy === 'owner';
       await ctx.db
         .update(ledger)
-        .set({ ...fields, settings: { ...prior.settings, ...extra } })
+        .set({
+          ...fields,
+          ...(ownerZone ? { timezone: prior.timezone } : {}),
+          settings: { ...prior.settings, ...extra, ...(ownerZone ? { timezoneGuessed: false } : {}) },
+        })
         .where(eq(ledger.id, prior.id));
       out.push({ id: prior.id, name: t.name, created: false });
     } else {

@@ -38,6 +38,7 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     name: r.name,
     baseCurrency: r.baseCurrency,
     timezone: r.timezone,
+    timezoneGuessed: r.settings.timezoneGuessed === true,
     country: r.country,
     status: r.status,
     statusReason: r.status === 'active' ? null : r.statusReason,
@@ -82,9 +83,21 @@ export async function updateLedgerSettings({
   input,
 }: {
   ctx: ServiceContext;
-  input: { ledgerId: string; safeMode?: boolean; ledgerNotes?: LedgerNotes };
+  input: { ledgerId: string; safeMode?: boolean; ledgerNotes?: LedgerNotes; timezone?: string };
 }) {
   const row = await getLedger(ctx, input.ledgerId);
+  if (input.timezone !== undefined && input.timezone !== row.timezone) {
+    // The owner's word on the zone: kept over the provider's (or our) guess, across reconnects.
+    await ctx.db
+      .update(ledger)
+      .set({
+        timezone: input.timezone,
+        settings: sql`${ledger.settings} || ${JSON.stringify({ timezoneSetBy: 'owner', timezoneGuessed: false })}::jsonb`,
+        updatedAt: ctx.clock.now(),
+      })
+      .where(eq(ledger.id, row.id));
+    await audit(ctx, 'ledger.timezone', { type: 'ledger', id: row.id }, { from: row.timezone, to: input.timezone });
+  }
   if (input.ledgerNotes !== undefined && input.ledgerNotes !== ledgerNotesOf(row.settings)) {
     await ctx.db
       .update(ledger)
@@ -100,6 +113,7 @@ export async function updateLedgerSettings({
     ledgerId: row.id,
     safeMode: input.safeMode ?? row.safeMode,
     ledgerNotes: input.ledgerNotes ?? ledgerNotesOf(row.settings),
+    timezone: input.timezone ?? row.timezone,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   xeroDate,
   xeroInstant,
 } from '../../connectors/xero/map.ts';
-import { xeroTimezone } from '../../connectors/xero/timezones.ts';
+import { ianaForXero, xeroZone } from '../../connectors/xero/timezones.ts';
 import { templates, xeroFixture } from '../support/xero/fixtures.ts';
 
 const t = templates();
@@ -114,10 +114,10 @@ describe('Xero mapping (official examples)', () => {
     for (const p of xeroFixture<{ Payments: Record<string, unknown>[] }>('payments-list.json').Payments) mapPayment(p);
   });
 
-  it('turns Xero zones into IANA zones, falling back by country', () => {
-    expect(xeroTimezone('NEWZEALANDSTANDARDTIME', 'NZ')).toBe('Pacific/Auckland');
-    expect(xeroTimezone('GMTSTANDARDTIME', 'GB')).toBe('Europe/London');
-    expect(xeroTimezone('SOMEWHERESTANDARDTIME', 'AU')).toBe('Australia/Sydney');
+  it('turns Xero zones into IANA zones, falling back by country (a guess)', () => {
+    expect(xeroZone('NEWZEALANDSTANDARDTIME', 'NZ')).toEqual({ zone: 'Pacific/Auckland', guessed: false });
+    expect(xeroZone('GMTSTANDARDTIME', 'GB')).toEqual({ zone: 'Europe/London', guessed: false });
+    expect(xeroZone('SOMEWHERESTANDARDTIME', 'AU')).toEqual({ zone: 'Australia/Sydney', guessed: true });
     const org = mapOrganisation(
       { Name: 'Demo', BaseCurrency: 'GBP', CountryCode: 'GB', Timezone: 'GMTSTANDARDTIME' },
       'tid',
@@ -131,5 +131,36 @@ describe('Xero mapping (official examples)', () => {
       timezone: 'Europe/London',
       country: 'GB',
     });
+  });
+});
+
+describe("every zone name in Xero's spec", () => {
+  const names = xeroFixture<{ TimeZone: string[] }>('timezone-enum.json').TimeZone;
+  /** Minutes east of UTC of `zone` at an instant (from Intl's "GMT+5:30" style offset). */
+  const offset = (zone: string, at: string) => {
+    const part = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(at))
+      .find((p) => p.type === 'timeZoneName')!.value;
+    const m = /GMT([+-])(\d\d):(\d\d)/.exec(part);
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  };
+
+  it('maps to a zone this runtime knows (141 names, none falling back)', () => {
+    expect(names).toHaveLength(141);
+    const unmapped = names.filter((n) => !ianaForXero(n));
+    expect(unmapped).toEqual([]);
+    for (const n of names) expect(() => new Intl.DateTimeFormat('en', { timeZone: ianaForXero(n) })).not.toThrow();
+  });
+
+  it('puts Kenya, Thailand, Israel, Taiwan, Nepal and Chatham where they are, not in New Zealand', () => {
+    const jan = '2026-01-15T12:00:00Z';
+    expect(offset(ianaForXero('EAFRICASTANDARDTIME')!, jan)).toBe(180);
+    expect(offset(ianaForXero('SEASIASTANDARDTIME')!, jan)).toBe(420);
+    expect(offset(ianaForXero('ISRAELSTANDARDTIME')!, jan)).toBe(120);
+    expect(offset(ianaForXero('TAIPEISTANDARDTIME')!, jan)).toBe(480);
+    expect(offset(ianaForXero('NEPALSTANDARDTIME')!, jan)).toBe(345);
+    expect(offset(ianaForXero('CHATHAMISLANDSSTANDARDTIME')!, jan)).toBe(825);
+    expect(offset(ianaForXero('UTC08')!, jan)).toBe(-480);
+    expect(offset(ianaForXero('UTC+13')!, jan)).toBe(780);
   });
 });

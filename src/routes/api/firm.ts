@@ -15,6 +15,15 @@ import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
 
+/** A zone this runtime knows by its IANA name. */
+const IanaZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length <= 64;
+  } catch {
+    return false;
+  }
+}, 'not a known IANA time zone (e.g. Europe/Paris, America/Chicago)');
 const IdParam = z.object({ id: z.uuid() });
 const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
 const Any = z.record(z.string(), z.unknown());
@@ -60,7 +69,7 @@ export function firmRoutes() {
     createRoute({
       method: 'patch',
       path: '/ledgers/{id}',
-      summary: "Change a ledger's settings: safe mode, and which history notes are written to it",
+      summary: "Change a ledger's settings: safe mode, which history notes are written to it, its time zone",
       request: {
         params: IdParam,
         body: jsonBody(
@@ -71,13 +80,24 @@ export function firmRoutes() {
                 .enum(LEDGER_NOTES)
                 .optional()
                 .describe('history notes on the invoices: every reminder, firm/final ones and hand-offs, or none'),
+              timezone: IanaZone.optional().describe(
+                "the business's time zone (IANA, e.g. Europe/Paris): send windows and due dates follow it",
+              ),
             })
-            .refine((b) => b.safeMode !== undefined || b.ledgerNotes !== undefined, 'name a setting to change'),
+            .refine(
+              (b) => b.safeMode !== undefined || b.ledgerNotes !== undefined || b.timezone !== undefined,
+              'name a setting to change',
+            ),
         ),
       },
       responses: {
         200: jsonResponse(
-          z.object({ ledgerId: z.uuid(), safeMode: z.boolean(), ledgerNotes: z.enum(LEDGER_NOTES) }),
+          z.object({
+            ledgerId: z.uuid(),
+            safeMode: z.boolean(),
+            ledgerNotes: z.enum(LEDGER_NOTES),
+            timezone: z.string(),
+          }),
           'updated',
         ),
       },

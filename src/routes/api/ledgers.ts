@@ -20,6 +20,9 @@ const LedgerBody = z
     name: z.string(),
     baseCurrency: z.string(),
     timezone: z.string(),
+    timezoneGuessed: z.boolean().openapi({
+      description: 'The provider did not say the zone; it was guessed from the country. Confirm or correct it.',
+    }),
     country: z.string().nullable(),
     status: z.string(),
     statusReason: z.string().nullable().openapi({ description: 'Why the ledger is not active, and what to do' }),

@@ -23,6 +23,7 @@ export class QuickBooksFake {
     {
       name: string;
       country: string;
+      region?: string;
       currency: string;
       Invoice: Raw[];
       Customer: Raw[];
@@ -54,10 +55,12 @@ export class QuickBooksFake {
   /** The time CDC responses report. */
   now = () => new Date();
 
-  addRealm(realmId: string, name = 'Sandbox Company', country = 'US', currency = 'USD') {
+  /** A company; `region` is its state or province (CompanyAddr.CountrySubDivisionCode). */
+  addRealm(realmId: string, name = 'Sandbox Company', country = 'US', currency = 'USD', region?: string) {
     this.realms.set(realmId, {
       name,
       country,
+      region,
       currency,
       Invoice: [],
       Customer: [],
@@ -267,7 +270,12 @@ export class QuickBooksFake {
     const time = this.now().toISOString();
     if (path.startsWith('/companyinfo/'))
       return HttpResponse.json({
-        CompanyInfo: { CompanyName: realm.name, LegalName: `${realm.name} LLC`, Country: realm.country },
+        CompanyInfo: {
+          CompanyName: realm.name,
+          LegalName: `${realm.name} LLC`,
+          Country: realm.country,
+          CompanyAddr: { Line1: '1 Main Street', Country: realm.country, CountrySubDivisionCode: realm.region },
+        },
         time,
       });
     if (path === '/preferences')
