@@ -94,6 +94,7 @@ export async function startServer(
     reconcileMs: config.reconcileIntervalMs,
     sweepMs: 30_000,
     retentionDays: config.webhookRetentionDays,
+    notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
   });
   const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
   const stopTicks = startReminderTicks(

@@ -77,27 +77,41 @@ export const isParked = (row: Pick<LedgerRow, 'pausedUntil'>, now: Date) =>
 
 async function tellOwners(deps: LedgerHealthDeps, row: LedgerRow, at: Date, reason: string) {
   if (!deps.notices) return;
+  const link = `${deps.notices.publicUrl}/ledgers/${row.id}`;
+  await emailOwners(deps, row.firmId, {
+    subject: `${row.name} was disconnected from overdue`,
+    text: `${reason}.\n\nNo reminders are sent for ${row.name} until it is reconnected: ${link}\n`,
+    html: `<p>${escapeHtml(reason)}.</p><p>No reminders are sent for <b>${escapeHtml(row.name)}</b> until it is reconnected: <a href="${link}">reconnect</a>.</p>`,
+    idempotencyKey: `ledger-lost-${row.id}-${at.getTime()}`,
+  });
+}
+
+/**
+ * A notice to the firm's owners (not to a debtor: these come from overdue itself). A failed send
+ * is logged, never thrown: the change it reports is already recorded and shown.
+ */
+export async function emailOwners(
+  deps: LedgerHealthDeps,
+  firmId: string,
+  mail: { subject: string; text: string; html: string; idempotencyKey: string },
+): Promise<number> {
+  if (!deps.notices) return 0;
   const owners = await deps.db
     .select({ email: appUser.email })
     .from(membership)
     .innerJoin(appUser, eq(appUser.id, membership.userId))
-    .where(and(eq(membership.firmId, row.firmId), eq(membership.role, 'owner')));
-  if (owners.length === 0) return;
-  const { mailer, mailFrom, publicUrl } = deps.notices;
-  const link = `${publicUrl}/ledgers/${row.id}`;
-  const subject = `${row.name} was disconnected from overdue`;
-  await mailer
-    .send({
-      fromName: 'overdue',
-      fromAddress: mailFrom,
-      to: owners.map((o) => o.email),
-      cc: [],
-      subject,
-      text: `${reason}.\n\nNo reminders are sent for ${row.name} until it is reconnected: ${link}\n`,
-      html: `<p>${escapeHtml(reason)}.</p><p>No reminders are sent for <b>${escapeHtml(row.name)}</b> until it is reconnected: <a href="${link}">reconnect</a>.</p>`,
-      idempotencyKey: `ledger-lost-${row.id}-${at.getTime()}`,
-    })
-    .catch((e: Error) => deps.logger.warn('disconnection notice not sent', { ledgerId: row.id, error: e.name }));
+    .where(and(eq(membership.firmId, firmId), eq(membership.role, 'owner')));
+  if (owners.length === 0) return 0;
+  const { mailer, mailFrom } = deps.notices;
+  return mailer
+    .send({ fromName: 'overdue', fromAddress: mailFrom, to: owners.map((o) => o.email), cc: [], ...mail })
+    .then(
+      () => owners.length,
+      (e: Error) => {
+        deps.logger.warn('owner notice not sent', { firmId, subject: mail.subject, error: e.name });
+        return 0;
+      },
+    );
 }
 
 /**

@@ -64,7 +64,13 @@ export class ConnectionTokens {
         keyId: cipher.primaryKeyId,
         accessExpiresAt: tokens.accessExpiresAt,
         refreshExpiresAt: tokens.refreshExpiresAt ?? null,
-        ...(tokens.refreshHardExpiresAt ? { refreshHardExpiresAt: tokens.refreshHardExpiresAt } : {}),
+        ...(tokens.refreshHardExpiresAt
+          ? {
+              refreshHardExpiresAt: tokens.refreshHardExpiresAt,
+              // A new consent moves the cap later: its warnings start over.
+              hardExpiryWarnedDays: sql`case when ${connection.refreshHardExpiresAt} < ${tokens.refreshHardExpiresAt.toISOString()}::timestamptz then null else ${connection.hardExpiryWarnedDays} end`,
+            }
+          : {}),
         scopes: tokens.scopes,
         status: 'active',
         lastError: null,

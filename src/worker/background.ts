@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { ledger } from '../db/schema/index.ts';
 import type { AppDeps } from '../deps.ts';
+import { warnExpiringGrants } from '../services/grant-expiry.ts';
 import { mirrorHandlers, reconcileAll, sweepInbox, syncFailureIsFinal } from '../services/background.ts';
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
@@ -71,6 +72,12 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
     });
     out.inboxEventsPurged = purged.events;
     out.inboxDeliveriesPurged = purged.deliveries;
+    out.expiryWarnings = await warnExpiringGrants({
+      db: d.database.db,
+      clock: d.clock,
+      logger: d.logger,
+      notices: { mailer: d.mailer, mailFrom: d.config.mailFrom, publicUrl: d.config.publicUrl },
+    });
     out.casesProposed = 0;
     for (const l of await activeLedgers(d)) out.casesProposed += await proposeForLedger(deliverDeps(d), l.id);
   } else if (cron === CRONS.rescore) {

@@ -29,6 +29,8 @@ export const connection = pgTable(
     refreshExpiresAt: tstz('refresh_expires_at'),
     /** Intuit's 5-year cap (x_refresh_token_hard_expires_in). */
     refreshHardExpiresAt: tstz('refresh_hard_expires_at'),
+    /** The nearest warning sent before that cap (30, then 7 days); cleared by a later cap. */
+    hardExpiryWarnedDays: integer('hard_expiry_warned_days'),
     lastRefreshedAt: tstz('last_refreshed_at'),
     refreshCount: integer('refresh_count').notNull().default(0),
     lastError: text('last_error'),

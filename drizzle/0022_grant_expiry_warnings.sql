@@ -1,0 +1,1 @@
+ALTER TABLE "connection" ADD COLUMN "hard_expiry_warned_days" integer;
