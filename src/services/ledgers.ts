@@ -1,6 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
-  connection,
   contact,
   creditNote,
   historyImport,
@@ -16,7 +15,6 @@ import { audit } from './audit.ts';
 import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
 import { replanContacts } from './reminders/planning.ts';
 import type { ServiceContext } from './context.ts';
-import type { Integrations } from './integrations.ts';
 
 /** Ledgers the firm can see, with connection health and sync progress. */
 export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefined }) {
@@ -160,55 +158,4 @@ export async function purgeLedger({ ctx, input }: { ctx: ServiceContext; input: 
   });
   await audit(ctx, 'ledger.purged', { type: 'ledger', id: row.id }, counts);
   return counts;
-}
-
-/**
- * Disconnects a grant: removes each organisation from it at the provider, revokes the token, and
- * keeps the mirrored data read-only (or purges it when asked). Provider failures are logged, not
- * fatal: the user's intent to leave wins.
- */
-export async function disconnectConnection(
-  { ctx, input }: { ctx: ServiceContext; input: { connectionId: string; purge: boolean } },
-  deps: { integrations: Integrations },
-) {
-  const [conn] = await ctx.db
-    .select()
-    .from(connection)
-    .where(and(eq(connection.id, input.connectionId), eq(connection.firmId, ctx.firmId)));
-  if (!conn) throw new NotFoundError('connection');
-  const ledgers = await ctx.db.select().from(ledger).where(eq(ledger.connectionId, conn.id));
-  const xero = deps.integrations.xero;
-  if (conn.provider === 'xero' && xero && conn.status === 'active') {
-    try {
-      const token = await deps.integrations.tokens.accessToken(conn.id);
-      for (const l of ledgers) {
-        const ref = (l.settings as { xeroConnectionRef?: string }).xeroConnectionRef;
-        if (ref) await xero.oauth.deleteConnection(token, ref);
-      }
-    } catch (err) {
-      ctx.logger.warn('provider disconnect failed; disconnecting locally', {
-        connectionId: conn.id,
-        message: (err as Error).message,
-      });
-    }
-  }
-  await deps.integrations.tokens
-    .revoke(conn.id)
-    .catch((err: Error) => ctx.logger.warn('token revoke failed', { connectionId: conn.id, message: err.message }));
-  await ctx.db
-    .update(connection)
-    .set({ status: 'disconnected', accessToken: null, refreshToken: null, updatedAt: ctx.clock.now() })
-    .where(eq(connection.id, conn.id));
-  await ctx.db
-    .update(ledger)
-    .set({
-      status: 'disconnected',
-      statusReason: 'disconnected in overdue: connect it again to resume reminders',
-      statusChangedAt: ctx.clock.now(),
-      updatedAt: ctx.clock.now(),
-    })
-    .where(eq(ledger.connectionId, conn.id));
-  await audit(ctx, 'connection.disconnected', { type: 'connection', id: conn.id }, { purge: input.purge });
-  if (input.purge) for (const l of ledgers) await purgeLedger({ ctx, input: { ledgerId: l.id } });
-  return { connectionId: conn.id, ledgers: ledgers.map((l) => l.id), purged: input.purge };
 }

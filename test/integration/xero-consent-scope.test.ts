@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { auditLog, connection, ledger } from '../../src/db/schema/index.ts';
+import { auditLog, connection, invoice, ledger } from '../../src/db/schema/index.ts';
+import { reconcileAll } from '../../src/services/background.ts';
+import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { testConfig, testDeps } from '../support/deps.ts';
-import { makeFirm } from '../support/factories.ts';
+import { recordingQueue, testConfig, testDeps } from '../support/deps.ts';
+import { makeFirm, systemCtx } from '../support/factories.ts';
 import { useMsw } from '../support/msw.ts';
 import { signedIn } from '../support/session.ts';
 import { virtualLimiterClock } from '../support/xero/connected.ts';
@@ -82,5 +84,68 @@ describe('a Xero consent imports its own organisations only', () => {
         { externalId: lapsed.tenantId, name: 'Lapsed Trial Ltd', reason: 'disconnected (AuthorizationUnsuccessful)' },
       ],
     });
+  });
+});
+
+describe('one organisation of a consent, disconnected or purged on its own', () => {
+  const post = (w: Awaited<ReturnType<typeof bookkeeper>>, path: string, body?: unknown) =>
+    w.app.request(path, {
+      method: 'POST',
+      headers: { cookie: w.user.cookie, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it('removes that organisation at Xero only; the grant stays for the others until the last one goes', async () => {
+    const w = await bookkeeper();
+    expect((await w.connect([w.a.tenantId, w.b.tenantId])).status).toBe(302);
+    const byName = async () => Object.fromEntries((await w.ledgers()).map((l) => [l.name, l]));
+    const a = (await byName())['Client A Ltd']!;
+    const b = (await byName())['Client B Ltd']!;
+
+    const off = await post(w, `/api/v1/ledgers/${a.id}/disconnect`);
+    expect(off.status).toBe(200);
+    expect(await off.json()).toMatchObject({ ledgerId: a.id, grantRevoked: false, purged: null });
+    expect(w.fake.deletedConnections).toEqual([w.a.connectionId]);
+    expect(w.fake.revoked).toHaveLength(0);
+    expect((await byName())['Client A Ltd']).toMatchObject({ status: 'disconnected' });
+    expect((await byName())['Client B Ltd']).toMatchObject({ status: 'active' });
+    const [conn] = await database.db.select().from(connection).where(eq(connection.firmId, w.firm.id));
+    expect(conn).toMatchObject({ status: 'active' });
+
+    // Purging the last one: its data goes, its organisation is removed, the grant is revoked.
+    await syncLedger(
+      { ctx: systemCtx(database.db, w.firm.id, w.deps.clock), input: { ledgerId: b.id } },
+      await w.deps.integrations.resolve(b),
+    );
+    const purged = await post(w, `/api/v1/ledgers/${b.id}/purge`);
+    expect(purged.status).toBe(200);
+    expect(await purged.json()).toMatchObject({ invoices: 0, contacts: expect.any(Number) });
+    expect(w.fake.deletedConnections).toEqual([w.a.connectionId, w.b.connectionId]);
+    expect(w.fake.revoked).toHaveLength(1);
+    expect((await byName())['Client B Ltd']).toMatchObject({ status: 'disconnected' });
+  });
+
+  it('a purged ledger stays purged: no sync brings the data back until it is connected again', async () => {
+    const w = await bookkeeper();
+    w.fake.seedInvoices(w.a, 3);
+    expect((await w.connect([w.a.tenantId])).status).toBe(302);
+    const [a] = await w.ledgers();
+    const ctx = systemCtx(database.db, w.firm.id, w.deps.clock);
+    await syncLedger({ ctx, input: { ledgerId: a!.id } }, await w.deps.integrations.resolve(a!));
+    const count = async () => (await database.db.select().from(invoice).where(eq(invoice.ledgerId, a!.id))).length;
+    expect(await count()).toBe(3);
+    expect((await post(w, `/api/v1/ledgers/${a!.id}/purge`)).status).toBe(200);
+    expect(await count()).toBe(0);
+    const [after] = await w.ledgers();
+    await expect(w.deps.integrations.resolve(after!)).rejects.toThrow(/disconnected; reconnect it/);
+    const jobs = recordingQueue();
+    await reconcileAll(database.db, jobs, w.deps.clock.now());
+    expect(jobs.synced).toHaveLength(0);
+    // Connected again: active, and the backfill brings the invoices back.
+    expect((await w.connect([w.a.tenantId])).status).toBe(302);
+    const [again] = await w.ledgers();
+    expect(again).toMatchObject({ status: 'active' });
+    await syncLedger({ ctx, input: { ledgerId: again!.id } }, await w.deps.integrations.resolve(again!));
+    expect(await count()).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { disconnectConnection, getLedger, listLedgers, purgeLedger } from '../../services/ledgers.ts';
+import { disconnectConnection, disconnectLedger } from '../../services/disconnect.ts';
+import { getLedger, listLedgers } from '../../services/ledgers.ts';
 import { assertCanAct } from '../../services/context.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonResponse, router } from '../env.ts';
@@ -68,22 +69,49 @@ export function ledgerRoutes() {
     },
   );
 
+  const Purged = z.object({
+    invoices: z.number(),
+    payments: z.number(),
+    creditNotes: z.number(),
+    contacts: z.number(),
+  });
+  const Disconnected = z.object({ ledgerId: z.uuid(), grantRevoked: z.boolean(), purged: Purged.nullable() });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/ledgers/{id}/disconnect',
+      summary: 'Disconnect one ledger (its organisation only); keep or purge its data',
+      request: {
+        params: IdParam,
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ purge: z.boolean().default(false) }) } },
+        },
+      },
+      responses: { 200: jsonResponse(Disconnected, 'disconnected') },
+    }),
+    async (c) => {
+      requireRole('admin', c.var.principal);
+      const purge = (c.req.valid('json') ?? { purge: false }).purge;
+      const input = { ledgerId: c.req.valid('param').id, purge };
+      return c.json(await disconnectLedger({ ctx: serviceCtx(c), input }, c.var.deps), 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: 'post',
       path: '/ledgers/{id}/purge',
-      summary: "Delete a ledger's mirrored data",
+      summary: "Delete a ledger's mirrored data; it is disconnected, so no sync brings the data back",
       request: { params: IdParam },
-      responses: {
-        200: jsonResponse(
-          z.object({ invoices: z.number(), payments: z.number(), creditNotes: z.number(), contacts: z.number() }),
-          'purged',
-        ),
-      },
+      responses: { 200: jsonResponse(Purged, 'purged') },
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await purgeLedger({ ctx: serviceCtx(c), input: { ledgerId: c.req.valid('param').id } }), 200);
+      const input = { ledgerId: c.req.valid('param').id, purge: true };
+      const done = await disconnectLedger({ ctx: serviceCtx(c), input }, c.var.deps);
+      return c.json(done.purged!, 200);
     },
   );
 
