@@ -30,6 +30,7 @@ import { signinPage } from './routes/ui/signin.tsx';
 import { signInRoutes } from './routes/signin-oauth.ts';
 import { invitePages } from './routes/ui/invite.tsx';
 import { reportPages } from './routes/ui/reports.tsx';
+import { connectionPages } from './routes/ui/connections.tsx';
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', uiActions());
   app.route('/', invitePages());
   app.route('/', reportPages());
+  app.route('/', connectionPages());
   mountApiDocs(app);
 
   app.doc31('/api/v1/openapi.json', {

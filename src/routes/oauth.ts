@@ -18,13 +18,15 @@ export function oauthRoutes() {
       path: '/connect/{provider}',
       summary: 'Start connecting a ledger (redirects to the provider consent screen)',
       request: { params: Provider },
-      responses: { 302: { description: 'to the provider' } },
+      responses: { 302: { description: 'to the provider' }, 303: { description: 'no session: to sign-in, then back' } },
     }),
     async (c) => {
       const deps = c.var.deps;
       const cookie = getCookie(c, SESSION_COOKIE);
       const principal = cookie ? await sessionPrincipal(deps.database.db, cookie, deps.clock.now()) : null;
-      if (!principal?.sessionId) throw new AppError('unauthenticated', 'sign in before connecting a ledger');
+      // A browser arriving without a session (an app-store link, a bookmark) signs in and comes back.
+      if (!principal?.sessionId)
+        return c.redirect(`/signin?next=${encodeURIComponent(`/connect/${c.req.valid('param').provider}`)}`, 303);
       if (principal.role === 'viewer' || principal.role === 'member')
         throw new AppError('forbidden', 'only owners and admins connect ledgers');
       const url = await startConnect(

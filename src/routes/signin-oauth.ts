@@ -42,7 +42,10 @@ export function signInRoutes() {
     );
     deleteCookie(c, BROWSER_COOKIE, { path: '/auth' });
     setSessionCookie(c, done.token);
-    return c.redirect(safeNext(done.next), 302);
+    // "Sign up with Xero / Intuit": a first sign-in made the person's firm; it has no ledger yet,
+    // so they go on to connect one with the same provider rather than to an empty portfolio.
+    const next = done.created && safeNext(done.next) === '/' ? `/connect/${provider.data}` : safeNext(done.next);
+    return c.redirect(next, 302);
   });
   return app;
 }

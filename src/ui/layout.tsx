@@ -65,6 +65,7 @@ export function Layout(props: {
               <nav aria-label="Main">
                 <a href="/">Portfolio</a>
                 <a href="/reports">Reports</a>
+                <a href="/connections">Connections</a>
                 <a href="/settings">Settings</a>
                 <a href="/outbox">Outbox</a>
                 <a href="/api/v1/docs">API</a>

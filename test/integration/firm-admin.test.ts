@@ -252,7 +252,12 @@ describe('members, invitations and API tokens', () => {
   it("a ledger's history-note setting: validated, kept, audited; safe mode untouched", async () => {
     const s = await setup();
     const set = await s.call('PATCH', `/ledgers/${s.l1.id}`, { ledgerNotes: 'escalations' });
-    expect(set.body).toEqual({ ledgerId: s.l1.id, safeMode: true, ledgerNotes: 'escalations', timezone: s.l1.timezone });
+    expect(set.body).toEqual({
+      ledgerId: s.l1.id,
+      safeMode: true,
+      ledgerNotes: 'escalations',
+      timezone: s.l1.timezone,
+    });
     expect((await s.call('PATCH', `/ledgers/${s.l1.id}`, { ledgerNotes: 'sometimes' })).status).toBe(400);
     const empty = await s.call('PATCH', `/ledgers/${s.l1.id}`, {});
     expect(empty.status).toBe(400);

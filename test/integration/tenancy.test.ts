@@ -118,6 +118,7 @@ function bodyFor(
   const json = (v: unknown) => ({ type: 'application/json', body: JSON.stringify(v) });
   const bodies: Record<string, ReturnType<typeof json>> = {
     'POST /api/v1/connections/{id}/disconnect': json({ purge: false }),
+    'POST /api/v1/ledgers/{id}/disconnect': json({ purge: true }),
     'POST /api/v1/webhook-events/replay': json({ from: '2026-01-01T00:00:00Z', to: '2026-12-31T00:00:00Z' }),
     'POST /api/v1/webhook-events/requeue-dead': json({}),
     'POST /api/v1/reminders/approve': json({ ids: [A.r.id] }),

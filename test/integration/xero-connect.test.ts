@@ -53,7 +53,10 @@ describe('Xero connect', () => {
 
   it('requires a signed-in owner or admin', async () => {
     const { app, firm } = await setup();
-    expect((await app.request('/connect/xero')).status).toBe(401);
+    // No session: a browser is sent to sign in and brought back (test/integration/app-store.test.ts).
+    const anonymous = await app.request('/connect/xero');
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/signin?next=%2Fconnect%2Fxero');
     const viewer = await signedIn(database.db, firm.id, 'viewer');
     expect((await app.request('/connect/xero', { headers: { cookie: viewer.cookie } })).status).toBe(403);
   });

@@ -1,3 +1,4 @@
+import { disconnectLedger } from '../../services/disconnect.ts';
 import type { Context } from 'hono';
 import { AppError } from '../../errors.ts';
 import { approveCase } from '../../services/handoff/approve.ts';
@@ -150,5 +151,14 @@ export function uiActions() {
     });
     return plan.length ? `payment plan of ${plan.length} instalments saved` : 'payment plan removed';
   });
+
+  app.post('/ui/connections/ledgers/:id/disconnect', async (c) =>
+    act(c, '/connections', async () => {
+      requireRole('admin', c.var.principal);
+      const input = { ledgerId: c.req.param('id'), purge: false };
+      const done = await disconnectLedger({ ctx: serviceCtx(c), input }, c.var.deps);
+      return `disconnected${done.grantRevoked ? '; access revoked at the provider' : ''}`;
+    }),
+  );
   return app;
 }

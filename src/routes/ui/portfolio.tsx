@@ -91,7 +91,11 @@ export function portfolioPages() {
               ))}
             </tbody>
           </table>
-          {rows.length === 0 ? <p>No ledgers yet. Connect Xero or QuickBooks to start.</p> : null}
+          {rows.length === 0 ? (
+            <p>
+              No ledgers yet. <a href="/connections">Connect Xero or QuickBooks</a> to start.
+            </p>
+          ) : null}
         </section>
 
         {held.length ? (

@@ -1,0 +1,104 @@
+import { getCookie } from 'hono/cookie';
+import { listLedgers } from '../../services/ledgers.ts';
+import { SESSION_COOKIE, sessionPrincipal } from '../../services/sessions.ts';
+import { Layout } from '../../ui/layout.tsx';
+import { type AuthEnv, serviceCtx } from '../auth.ts';
+import { router } from '../env.ts';
+import { requireUiAuth } from './guard.ts';
+
+const PROVIDER_NAME: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks', demo: 'Demo' };
+
+/**
+ * The Connections page (every organisation with its state and what to do about it) and the entry
+ * points the app stores link to. An app-store launch without a session goes to sign-in and comes
+ * back, never to an API error.
+ */
+export function connectionPages() {
+  const app = router<AuthEnv>();
+
+  // Xero and Intuit listings: launch (from the store), reconnect, and where Intuit sends a user
+  // who disconnected the app in QuickBooks. Each starts (or resumes) the consent in the browser.
+  app.get('/apps/:provider{xero|quickbooks}/:step{launch|reconnect}', async (c) => {
+    const provider = c.req.param('provider');
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const deps = c.var.deps;
+    const signedIn = cookie ? await sessionPrincipal(deps.database.db, cookie, deps.clock.now()) : null;
+    const connect = `/connect/${provider}`;
+    // Signed out: sign in with the same provider (a first sign-in makes the firm), then connect.
+    return c.redirect(signedIn ? connect : `/auth/${provider}?next=${encodeURIComponent(connect)}`, 302);
+  });
+  app.get('/apps/quickbooks/disconnected', (c) =>
+    c.html(
+      <Layout title="QuickBooks disconnected">
+        <p>
+          overdue no longer has access to this QuickBooks company, and sends no reminders for it. What was mirrored
+          stays readable in overdue until you purge it.
+        </p>
+        <p>
+          <a href="/apps/quickbooks/reconnect">Connect QuickBooks again</a> · <a href="/connections">Connections</a>
+        </p>
+      </Layout>,
+    ),
+  );
+
+  app.use('/connections', requireUiAuth);
+  app.get('/connections', async (c) => {
+    const ctx = serviceCtx(c);
+    const { config } = c.var.deps;
+    const ledgers = await listLedgers({ ctx });
+    const providers = (['xero', 'quickbooks'] as const).filter((p) => config[p]);
+    return c.html(
+      <Layout title="Connections" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
+        <p>
+          {providers.map((p) => (
+            <>
+              <a class="button" href={`/connect/${p}`}>{`Connect ${PROVIDER_NAME[p]}`}</a>{' '}
+            </>
+          ))}
+          {providers.length === 0 ? 'No provider is configured on this server (see the README).' : null}
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Organisation</th>
+              <th scope="col">Provider</th>
+              <th scope="col">State</th>
+              <th scope="col">Time zone</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ledgers.map((l) => (
+              <tr>
+                <td>
+                  <a href={`/ledgers/${l.id}`}>{l.name}</a>
+                </td>
+                <td>{PROVIDER_NAME[l.provider] ?? l.provider}</td>
+                <td>
+                  {l.status === 'active' ? (l.pausedUntil ? `paused: ${l.pauseReason}` : 'connected') : l.status}
+                  {l.statusReason ? <p class="muted">{l.statusReason}</p> : null}
+                </td>
+                <td>
+                  {l.timezone}
+                  {l.timezoneGuessed ? ' (guessed: confirm it in the API or settings)' : ''}
+                </td>
+                <td>
+                  {l.provider === 'demo' ? null : l.status === 'active' ? (
+                    <form method="post" action={`/ui/connections/ledgers/${l.id}/disconnect`}>
+                      <button type="submit">Disconnect</button>
+                    </form>
+                  ) : (
+                    <a href={`/connect/${l.provider}`}>Reconnect</a>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {ledgers.length === 0 ? <p>No ledgers yet: connect one above.</p> : null}
+      </Layout>,
+    );
+  });
+
+  return app;
+}
