@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/types.ts';
-import { connection, invoice, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import { connection, invoice, ledger, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import type { fixedClock } from '../../src/lib/clock.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
@@ -10,6 +11,7 @@ import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { XeroFake } from '../support/xero/fake.ts';
+import { msDate } from '../support/xero/fixtures.ts';
 
 /**
  * A provider that accepts the connection and never answers (issue 28, "No timeouts"; reliability
@@ -144,5 +146,73 @@ describe('every provider call has a deadline', () => {
     expect(c.deps.mailer.sent).toHaveLength(0);
     const [after] = await database.db.select().from(reminder).where(eq(reminder.id, r!.id));
     expect(after!.status).not.toBe('sent');
+  });
+
+  it("a ledger that never answers holds only its own reminders: another organisation's goes out meanwhile", async () => {
+    const c = await xeroLedger();
+    // A second organisation of the same user, connected by a second consent.
+    const other = c.fake.addTenant('xu-1', 'Quayside Ltd');
+    c.fake.seedInvoices(other, 1, { start: new Date('2026-11-01T00:00:00Z') });
+    const start = await c.app.request('/connect/xero', { headers: { cookie: c.user.cookie } });
+    const cb = new URL(c.fake.consent(start.headers.get('location')!, 'xu-1', [other.tenantId]));
+    expect((await c.app.request(`${cb.pathname}${cb.search}`, { headers: { cookie: c.user.cookie } })).status).toBe(
+      302,
+    );
+    const [quayside] = await database.db.select().from(ledger).where(eq(ledger.externalId, other.tenantId));
+    await syncLedger({ ctx: c.ctx, input: { ledgerId: quayside!.id } }, await c.deps.integrations.resolve(quayside!));
+    // Past safe mode (new ledgers queue every reminder for approval), and Friday 10:00 in
+    // Auckland: inside both ledgers' send windows.
+    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.firmId, c.firm.id));
+    (c.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-19T21:00:00Z');
+    const due = new Date(c.deps.clock.now().getTime() - 60_000);
+    for (const l of [c.ledger, quayside!]) {
+      const [i] = await database.db.select().from(invoice).where(eq(invoice.ledgerId, l.id)).limit(1);
+      const who = await makeContact(database.db, l, { externalId: i!.contactExternalId });
+      // The ledger has the customer too (the pre-send read finds it active, with its address).
+      const tenant = l.id === quayside!.id ? other : c.tenant;
+      tenant.Contacts.push({
+        ContactID: i!.contactExternalId,
+        Name: who.name,
+        EmailAddress: who.email,
+        ContactStatus: 'ACTIVE',
+        IsCustomer: true,
+        UpdatedDateUTC: msDate(new Date('2026-11-01T00:00:00Z')),
+      });
+      await database.db.update(invoice).set({ contactId: who.id, dueDate: '2026-11-01' }).where(eq(invoice.id, i!.id));
+      const [r] = await database.db
+        .insert(reminder)
+        .values({ firmId: c.firm.id, ledgerId: l.id, contactId: who.id, stepKey: 'after-7', dueAt: due })
+        .returning();
+      await database.db
+        .insert(reminderItem)
+        .values({ reminderId: r!.id, invoiceId: i!.id, firmId: c.firm.id, stepKey: 'after-7' });
+    }
+    // Harbour Dental's organisation stops answering; Quayside's answers.
+    c.fake.stalls.add(/./, 1000, (req) => req.headers.get('xero-tenant-id') === c.tenant.tenantId);
+    const stalledWhenSent: number[] = [];
+    const mailer = {
+      kind: 'capture' as const,
+      send: async (m: Parameters<typeof c.deps.mailer.send>[0]) => {
+        stalledWhenSent.push(c.fake.stalls.count);
+        return c.deps.mailer.send(m);
+      },
+    };
+    const result = await tick({
+      db: database.db,
+      clock: c.deps.clock,
+      logger: c.deps.logger,
+      resolve: c.deps.integrations.resolve,
+      mailer,
+      publicUrl: 'https://overdue.example.com',
+      mailFrom: 'reminders@overdue.example.com',
+    });
+    expect(result).toMatchObject({ claimed: 2 });
+    // Quayside's reminder was decided (sent, or held by a gate) while Harbour Dental's reads were
+    // still failing one by one: it did not wait for all six attempts to give up.
+    expect(c.fake.stalls.count).toBe(6);
+    const [quaysideReminder] = await database.db.select().from(reminder).where(eq(reminder.ledgerId, quayside!.id));
+    expect(quaysideReminder!.status).toBe('sent');
+    expect(stalledWhenSent).toHaveLength(1);
+    expect(stalledWhenSent[0]).toBeLessThan(6);
   });
 });

@@ -6,13 +6,13 @@ import { HttpResponse } from 'msw';
  * abort, as a load balancer's idle timeout would end it; either way the client sees a network error.
  */
 export class Stalls {
-  private rules: { match: RegExp; times: number }[] = [];
+  private rules: { match: RegExp; times: number; when?: (request: Request) => boolean }[] = [];
   /** Requests that stalled. */
   count = 0;
 
-  /** The next `times` requests whose path matches stall. */
-  add(match: RegExp, times = 1) {
-    this.rules.push({ match, times });
+  /** The next `times` requests whose path matches (and, if given, that `when` accepts) stall. */
+  add(match: RegExp, times = 1, when?: (request: Request) => boolean) {
+    this.rules.push({ match, times, when });
   }
 
   /** The provider answers again. */
@@ -22,7 +22,7 @@ export class Stalls {
 
   /** Stalls this request if a rule asks for it; otherwise undefined at once. */
   async take(path: string, request: Request): Promise<Response | undefined> {
-    const rule = this.rules.find((x) => x.times > 0 && x.match.test(path));
+    const rule = this.rules.find((x) => x.times > 0 && x.match.test(path) && (!x.when || x.when(request)));
     if (!rule) return undefined;
     rule.times--;
     this.count++;

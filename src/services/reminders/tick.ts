@@ -31,36 +31,68 @@ export async function tick(
   );
   const result: TickResult = { claimed: claimed.length };
   const concurrency = opts.concurrency ?? 8;
-  // One read of each ledger for the whole batch (a call per 50 customers and per 50 invoices),
-  // not one per reminder: the ledger's API budget goes to stopping and sending, not re-reading.
-  const reads = new Map<string, PresendRead>();
-  const ledgerIds = [...new Set(claimed.map((r) => r.ledger_id))];
-  await pool(ledgerIds, concurrency, async (ledgerId) => {
+  // Each ledger on its own: one read of it for the whole batch (a call per 50 customers and per
+  // 50 invoices, not one per reminder), then its sends. A ledger that is slow or not answering
+  // holds only its own reminders; the others' reads and sends go on meanwhile.
+  const byLedger = groupBy(claimed, (r) => r.ledger_id);
+  // Deliveries across all ledgers share `concurrency` (the mail server's and the database's).
+  const sends = semaphore(concurrency);
+  await pool([...byLedger], concurrency, async ([ledgerId, rows]) => {
+    let read: PresendRead | undefined;
     const [l] = await deps.db.select().from(ledger).where(eq(ledger.id, ledgerId));
-    if (!l) return;
-    const ids = claimed.filter((r) => r.ledger_id === ledgerId).map((r) => r.id);
-    try {
-      reads.set(ledgerId, await refreshBeforeSends(deps, l, ids));
-    } catch (err) {
-      // The database failed mid-read: each delivery reads for itself (and retries if it fails).
-      deps.logger.warn('batch pre-send read failed', { ledgerId, error: (err as Error).name });
+    if (l) {
+      try {
+        read = await refreshBeforeSends(
+          deps,
+          l,
+          rows.map((r) => r.id),
+        );
+      } catch (err) {
+        // The database failed mid-read: each delivery reads for itself (and retries if it fails).
+        deps.logger.warn('batch pre-send read failed', { ledgerId, error: (err as Error).name });
+      }
     }
-  });
-  // Contacts in parallel (up to `concurrency`), each contact's reminders one after another so the
-  // frequency cap sees the message just sent.
-  const byContact = new Map<string, Claim[]>();
-  for (const r of claimed)
-    byContact.set(r.contact_id, [
-      ...(byContact.get(r.contact_id) ?? []),
-      { id: r.id, attempts: r.attempts, ledgerId: r.ledger_id },
-    ]);
-  await pool([...byContact.values()], concurrency, async (queue) => {
-    for (const claim of queue) {
-      const outcome = await deliverSafely(deps, claim, reads.get(claim.ledgerId));
-      result[outcome] = (result[outcome] ?? 0) + 1;
-    }
+    // Contacts in parallel, each contact's reminders one after another so the frequency cap
+    // sees the message just sent.
+    const byContact = groupBy(rows, (r) => r.contact_id);
+    await pool([...byContact.values()], concurrency, async (queue) => {
+      for (const r of queue) {
+        const outcome = await sends(() =>
+          deliverSafely(deps, { id: r.id, attempts: r.attempts, ledgerId: r.ledger_id }, read),
+        );
+        result[outcome] = (result[outcome] ?? 0) + 1;
+      }
+    });
   });
   return result;
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
+  }
+  return groups;
+}
+
+/** At most `n` of the given tasks run at once; a finished task hands its place to the next in line. */
+function semaphore(n: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < n) active++;
+    else await new Promise<void>((r) => waiting.push(r));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
 }
 
 /** Runs `fn` over `items`, at most `n` at a time. */
