@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freshBenchDatabase, report } from './lib.ts';
+import { child, freshBenchDatabase, report } from './lib.ts';
 
 /**
  * Backfill of a 100,000-invoice, 10,000-contact ledger from each provider, into Postgres and into
@@ -34,31 +33,6 @@ type RunResult = {
   copy?: { rows: number; ms: number };
 };
 
-function child(
-  script: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): { proc: ChildProcess; line: (prefix: string) => Promise<string> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const line = (prefix: string) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const hit = out.split('\n').find((l) => l.startsWith(prefix));
-        if (hit) resolve(hit.slice(prefix.length).trim());
-      };
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        check();
-      });
-      proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing ${prefix}`)));
-    });
-  return { proc, line };
-}
-
 async function runOne(
   provider: string,
   port: string,
@@ -77,7 +51,7 @@ async function runOne(
       BENCH_PLAN: plan ? '1' : '0',
     };
     if (!db) delete (env as Record<string, string | undefined>).DATABASE_URL;
-    const run = child('./backfill/run-one.ts', [], env);
+    const run = child(here('./backfill/run-one.ts'), [], env);
     const result = JSON.parse(await run.line('RESULT ')) as RunResult;
     await new Promise((r) => (run.proc.exitCode === null ? run.proc.once('exit', r) : r(null)));
     return result;
@@ -95,7 +69,7 @@ export async function backfillBenchmarks() {
   for (const provider of PROVIDERS) {
     for (const invoices of SIZES) {
       const contacts = provider === 'xero' ? invoices / 10 : 0;
-      const fake = child('./backfill/fake-server.ts', [provider, String(invoices), String(contacts)], {});
+      const fake = child(here('./backfill/fake-server.ts'), [provider, String(invoices), String(contacts)], {});
       const port = await fake.line('READY ');
       try {
         for (const database of ['postgres', 'pglite'] as const) {

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -75,4 +76,30 @@ export function postgresCpuSeconds(): number {
     }
   }
   return total;
+}
+
+/** A benchmark helper in its own process (tsx), with a way to wait for a line it prints. */
+export function child(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): { proc: ChildProcess; line: (prefix: string) => Promise<string> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const line = (prefix: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = out.split('\n').find((l) => l.startsWith(prefix));
+        if (hit) resolve(hit.slice(prefix.length).trim());
+      };
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        check();
+      });
+      proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing ${prefix}`)));
+    });
+  return { proc, line };
 }

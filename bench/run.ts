@@ -5,6 +5,7 @@ import { riskBench } from './risk.ts';
 import { startupBench } from './startup.ts';
 import { webhookAck } from './webhook-ack.ts';
 import { webhookAckPglite } from './webhook-ack-pglite.ts';
+import { sharedLimitsBench } from './shared-limits.ts';
 
 /** `npm run bench`: every benchmark, each printed as a table and written to bench/results/<name>.json. */
 await backfillBenchmarks();
@@ -14,3 +15,4 @@ await reminderBench();
 await stopFirstBench();
 await riskBench();
 await startupBench();
+await sharedLimitsBench();

@@ -63,6 +63,7 @@ export async function startServer(
     clock,
     logger,
     notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
+    sharedLimits: database.kind === 'postgres',
   });
   const dispatcher = inboxDispatcher(boss, logger);
   const jobs: JobQueue = {

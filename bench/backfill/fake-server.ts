@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { getResponse } from 'msw';
 import { QuickBooksFake } from '../../test/support/quickbooks/fake.ts';
 import { XeroFake } from '../../test/support/xero/fake.ts';
+import { XeroLimits } from '../../test/support/xero/limits.ts';
 
 /**
  * The provider's side of a backfill benchmark, in its own process: the test fake of Xero or
@@ -9,6 +10,8 @@ import { XeroFake } from '../../test/support/xero/fake.ts';
  * over HTTP on loopback, so the process being measured holds none of the provider's data.
  * The original URL travels in `x-original-url` (bench/backfill/forward.ts sets it).
  * Usage: fake-server.ts xero|quickbooks INVOICES CONTACTS; prints `READY <port>`.
+ * BENCH_ENFORCE_LIMITS=1 (Xero): refuses calls past Xero's limits, and reports the refusals and
+ * peaks at /__bench/limits.
  */
 const [provider, invoicesArg, contactsArg] = process.argv.slice(2);
 const INVOICES = Number(invoicesArg);
@@ -17,6 +20,8 @@ export const REALM = '9130350000000099';
 
 function xero() {
   const fake = new XeroFake();
+  // Xero's limits enforced (429 past them) and measured, for the shared-limits benchmark.
+  if (process.env.BENCH_ENFORCE_LIMITS === '1') fake.limits = new XeroLimits();
   fake.addUser('bench', 'bench@example.com');
   const tenant = fake.addTenant('bench', 'Bench Ltd');
   fake.seedInvoices(tenant, INVOICES, { stepMs: 1000 });
@@ -46,6 +51,7 @@ function xero() {
   return {
     handlers: fake.handlers(),
     calls: () => fake.apiCalls,
+    limits: () => (fake.limits ? { refused: fake.limits.refused, peak: fake.limits.peak } : null),
     setup: () => ({
       grant: fake.grant('bench'),
       tenantId: tenant.tenantId,
@@ -89,6 +95,7 @@ function quickbooks() {
   return {
     handlers: fake.handlers(),
     calls: () => fake.apiCalls,
+    limits: () => null,
     setup: () => ({
       consentUrl: fake.consent(
         'https://appcenter.intuit.com/connect/oauth2?redirect_uri=https%3A%2F%2Fx%2Fcb&state=s',
@@ -106,6 +113,7 @@ const server = createServer(async (req, res) => {
   try {
     if (req.url === '/__bench/setup') return void res.end(JSON.stringify(fake.setup()));
     if (req.url === '/__bench/calls') return void res.end(JSON.stringify({ apiCalls: fake.calls() }));
+    if (req.url === '/__bench/limits') return void res.end(JSON.stringify(fake.limits()));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers = new Headers();

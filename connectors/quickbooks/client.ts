@@ -1,6 +1,6 @@
 import type { QuickBooks as QuickBooksClient } from 'node-quickbooks';
 import { callWithRetries } from '../shared/retry.ts';
-import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
+import type { LimiterClock, RateLimiter, SharedLimits } from '../shared/ratelimit.ts';
 import { codeForStatus, ConnectorError, type ConnectorErrorCode, type Lane } from '../types.ts';
 
 /**
@@ -24,6 +24,8 @@ export type QboOp = (qbo: QuickBooksClient & Record<string, (...args: unknown[])
 export type QboApiDeps = {
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   limiter: RateLimiter;
+  /** The tenant's budget shared with other processes (see SharedLimits). */
+  shared?: SharedLimits;
   /** The lane every call of this client waits in (see Lane). */
   lane?: Lane;
   clock: LimiterClock;
@@ -128,6 +130,7 @@ export class QboApi {
       accessToken: this.deps.accessToken,
       // node-quickbooks takes no signal: a call past the deadline is abandoned, not aborted.
       timeoutMs: this.deps.timeoutMs,
+      shared: this.deps.shared,
       attempt: async (token) => {
         this.calls++;
         const qbo = await this.client(token, realmId);

@@ -13,6 +13,18 @@ import { LANE_RANK, type Lane } from '../types.ts';
  */
 export type LimiterClock = { now(): number; sleep(ms: number): Promise<void> };
 
+/**
+ * The same per-tenant budget as seen by every process that shares it (several Node processes or
+ * Workers isolates on one database). Taken after this process's own limiter admits a call, so a
+ * tenant stays inside the provider's limits however many processes call it.
+ */
+export type SharedLimits = {
+  /** Waits for the shared pace and a shared slot; returns the release. */
+  take(tenantId: string): Promise<() => Promise<void>>;
+  /** After a 429: no process calls this tenant until `ms` have passed. */
+  backOff(tenantId: string, ms: number): Promise<void>;
+};
+
 export type Limits = {
   perTenantConcurrent: number;
   perTenantPerMinute: number;
@@ -259,7 +271,7 @@ export class RateLimiter {
  * reaches the limit (so the provider's "none left" header means another process is spending it),
  * and after the burst calls are spaced evenly.
  */
-function interval(perMinute: number, burst: number) {
+export function interval(perMinute: number, burst: number) {
   return MINUTE / Math.max(1, perMinute - burst - 1);
 }
 function paceWait(p: Pace, now: number, perMinute: number, burst: number): number {

@@ -1,13 +1,15 @@
 import { ConnectorError, type Lane, type Provider } from '../types.ts';
 import { backoffMs } from './backoff.ts';
 import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from './deadline.ts';
-import { DailyLimitExhausted, type LimiterClock, type RateLimiter } from './ratelimit.ts';
+import { DailyLimitExhausted, type LimiterClock, type RateLimiter, type SharedLimits } from './ratelimit.ts';
 
 export type RetryOptions<T> = {
   provider: Provider;
   /** The rate-limited unit: Xero tenant, QuickBooks realm. */
   tenantId: string;
   limiter: RateLimiter;
+  /** The tenant's budget as every process sharing it sees it (absent: this process is alone). */
+  shared?: SharedLimits;
   /** Who goes first when the tenant's budget is busy. */
   lane?: Lane;
   clock: LimiterClock;
@@ -51,6 +53,13 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
       }
       throw err;
     }
+    let releaseShared: (() => Promise<void>) | undefined;
+    try {
+      releaseShared = await o.shared?.take(o.tenantId);
+    } catch (err) {
+      release();
+      throw err;
+    }
     let error: ConnectorError;
     try {
       // A refused token (invalid_grant, a refresh that timed out) is already typed: thrown as is.
@@ -67,6 +76,7 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
       }
     } finally {
       release();
+      await releaseShared?.().catch(() => undefined); // an unreleased slot expires by itself
     }
     if (error.code === 'unauthorized' && !refreshed) {
       refreshed = true;
@@ -86,7 +96,10 @@ export async function callWithRetries<T>(o: RetryOptions<T>): Promise<T> {
     }
     if (!error.retryable || attempt >= o.maxAttempts) throw error;
     const wait = error.code === 'rate_limited' ? (error.retryAfterMs ?? 60_000) : backoffMs(attempt, o.random);
-    if (error.code === 'rate_limited') o.limiter.backOff(o.tenantId, wait);
+    if (error.code === 'rate_limited') {
+      o.limiter.backOff(o.tenantId, wait);
+      await o.shared?.backOff(o.tenantId, wait);
+    }
     await o.clock.sleep(wait);
   }
 }

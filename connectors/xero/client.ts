@@ -2,7 +2,7 @@ import type { XeroClient } from 'xero-node';
 import { newXeroClient } from './sdk.ts';
 import { callWithRetries } from '../shared/retry.ts';
 import { codeForStatus, ConnectorError, type Lane } from '../types.ts';
-import type { LimiterClock, RateLimiter } from '../shared/ratelimit.ts';
+import type { LimiterClock, RateLimiter, SharedLimits } from '../shared/ratelimit.ts';
 
 /**
  * Calls the Accounting API through xero-node, one tenant at a time, within Xero's limits:
@@ -17,6 +17,8 @@ export type XeroApiDeps = {
   /** A valid access token for this connection (refreshing if needed). */
   accessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   limiter: RateLimiter;
+  /** The tenant's budget shared with other processes (see SharedLimits). */
+  shared?: SharedLimits;
   /** The lane every call of this client waits in (see Lane). */
   lane?: Lane;
   clock: LimiterClock;
@@ -104,6 +106,7 @@ export class XeroApi {
       maxAttempts: this.maxAttempts,
       accessToken: this.deps.accessToken,
       timeoutMs: this.deps.timeoutMs,
+      shared: this.deps.shared,
       attempt: async (token, signal) => {
         const xero = await newXeroClient();
         xero.setTokenSet({ access_token: token });

@@ -6,7 +6,8 @@ import { realSleep } from '../../connectors/shared/backoff.ts';
 import { QboApi } from '../../connectors/quickbooks/client.ts';
 import { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
 import { INTUIT_SIGNIN_SCOPES, QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
-import { QUICKBOOKS_LIMITS } from '../../connectors/shared/ratelimit.ts';
+import { type Limits, QUICKBOOKS_LIMITS, XERO_LIMITS } from '../../connectors/shared/ratelimit.ts';
+import { sharedLimits } from './shared-limits.ts';
 import type { Lane } from '../../connectors/types.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -63,6 +64,11 @@ export function createIntegrations(deps: {
   random?: () => number;
   /** Who is emailed when a provider disconnects a ledger (see ledger-health). */
   notices?: LedgerHealthDeps['notices'];
+  /**
+   * Keep each tenant's call budget in the database too, so several processes on one Postgres
+   * stay inside the provider's limits together (off for the embedded database: one process).
+   */
+  sharedLimits?: boolean;
 }): Integrations {
   const limiterClock = deps.limiterClock ?? { now: () => Date.now(), sleep: realSleep };
   const xeroOAuth = deps.config.xero
@@ -85,13 +91,23 @@ export function createIntegrations(deps: {
     refreshers: { ...(xeroOAuth ? { xero: xeroOAuth } : {}), ...(qbOAuth ? { quickbooks: qbOAuth } : {}) },
   });
 
+  const shared = (provider: 'xero' | 'quickbooks', limits: Limits) =>
+    deps.sharedLimits
+      ? sharedLimits(deps.db, provider, limits, {
+          callTimeoutMs: deps.config.providerTimeoutMs,
+          sleep: (ms) => limiterClock.sleep(ms),
+        })
+      : undefined;
+
   let xero: XeroIntegration | undefined;
   if (xeroOAuth) {
     const limiter = new RateLimiter(limiterClock);
+    const xeroShared = shared('xero', XERO_LIMITS);
     const api = (connectionId: string, lane?: Lane) =>
       new XeroApi({
         accessToken: (o) => tokens.accessToken(connectionId, o),
         limiter,
+        shared: xeroShared,
         lane,
         clock: limiterClock,
         random: deps.random,
@@ -113,10 +129,12 @@ export function createIntegrations(deps: {
   let quickbooks: QuickBooksIntegration | undefined;
   if (qbOAuth && qbConfig) {
     const limiter = new RateLimiter(limiterClock, QUICKBOOKS_LIMITS);
+    const qboShared = shared('quickbooks', QUICKBOOKS_LIMITS);
     const api = (connectionId: string, lane?: Lane) =>
       new QboApi({
         accessToken: (o) => tokens.accessToken(connectionId, o),
         limiter,
+        shared: qboShared,
         lane,
         clock: limiterClock,
         sandbox: qbConfig.environment === 'sandbox',

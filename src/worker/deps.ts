@@ -42,6 +42,8 @@ export async function workerDeps(env: WorkerEnv): Promise<AppDeps> {
     clock,
     logger,
     notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
+    // Isolates share nothing but the database: the budget lives there.
+    sharedLimits: true,
   });
   const queue = () => {
     if (!env.JOBS) throw new PreconditionError('the JOBS queue binding is missing (see wrangler.toml)');

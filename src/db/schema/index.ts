@@ -16,3 +16,4 @@ export * from './webhook-event.ts';
 export * from './auth.ts';
 export * from './credit.ts';
 export * from './ledger-note.ts';
+export * from './provider-budget.ts';

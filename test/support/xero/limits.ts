@@ -11,6 +11,8 @@ export class XeroLimits {
   private readonly tenants = new Map<string, { inFlight: number; calls: number[]; day: number; dayCalls: number }>();
   /** Calls refused, by problem: a client that paces itself sees none. */
   readonly refused = { concurrent: 0, minute: 0, day: 0 };
+  /** The most calls of one organisation in flight at once, and admitted in any 60 s (benchmarks). */
+  readonly peak = { inFlight: 0, perMinute: 0 };
 
   constructor(
     readonly perMinute = 60,
@@ -45,6 +47,8 @@ export class XeroLimits {
     if (t.inFlight >= this.concurrent) return refuse('concurrent', 1);
     t.inFlight++;
     t.calls.push(now);
+    this.peak.inFlight = Math.max(this.peak.inFlight, t.inFlight);
+    this.peak.perMinute = Math.max(this.peak.perMinute, t.calls.length);
     t.dayCalls++;
     let done = false;
     return {
