@@ -31,6 +31,10 @@ import { signInRoutes } from './routes/signin-oauth.ts';
 import { invitePages } from './routes/ui/invite.tsx';
 import { reportPages } from './routes/ui/reports.tsx';
 import { connectionPages } from './routes/ui/connections.tsx';
+import { limitBody, pageSecurityHeaders } from './routes/security.ts';
+
+const API_BODY_MAX = 1024 * 1024;
+const FORM_BODY_MAX = 256 * 1024;
 
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
@@ -42,6 +46,8 @@ export function createApp(deps: AppDeps) {
   });
   app.onError(onError);
   app.notFound(onNotFound);
+  // Pages carry no script and are never framed; every answer says what it is and keeps its referrer.
+  app.use('*', pageSecurityHeaders);
 
   // Public routes (health, provider webhooks, OAuth callbacks) are mounted before any auth middleware.
   app.route('/', healthRoutes());
@@ -49,9 +55,20 @@ export function createApp(deps: AppDeps) {
   app.route('/', webhookRoutes());
   app.route('/', unsubscribeRoutes());
   app.route('/', agencyCallbackRoutes());
-  if (deps.config.demo.enabled && deps.config.env !== 'production') app.route('/', devAuthRoutes());
+  // The demo's one-click sign-in: the embedded default only (never a service configured with a
+  // database of its own), and only for a browser on this machine (see devAuthRoutes).
+  if (deps.config.demo.enabled && deps.config.env !== 'production' && !deps.config.databaseUrl)
+    app.route('/', devAuthRoutes());
   app.route('/', signinPage());
   app.route('/', signInRoutes());
+
+  // Bodies are bounded before anything reads them: a JSON request or a dashboard form is small;
+  // the history import (a CSV) has its own, larger bound on its route.
+  app.use(
+    '/api/v1/*',
+    limitBody(API_BODY_MAX, (path) => path.endsWith('/history-imports')),
+  );
+  app.use('/ui/*', limitBody(FORM_BODY_MAX));
 
   // Everything under /api/v1 needs a session or an API token and is scoped to that firm.
   app.use('/api/v1/*', async (c, next) => {

@@ -62,6 +62,7 @@ const boolFlag = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATABASE_URL: z
     .string()
@@ -106,6 +107,11 @@ type ProviderCredentials = { clientId: string; clientSecret: string };
 export type Config = {
   env: 'development' | 'production' | 'test';
   port: number;
+  /**
+   * The address to listen on. The embedded default (PGlite, demo sign-in) listens on this machine
+   * only; a deployment with a real database on every interface. HOST overrides either.
+   */
+  host: string;
   publicUrl: string;
   /** Absent: embedded PGlite (see `pgliteDir`). */
   databaseUrl?: string;
@@ -167,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     env: e.NODE_ENV,
     port: e.PORT,
+    host: e.HOST ?? (e.DATABASE_URL ? '0.0.0.0' : '127.0.0.1'),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

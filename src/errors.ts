@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'precondition_failed'
   | 'unavailable'
+  | 'payload_too_large'
   | 'internal';
 
 export class AppError extends Error {

@@ -18,7 +18,14 @@ process.on('unhandledRejection', (reason) => {
   logger.error('unhandled rejection', { message: reason instanceof Error ? reason.message : String(reason) });
 });
 
-const running = await startServer(config, { logger });
+const running = await startServer(config, { logger }).catch((err: unknown) => {
+  // A port in use (or any other bad setting found while starting): one line, not a stack.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+});
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('shutting down', { signal });

@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { PgBoss } from 'pg-boss';
 import { type App, createApp } from './app.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
@@ -113,8 +113,25 @@ export async function startServer(
   const app = createApp(deps);
   // Benchmarks mount a bare reference route beside the real ones, on the same server.
   opts.extend?.(app);
-  const server: ServerType = await new Promise((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolveServer(s));
+  const server: ServerType = await new Promise<ServerType>((resolveServer, rejectServer) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      rejectServer(
+        err.code === 'EADDRINUSE'
+          ? new ConfigError('PORT', `port ${config.port} on ${config.host} is in use: stop what holds it or set PORT`)
+          : err,
+      ),
+    );
+  }).catch(async (err: unknown) => {
+    // Nothing is served: what started for it stops, so the caller is left with the error alone.
+    stopSchedules();
+    stopRisk();
+    stopHandoff();
+    await Promise.all([stopTicks(0), stopNotes(0)]);
+    await dispatcher.stop();
+    await boss.stop({ graceful: false, close: true });
+    await database.close();
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -15,12 +15,31 @@ export const requireAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
   if (header?.startsWith('Bearer ')) principal = await tokenPrincipal(database.db, header.slice(7).trim(), clock.now());
   else {
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) principal = await sessionPrincipal(database.db, cookie, clock.now());
+    if (cookie) {
+      // A browser's cookie goes with requests other sites make too: a write must come from here.
+      if (!SAFE_METHODS.has(c.req.method)) assertSameSite(c);
+      principal = await sessionPrincipal(database.db, cookie, clock.now());
+    }
   }
   if (!principal) throw new AppError('unauthenticated', 'sign in or send an API token');
   c.set('principal', principal);
   await next();
 };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A write authenticated by the session cookie must come from this site: a browser names the page
+ * that sent it (Origin, Sec-Fetch-Site) and a page elsewhere cannot forge either. A client that
+ * sends neither is not a browser, so no other site is using its cookie.
+ */
+function assertSameSite(c: Parameters<MiddlewareHandler<AuthEnv>>[0]) {
+  const origin = c.req.header('origin');
+  const ours = new Set([new URL(c.var.deps.config.publicUrl).origin, new URL(c.req.url).origin]);
+  const site = c.req.header('sec-fetch-site');
+  if ((origin && !ours.has(origin)) || (site && site !== 'same-origin' && site !== 'none'))
+    throw new AppError('forbidden', 'a signed-in write must come from this site (use an API token from elsewhere)');
+}
 
 const RANK = { viewer: 0, member: 1, admin: 2, owner: 3 } as const;
 

@@ -6,6 +6,13 @@ import { createSession } from '../services/sessions.ts';
 import { setSessionCookie } from './session-cookie.ts';
 import { router } from './env.ts';
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** The client's address on @hono/node-server; undefined in-process (tests) or elsewhere. */
+function remoteAddress(env: unknown): string | undefined {
+  return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
 /**
  * Development sign-in for the embedded default only: signs in as the demo user. Not mounted at
  * all in production or when the demo ledger is off.
@@ -13,6 +20,10 @@ import { router } from './env.ts';
 export function devAuthRoutes() {
   const app = router();
   app.get('/auth/dev', async (c) => {
+    // Anyone who can reach it becomes the demo firm's owner: only a browser on this machine may.
+    const from = remoteAddress(c.env);
+    if (from && !LOOPBACK.test(from))
+      throw new AppError('forbidden', 'the demo sign-in is open only to a browser on the same machine');
     const { database, clock } = c.var.deps;
     const [user] = await database.db
       .select({ id: appUser.id, firmId: membership.firmId })

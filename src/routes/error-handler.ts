@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   precondition_failed: 412,
   unavailable: 503,
+  payload_too_large: 413,
   internal: 500,
 };
 
