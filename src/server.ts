@@ -9,6 +9,7 @@ import { startBoss } from './jobs/boss.ts';
 import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { inboxWriter } from '../webhooks/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
+import { rewrapSecrets } from './services/key-rotation.ts';
 import { startReminderTicks } from './jobs/reminders.ts';
 import { startNoteWriter } from './jobs/ledger-notes.ts';
 import { startRiskSchedule, workRescore } from './jobs/risk.ts';
@@ -53,6 +54,8 @@ export async function startServer(
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir }));
   await runMigrations(database);
   logger.info('database ready', { kind: database.kind });
+  // A key put first in ENCRYPTION_KEYS takes over every stored secret, so the old one can go.
+  await rewrapSecrets(database.db, cipher, logger);
 
   const boss = await startBoss(database, logger);
   const mailer = mailerFor(config.smtp);

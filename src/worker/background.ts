@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { ledger } from '../db/schema/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { warnExpiringGrants } from '../services/grant-expiry.ts';
+import { rewrapSecrets } from '../services/key-rotation.ts';
 import { mirrorHandlers, reconcileAll, sweepInbox, syncFailureIsFinal } from '../services/background.ts';
 import { proposeForLedger } from '../services/handoff/cases.ts';
 import { deliverDueCases } from '../services/handoff/deliver.ts';
@@ -72,6 +73,9 @@ export async function runScheduled(d: AppDeps, cron: string): Promise<Record<str
     });
     out.inboxEventsPurged = purged.events;
     out.inboxDeliveriesPurged = purged.deliveries;
+    // Workers have no start-up: a key put first is taken over by the next reconcile run.
+    const rewrapped = await rewrapSecrets(d.database.db, d.cipher, d.logger);
+    out.secretsRewrapped = rewrapped.connections + rewrapped.agencies + rewrapped.endpoints;
     out.expiryWarnings = await warnExpiringGrants({
       db: d.database.db,
       clock: d.clock,
