@@ -43,7 +43,7 @@ describe('rotating the encryption key', () => {
     });
     const [ag] = await database.db
       .insert(agency)
-      .values({ firmId: firm.id, name: 'Agency', delivery: 'webhook', url: 'https://agency.example/cases' })
+      .values({ firmId: firm.id, name: 'Agency', delivery: { method: 'webhook', url: 'https://agency.example/cases' } })
       .returning();
     await database.db
       .update(agency)
