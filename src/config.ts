@@ -86,6 +86,7 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.email().optional(),
+  ALLOW_LOOPBACK_RECEIVERS: boolFlag.default(false),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
@@ -139,6 +140,11 @@ export type Config = {
   webhookRetentionDays: number;
   /** Envelope sender; messages carry the business's name and reply to the business. */
   mailFrom: string;
+  /**
+   * Outbound webhooks and agency deliveries may go to http:// on this machine (a receiver under
+   * development). Off by default: deliveries go only to public https addresses.
+   */
+  allowLoopbackReceivers: boolean;
 };
 
 function credentials(
@@ -196,5 +202,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rescoreIntervalMs: e.RISK_RESCORE_HOURS * 3600_000,
     webhookRetentionDays: e.WEBHOOK_RETENTION_DAYS,
     mailFrom: e.MAIL_FROM ?? 'reminders@overdue.localhost',
+    allowLoopbackReceivers: e.ALLOW_LOOPBACK_RECEIVERS,
   };
 }

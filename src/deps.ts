@@ -18,4 +18,9 @@ export type AppDeps = {
   jobs: JobQueue;
   /** Mail for people (invitations); reminders use the same transport. */
   mailer: Mailer;
+  /**
+   * HTTP to the receivers users name (outbound webhooks, agencies): on Node the guarded transport
+   * that refuses addresses inside the network; absent, the runtime's own fetch (Workers).
+   */
+  fetch?: typeof fetch;
 };

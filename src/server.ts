@@ -10,6 +10,7 @@ import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
 import { inboxWriter } from '../webhooks/inbox.ts';
 import { startSchedules } from './jobs/reconcile.ts';
 import { rewrapSecrets } from './services/key-rotation.ts';
+import { guardedFetch } from './services/outbound/guarded-fetch.ts';
 import { startReminderTicks } from './jobs/reminders.ts';
 import { startNoteWriter } from './jobs/ledger-notes.ts';
 import { startRiskSchedule, workRescore } from './jobs/risk.ts';
@@ -107,12 +108,14 @@ export async function startServer(
   );
   const stopNotes = startNoteWriter({ db: database.db, clock, logger, resolve }, config.tickIntervalMs);
 
+  // What users point deliveries at cannot reach inside this network (see guarded-fetch.ts).
+  const receivers = guardedFetch({ allowLoopback: config.allowLoopbackReceivers });
   const stopHandoff = startHandoffSchedule(
-    { db: database.db, clock, logger, cipher, mailer, mailFrom: config.mailFrom },
+    { db: database.db, clock, logger, cipher, mailer, mailFrom: config.mailFrom, fetch: receivers },
     { deliveryMs: 30_000, rulesMs: config.reconcileIntervalMs },
   );
 
-  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss, mailer };
+  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss, mailer, fetch: receivers };
   const app = createApp(deps);
   // Benchmarks mount a bare reference route beside the real ones, on the same server.
   opts.extend?.(app);

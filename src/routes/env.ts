@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AppDeps } from '../deps.ts';
+import { ValidationError } from '../errors.ts';
 import { errorBody, zodIssues } from './error-handler.ts';
 
 /** Hono environment shared by every sub-app: dependencies are in `c.var.deps`. */
@@ -34,7 +35,11 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
 });
 
-/** A receiver's address: https, or plain http to this machine (a receiver's test endpoint). */
+/**
+ * A receiver's address: https, or plain http to this machine (a receiver's test endpoint, only
+ * where the operator allows it: see `receiverAllowed`). Where it resolves is checked again at
+ * each delivery (src/services/outbound/guarded-fetch.ts).
+ */
 export const receiverUrl = z.url().refine((u) => {
   const url = new URL(u);
   return (
@@ -42,3 +47,11 @@ export const receiverUrl = z.url().refine((u) => {
     (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
   );
 }, 'an https:// URL');
+
+/** Plain http to this machine is a development receiver: refused unless ALLOW_LOOPBACK_RECEIVERS. */
+export function assertReceiverAllowed(url: string | undefined, config: AppDeps['config']) {
+  if (url?.startsWith('http:') && !config.allowLoopbackReceivers)
+    throw new ValidationError('an https:// URL (http:// to this machine needs ALLOW_LOOPBACK_RECEIVERS=true)', [
+      { path: 'url', message: 'https required' },
+    ]);
+}

@@ -18,6 +18,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ENCRYPTION_KEYS: `test:${TEST_KEY}`,
     LOG_LEVEL: 'silent',
     DEMO_LEDGER: 'false',
+    // The tests' receivers (agencies, webhook endpoints) listen on this machine.
+    ALLOW_LOOPBACK_RECEIVERS: 'true',
     ...overrides,
   });
 }

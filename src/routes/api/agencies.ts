@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CASE_FIELDS } from '../../domain/handoff/case-file.ts';
 import { createAgency, listAgencies, rotateAgencySecret, updateAgency } from '../../services/handoff/agencies.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
+import { assertReceiverAllowed, jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
 
 const Delivery = z.discriminatedUnion('method', [
   z.object({ method: z.literal('webhook'), url: receiverUrl }),
@@ -73,7 +73,9 @@ export function agencyRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      return c.json(await createAgency({ ctx: serviceCtx(c), input: c.req.valid('json') }, c.var.deps.cipher), 201);
+      const input = c.req.valid('json');
+      assertReceiverAllowed(input.delivery.method === 'webhook' ? input.delivery.url : undefined, c.var.deps.config);
+      return c.json(await createAgency({ ctx: serviceCtx(c), input }, c.var.deps.cipher), 201);
     },
   );
 
@@ -92,6 +94,8 @@ export function agencyRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
+      const delivery = c.req.valid('json').delivery;
+      assertReceiverAllowed(delivery?.method === 'webhook' ? delivery.url : undefined, c.var.deps.config);
       return c.json(
         await updateAgency({ ctx: serviceCtx(c), input: { id: c.req.valid('param').id, ...c.req.valid('json') } }),
         200,

@@ -15,7 +15,7 @@ import {
   listEndpoints,
 } from '../../services/outbound/events.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
-import { jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
+import { assertReceiverAllowed, jsonBody, jsonResponse, receiverUrl, router } from '../env.ts';
 
 const IdParam = z.object({ id: z.uuid() });
 const Any = z.record(z.string(), z.unknown());
@@ -154,6 +154,7 @@ export function creditRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
+      assertReceiverAllowed(c.req.valid('json').url, c.var.deps.config);
       return c.json(await createEndpoint({ ctx: serviceCtx(c), input: c.req.valid('json') }, c.var.deps.cipher), 201);
     },
   );

@@ -21,6 +21,7 @@ export function handoffRoutes() {
   const deps = (c: { var: AuthEnv['Variables'] }) => ({
     resolve: c.var.deps.integrations.resolve,
     cipher: c.var.deps.cipher,
+    fetch: c.var.deps.fetch,
   });
 
   app.openapi(
