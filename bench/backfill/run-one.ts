@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bypass, http } from 'msw';
-import { setupServer } from 'msw/node';
+import { bypass } from 'msw';
+import { forwardTo } from './forward.ts';
 import { backfillBench } from './setup.ts';
 import { copyBaseline } from './copy.ts';
 
@@ -16,21 +15,7 @@ import { copyBaseline } from './copy.ts';
 const provider = process.env.BENCH_PROVIDER as 'xero' | 'quickbooks';
 const fakeUrl = `http://127.0.0.1:${process.env.BENCH_FAKE_PORT}`;
 
-// The SDKs keep up to 10 sockets busy; msw's mock socket warns past 10 listeners, harmlessly.
-EventEmitter.defaultMaxListeners = 32;
-
-const forward = setupServer(
-  http.all('*', async ({ request }) => {
-    const url = new URL(request.url);
-    const headers = new Headers(request.headers);
-    headers.set('x-original-url', request.url);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    return fetch(
-      bypass(new Request(`${fakeUrl}${url.pathname}${url.search}`, { method: request.method, headers, body })),
-    );
-  }),
-);
-forward.listen({ onUnhandledRequest: 'error' });
+const forward = forwardTo(fakeUrl);
 
 /** Peak and current resident set size of this process, in MB (Linux). */
 const rss = () => {

@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
-import { bypass, http } from 'msw';
-import { setupServer } from 'msw/node';
+import { bypass } from 'msw';
+import { forwardTo } from '../backfill/forward.ts';
 import { realSleep } from '../../connectors/shared/backoff.ts';
 import { XeroConnector } from '../../connectors/xero/connector.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -21,19 +20,7 @@ import { syncLedger } from '../../src/services/sync.ts';
  * Env: DATABASE_URL (migrated), BENCH_FAKE_PORT, BENCH_SHARED. Prints `RESULT <json>`.
  */
 const fakeUrl = `http://127.0.0.1:${process.env.BENCH_FAKE_PORT}`;
-EventEmitter.defaultMaxListeners = 32;
-const forward = setupServer(
-  http.all('*', async ({ request }) => {
-    const url = new URL(request.url);
-    const headers = new Headers(request.headers);
-    headers.set('x-original-url', request.url);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    return fetch(
-      bypass(new Request(`${fakeUrl}${url.pathname}${url.search}`, { method: request.method, headers, body })),
-    );
-  }),
-);
-forward.listen({ onUnhandledRequest: 'error' });
+const forward = forwardTo(fakeUrl);
 
 type Setup = { clientId: string; clientSecret: string; tenantId: string; grant: { access: string; refresh: string } };
 const setup = (await (await fetch(bypass(`${fakeUrl}/__bench/setup`))).json()) as Setup;

@@ -1,17 +1,17 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorError } from '../../connectors/types.ts';
-import { invoice, ledger, reminder, reminderItem, webhookEvent } from '../../src/db/schema/index.ts';
+import { ledger, reminder, webhookEvent } from '../../src/db/schema/index.ts';
 import { reconcileAll } from '../../src/services/background.ts';
 import { processInbox } from '../../src/services/inbox.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { recordingQueue } from '../support/deps.ts';
-import { makeContact } from '../support/factories.ts';
+import { dueReminder, tickDepsOf } from '../support/due-reminder.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
-import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
+import { deliver, webhookOnlyEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { XeroFake } from '../support/xero/fake.ts';
@@ -29,45 +29,20 @@ beforeEach(async () => {
 });
 afterEach(() => database.drop());
 
-const { XERO_CLIENT_ID: _id, XERO_CLIENT_SECRET: _secret, ...webhookOnly } = webhookEnv;
-
 async function xeroLedger() {
   const fake = new XeroFake();
   server.use(...fake.handlers());
-  const c = await connectXero(database, fake, webhookOnly);
+  const c = await connectXero(database, fake, webhookOnlyEnv);
   fake.seedInvoices(c.tenant, 2, { start: new Date('2026-11-01T00:00:00Z') });
   const row = async () => (await database.db.select().from(ledger).where(eq(ledger.id, c.ledger.id)))[0]!;
   const sync = async () =>
     syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(await row()));
   await sync();
-  // A reminder due now for the ledger's first invoice.
-  const [i] = await database.db.select().from(invoice).where(eq(invoice.ledgerId, c.ledger.id)).limit(1);
-  const who = await makeContact(database.db, c.ledger, { externalId: i!.contactExternalId });
-  await database.db.update(invoice).set({ contactId: who.id }).where(eq(invoice.id, i!.id));
-  const [due] = await database.db
-    .insert(reminder)
-    .values({
-      firmId: c.firm.id,
-      ledgerId: c.ledger.id,
-      contactId: who.id,
-      stepKey: 'after-7',
-      dueAt: new Date(c.deps.clock.now().getTime() - 60_000),
-    })
-    .returning();
-  await database.db
-    .insert(reminderItem)
-    .values({ reminderId: due!.id, invoiceId: i!.id, firmId: c.firm.id, stepKey: 'after-7' });
-  const tickDeps = {
-    db: database.db,
-    clock: c.deps.clock,
-    logger: c.deps.logger,
-    resolve: c.deps.integrations.resolve,
-    mailer: c.deps.mailer,
-    publicUrl: 'https://overdue.example.com',
-    mailFrom: 'reminders@overdue.example.com',
-  };
-  const reminderRow = async () => (await database.db.select().from(reminder).where(eq(reminder.id, due!.id)))[0]!;
-  return { ...c, fake, row, sync, tickDeps, reminderRow, invoice: i! };
+  const due = await dueReminder(database, c.deps, c.ledger);
+  const tickDeps = tickDepsOf(database, c.deps);
+  const reminderRow = async () =>
+    (await database.db.select().from(reminder).where(eq(reminder.id, due.reminder.id)))[0]!;
+  return { ...c, fake, row, sync, tickDeps, reminderRow, invoice: due.invoice };
 }
 
 const failure = (p: Promise<unknown>) =>

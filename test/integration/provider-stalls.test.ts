@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/types.ts';
-import { connection, invoice, ledger, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import { connection, invoice, ledger, reminder } from '../../src/db/schema/index.ts';
 import type { fixedClock } from '../../src/lib/clock.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
-import { expireAccessToken, makeContact } from '../support/factories.ts';
+import { dueReminder, tickDepsOf } from '../support/due-reminder.ts';
+import { expireAccessToken } from '../support/factories.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { connectXero } from '../support/xero/connected.ts';
@@ -113,33 +114,9 @@ describe('every provider call has a deadline', () => {
 
   it('the reminder tick finishes while a ledger never answers: its reminder waits, nothing is sent', async () => {
     const c = await xeroLedger();
-    const [i] = await database.db.select().from(invoice).where(eq(invoice.ledgerId, c.ledger.id)).limit(1);
-    const who = await makeContact(database.db, c.ledger, { externalId: i!.contactExternalId });
-    await database.db.update(invoice).set({ contactId: who.id }).where(eq(invoice.id, i!.id));
-    const [r] = await database.db
-      .insert(reminder)
-      .values({
-        firmId: c.firm.id,
-        ledgerId: c.ledger.id,
-        contactId: who!.id,
-        stepKey: 'after-7',
-        dueAt: new Date(c.deps.clock.now().getTime() - 60_000),
-      })
-      .returning();
-    await database.db
-      .insert(reminderItem)
-      .values({ reminderId: r!.id, invoiceId: i!.id, firmId: c.firm.id, stepKey: 'after-7' });
+    const { reminder: r } = await dueReminder(database, c.deps, c.ledger);
     c.fake.stalls.add(/./, 1000);
-    const deps = {
-      db: database.db,
-      clock: c.deps.clock,
-      logger: c.deps.logger,
-      resolve: c.deps.integrations.resolve,
-      mailer: c.deps.mailer,
-      publicUrl: 'https://overdue.example.com',
-      mailFrom: 'reminders@overdue.example.com',
-    };
-    const result = await tick(deps);
+    const result = await tick(tickDepsOf(database, c.deps));
     expect(result).toMatchObject({ claimed: 1 });
     expect(result.sent).toBeUndefined();
     expect(c.fake.stalls.count).toBeGreaterThan(0);
@@ -164,28 +141,18 @@ describe('every provider call has a deadline', () => {
     // Auckland: inside both ledgers' send windows.
     await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.firmId, c.firm.id));
     (c.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-19T21:00:00Z');
-    const due = new Date(c.deps.clock.now().getTime() - 60_000);
     for (const l of [c.ledger, quayside!]) {
-      const [i] = await database.db.select().from(invoice).where(eq(invoice.ledgerId, l.id)).limit(1);
-      const who = await makeContact(database.db, l, { externalId: i!.contactExternalId });
+      const { invoice: i, contact: who } = await dueReminder(database, c.deps, l);
+      await database.db.update(invoice).set({ dueDate: '2026-11-01' }).where(eq(invoice.id, i.id));
       // The ledger has the customer too (the pre-send read finds it active, with its address).
-      const tenant = l.id === quayside!.id ? other : c.tenant;
-      tenant.Contacts.push({
-        ContactID: i!.contactExternalId,
+      (l.id === quayside!.id ? other : c.tenant).Contacts.push({
+        ContactID: i.contactExternalId,
         Name: who.name,
         EmailAddress: who.email,
         ContactStatus: 'ACTIVE',
         IsCustomer: true,
         UpdatedDateUTC: msDate(new Date('2026-11-01T00:00:00Z')),
       });
-      await database.db.update(invoice).set({ contactId: who.id, dueDate: '2026-11-01' }).where(eq(invoice.id, i!.id));
-      const [r] = await database.db
-        .insert(reminder)
-        .values({ firmId: c.firm.id, ledgerId: l.id, contactId: who.id, stepKey: 'after-7', dueAt: due })
-        .returning();
-      await database.db
-        .insert(reminderItem)
-        .values({ reminderId: r!.id, invoiceId: i!.id, firmId: c.firm.id, stepKey: 'after-7' });
     }
     // Harbour Dental's organisation stops answering; Quayside's answers.
     c.fake.stalls.add(/./, 1000, (req) => req.headers.get('xero-tenant-id') === c.tenant.tenantId);
@@ -197,18 +164,10 @@ describe('every provider call has a deadline', () => {
         return c.deps.mailer.send(m);
       },
     };
-    const result = await tick({
-      db: database.db,
-      clock: c.deps.clock,
-      logger: c.deps.logger,
-      resolve: c.deps.integrations.resolve,
-      mailer,
-      publicUrl: 'https://overdue.example.com',
-      mailFrom: 'reminders@overdue.example.com',
-    });
+    const result = await tick(tickDepsOf(database, c.deps, mailer));
     expect(result).toMatchObject({ claimed: 2 });
-    // Quayside's reminder was decided (sent, or held by a gate) while Harbour Dental's reads were
-    // still failing one by one: it did not wait for all six attempts to give up.
+    // Quayside's reminder was sent while Harbour Dental's reads were still failing one by one:
+    // it did not wait for all six attempts to give up.
     expect(c.fake.stalls.count).toBe(6);
     const [quaysideReminder] = await database.db.select().from(reminder).where(eq(reminder.ledgerId, quayside!.id));
     expect(quaysideReminder!.status).toBe('sent');

@@ -16,7 +16,7 @@ import { testDeps } from '../support/deps.ts';
 import { signedIn } from '../support/session.ts';
 import { makeContact, makeFirm, makeInvoice, makeLedger, systemCtx } from '../support/factories.ts';
 import { reminderWorld } from '../support/reminders.ts';
-import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
+import { deliver, webhookOnlyEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { msDate, templates } from '../support/xero/fixtures.ts';
@@ -35,11 +35,9 @@ beforeEach(async () => {
 });
 afterEach(() => database.drop());
 
-const { XERO_CLIENT_ID: _id, XERO_CLIENT_SECRET: _secret, ...webhookOnly } = webhookEnv;
-
 async function xeroLedger() {
   const fake = xero.reset();
-  const c = await connectXero(database, fake, webhookOnly);
+  const c = await connectXero(database, fake, webhookOnlyEnv);
   fake.seedInvoices(c.tenant, 2, { start: new Date('2026-11-01T00:00:00Z') });
   await syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(c.ledger));
   const mirrored = (externalId: string) =>

@@ -8,7 +8,7 @@ import { syncLedger } from '../../src/services/sync.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm } from '../support/factories.ts';
 import { signedIn } from '../support/session.ts';
-import { deliver, webhookEnv, xeroBatch } from '../support/webhooks/deliver.ts';
+import { deliver, webhookOnlyEnv, xeroBatch } from '../support/webhooks/deliver.ts';
 import { inboxDepsFor } from '../support/webhooks/inbox.ts';
 import { connectXero } from '../support/xero/connected.ts';
 import { msDate, templates } from '../support/xero/fixtures.ts';
@@ -21,11 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const { XERO_CLIENT_ID: _id, XERO_CLIENT_SECRET: _secret, ...webhookOnly } = webhookEnv;
-
 async function connected() {
   const fake = xero.reset();
-  const c = await connectXero(database, fake, webhookOnly);
+  const c = await connectXero(database, fake, webhookOnlyEnv);
   fake.seedInvoices(c.tenant, 3, { start: new Date('2026-11-01T00:00:00Z') });
   // The customer the invoices name is in the ledger too, as in Xero.
   const customer = (c.tenant.Invoices[0]!.Contact as { ContactID: string }).ContactID;

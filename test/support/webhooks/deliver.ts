@@ -12,6 +12,10 @@ export const webhookEnv = {
   QUICKBOOKS_WEBHOOK_VERIFIER: QBO_VERIFIER,
   PUBLIC_URL: 'https://overdue.example.com',
 };
+/** The webhook keys without Xero's app credentials (connectXero supplies its fake's own). */
+export const webhookOnlyEnv = Object.fromEntries(
+  Object.entries(webhookEnv).filter(([k]) => k !== 'XERO_CLIENT_ID' && k !== 'XERO_CLIENT_SECRET'),
+) as Record<string, string>;
 
 export const sign = (key: string, body: string | Uint8Array) => createHmac('sha256', key).update(body).digest('base64');
 
