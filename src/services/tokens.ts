@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from '../../connectors/shared/deadline.ts';
 import { ConnectorError, type Provider, type TokenSet } from '../../connectors/types.ts';
-import type { Db } from '../db/client.ts';
+import { type Db, dbError } from '../db/client.ts';
 import { connection, ledger } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -18,14 +18,6 @@ const EARLY_MS = 120_000;
 const LOCK_SLACK_MS = 5_000;
 /** Postgres: the lock was not granted within lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** The SQLSTATE of a database error, through the query builder's wrapping. */
-function sqlState(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  }
-  return undefined;
-}
 
 /**
  * Access tokens for stored connections. Refresh tokens rotate and are single-use (Xero) or die
@@ -193,7 +185,7 @@ export class ConnectionTokens {
         return tokens.accessToken;
       })
       .catch((err: unknown) => {
-        if (sqlState(err) !== LOCK_NOT_AVAILABLE) throw err;
+        if (dbError(err).code !== LOCK_NOT_AVAILABLE) throw err;
         throw new ConnectorError('timeout', 'another token refresh of this connection did not finish', {
           provider,
           cause: err,
