@@ -3,8 +3,14 @@
  * Adapters (xero/, quickbooks/, demo/) translate provider records into these canonical ones.
  * Amounts are decimal strings; dates are "YYYY-MM-DD" in the ledger's zone; instants are Dates.
  */
+import type { ParsedDelivery } from '../webhooks/events.ts';
 
-export type Provider = 'xero' | 'quickbooks' | 'demo';
+/** Providers a customer connects with OAuth (each has a folder here and a registry entry). */
+export const EXTERNAL_PROVIDERS = ['xero', 'quickbooks'] as const;
+export type ExternalProvider = (typeof EXTERNAL_PROVIDERS)[number];
+/** Every kind of ledger: the connected ones and the built-in demo. */
+export const PROVIDERS_ALL = [...EXTERNAL_PROVIDERS, 'demo'] as const;
+export type Provider = (typeof PROVIDERS_ALL)[number];
 
 /**
  * Why a call is made, which decides who goes first when a ledger's API budget is busy: reading
@@ -196,6 +202,61 @@ export interface AccountingConnector {
   /** Exchanges the refresh token; implementations never call it concurrently for one grant. */
   refresh?(refreshToken: string): Promise<TokenSet>;
   revoke?(): Promise<void>;
+}
+
+/** Who a sign-in names: the provider's subject, and the email only when the provider verified it. */
+export type Identity = { subject: string; email?: string; name?: string };
+
+/** A completed consent: its tokens, the grant it renews, and the tenants it (and only it) covers. */
+type Consent = {
+  tokens: TokenSet;
+  /** Same user (Xero) or same realm (QuickBooks): a re-consent updates that connection. */
+  grantId?: string;
+  /** The tenants this consent connected, read with the connection's freshly stored tokens. */
+  tenants(connectionId: string): Promise<Ledger[]>;
+};
+
+/** A verified webhook body, read: its events, or why it makes no sense (then kept, quarantined). */
+export type WebhookReader = {
+  /** The header carrying the HMAC of the exact body bytes. */
+  signatureHeader: string;
+  /** The setting operators fill with the signing key, named in errors. */
+  setting: string;
+  /** Time we allow ourselves to store a delivery, inside the provider's own deadline. */
+  ackBudgetMs: number;
+  verify(secret: string, body: Uint8Array, signature: string | undefined): boolean;
+  parse(body: Uint8Array): ParsedDelivery;
+};
+
+/** The ledger a connector is built for: which tenant, and what its records are read in. */
+type TenantRef = { externalId: string; timezone: string; baseCurrency: string };
+
+/**
+ * The whole life of a connection with one provider, built once per process from its settings:
+ * consent, sign-in, token refresh and revoke, disconnecting one tenant, and the connector for a
+ * ledger. Services only ever hold this (through the registry); they never name a provider.
+ */
+export interface ProviderPort {
+  readonly provider: ExternalProvider;
+  /** Consent URL for this app's scopes, with PKCE (S256). */
+  authorizationUrl(state: string, codeChallenge: string): Promise<string>;
+  /** Exchanges the callback's code (with the PKCE verifier) for tokens and the consent's tenants. */
+  completeConsent(callbackUrl: string, state: string, codeVerifier: string, now: number): Promise<Consent>;
+  /** Sign in with the provider: identity scopes only, no tokens kept. */
+  signIn: {
+    authorizationUrl(state: string, codeChallenge: string): Promise<string>;
+    identify(callbackUrl: string, state: string, codeVerifier: string): Promise<Identity>;
+  };
+  /** Exchanges a refresh token; never called concurrently for one grant (ConnectionTokens). */
+  refresh(refreshToken: string, now: number): Promise<TokenSet>;
+  revoke(refreshToken: string): Promise<void>;
+  /**
+   * Removes one tenant from a grant that holds several, leaving the others connected (Xero DELETE
+   * /connections/{id}). Absent where a grant reaches one tenant only: revoking the grant does it.
+   */
+  disconnectTenant?(accessToken: string, connectionRef: string): Promise<void>;
+  /** The connector for one ledger of a connection; `lane` says why its calls are made. */
+  connector(connectionId: string, tenant: TenantRef, lane?: Lane): AccountingConnector;
 }
 
 export type ConnectorErrorCode =

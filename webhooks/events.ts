@@ -22,7 +22,7 @@ export type InboxEvent = {
  * bytes: its inserts cost Postgres about 4 µs a row more than a CloudEvents id once that index
  * outgrew memory. drizzle/0017 rewrote keys stored before in the same way.
  */
-export function derivedDedupeKey(prefix: 'xero' | 'qbo', fields: string[]): string {
+export function derivedDedupeKey(prefix: string, fields: string[]): string {
   return `${prefix}:${createHash('sha256')
     .update([prefix, ...fields].join(':'))
     .digest('base64url')

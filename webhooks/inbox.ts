@@ -1,8 +1,9 @@
+import type { ExternalProvider } from '../connectors/types.ts';
 import { type Database, dbError, preparedRows } from '../src/db/client.ts';
 import { type InboxEvent, resourceFor } from './events.ts';
 import { sha256 } from '../src/lib/secrets.ts';
 
-export type WebhookProvider = 'xero' | 'quickbooks';
+export type WebhookProvider = ExternalProvider;
 
 export type DeliveryInput = {
   provider: WebhookProvider;

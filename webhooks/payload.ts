@@ -1,4 +1,4 @@
-import { DELIVERY_PARSERS } from './parsers.ts';
+import { moduleOf } from '../connectors/registry.ts';
 
 type StoredEvent = { provider: string; payload: Record<string, unknown> | null; rawBody?: Uint8Array | null };
 
@@ -9,7 +9,8 @@ type StoredEvent = { provider: string; payload: Record<string, unknown> | null; 
 export function eventPayload(row: StoredEvent): Record<string, unknown> | null {
   if (row.payload) return row.payload;
   if (!row.rawBody) return null;
-  if (!Object.hasOwn(DELIVERY_PARSERS, row.provider)) return null;
-  const parsed = DELIVERY_PARSERS[row.provider as keyof typeof DELIVERY_PARSERS](row.rawBody);
+  const reader = moduleOf(row.provider)?.webhook;
+  if (!reader) return null;
+  const parsed = reader.parse(row.rawBody);
   return parsed.kind === 'events' && parsed.events.length === 1 ? parsed.events[0]!.payload : null;
 }

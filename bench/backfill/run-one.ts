@@ -52,7 +52,11 @@ const l =
         { provider: 'xero', externalId: setup.tenantId!, baseCurrency: 'NZD', timezone: 'Pacific/Auckland' },
       )
     : await bench.connect(
-        (await bench.integrations.quickbooks!.oauth.exchange(setup.consentUrl!, bench.clock.now().getTime())).tokens,
+        (
+          await bench.integrations
+            .port('quickbooks')
+            .completeConsent(setup.consentUrl!, 's', 'no-challenge', bench.clock.now().getTime())
+        ).tokens,
         {
           provider: 'quickbooks',
           externalId: setup.realmId!,

@@ -1,14 +1,12 @@
 import { bypass } from 'msw';
 import { forwardTo } from '../backfill/forward.ts';
 import { realSleep } from '../../connectors/shared/backoff.ts';
-import { XeroConnector } from '../../connectors/xero/connector.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { connection, firm, ledger } from '../../src/db/schema/index.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { createTokenCipher } from '../../src/lib/token-cipher.ts';
-import { guardConnector } from '../../src/services/ledger-health.ts';
 import { createIntegrations } from '../../src/services/integrations.ts';
 import { syncLedger } from '../../src/services/sync.ts';
 
@@ -40,6 +38,7 @@ const integrations = createIntegrations({
   logger: silentLogger,
   limiterClock: { now: () => Date.now(), sleep: realSleep },
   sharedLimits: process.env.BENCH_SHARED !== '0',
+  pageSize: 100,
 });
 const [f] = await database.db
   .insert(firm)
@@ -64,12 +63,7 @@ const [row] = await database.db
     timezone: 'Pacific/Auckland',
   })
   .returning();
-const health = { db: database.db, clock, logger: silentLogger };
-const connector = guardConnector(
-  health,
-  row!,
-  new XeroConnector(integrations.xero!.api(conn!.id, 'bulk'), { timezone: row!.timezone, pageSize: 100 }),
-);
+const connector = await integrations.resolve(row!, { lane: 'bulk' });
 const started = performance.now();
 const result = await syncLedger(
   {

@@ -1,6 +1,6 @@
 import type OAuthClient from 'intuit-oauth';
 import { tokenEndpointError } from '../shared/token-errors.ts';
-import { ConnectorError, type TokenSet } from '../types.ts';
+import { ConnectorError, type Identity, type TokenSet } from '../types.ts';
 
 /** Accounting data plus OpenID (the consenting user's identity, for sign-in). */
 const QUICKBOOKS_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'email'];
@@ -63,7 +63,8 @@ export class QuickBooksOAuth {
   ) {}
 
   // intuit-oauth is loaded on first use, not at start-up (see ../xero/sdk.ts).
-  private async client(): Promise<AnsweredClient> {
+  /** A client whose code exchange, if any, carries the consent's PKCE verifier. */
+  private async client(codeVerifier?: string): Promise<AnsweredClient> {
     const { default: Client } = await import('intuit-oauth');
     const client: AnsweredClient = new Client({
       clientId: this.app.clientId,
@@ -79,8 +80,20 @@ export class QuickBooksOAuth {
     const lib = client as unknown as {
       shouldRetry: () => boolean;
       loadResponse: (request: unknown) => Promise<{ status?: number }>;
+      getTokenRequest: (request: { data?: Record<string, unknown> }) => Promise<unknown>;
     };
     lib.shouldRetry = () => false;
+    // intuit-oauth builds the code exchange's form itself and has no PKCE parameter: the
+    // verifier is added to that form (RFC 7636 §4.5) on its way to the token endpoint.
+    if (codeVerifier) {
+      const tokenRequest = lib.getTokenRequest.bind(client);
+      lib.getTokenRequest = (request) =>
+        tokenRequest(
+          request.data?.grant_type === 'authorization_code'
+            ? { ...request, data: { ...request.data, code_verifier: codeVerifier } }
+            : request,
+        );
+    }
     const load = lib.loadResponse.bind(client);
     lib.loadResponse = (request) =>
       load(request).then(
@@ -96,9 +109,16 @@ export class QuickBooksOAuth {
     return client;
   }
 
-  /** Intuit's authorize endpoint takes no PKCE parameters through intuit-oauth; state is single-use and session-bound. */
-  async authorizationUrl(state: string): Promise<string> {
-    return (await this.client()).authorizeUri({ scope: this.scopes, state });
+  /**
+   * The consent URL with a PKCE challenge (S256): a code intercepted on its way back cannot be
+   * exchanged without the verifier, which never leaves the server. intuit-oauth builds the URL
+   * without one, so the two parameters are added to it.
+   */
+  async authorizationUrl(state: string, codeChallenge: string): Promise<string> {
+    const url = new URL((await this.client()).authorizeUri({ scope: this.scopes, state }));
+    url.searchParams.set('code_challenge', codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+    return url.toString();
   }
 
   /**
@@ -106,8 +126,8 @@ export class QuickBooksOAuth {
    * against Intuit's JWKS) and reads the verified email from the userinfo endpoint. The two must
    * name the same subject. No tokens are kept.
    */
-  async identify(callbackUrl: string): Promise<{ subject: string; email?: string; name?: string }> {
-    const client = await this.client();
+  async identify(callbackUrl: string, codeVerifier: string): Promise<Identity> {
+    const client = await this.client(codeVerifier);
     let idToken: string | undefined;
     try {
       const res = await client.createToken(callbackUrl);
@@ -143,10 +163,14 @@ export class QuickBooksOAuth {
     };
   }
 
-  async exchange(callbackUrl: string, now: number): Promise<{ tokens: TokenSet; realmId: string }> {
+  async exchange(
+    callbackUrl: string,
+    codeVerifier: string,
+    now: number,
+  ): Promise<{ tokens: TokenSet; realmId: string }> {
     const realmId = new URL(callbackUrl).searchParams.get('realmId');
     if (!realmId) throw new ConnectorError('validation', 'callback without realmId', { provider: 'quickbooks' });
-    const client = await this.client();
+    const client = await this.client(codeVerifier);
     try {
       const res = await client.createToken(callbackUrl);
       return { tokens: tokenSetFrom(res.getJson() as TokenJson, now), realmId };

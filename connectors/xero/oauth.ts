@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { XeroClient } from 'xero-node';
 import { newXeroClient } from './sdk.ts';
 import { tokenEndpointError } from '../shared/token-errors.ts';
@@ -36,11 +35,6 @@ export function authEventOf(accessToken: string): string | undefined {
     return undefined;
   }
 }
-
-export const pkcePair = () => {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-};
 
 function tokenSetFrom(
   t: { access_token?: string; refresh_token?: string; expires_at?: number; expires_in?: number; scope?: string },

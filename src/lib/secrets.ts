@@ -5,6 +5,12 @@ export const randomToken = (prefix = '') => `${prefix}${randomBytes(32).toString
 /** Hex SHA-256 of a string (as UTF-8) or of bytes: token hashes, and a webhook body's digest. */
 export const sha256 = (value: string | Uint8Array) => createHash('sha256').update(value).digest('hex');
 
+/** A PKCE pair (RFC 7636, S256): the verifier stays on the server, the challenge goes in the consent URL. */
+export const pkcePair = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);

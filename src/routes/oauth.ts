@@ -1,3 +1,4 @@
+import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { AppError } from '../errors.ts';
@@ -6,7 +7,7 @@ import { completeConnect, startConnect } from '../services/connect.ts';
 import { SESSION_COOKIE, sessionPrincipal } from '../services/sessions.ts';
 import { router } from './env.ts';
 
-const Provider = z.object({ provider: z.enum(['xero', 'quickbooks']) });
+const Provider = z.object({ provider: z.enum(EXTERNAL_PROVIDERS) });
 
 /** Consent start and provider callbacks: public routes, mounted before the API's auth middleware. */
 export function oauthRoutes() {

@@ -1,3 +1,4 @@
+import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
@@ -9,7 +10,7 @@ import { safeNext } from './ui/guard.ts';
 
 /** Ties a sign-in's state to the browser that started it (short-lived, HttpOnly). */
 const BROWSER_COOKIE = 'overdue_signin';
-const Provider = z.enum(['xero', 'quickbooks']);
+const Provider = z.enum(EXTERNAL_PROVIDERS);
 
 /** Sign in with Xero or Intuit (OpenID Connect through the same apps as the ledger connections). Public routes. */
 export function signInRoutes() {

@@ -1,41 +1,13 @@
 import type { Context } from 'hono';
 import { bodyLimit } from './body-limit.ts';
 import { inboxWriter, keptHeaders, type StoredDelivery, type WebhookProvider } from '../../webhooks/inbox.ts';
-import { DELIVERY_PARSERS } from '../../webhooks/parsers.ts';
-import { verifyHmacBase64 } from '../../webhooks/verify.ts';
+import { PROVIDER_MODULES } from '../../connectors/registry.ts';
+import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
+import { webhookSecret } from '../services/integrations.ts';
 import { dbError } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type AppEnv, router } from './env.ts';
-
-/**
- * Time we allow ourselves to commit a delivery before answering 503: inside each provider's
- * deadline (Xero 5 s, Intuit 3 s) with room for the network, so a slow database turns into a
- * provider retry instead of a timeout the provider may count against the endpoint.
- */
-const ACK_BUDGET_MS = { xero: 4_000, quickbooks: 2_500 } as const;
-
-type Receiver = {
-  provider: WebhookProvider;
-  secret: (c: Context<AppEnv>) => string | undefined;
-  setting: string;
-  signatureHeader: string;
-};
-
-const RECEIVERS: Receiver[] = [
-  {
-    provider: 'xero',
-    secret: (c) => c.var.deps.config.xero?.webhookKey,
-    setting: 'XERO_WEBHOOK_KEY',
-    signatureHeader: 'x-xero-signature',
-  },
-  {
-    provider: 'quickbooks',
-    secret: (c) => c.var.deps.config.quickbooks?.webhookVerifier,
-    setting: 'QUICKBOOKS_WEBHOOK_VERIFIER',
-    signatureHeader: 'intuit-signature',
-  },
-];
 
 /** The Node request under @hono/node-server (its bindings); undefined on Workers. */
 const nodeRequest = (c: Context<AppEnv>) => {
@@ -109,25 +81,26 @@ export function webhookRoutes() {
     }),
   );
 
-  for (const r of RECEIVERS) {
-    app.post(`/webhooks/${r.provider}`, async (c) => {
+  for (const provider of EXTERNAL_PROVIDERS) {
+    const r = PROVIDER_MODULES[provider].webhook;
+    app.post(`/webhooks/${provider}`, async (c) => {
       const { deps } = c.var;
-      const secret = r.secret(c);
+      const secret = webhookSecret(deps.config, provider);
       if (!secret) {
-        deps.logger.error('webhook received but not configured', { provider: r.provider, setting: r.setting });
-        throw new AppError('unavailable', `${r.provider} webhooks are not configured on this server (${r.setting})`);
+        deps.logger.error('webhook received but not configured', { provider, setting: r.setting });
+        throw new AppError('unavailable', `${provider} webhooks are not configured on this server (${r.setting})`);
       }
       // Raw bytes first: nothing may parse (and re-serialise) the body before the signature check.
       const body = new Uint8Array(await c.req.arrayBuffer());
-      if (!verifyHmacBase64(secret, body, c.req.header(r.signatureHeader))) {
+      if (!r.verify(secret, body, c.req.header(r.signatureHeader))) {
         deps.logger.warn('webhook signature rejected', {
-          provider: r.provider,
+          provider,
           requestId: c.get('requestId'),
           bytes: body.length,
         });
         throw new AppError('unauthenticated', `${r.signatureHeader} does not match the body`);
       }
-      const parsed = DELIVERY_PARSERS[r.provider](body);
+      const parsed = r.parse(body);
       // Xero's intent-to-receive check: a signed, empty batch. Nothing to store.
       if (parsed.kind === 'events' && parsed.events.length === 0) return c.body(null, 200);
 
@@ -135,16 +108,16 @@ export function webhookRoutes() {
       // Admission: a delivery that would not commit within half the budget is refused now, while
       // a 503 is still in time. On PGlite each batch holds the event loop, so the time a request
       // waited before this handler ran is not ours to see: the other half is left for it.
-      if (writer.expectedWaitMs() > ACK_BUDGET_MS[r.provider] * ADMIT_SHARE) {
-        shed.note(deps.logger, r.provider);
+      if (writer.expectedWaitMs() > r.ackBudgetMs * ADMIT_SHARE) {
+        shed.note(deps.logger, provider);
         throw new AppError('unavailable', 'too many deliveries waiting to be stored; retry later');
       }
-      const deadline = ackDeadline(ACK_BUDGET_MS[r.provider]);
+      const deadline = ackDeadline(r.ackBudgetMs);
       try {
         const stored = await deadline.within(
           writer
             .store({
-              provider: r.provider,
+              provider,
               body,
               headers: keptHeaders(nodeRequest(c) ?? c.req.raw.headers),
               events: parsed.kind === 'events' ? parsed.events : [],
@@ -154,7 +127,7 @@ export function webhookRoutes() {
             })
             .catch((err: unknown): typeof TIMEOUT => {
               deps.logger.error('webhook not stored', {
-                provider: r.provider,
+                provider,
                 requestId: c.get('requestId'),
                 ...dbError(err),
               });
@@ -164,27 +137,27 @@ export function webhookRoutes() {
         if (stored === TIMEOUT) throw new AppError('unavailable', 'could not store the delivery; retry later');
         if (parsed.kind === 'malformed')
           deps.logger.warn('webhook quarantined', {
-            provider: r.provider,
+            provider,
             requestId: c.get('requestId'),
             reason: parsed.reason,
           });
         else if (parsed.rejected)
           deps.logger.warn('webhook events rejected', {
-            provider: r.provider,
+            provider,
             requestId: c.get('requestId'),
             reason: parsed.rejected,
           });
 
-        logUnprocessed(deps.logger, r.provider, stored.created);
+        logUnprocessed(deps.logger, provider, stored.created);
 
         // Stored is what the 2xx promises. Queueing is best effort inside what is left of the
         // budget: the inbox sweeper queues anything left in `received`.
         const accounts = new Set(stored.created.filter((e) => e.status === 'received').map((e) => e.accountRef));
         if (accounts.size > 0) {
           const queued = Promise.all(
-            [...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider: r.provider, accountRef })),
+            [...accounts].map((accountRef) => deps.jobs.enqueueInbox({ provider, accountRef })),
           ).catch((err: Error) =>
-            deps.logger.warn('inbox job not queued; the sweeper will', { provider: r.provider, message: err.message }),
+            deps.logger.warn('inbox job not queued; the sweeper will', { provider, message: err.message }),
           );
           await deadline.within(queued);
         }

@@ -1,9 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Ledger, TokenSet } from '../../connectors/types.ts';
-import { authEventOf, pkcePair } from '../../connectors/xero/oauth.ts';
+import type { ExternalProvider, Ledger } from '../../connectors/types.ts';
 import { connection, ledger, oauthState } from '../db/schema/index.ts';
-import { PreconditionError, ValidationError } from '../errors.ts';
-import { randomToken, sha256 } from '../lib/secrets.ts';
+import { ValidationError } from '../errors.ts';
+import { pkcePair, randomToken, sha256 } from '../lib/secrets.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
 import { audit } from './audit.ts';
 import type { ServiceContext } from './context.ts';
@@ -11,60 +10,14 @@ import type { Integrations } from './integrations.ts';
 import type { JobQueue } from './jobs.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
-export type ConsentProvider = 'xero' | 'quickbooks';
 export type ConnectDeps = { cipher: TokenCipher; integrations: Integrations; jobs: JobQueue };
-
-/** What differs per provider: the consent URL, and what a completed consent yields. */
-type Consent = {
-  authorizationUrl(state: string, challenge: string): Promise<string>;
-  complete(
-    callbackUrl: string,
-    state: string,
-    verifier: string,
-    now: number,
-  ): Promise<{ tokens: TokenSet; grantId?: string; ledgers(connectionId: string): Promise<Ledger[]> }>;
-};
-
-function consentFor(provider: ConsentProvider, integrations: Integrations): Consent {
-  if (provider === 'xero' && integrations.xero) {
-    const xero = integrations.xero;
-    return {
-      authorizationUrl: (state, challenge) => xero.oauth.authorizationUrl(state, challenge),
-      complete: async (url, state, verifier, now) => {
-        const { tokens, identity } = await xero.oauth.exchange(url, state, verifier, now);
-        const authEventId = authEventOf(tokens.accessToken);
-        return {
-          tokens,
-          grantId: identity.userId,
-          ledgers: (id) => xero.connector(id, 'UTC').listLedgers({ authEventId }),
-        };
-      },
-    };
-  }
-  if (provider === 'quickbooks' && integrations.quickbooks) {
-    const qb = integrations.quickbooks;
-    return {
-      authorizationUrl: (state) => qb.oauth.authorizationUrl(state),
-      complete: async (url, _state, _verifier, now) => {
-        const { tokens, realmId } = await qb.oauth.exchange(url, now);
-        // One grant per realm: reconnecting a realm updates its connection.
-        return {
-          tokens,
-          grantId: `realm:${realmId}`,
-          ledgers: (id) => qb.connector(id, { realmId, timezone: 'UTC', baseCurrency: 'USD' }).listLedgers(),
-        };
-      },
-    };
-  }
-  throw new PreconditionError(`${provider} is not configured on this server`);
-}
 
 /** Starts a consent: a single-use state bound to this browser session, with a PKCE verifier. */
 export async function startConnect(
-  { ctx, input }: { ctx: ServiceContext; input: { provider: ConsentProvider; sessionId: string } },
+  { ctx, input }: { ctx: ServiceContext; input: { provider: ExternalProvider; sessionId: string } },
   deps: ConnectDeps,
 ): Promise<string> {
-  const consent = consentFor(input.provider, deps.integrations);
+  const port = deps.integrations.port(input.provider);
   const state = randomToken();
   const id = sha256(state);
   const pkce = pkcePair();
@@ -76,7 +29,7 @@ export async function startConnect(
     codeVerifier: await deps.cipher.encrypt(pkce.verifier, id),
     expiresAt: new Date(ctx.clock.now().getTime() + STATE_TTL_MS),
   });
-  return consent.authorizationUrl(state, pkce.challenge);
+  return port.authorizationUrl(state, pkce.challenge);
 }
 
 /**
@@ -89,11 +42,11 @@ export async function completeConnect(
     input,
   }: {
     ctx: Omit<ServiceContext, 'firmId' | 'actor'>;
-    input: { provider: ConsentProvider; callbackUrl: string; sessionId: string | null };
+    input: { provider: ExternalProvider; callbackUrl: string; sessionId: string | null };
   },
   deps: ConnectDeps,
 ) {
-  const consent = consentFor(input.provider, deps.integrations);
+  const port = deps.integrations.port(input.provider);
   const params = new URL(input.callbackUrl).searchParams;
   const state = params.get('state');
   if (!state) throw new ValidationError('the consent callback has no state', [{ path: 'state', message: 'required' }]);
@@ -115,7 +68,7 @@ export async function completeConnect(
     throw new ValidationError('the consent callback has no code', [{ path: 'code', message: 'required' }]);
 
   const verifier = await deps.cipher.decrypt(row.codeVerifier, row.id);
-  const result = await consent.complete(input.callbackUrl, state, verifier, now.getTime());
+  const result = await port.completeConsent(input.callbackUrl, state, verifier, now.getTime());
   const firmId = row.firmId;
   const firmCtx: ServiceContext = { ...ctx, firmId, actor: { type: 'system', name: 'oauth' } };
 
@@ -142,7 +95,7 @@ export async function completeConnect(
     )[0]!.id;
   await deps.integrations.tokens.store(ctx.db, connectionId, result.tokens);
 
-  const listed = await result.ledgers(connectionId);
+  const listed = await result.tenants(connectionId);
   // Each organisation of the consent on its own: one that cannot be read is reported, not imported.
   const unavailable = listed
     .filter((l) => l.unavailable)
@@ -169,7 +122,7 @@ export async function completeConnect(
   return { firmId: row.firmId, connectionId, ledgers, unavailable };
 }
 
-async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, connectionId: string, found: Ledger[]) {
+async function upsertLedgers(ctx: ServiceContext, provider: ExternalProvider, connectionId: string, found: Ledger[]) {
   if (found.length === 0) return [];
   const known = await ctx.db
     .select({ id: ledger.id, externalId: ledger.externalId, settings: ledger.settings, timezone: ledger.timezone })
@@ -203,7 +156,7 @@ async function upsertLedgers(ctx: ServiceContext, provider: ConsentProvider, con
       updatedAt: ctx.clock.now(),
     };
     const extra = {
-      ...(t.connectionRef ? { xeroConnectionRef: t.connectionRef } : {}),
+      ...(t.connectionRef ? { connectionRef: t.connectionRef } : {}),
       // The provider did not say the zone: the ledger page asks the owner to confirm the guess.
       timezoneGuessed: Boolean(t.timezoneGuessed),
     };

@@ -1,5 +1,5 @@
 import { DemoConnector } from '../../connectors/demo/connector.ts';
-import type { AccountingConnector, Lane } from '../../connectors/types.ts';
+import type { AccountingConnector, ExternalProvider, Lane } from '../../connectors/types.ts';
 import type { ledger } from '../db/schema/index.ts';
 import { PreconditionError } from '../errors.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -19,7 +19,8 @@ type DemoSettings = { demoSeed: number; demoAnchor: string };
  */
 export function createConnectorResolver(deps: {
   clock: Clock;
-  providers?: Partial<Record<'xero' | 'quickbooks', (row: LedgerRow, lane?: Lane) => Promise<AccountingConnector>>>;
+  /** A connected provider's ledger (through its port); absent where only the demo runs. */
+  connect?: (row: LedgerRow, provider: ExternalProvider, lane?: Lane) => Promise<AccountingConnector>;
 }): ConnectorResolver {
   const demos = new Map<string, DemoConnector>();
   return async (row, opts) => {
@@ -36,8 +37,7 @@ export function createConnectorResolver(deps: {
       }
       return c;
     }
-    const factory = deps.providers?.[row.provider];
-    if (!factory) throw new PreconditionError(`${row.provider} is not configured on this server`);
-    return factory(row, opts?.lane);
+    if (!deps.connect) throw new PreconditionError(`${row.provider} is not configured on this server`);
+    return deps.connect(row, row.provider, opts?.lane);
   };
 }

@@ -68,16 +68,19 @@ export async function disconnectLedger(
   return { ledgerId: row.id, grantRevoked: revoked, purged: purged ?? null };
 }
 
-/** Xero: removes the organisations from the grant; QuickBooks has one realm per grant (revoked). */
+/**
+ * Removes the ledgers' tenants from the grant at the provider, where a grant holds several (Xero
+ * organisations); a provider with one tenant per grant has nothing to remove: revoking does it.
+ */
 async function removeAtProvider(ctx: ServiceContext, deps: Deps, conn: ConnectionRow, ledgers: LedgerRow[]) {
-  const xero = deps.integrations.xero;
-  if (conn.provider !== 'xero' || !xero || conn.status !== 'active') return;
+  if (conn.provider === 'demo' || conn.status !== 'active') return;
+  const port = deps.integrations.ports[conn.provider];
+  if (!port?.disconnectTenant) return;
   try {
+    const refs = ledgers.map((l) => (l.settings as { connectionRef?: string }).connectionRef).filter(Boolean);
+    if (refs.length === 0) return;
     const token = await deps.integrations.tokens.accessToken(conn.id);
-    for (const l of ledgers) {
-      const ref = (l.settings as { xeroConnectionRef?: string }).xeroConnectionRef;
-      if (ref) await xero.oauth.deleteConnection(token, ref);
-    }
+    for (const ref of refs) await port.disconnectTenant(token, ref!);
   } catch (err) {
     ctx.logger.warn('provider disconnect failed; disconnecting locally', {
       connectionId: conn.id,

@@ -1,4 +1,5 @@
 import { and, eq, gt, isNotNull, isNull, lte, or } from 'drizzle-orm';
+import { moduleOf } from '../../connectors/registry.ts';
 import { connection, ledger } from '../db/schema/index.ts';
 import { escapeHtml } from '../domain/cadence/templates.ts';
 import { emailOwners, type LedgerHealthDeps } from './ledger-health.ts';
@@ -45,13 +46,16 @@ export async function warnExpiringGrants(deps: LedgerHealthDeps): Promise<number
       .returning({ id: connection.id });
     if (!claimed) continue;
     const ledgers = await deps.db.select({ name: ledger.name }).from(ledger).where(eq(ledger.connectionId, c.id));
-    const names = ledgers.map((l) => l.name).join(', ') || 'your QuickBooks company';
+    const module = moduleOf(c.provider);
+    const label = module?.label ?? 'The provider';
+    const names = ledgers.map((l) => l.name).join(', ') || `your ${label} ledger`;
+    const why = module?.grantLifetime ?? 'the connection reaches the end of its fixed lifetime';
     const by = c.refreshHardExpiresAt!.toISOString().slice(0, 10);
     const link = deps.notices ? `${deps.notices.publicUrl}/connect/${c.provider}` : '';
     sent += await emailOwners(deps, c.firmId, {
       subject: `Reconnect ${names} before ${by}`,
-      text: `QuickBooks stops overdue's access to ${names} on ${by} (Intuit limits a connection to five years). Reconnect it before then, or its reminders stop: ${link}\n`,
-      html: `<p>QuickBooks stops overdue's access to <b>${escapeHtml(names)}</b> on ${by} (Intuit limits a connection to five years).</p><p><a href="${link}">Reconnect it</a> before then, or its reminders stop.</p>`,
+      text: `${label} stops overdue's access to ${names} on ${by} (${why}). Reconnect it before then, or its reminders stop: ${link}\n`,
+      html: `<p>${escapeHtml(label)} stops overdue's access to <b>${escapeHtml(names)}</b> on ${by} (${escapeHtml(why)}).</p><p><a href="${link}">Reconnect it</a> before then, or its reminders stop.</p>`,
       idempotencyKey: `grant-expiry-${c.id}-${by}-${due}`,
     });
     deps.logger.info('owners warned of a connection expiry', { connectionId: c.id, daysLeft: Math.floor(daysLeft) });

@@ -1,14 +1,8 @@
-import { XeroApi } from '../../connectors/xero/client.ts';
-import { XeroConnector } from '../../connectors/xero/connector.ts';
-import { XERO_SIGNIN_SCOPES, XeroOAuth } from '../../connectors/xero/oauth.ts';
-import { type LimiterClock, RateLimiter } from '../../connectors/shared/ratelimit.ts';
+import type { ProviderModule } from '../../connectors/module.ts';
+import { PROVIDER_MODULES, type ProviderSettings } from '../../connectors/registry.ts';
 import { realSleep } from '../../connectors/shared/backoff.ts';
-import { QboApi } from '../../connectors/quickbooks/client.ts';
-import { QuickBooksConnector } from '../../connectors/quickbooks/connector.ts';
-import { INTUIT_SIGNIN_SCOPES, QuickBooksOAuth } from '../../connectors/quickbooks/oauth.ts';
-import { type Limits, QUICKBOOKS_LIMITS, XERO_LIMITS } from '../../connectors/shared/ratelimit.ts';
-import { sharedLimits } from './shared-limits.ts';
-import type { Lane } from '../../connectors/types.ts';
+import type { LimiterClock } from '../../connectors/shared/ratelimit.ts';
+import { EXTERNAL_PROVIDERS, type ExternalProvider, type ProviderPort } from '../../connectors/types.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { ledger } from '../db/schema/index.ts';
@@ -17,41 +11,32 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
 import { type ConnectorResolver, createConnectorResolver } from './connectors.ts';
-import { ConnectionTokens } from './tokens.ts';
 import { guardConnector, type LedgerHealthDeps } from './ledger-health.ts';
+import { sharedLimits } from './shared-limits.ts';
+import { ConnectionTokens } from './tokens.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
 
-type XeroIntegration = {
-  oauth: XeroOAuth;
-  /** Sign in with Xero (OpenID Connect through the same app, identity scopes only). */
-  signIn: XeroOAuth;
-  limiter: RateLimiter;
-  /** An API client for one connection (tokens refreshed and serialised through ConnectionTokens). */
-  api(connectionId: string, lane?: Lane): XeroApi;
-  connector(connectionId: string, timezone: string, lane?: Lane): XeroConnector;
-};
-
-type QuickBooksIntegration = {
-  oauth: QuickBooksOAuth;
-  /** Sign in with Intuit (OpenID Connect through the same app, identity scopes only). */
-  signIn: QuickBooksOAuth;
-  limiter: RateLimiter;
-  api(connectionId: string, lane?: Lane): QboApi;
-  connector(
-    connectionId: string,
-    ledger: { realmId: string; timezone: string; baseCurrency: string },
-    lane?: Lane,
-  ): QuickBooksConnector;
-};
-
-/** Provider wiring: tokens, rate limiters and connector construction, built once per process. */
+/** Provider wiring: tokens, each configured provider's port, connector resolution; built once per process. */
 export type Integrations = {
   tokens: ConnectionTokens;
   resolve: ConnectorResolver;
-  xero?: XeroIntegration;
-  quickbooks?: QuickBooksIntegration;
+  /** The configured providers' ports; absent ones are not configured on this server. */
+  ports: Partial<Record<ExternalProvider, ProviderPort>>;
+  /** A configured provider's port, or a clear error naming what is missing. */
+  port(provider: ExternalProvider): ProviderPort;
 };
+
+/** The configuration's section for a provider, when it is configured. */
+export function settingsOf<P extends ExternalProvider>(config: Config, provider: P): ProviderSettings[P] | undefined {
+  return config[provider] as ProviderSettings[P] | undefined;
+}
+
+/** The key a provider's webhooks are signed with, when the operator has set it. */
+export function webhookSecret(config: Config, provider: ExternalProvider): string | undefined {
+  const settings = settingsOf(config, provider);
+  return settings && (PROVIDER_MODULES[provider] as ProviderModule<typeof settings>).webhook.secret(settings);
+}
 
 export function createIntegrations(deps: {
   config: Config;
@@ -69,121 +54,56 @@ export function createIntegrations(deps: {
    * stay inside the provider's limits together (off for the embedded database: one process).
    */
   sharedLimits?: boolean;
+  /** Records per listing page where the provider lets us choose (benchmarks only). */
+  pageSize?: number;
 }): Integrations {
   const limiterClock = deps.limiterClock ?? { now: () => Date.now(), sleep: realSleep };
-  const xeroOAuth = deps.config.xero
-    ? new XeroOAuth(
-        { ...deps.config.xero, redirectUri: `${deps.config.publicUrl}/callback/xero` },
-        undefined,
-        deps.config.providerTimeoutMs,
-      )
-    : undefined;
-  const qbConfig = deps.config.quickbooks;
-  const qbOAuth = qbConfig
-    ? new QuickBooksOAuth({ ...qbConfig, redirectUri: `${deps.config.publicUrl}/callback/quickbooks` })
-    : undefined;
+  const ports: Partial<Record<ExternalProvider, ProviderPort>> = {};
+  // Refreshes go to whichever port the connection's provider has (filled in below).
   const tokens = new ConnectionTokens({
     db: deps.db,
     cipher: deps.cipher,
     clock: deps.clock,
     logger: deps.logger,
     timeoutMs: deps.config.providerTimeoutMs,
-    refreshers: { ...(xeroOAuth ? { xero: xeroOAuth } : {}), ...(qbOAuth ? { quickbooks: qbOAuth } : {}) },
+    refreshers: ports,
   });
-
-  const shared = (provider: 'xero' | 'quickbooks', limits: Limits) =>
-    deps.sharedLimits
-      ? sharedLimits(deps.db, provider, limits, {
-          callTimeoutMs: deps.config.providerTimeoutMs,
-          sleep: (ms) => limiterClock.sleep(ms),
-        })
-      : undefined;
-
-  let xero: XeroIntegration | undefined;
-  if (xeroOAuth) {
-    const limiter = new RateLimiter(limiterClock);
-    const xeroShared = shared('xero', XERO_LIMITS);
-    const api = (connectionId: string, lane?: Lane) =>
-      new XeroApi({
-        accessToken: (o) => tokens.accessToken(connectionId, o),
-        limiter,
-        shared: xeroShared,
-        lane,
-        clock: limiterClock,
-        random: deps.random,
-        timeoutMs: deps.config.providerTimeoutMs,
-      });
-    const signIn = new XeroOAuth(
-      { ...deps.config.xero!, redirectUri: `${deps.config.publicUrl}/auth/callback/xero` },
-      XERO_SIGNIN_SCOPES,
-    );
-    xero = {
-      oauth: xeroOAuth,
-      signIn,
-      limiter,
-      api,
-      connector: (id, timezone, lane) => new XeroConnector(api(id, lane), { timezone }),
-    };
+  for (const provider of EXTERNAL_PROVIDERS) {
+    const settings = settingsOf(deps.config, provider);
+    if (!settings) continue;
+    const module = PROVIDER_MODULES[provider] as ProviderModule<typeof settings>;
+    ports[provider] = module.create({
+      settings,
+      publicUrl: deps.config.publicUrl,
+      timeoutMs: deps.config.providerTimeoutMs,
+      accessToken: (connectionId, o) => tokens.accessToken(connectionId, o),
+      clock: limiterClock,
+      now: () => deps.clock.now(),
+      random: deps.random,
+      pageSize: deps.pageSize,
+      shared: deps.sharedLimits
+        ? (limits) =>
+            sharedLimits(deps.db, provider, limits, {
+              callTimeoutMs: deps.config.providerTimeoutMs,
+              sleep: (ms) => limiterClock.sleep(ms),
+            })
+        : undefined,
+    });
   }
 
-  let quickbooks: QuickBooksIntegration | undefined;
-  if (qbOAuth && qbConfig) {
-    const limiter = new RateLimiter(limiterClock, QUICKBOOKS_LIMITS);
-    const qboShared = shared('quickbooks', QUICKBOOKS_LIMITS);
-    const api = (connectionId: string, lane?: Lane) =>
-      new QboApi({
-        accessToken: (o) => tokens.accessToken(connectionId, o),
-        limiter,
-        shared: qboShared,
-        lane,
-        clock: limiterClock,
-        sandbox: qbConfig.environment === 'sandbox',
-        random: deps.random,
-        timeoutMs: deps.config.providerTimeoutMs,
-      });
-    quickbooks = {
-      oauth: qbOAuth,
-      signIn: new QuickBooksOAuth(
-        { ...qbConfig, redirectUri: `${deps.config.publicUrl}/auth/callback/quickbooks` },
-        INTUIT_SIGNIN_SCOPES,
-      ),
-      limiter,
-      api,
-      connector: (id, l, lane) => new QuickBooksConnector(api(id, lane), { ...l, now: () => deps.clock.now() }),
-    };
-  }
-
-  const needsConnection = (row: LedgerRow): string => {
-    if (row.status !== 'active' || !row.connectionId) {
-      throw new PreconditionError(`ledger ${row.name} is ${row.status}; reconnect it to sync`);
-    }
-    return row.connectionId;
+  const port = (provider: ExternalProvider): ProviderPort => {
+    const p = ports[provider];
+    if (!p) throw new PreconditionError(`${PROVIDER_MODULES[provider].label} is not configured on this server`);
+    return p;
   };
   const health: LedgerHealthDeps = { db: deps.db, clock: deps.clock, logger: deps.logger, notices: deps.notices };
   const resolve = createConnectorResolver({
     clock: deps.clock,
-    providers: {
-      ...(xero
-        ? {
-            xero: async (row: LedgerRow, lane?: Lane) =>
-              guardConnector(health, row, xero.connector(needsConnection(row), row.timezone, lane)),
-          }
-        : {}),
-      ...(quickbooks
-        ? {
-            quickbooks: async (row: LedgerRow, lane?: Lane) =>
-              guardConnector(
-                health,
-                row,
-                quickbooks.connector(
-                  needsConnection(row),
-                  { realmId: row.externalId, timezone: row.timezone, baseCurrency: row.baseCurrency },
-                  lane,
-                ),
-              ),
-          }
-        : {}),
+    connect: async (row: LedgerRow, provider, lane) => {
+      if (row.status !== 'active' || !row.connectionId)
+        throw new PreconditionError(`ledger ${row.name} is ${row.status}; reconnect it to sync`);
+      return guardConnector(health, row, port(provider).connector(row.connectionId, row, lane));
     },
   });
-  return { tokens, resolve, xero, quickbooks };
+  return { tokens, resolve, ports, port };
 }

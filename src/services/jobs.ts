@@ -1,5 +1,6 @@
+import type { ExternalProvider } from '../../connectors/types.ts';
 /** Which inbox to drain: one provider account (Xero tenant or QuickBooks realm). */
-export type InboxKey = { provider: 'xero' | 'quickbooks'; accountRef: string };
+export type InboxKey = { provider: ExternalProvider; accountRef: string };
 
 /** What services may ask of the job engine; pg-boss implements it (src/jobs), tests record calls. */
 export type JobQueue = {

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { moduleOf } from '../../connectors/registry.ts';
 import { type AccountingConnector, ConnectorError } from '../../connectors/types.ts';
 import { escapeHtml } from '../domain/cadence/templates.ts';
 import type { Db } from '../db/client.ts';
@@ -19,7 +20,7 @@ export type LedgerHealthDeps = {
   notices?: { mailer: Mailer; mailFrom: string; publicUrl: string };
 };
 
-const PROVIDER_NAME = { xero: 'Xero', quickbooks: 'QuickBooks', demo: 'the demo' } as const;
+const nameOf = (provider: string) => moduleOf(provider)?.label ?? 'the demo';
 
 /**
  * The provider says this app may no longer reach the ledger (its admin disconnected the app, the
@@ -29,7 +30,7 @@ const PROVIDER_NAME = { xero: 'Xero', quickbooks: 'QuickBooks', demo: 'the demo'
  */
 async function ledgerLost(deps: LedgerHealthDeps, row: LedgerRow, err: ConnectorError): Promise<void> {
   const now = deps.clock.now();
-  const name = PROVIDER_NAME[row.provider];
+  const name = nameOf(row.provider);
   const reason = `${name} no longer lets overdue reach ${row.name} (${err.providerCode ?? `HTTP ${err.status ?? '?'}`}): reconnect it to resume reminders`;
   const [changed] = await deps.db
     .update(ledger)
@@ -59,7 +60,7 @@ async function ledgerLost(deps: LedgerHealthDeps, row: LedgerRow, err: Connector
 async function ledgerParked(deps: LedgerHealthDeps, row: LedgerRow, err: ConnectorError): Promise<void> {
   const now = deps.clock.now();
   const until = new Date(now.getTime() + (err.retryAfterMs ?? 3_600_000));
-  const reason = `${PROVIDER_NAME[row.provider]}'s daily call limit for ${row.name} is used up; calls resume ${until.toISOString()}`;
+  const reason = `${nameOf(row.provider)}'s daily call limit for ${row.name} is used up; calls resume ${until.toISOString()}`;
   await deps.db
     .update(ledger)
     .set({ pausedUntil: until, pauseReason: reason, updatedAt: now })

@@ -1,32 +1,15 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { pkcePair } from '../../connectors/xero/oauth.ts';
+import type { ExternalProvider, Identity } from '../../connectors/types.ts';
 import type { Db } from '../db/client.ts';
 import { appUser, firm, membership, oauthState, userIdentity } from '../db/schema/index.ts';
-import { PreconditionError, ValidationError } from '../errors.ts';
-import { randomToken, sha256 } from '../lib/secrets.ts';
+import { ValidationError } from '../errors.ts';
+import { pkcePair, randomToken, sha256 } from '../lib/secrets.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
 import type { Integrations } from './integrations.ts';
 import { createSession } from './sessions.ts';
 
 const STATE_TTL_MS = 10 * 60_000;
-export type SignInProvider = 'xero' | 'quickbooks';
-export type Identity = { subject: string; email?: string; name?: string };
 type Deps = { db: Db; cipher: TokenCipher; integrations: Integrations; now: Date };
-
-/** What differs per provider: the consent URL and who a completed consent names. */
-type IdP = {
-  authorizationUrl(state: string, challenge: string): Promise<string>;
-  identify(callbackUrl: string, state: string, verifier: string): Promise<Identity>;
-};
-
-function idp(provider: SignInProvider, integrations: Integrations): IdP {
-  if (provider === 'xero' && integrations.xero) return integrations.xero.signIn;
-  const qb = integrations.quickbooks?.signIn;
-  // Intuit takes no PKCE through intuit-oauth; the state stays single-use and browser-bound.
-  if (provider === 'quickbooks' && qb)
-    return { authorizationUrl: (state) => qb.authorizationUrl(state), identify: (url) => qb.identify(url) };
-  throw new PreconditionError(`sign-in with ${provider} is not configured on this server`);
-}
 
 /**
  * Starts a sign-in: single-use state bound to this browser (a pre-session cookie), PKCE, and
@@ -34,9 +17,9 @@ function idp(provider: SignInProvider, integrations: Integrations): IdP {
  */
 export async function startSignIn(
   deps: Deps,
-  input: { provider: SignInProvider; browser: string; next: string },
+  input: { provider: ExternalProvider; browser: string; next: string },
 ): Promise<string> {
-  const oauth = idp(input.provider, deps.integrations);
+  const signIn = deps.integrations.port(input.provider).signIn;
   const state = randomToken();
   const id = sha256(state);
   const pkce = pkcePair();
@@ -49,7 +32,7 @@ export async function startSignIn(
     codeVerifier: await deps.cipher.encrypt(pkce.verifier, id),
     expiresAt: new Date(deps.now.getTime() + STATE_TTL_MS),
   });
-  return oauth.authorizationUrl(state, pkce.challenge);
+  return signIn.authorizationUrl(state, pkce.challenge);
 }
 
 /**
@@ -59,9 +42,9 @@ export async function startSignIn(
  */
 export async function completeSignIn(
   deps: Deps,
-  input: { provider: SignInProvider; callbackUrl: string; browser: string | null },
+  input: { provider: ExternalProvider; callbackUrl: string; browser: string | null },
 ) {
-  const oauth = idp(input.provider, deps.integrations);
+  const signIn = deps.integrations.port(input.provider).signIn;
   const params = new URL(input.callbackUrl).searchParams;
   const state = params.get('state');
   if (!state) throw new ValidationError('the sign-in callback has no state');
@@ -77,7 +60,7 @@ export async function completeSignIn(
     throw new ValidationError('the sign-in was started in another browser');
   if (params.get('error')) throw new ValidationError(`${input.provider} did not sign you in (${params.get('error')})`);
   if (!params.get('code')) throw new ValidationError('the sign-in callback has no code');
-  const identity = await oauth.identify(input.callbackUrl, state, await deps.cipher.decrypt(row.codeVerifier, row.id));
+  const identity = await signIn.identify(input.callbackUrl, state, await deps.cipher.decrypt(row.codeVerifier, row.id));
   const { userId, firmId, created } = await userFor(deps.db, input.provider, identity);
   return { token: await createSession(deps.db, userId, firmId, deps.now), next: row.next ?? '/', created };
 }

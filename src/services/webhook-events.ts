@@ -1,3 +1,4 @@
+import type { ExternalProvider } from '../../connectors/types.ts';
 import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { ledger, webhookEvent, webhookEventFields } from '../db/schema/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -33,7 +34,7 @@ const view = (r: Omit<typeof webhookEvent.$inferSelect, 'rawBody' | 'headers'>) 
 
 export type ListEventsInput = {
   status?: Status;
-  provider?: 'xero' | 'quickbooks';
+  provider?: ExternalProvider;
   ledgerId?: string;
   before?: Date;
   limit: number;

@@ -7,7 +7,7 @@ import { ledger } from '../../src/db/schema/index.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { drainInbox, YIELD_MAX_MS, YIELD_STEP_MS } from '../../src/services/inbox.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';

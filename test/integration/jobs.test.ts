@@ -8,7 +8,7 @@ import { sweepInbox } from '../../src/services/background.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm, makeLedger } from '../support/factories.ts';
 import { xeroBatch } from '../support/webhooks/deliver.ts';

@@ -1,45 +1,28 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
-import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
 import { derivedDedupeKey } from '../../webhooks/events.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
-import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseQuickBooksDelivery } from '../../connectors/quickbooks/webhook.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { migrationsUpTo } from '../support/migrations.ts';
 import { qboLegacy, xeroBatch } from '../support/webhooks/deliver.ts';
 
-/** The migrations up to and including `lastIdx`, in a folder of their own. */
-function migrationsUpTo(lastIdx: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'overdue-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number }[] };
-  journal.entries = journal.entries.filter((e) => e.idx <= lastIdx);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return dir;
-}
-
 let database: TestDatabase;
-let folder: string;
+const upTo0016 = migrationsUpTo(16);
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
-  folder = migrationsUpTo(16);
 });
 afterAll(async () => {
   await database.drop();
-  rmSync(folder, { recursive: true, force: true });
+  upTo0016.remove();
 });
 
 describe('migration 0017: derived dedupe keys become digests', () => {
   it('rewrites keys stored in the readable form as the parsers now derive them, so a redelivery is still a duplicate', async () => {
-    if (database.kind === 'pglite') await migratePglite(database.db as never, { migrationsFolder: folder });
-    else await migratePostgres(database.db as never, { migrationsFolder: folder });
+    await upTo0016.apply(database);
 
     const xero = {
       tenantId: 'c2cc9b6e-9458-4c7d-93cc-f02b81b0594f',

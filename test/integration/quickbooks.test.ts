@@ -59,6 +59,32 @@ describe('QuickBooks connect', () => {
     expect(res.status).toBe(400);
     expect(fake.tokenCalls).toBe(0);
   });
+
+  it('binds the consent to this server with PKCE: an intercepted code cannot be exchanged without the verifier', async () => {
+    const { app, user, fake, connect, firm } = await setup();
+    const start = await app.request('/connect/quickbooks', { headers: { cookie: user.cookie } });
+    const consentUrl = new URL(start.headers.get('location')!);
+    expect(consentUrl.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(consentUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    // Someone who caught the redirect (and even holds the app's credentials) tries the code.
+    const code = new URL(fake.consent(consentUrl.toString(), '9130350000000001')).searchParams.get('code')!;
+    const stolen = await fetch('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer', {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://overdue.example.com/callback/quickbooks',
+      }),
+    });
+    expect(stolen.status).toBe(400);
+    // The server's own exchange carries the verifier it kept for the consent.
+    expect((await connect()).headers.get('location')).toBe('/?connected=quickbooks&ledgers=1&added=1');
+    expect(await database.db.select().from(ledger).where(eq(ledger.firmId, firm.id))).toHaveLength(1);
+  });
 });
 
 describe('QuickBooks sync', () => {

@@ -35,6 +35,8 @@ it('signs in with Intuit: identity scopes only, id_token verified against the JW
   expect(u.origin + u.pathname).toBe('https://appcenter.intuit.com/connect/oauth2');
   expect(u.searchParams.get('scope')).toBe('openid email profile');
   expect(u.searchParams.get('redirect_uri')).toBe('https://overdue.example.com/auth/callback/quickbooks');
+  // PKCE: the code is exchanged with the verifier this server kept (the fake insists on it).
+  expect(u.searchParams.get('code_challenge_method')).toBe('S256');
   const res = await s.finish(s.fake.signIn(url, 'intuit-sub-1'), browser);
   expect(res.status).toBe(302);
   const session = cookieOf(res, 'overdue_session')!;

@@ -221,8 +221,8 @@ describe('Xero tokens', () => {
             logger: deps.logger,
             random: () => 0.5,
           });
-    const a = deps.integrations.xero!.connector(conn.id, l.timezone);
-    const b = other.xero!.connector(conn.id, l.timezone);
+    const a = deps.integrations.port('xero').connector(conn.id, l);
+    const b = other.port('xero').connector(conn.id, l);
     const before = fake.tokenCalls.refresh_token;
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).fetchOne(tenant.tenantId, 'invoices', id)),
@@ -241,7 +241,7 @@ describe('Xero tokens', () => {
     fake.seedInvoices(tenant, 1);
     fake.revokeUser('xu-1');
     await expireAccessToken(database.db, conn.id);
-    const c = deps.integrations.xero!.connector(conn.id, l.timezone);
+    const c = deps.integrations.port('xero').connector(conn.id, l);
     const err = await c.page(tenant.tenantId, 'invoices', {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'invalid_grant' });
     const [after] = await database.db.select().from(connection).where(eq(connection.id, conn.id));
@@ -259,7 +259,7 @@ describe('Xero tokens', () => {
     const { fake, tenant, connection: conn, deps, ledger: l } = await setup();
     fake.seedInvoices(tenant, 1);
     fake.fail(/^\/Invoices$/, 401, { body: { Type: 'AuthenticationUnsuccessful' } });
-    const page = await deps.integrations.xero!.connector(conn.id, l.timezone).page(tenant.tenantId, 'invoices', {});
+    const page = await deps.integrations.port('xero').connector(conn.id, l).page(tenant.tenantId, 'invoices', {});
     expect(page.items).toHaveLength(1);
     expect(fake.tokenCalls.refresh_token).toBe(1);
   });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/domain/cadence/templates.ts';
 import { MoneyError, parseAmount } from '../../src/domain/money.ts';
 import { readHistoryCsv } from '../../src/domain/risk/csv.ts';
-import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseQuickBooksDelivery } from '../../connectors/quickbooks/webhook.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 
 /**
  * Everything that reads outside input gets random and adversarial input: it must answer with a

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { derivedDedupeKey, resourceFor } from '../../webhooks/events.ts';
 import { eventPayload } from '../../webhooks/payload.ts';
-import { parseQuickBooksDelivery } from '../../webhooks/quickbooks.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseQuickBooksDelivery } from '../../connectors/quickbooks/webhook.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 import { fixtureBytes } from '../support/fixtures.ts';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));

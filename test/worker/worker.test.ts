@@ -15,7 +15,7 @@ import { smtpSink } from '../support/reminders.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
 import { storedBodies } from '../support/webhooks/stored.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
-import { parseXeroDelivery } from '../../webhooks/xero.ts';
+import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
 import { createApiToken } from '../../src/services/sessions.ts';
 import { waitUntil } from '../support/wait.ts';
 

@@ -1,8 +1,9 @@
 import { index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './columns.ts';
 import { firm } from './firm.ts';
+import { PROVIDERS_ALL } from '../../../connectors/types.ts';
 
-export const providerEnum = pgEnum('provider', ['xero', 'quickbooks', 'demo']);
+export const providerEnum = pgEnum('provider', PROVIDERS_ALL);
 export const connectionStatusEnum = pgEnum('connection_status', ['active', 'needs_reconnect', 'disconnected']);
 
 /**

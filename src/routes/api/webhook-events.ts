@@ -1,3 +1,4 @@
+import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { webhookStatusEnum } from '../../db/schema/index.ts';
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvents } from '../../services/webhook-events.ts';
@@ -36,7 +37,7 @@ export function webhookEventRoutes() {
       request: {
         query: z.object({
           status: Status.optional(),
-          provider: z.enum(['xero', 'quickbooks']).optional(),
+          provider: z.enum(EXTERNAL_PROVIDERS).optional(),
           ledgerId: z.uuid().optional(),
           before: z.iso.datetime({ offset: true }).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,4 +1,7 @@
 import { getCookie } from 'hono/cookie';
+import { moduleOf } from '../../../connectors/registry.ts';
+import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
+import { settingsOf } from '../../services/integrations.ts';
 import { listLedgers } from '../../services/ledgers.ts';
 import { SESSION_COOKIE, sessionPrincipal } from '../../services/sessions.ts';
 import { Layout } from '../../ui/layout.tsx';
@@ -6,7 +9,9 @@ import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 import { requireUiAuth } from './guard.ts';
 
-const PROVIDER_NAME: Record<string, string> = { xero: 'Xero', quickbooks: 'QuickBooks', demo: 'Demo' };
+const nameOf = (provider: string) => moduleOf(provider)?.label ?? 'Demo';
+/** The providers' names as a route pattern: /apps/xero/…, /apps/quickbooks/… */
+const ANY_PROVIDER = EXTERNAL_PROVIDERS.join('|');
 
 /**
  * The Connections page (every organisation with its state and what to do about it) and the entry
@@ -16,9 +21,10 @@ const PROVIDER_NAME: Record<string, string> = { xero: 'Xero', quickbooks: 'Quick
 export function connectionPages() {
   const app = router<AuthEnv>();
 
-  // Xero and Intuit listings: launch (from the store), reconnect, and where Intuit sends a user
-  // who disconnected the app in QuickBooks. Each starts (or resumes) the consent in the browser.
-  app.get('/apps/:provider{xero|quickbooks}/:step{launch|reconnect}', async (c) => {
+  // App-store listings: launch (from the store), reconnect, and where a provider sends a user who
+  // disconnected the app on its side (Intuit requires all three). Each starts (or resumes) the
+  // consent in the browser.
+  app.get(`/apps/:provider{${ANY_PROVIDER}}/:step{launch|reconnect}`, async (c) => {
     const provider = c.req.param('provider');
     const cookie = getCookie(c, SESSION_COOKIE);
     const deps = c.var.deps;
@@ -27,32 +33,34 @@ export function connectionPages() {
     // Signed out: sign in with the same provider (a first sign-in makes the firm), then connect.
     return c.redirect(signedIn ? connect : `/auth/${provider}?next=${encodeURIComponent(connect)}`, 302);
   });
-  app.get('/apps/quickbooks/disconnected', (c) =>
-    c.html(
-      <Layout title="QuickBooks disconnected">
+  app.get(`/apps/:provider{${ANY_PROVIDER}}/disconnected`, (c) => {
+    const provider = c.req.param('provider');
+    const name = nameOf(provider);
+    return c.html(
+      <Layout title={`${name} disconnected`}>
         <p>
-          overdue no longer has access to this QuickBooks company, and sends no reminders for it. What was mirrored
-          stays readable in overdue until you purge it.
+          overdue no longer has access to this {name} ledger, and sends no reminders for it. What was mirrored stays
+          readable in overdue until you purge it.
         </p>
         <p>
-          <a href="/apps/quickbooks/reconnect">Connect QuickBooks again</a> · <a href="/connections">Connections</a>
+          <a href={`/apps/${provider}/reconnect`}>Connect {name} again</a> · <a href="/connections">Connections</a>
         </p>
       </Layout>,
-    ),
-  );
+    );
+  });
 
   app.use('/connections', requireUiAuth);
   app.get('/connections', async (c) => {
     const ctx = serviceCtx(c);
     const { config } = c.var.deps;
     const ledgers = await listLedgers({ ctx });
-    const providers = (['xero', 'quickbooks'] as const).filter((p) => config[p]);
+    const providers = EXTERNAL_PROVIDERS.filter((p) => settingsOf(config, p));
     return c.html(
       <Layout title="Connections" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
         <p>
           {providers.map((p) => (
             <>
-              <a class="button" href={`/connect/${p}`}>{`Connect ${PROVIDER_NAME[p]}`}</a>{' '}
+              <a class="button" href={`/connect/${p}`}>{`Connect ${nameOf(p)}`}</a>{' '}
             </>
           ))}
           {providers.length === 0 ? 'No provider is configured on this server (see the README).' : null}
@@ -73,7 +81,7 @@ export function connectionPages() {
                 <td>
                   <a href={`/ledgers/${l.id}`}>{l.name}</a>
                 </td>
-                <td>{PROVIDER_NAME[l.provider] ?? l.provider}</td>
+                <td>{nameOf(l.provider)}</td>
                 <td>
                   {l.status === 'active' ? (l.pausedUntil ? `paused: ${l.pauseReason}` : 'connected') : l.status}
                   {l.statusReason ? <p class="muted">{l.statusReason}</p> : null}

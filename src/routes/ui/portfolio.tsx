@@ -1,3 +1,5 @@
+import { PROVIDER_MODULES } from '../../../connectors/registry.ts';
+import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
 import { listCases } from '../../services/handoff/cases.ts';
 import { listLedgers } from '../../services/ledgers.ts';
 import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
@@ -8,6 +10,9 @@ import { money, pct, when } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
+
+/** "Xero or QuickBooks": every provider a firm can connect. */
+const PROVIDER_LABELS = EXTERNAL_PROVIDERS.map((p) => PROVIDER_MODULES[p].label).join(' or ');
 import { requireUiAuth } from './guard.ts';
 
 /** A reminder's invoices on one line: number and amount due of each. */
@@ -93,7 +98,7 @@ export function portfolioPages() {
           </table>
           {rows.length === 0 ? (
             <p>
-              No ledgers yet. <a href="/connections">Connect Xero or QuickBooks</a> to start.
+              No ledgers yet. <a href="/connections">Connect {PROVIDER_LABELS}</a> to start.
             </p>
           ) : null}
         </section>

@@ -1,4 +1,7 @@
 import { deleteCookie, getCookie } from 'hono/cookie';
+import { PROVIDER_MODULES } from '../../../connectors/registry.ts';
+import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
+import { settingsOf } from '../../services/integrations.ts';
 import { endSessionByCookie, SESSION_COOKIE } from '../../services/sessions.ts';
 import { Layout } from '../../ui/layout.tsx';
 import { type AppEnv, router } from '../env.ts';
@@ -12,10 +15,10 @@ export function signinPage() {
     const next = safeNext(c.req.query('next'));
     const demo = config.demo.enabled && config.env !== 'production';
     const ways = [
-      config.xero ? { href: `/auth/xero?next=${encodeURIComponent(next)}`, label: 'Sign in with Xero' } : null,
-      config.quickbooks
-        ? { href: `/auth/quickbooks?next=${encodeURIComponent(next)}`, label: 'Sign in with Intuit' }
-        : null,
+      ...EXTERNAL_PROVIDERS.filter((p) => settingsOf(config, p)).map((p) => ({
+        href: `/auth/${p}?next=${encodeURIComponent(next)}`,
+        label: `Sign in with ${PROVIDER_MODULES[p].identityLabel}`,
+      })),
       demo ? { href: `/auth/dev?next=${encodeURIComponent(next)}`, label: 'Open the demo firm' } : null,
     ].filter((w): w is { href: string; label: string } => w !== null);
     // The embedded default has one way in: the demo firm. Go straight there (not after signing out).

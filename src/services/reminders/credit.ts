@@ -1,4 +1,5 @@
 import { and, eq, gt, notInArray } from 'drizzle-orm';
+import { moduleOf } from '../../../connectors/registry.ts';
 import type { Db } from '../../db/client.ts';
 import { creditNote, payment } from '../../db/schema/index.ts';
 import { add, formatMoney, parseAmount, type Units } from '../../domain/money.ts';
@@ -32,9 +33,9 @@ export async function availableCredit(
   // Drafts are not credit yet; voided and deleted ones are credit no more (kinds prefix Xero's).
   for (const n of notes)
     if (!/(^|:)(draft|submitted|voided|deleted)$/.test(n.status)) put(n.currency, parseAmount(n.remaining));
-  // Only QuickBooks leaves a payment unapplied; Xero books that money as an overpayment or
-  // prepayment (above), and its payments without an invoice are refunds of credit, not credit.
-  if (l.provider !== 'quickbooks') return credit;
+  // Only some providers leave a payment unapplied (QuickBooks); Xero books that money as an
+  // overpayment or prepayment (above), and its payments without an invoice are refunds of credit.
+  if (!moduleOf(l.provider)?.unappliedPaymentsAreCredit) return credit;
   const payments = await db
     .select({ currency: payment.currency, amount: payment.amount, allocations: payment.allocations })
     .from(payment)

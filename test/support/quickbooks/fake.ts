@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import { Stalls } from '../stalls.ts';
 import { fixtureText } from '../fixtures.ts';
@@ -47,6 +47,8 @@ export class QuickBooksFake {
   /** People who can sign in with Intuit (OpenID subject → profile). */
   readonly people = new Map<string, { email: string; verified: boolean }>();
   private identityCodes = new Map<string, string>();
+  /** PKCE challenges of issued codes (consent and sign-in). */
+  private challenges = new Map<string, string>();
   private identityTokens = new Map<string, string>();
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly rogue = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -94,6 +96,7 @@ export class QuickBooksFake {
     const u = new URL(authorizationUrl);
     const code = randomUUID();
     this.codes.set(code, realmId);
+    this.pkce(code, u);
     const back = new URL(u.searchParams.get('redirect_uri')!);
     back.searchParams.set('code', code);
     back.searchParams.set('state', u.searchParams.get('state') ?? '');
@@ -101,11 +104,18 @@ export class QuickBooksFake {
     return back.toString();
   }
 
+  /** A code issued for a PKCE challenge is exchanged only with its verifier (RFC 7636 §4.6). */
+  private pkce(code: string, authorizationUrl: URL) {
+    const challenge = authorizationUrl.searchParams.get('code_challenge');
+    if (challenge) this.challenges.set(code, challenge);
+  }
+
   /** Simulates a person approving "Sign in with Intuit": the callback URL our app receives. */
   signIn(authorizationUrl: string, subject: string): string {
     const u = new URL(authorizationUrl);
     const code = randomUUID();
     this.identityCodes.set(code, subject);
+    this.pkce(code, u);
     const back = new URL(u.searchParams.get('redirect_uri')!);
     back.searchParams.set('code', code);
     back.searchParams.set('state', u.searchParams.get('state') ?? '');
@@ -188,6 +198,16 @@ export class QuickBooksFake {
             status: 400,
             headers: { 'content-type': 'application/json' },
           });
+        const challenge = this.challenges.get(form.get('code') ?? '');
+        if (challenge !== undefined) {
+          this.challenges.delete(form.get('code') ?? '');
+          const verifier = form.get('code_verifier') ?? '';
+          if (createHash('sha256').update(verifier).digest('base64url') !== challenge) {
+            this.codes.delete(form.get('code') ?? '');
+            this.identityCodes.delete(form.get('code') ?? '');
+            return invalid();
+          }
+        }
         if (form.get('grant_type') === 'authorization_code' && this.identityCodes.has(form.get('code') ?? '')) {
           const subject = this.identityCodes.get(form.get('code')!)!;
           this.identityCodes.delete(form.get('code')!);

@@ -7,7 +7,7 @@ import {
   type ParsedDelivery,
   parseDate,
   parseEach,
-} from './events.ts';
+} from '../../webhooks/events.ts';
 
 /** The original format: notifications per realm, each with changed entities. */
 const LegacyEntity = z.looseObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeJson, derivedDedupeKey, firstIssue, type ParsedDelivery, parseEach } from './events.ts';
+import { decodeJson, derivedDedupeKey, firstIssue, type ParsedDelivery, parseEach } from '../../webhooks/events.ts';
 
 /** Xero's batch (xero-webhooks.yaml): ids only, no per-event id, a sequence range and entropy. */
 const XeroEvent = z.looseObject({
