@@ -5,19 +5,15 @@ import { type Config, ConfigError } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import type { AppDeps } from './deps.ts';
-import { startBoss } from './jobs/boss.ts';
-import { inboxDispatcher, workInbox } from './jobs/inbox.ts';
+import { enqueueTask, startBoss, workQueuedTasks } from './jobs/boss.ts';
+import { inboxDispatcher } from './jobs/inbox.ts';
+import { startScheduledTasks } from './jobs/schedule.ts';
 import { inboxWriter } from '../webhooks/inbox.ts';
-import { startSchedules } from './jobs/reconcile.ts';
 import { rewrapSecrets } from './services/key-rotation.ts';
 import { guardedFetch } from './services/outbound/guarded-fetch.ts';
-import { startReminderTicks } from './jobs/reminders.ts';
-import { startNoteWriter } from './jobs/ledger-notes.ts';
-import { startRiskSchedule, workRescore } from './jobs/risk.ts';
 import { mirrorHandlers as standardHandlers } from './services/background.ts';
-import { startHandoffSchedule } from './jobs/handoff.ts';
 import { mailerFor } from './notify/mailer.ts';
-import { enqueueSync, workSyncLedger } from './jobs/sync-ledger.ts';
+import { taskDepsOf } from './tasks/deps.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { loadOrCreateLocalKeys } from './lib/local-keys.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -71,51 +67,32 @@ export async function startServer(
   });
   const dispatcher = inboxDispatcher(boss, logger);
   const jobs: JobQueue = {
-    enqueueSync: async (id) => void (await enqueueSync(boss, id)),
+    enqueueSync: async (ledgerId) => void (await enqueueTask(boss, 'sync', { ledgerId })),
     enqueueInbox: dispatcher.enqueue,
+    enqueueRescore: async (ledgerId) => void (await enqueueTask(boss, 'rescore', { ledgerId })),
   };
   // Subscribers to mirror changes register here. Risk first: replanning picks cadences by risk band.
-  const base = { db: database.db, clock, logger };
-  const mirrorHandlers: MirrorChangeHandler[] = [standardHandlers(base)];
-  const onChange = fanOut(mirrorHandlers, logger);
-  const resolve = opts.resolve ?? integrations.resolve;
-  const workerDeps = { db: database.db, clock, logger, resolve, onChange };
-  await workSyncLedger(boss, workerDeps);
-  // Processing gives way to webhook receipt while deliveries wait for the database.
-  await workInbox(boss, workerDeps, { receiptSaturated: () => inboxWriter(database).saturated() });
-  await workRescore(boss, base);
+  const mirrorHandlers: MirrorChangeHandler[] = [standardHandlers({ db: database.db, clock, logger })];
+  // What users point deliveries at cannot reach inside this network (see guarded-fetch.ts).
+  const receivers = guardedFetch({ allowLoopback: config.allowLoopbackReceivers });
+  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss, mailer, fetch: receivers };
+  const tasks = taskDepsOf(deps, {
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    onChange: fanOut(mirrorHandlers, logger),
+    // Processing gives way to webhook receipt while deliveries wait for the database.
+    receiptSaturated: () => inboxWriter(database).saturated(),
+  });
+  await workQueuedTasks(boss, tasks);
 
   if (config.demo.enabled) {
     const demo = await ensureDemoLedger(database.db, clock, config.demo.seed);
     logger.info('demo ledger ready', { ledgerId: demo.ledgerId, created: demo.created });
   }
 
-  // Webhooks can be missed: reconcile every ledger at start-up and on an interval, and sweep the inbox.
-  const stopSchedules = startSchedules({
-    db: database.db,
-    clock,
-    logger,
-    jobs,
-    reconcileMs: config.reconcileIntervalMs,
-    sweepMs: 30_000,
-    retentionDays: config.webhookRetentionDays,
-    notices: { mailer, mailFrom: config.mailFrom, publicUrl: config.publicUrl },
-  });
-  const stopRisk = startRiskSchedule(boss, base, config.rescoreIntervalMs);
-  const stopTicks = startReminderTicks(
-    { db: database.db, clock, logger, resolve, mailer, publicUrl: config.publicUrl, mailFrom: config.mailFrom },
-    config.tickIntervalMs,
-  );
-  const stopNotes = startNoteWriter({ db: database.db, clock, logger, resolve }, config.tickIntervalMs);
+  // The task catalogue (src/tasks): reminders, notes, deliveries, and the safety nets behind
+  // webhooks (reconciliation, the inbox sweep), each on its interval.
+  const stopTasks = startScheduledTasks(tasks);
 
-  // What users point deliveries at cannot reach inside this network (see guarded-fetch.ts).
-  const receivers = guardedFetch({ allowLoopback: config.allowLoopbackReceivers });
-  const stopHandoff = startHandoffSchedule(
-    { db: database.db, clock, logger, cipher, mailer, mailFrom: config.mailFrom, fetch: receivers },
-    { deliveryMs: 30_000, rulesMs: config.reconcileIntervalMs },
-  );
-
-  const deps = { config, database, logger, clock, cipher, integrations, jobs, boss, mailer, fetch: receivers };
   const app = createApp(deps);
   // Benchmarks mount a bare reference route beside the real ones, on the same server.
   opts.extend?.(app);
@@ -130,10 +107,7 @@ export async function startServer(
     );
   }).catch(async (err: unknown) => {
     // Nothing is served: what started for it stops, so the caller is left with the error alone.
-    stopSchedules();
-    stopRisk();
-    stopHandoff();
-    await Promise.all([stopTicks(0), stopNotes(0)]);
+    await stopTasks(0);
     await dispatcher.stop();
     await boss.stop({ graceful: false, close: true });
     await database.close();
@@ -146,13 +120,11 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      stopSchedules();
-      stopRisk();
-      stopHandoff();
       // Stop taking requests, let in-flight jobs finish (or release them), then close the database.
+      const tasksStopped = stopTasks(config.shutdownGraceMs);
       await new Promise<void>((r) => server.close(() => r()));
       // The reminders being sent finish and are recorded before the database goes.
-      await Promise.all([stopTicks(config.shutdownGraceMs), stopNotes(config.shutdownGraceMs)]);
+      await tasksStopped;
       await dispatcher.stop();
       await boss.stop({ graceful: true, timeout: config.shutdownGraceMs, close: true });
       await database.close();

@@ -1,15 +1,17 @@
 import { createApp } from './app.ts';
-import { runJob, runScheduled } from './worker/background.ts';
+import { runJob, runScheduled, settleFailure } from './worker/background.ts';
 import { type JobMessage, type WorkerEnv, workerDeps } from './worker/deps.ts';
 
 /**
- * Cloudflare Workers entry: `fetch` serves the same createApp; `scheduled` runs the Cron Triggers
- * (reminder tick, reconciliation, risk); `queue` processes webhook inboxes and syncs from the
+ * Cloudflare Workers entry: `fetch` serves the same createApp; `scheduled` runs the task
+ * catalogue's Cron Triggers; `queue` runs its queued tasks (inboxes, syncs, rescoring) from the
  * JOBS queue, so receivers only store and enqueue. Migrations run from CI or the Node entry,
  * never from a Worker. Bindings are in wrangler.toml.
  */
 type Ctx = { waitUntil(p: Promise<unknown>): void };
-type Batch = { messages: { body: JobMessage; ack(): void; retry(o?: { delaySeconds?: number }): void }[] };
+type Batch = {
+  messages: { body: JobMessage; attempts: number; ack(): void; retry(o?: { delaySeconds?: number }): void }[];
+};
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: Ctx) {
@@ -36,9 +38,11 @@ export default {
           await runJob(deps, m.body);
           m.ack();
         } catch (err) {
-          // Retried by the queue with a delay; the inbox's own backoff and dead-lettering still apply.
-          deps.logger.warn('queued job failed', { kind: m.body.kind, error: (err as Error).name });
-          m.retry({ delaySeconds: 30 });
+          // The task's own policy (src/tasks/queued.ts), as on Node: retried after its delay, or
+          // given up when final or out of retries.
+          const decision = settleFailure(deps, m.body, err, m.attempts);
+          if (decision.retry) m.retry({ delaySeconds: decision.delaySeconds });
+          else m.ack();
         }
       }
     } finally {

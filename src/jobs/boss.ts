@@ -1,19 +1,22 @@
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { TaskDeps } from '../tasks/deps.ts';
+import { type QueuedData, QUEUED_TASKS, type QueuedTaskName } from '../tasks/queued.ts';
 
-export const QUEUES = {
-  /** Backfill or incremental sync of one ledger; one queued and one running per ledger at most. */
-  syncLedger: 'sync-ledger',
-  /** Webhook inbox of one provider account; one queued and one running per account at most. */
-  processInbox: 'process-inbox',
-  /** Full risk rescoring (model refit) of one ledger; one queued and one running per ledger at most. */
-  rescoreLedger: 'rescore-ledger',
-} as const;
+const NAMES = Object.keys(QUEUED_TASKS) as QueuedTaskName[];
+
+/** A queued task's retry policy as pg-boss options. */
+const queueOptions = (name: QueuedTaskName) => {
+  const { limit, delaySeconds, backoff } = QUEUED_TASKS[name].retry;
+  return { retryLimit: limit, retryDelay: delaySeconds, retryBackoff: backoff };
+};
 
 /**
  * pg-boss on whichever database we run: Postgres through its own pool, embedded PGlite through
- * pg-boss's PGlite adapter (one in-process connection shared with the app).
+ * pg-boss's PGlite adapter (one in-process connection shared with the app). One queue per queued
+ * task of the catalogue, with its retry policy (updated on existing queues too, so a changed
+ * policy takes effect on the next start).
  */
 export async function startBoss(database: Database, logger: Logger): Promise<PgBoss> {
   const boss =
@@ -23,13 +26,45 @@ export async function startBoss(database: Database, logger: Logger): Promise<PgB
   // pg-boss reports maintenance and worker errors as events; they must never crash the process.
   boss.on('error', (err: Error) => logger.error('job engine error', { error: err.name, message: err.message }));
   await boss.start();
-  await boss.createQueue(QUEUES.syncLedger, { policy: 'stately', retryLimit: 5, retryBackoff: true, retryDelay: 5 });
-  await boss.createQueue(QUEUES.processInbox, { policy: 'stately', retryLimit: 10, retryBackoff: true, retryDelay: 2 });
-  await boss.createQueue(QUEUES.rescoreLedger, {
-    policy: 'stately',
-    retryLimit: 3,
-    retryBackoff: true,
-    retryDelay: 30,
-  });
+  for (const name of NAMES) {
+    const queue = QUEUED_TASKS[name].queue;
+    await boss.createQueue(queue, { policy: 'stately', ...queueOptions(name) });
+    await boss.updateQueue(queue, queueOptions(name));
+  }
   return boss;
+}
+
+/** Queues one task's job, as a singleton per its key. */
+export function enqueueTask<N extends QueuedTaskName>(boss: PgBoss, name: N, data: QueuedData[N]) {
+  const task = QUEUED_TASKS[name] as { queue: string; singletonKey(d: QueuedData[N]): string };
+  return boss.send(task.queue, data, { singletonKey: task.singletonKey(data) });
+}
+
+/**
+ * Runs every queued task of the catalogue. A failure the catalogue calls final completes the job
+ * (logged); any other is thrown back to pg-boss, which retries it by the task's policy.
+ */
+export async function workQueuedTasks(boss: PgBoss, deps: TaskDeps) {
+  for (const name of NAMES) {
+    const task = QUEUED_TASKS[name] as {
+      queue: string;
+      concurrency: number;
+      isFinal(err: unknown): boolean;
+      run(deps: TaskDeps, data: unknown): Promise<void>;
+    };
+    await boss.work(task.queue, { localConcurrency: task.concurrency }, async ([job]) => {
+      try {
+        await task.run(deps, job!.data);
+      } catch (err) {
+        const final = task.isFinal(err);
+        deps.logger.warn('background job failed', {
+          task: name,
+          code: (err as { code?: string }).code,
+          error: (err as Error).name,
+          final,
+        });
+        if (!final) throw err;
+      }
+    });
+  }
 }

@@ -1,14 +1,9 @@
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../lib/logger.ts';
-import { drainInbox, type InboxDeps } from '../services/inbox.ts';
 import type { InboxKey } from '../services/jobs.ts';
-import { QUEUES } from './boss.ts';
+import { QUEUED_TASKS } from '../tasks/queued.ts';
 
-export function enqueueInbox(boss: PgBoss, key: InboxKey) {
-  return boss.send(QUEUES.processInbox, key, { singletonKey: singletonKey(key) });
-}
-
-const singletonKey = (key: InboxKey) => `${key.provider}:${key.accountRef}`;
+const { queue, singletonKey } = QUEUED_TASKS.inbox;
 
 /**
  * The webhook hot path's enqueue: keys are collected for `flushMs` and inserted as one statement,
@@ -25,7 +20,7 @@ export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
     pending.clear();
     try {
       await boss.insert(
-        QUEUES.processInbox,
+        queue,
         keys.map((k) => ({ data: k, singletonKey: singletonKey(k) })),
       );
     } catch (err) {
@@ -42,13 +37,4 @@ export function inboxDispatcher(boss: PgBoss, logger: Logger, flushMs = 50) {
       await flush();
     },
   };
-}
-
-/** Drains one account's inbox per job; what is left after the job's time budget queues the next one. */
-export async function workInbox(boss: PgBoss, deps: InboxDeps, opts: { receiptSaturated?: () => boolean } = {}) {
-  return boss.work<InboxKey>(QUEUES.processInbox, { localConcurrency: 4 }, async ([job]) => {
-    const key = job!.data;
-    const run = await drainInbox(deps, key, opts);
-    if (run.more) await enqueueInbox(boss, key);
-  });
 }

@@ -1,17 +1,24 @@
 /**
- * Runs `run` every `everyMs`, never two at a time (a run still going skips the next beat). The
- * returned stop starts no more runs and waits, up to `graceMs`, for the one in progress: a
- * shutdown must not cut a send or a ledger write in half. It says whether that run finished.
+ * Runs `run` every `everyMs` (and at once with `atStart`), never two at a time (a run still going
+ * skips the next beat). The returned stop starts no more runs and waits, up to `graceMs`, for the
+ * one in progress: a shutdown must not cut a send or a ledger write in half. It says whether that
+ * run finished.
  */
-export function repeat(everyMs: number, run: (stopped: () => boolean) => Promise<void>) {
+export function repeat(
+  everyMs: number,
+  run: (stopped: () => boolean) => Promise<void>,
+  opts: { atStart?: boolean } = {},
+) {
   let running: Promise<void> | undefined;
   let stopped = false;
-  const timer = setInterval(() => {
+  const beat = () => {
     if (running || stopped) return;
     running = run(() => stopped).finally(() => {
       running = undefined;
     });
-  }, everyMs);
+  };
+  const timer = setInterval(beat, everyMs);
+  if (opts.atStart) beat();
   timer.unref();
   return async (graceMs = 30_000): Promise<'finished' | 'gave up'> => {
     stopped = true;

@@ -7,4 +7,6 @@ export type JobQueue = {
   enqueueSync(ledgerId: string): Promise<void>;
   /** Process the inbox of one provider account soon (at most one queued and one running per account). */
   enqueueInbox(key: InboxKey): Promise<void>;
+  /** Refit one ledger's risk model and rescore it (at most one queued and one running per ledger). */
+  enqueueRescore(ledgerId: string): Promise<void>;
 };

@@ -9,8 +9,11 @@ import { mailerFor } from '../notify/mailer.ts';
 import { createIntegrations } from '../services/integrations.ts';
 import type { InboxKey } from '../services/jobs.ts';
 
-/** Work handed to the Queue consumer: a webhook account's inbox, or a ledger's sync. */
-export type JobMessage = { kind: 'inbox'; key: InboxKey } | { kind: 'sync'; ledgerId: string };
+/** Work handed to the Queue consumer: a webhook account's inbox, a ledger's sync or its rescoring. */
+export type JobMessage =
+  | { kind: 'inbox'; key: InboxKey }
+  | { kind: 'sync'; ledgerId: string }
+  | { kind: 'rescore'; ledgerId: string };
 
 /** The bindings wrangler.toml declares, plus vars and secrets (strings). */
 export type WorkerEnv = Record<string, unknown> & {
@@ -52,6 +55,7 @@ export async function workerDeps(env: WorkerEnv): Promise<AppDeps> {
   const jobs = {
     enqueueSync: async (ledgerId: string) => void (await queue().send({ kind: 'sync', ledgerId })),
     enqueueInbox: async (key: InboxKey) => void (await queue().send({ kind: 'inbox', key })),
+    enqueueRescore: async (ledgerId: string) => void (await queue().send({ kind: 'rescore', ledgerId })),
   };
   return { config, database, logger, clock, cipher, integrations, jobs, mailer };
 }

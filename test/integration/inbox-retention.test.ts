@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { webhookDelivery, webhookEvent } from '../../src/db/schema/index.ts';
-import { startSchedules } from '../../src/jobs/reconcile.ts';
+import { startScheduledTasks } from '../../src/jobs/schedule.ts';
+import { taskDepsOf } from '../../src/tasks/deps.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { pruneInbox } from '../../src/services/inbox-retention.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -175,21 +176,15 @@ describe('webhook inbox retention', () => {
     ).toBe(200);
     await settle(['inv-1'], 'processed');
     clock.advance(45 * DAY);
-    const stop = startSchedules({
-      db: database.db,
-      clock,
-      logger: deps.logger,
-      jobs: deps.jobs,
-      reconcileMs: 3_600_000,
-      sweepMs: 3_600_000,
-      retentionDays: 30,
-    });
+    const stop = startScheduledTasks(taskDepsOf(deps, { config: { ...deps.config, webhookRetentionDays: 30 } }), [
+      'inboxRetention',
+    ]);
     // The purge logs once both of its statements are done; the events are gone after the first.
     const purged = () => deps.logger.lines.some((l) => l.includes('webhook inbox purged'));
     try {
       await waitUntil(purged, { what: 'the scheduled purge' });
     } finally {
-      stop();
+      await stop();
     }
     expect(await inbox()).toEqual([]);
     expect(await database.db.select().from(webhookDelivery).where(eq(webhookDelivery.status, 'received'))).toEqual([]);

@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import type { AccountingConnector } from '../../connectors/types.ts';
-import { QUEUES, startBoss } from '../../src/jobs/boss.ts';
-import { enqueueInbox, workInbox } from '../../src/jobs/inbox.ts';
+import { enqueueTask, startBoss, workQueuedTasks } from '../../src/jobs/boss.ts';
+import { QUEUED_TASKS } from '../../src/tasks/queued.ts';
 import { sweepInbox } from '../../src/services/background.ts';
+import type { TaskDeps } from '../../src/tasks/deps.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
@@ -88,11 +89,11 @@ describe('webhook inbox jobs', () => {
     const boss = await startBoss(database, silentLogger);
     const key = { provider: 'xero' as const, accountRef: tenantId };
     // Stately: a second send while one job waits adds nothing.
-    expect(await enqueueInbox(boss, key)).toBeTruthy();
-    expect(await enqueueInbox(boss, key)).toBeNull();
+    expect(await enqueueTask(boss, 'inbox', key)).toBeTruthy();
+    expect(await enqueueTask(boss, 'inbox', key)).toBeNull();
     const [queued] = await queryRows<{ n: number }>(
       database.db,
-      sql`select count(*)::int as n from pgboss.job where name = ${QUEUES.processInbox} and singleton_key = ${`xero:${tenantId}`}`,
+      sql`select count(*)::int as n from pgboss.job where name = ${QUEUED_TASKS.inbox.queue} and singleton_key = ${`xero:${tenantId}`}`,
     );
     expect(queued!.n).toBe(1);
 
@@ -108,13 +109,19 @@ describe('webhook inbox jobs', () => {
       events: parsed.events,
       now: new Date(),
     });
-    await workInbox(boss, {
+    const jobs = {
+      enqueueSync: async () => {},
+      enqueueInbox: async (k: typeof key) => void (await enqueueTask(boss, 'inbox', k)),
+      enqueueRescore: async () => {},
+    };
+    await workQueuedTasks(boss, {
       db: database.db,
       clock: systemClock,
       logger: silentLogger,
       resolve: async () => connector,
       onChange: async () => {},
-    });
+      jobs,
+    } as unknown as TaskDeps);
     await waitUntil(() => fetched.length === 1);
     // Fetched is not yet recorded: wait until the job has marked the event done before sweeping.
     const pending = async () =>
@@ -125,10 +132,6 @@ describe('webhook inbox jobs', () => {
         )
       )[0]!.n;
     await waitUntil(async () => (await pending()) === 0, { what: 'the job to settle its event' });
-    const jobs = {
-      enqueueSync: async () => {},
-      enqueueInbox: async (k: typeof key) => void (await enqueueInbox(boss, k)),
-    };
     expect(await sweepInbox(database.db, systemClock, jobs)).toBe(0);
     await storeDelivery(database, {
       provider: 'xero',

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { reminder } from '../../src/db/schema/index.ts';
-import { startReminderTicks } from '../../src/jobs/reminders.ts';
+import { startScheduledTasks } from '../../src/jobs/schedule.ts';
+import type { TaskDeps } from '../../src/tasks/deps.ts';
 import { captureMailer, type Mailer } from '../../src/notify/mailer.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -35,7 +36,8 @@ it('a shutdown waits for the reminders being sent: none is left in sending, ever
     contacts.push(c.id);
   }
   await replanContacts(w.deps, contacts);
-  const stop = startReminderTicks(w.deps, 10);
+  const config = { publicUrl: w.deps.publicUrl, mailFrom: w.deps.mailFrom, tickIntervalMs: 10 };
+  const stop = startScheduledTasks({ ...w.deps, config } as unknown as TaskDeps, ['reminders']);
   await waitUntil(() => started > 0, { what: 'a send to begin' });
   await stop(10_000);
   const rows = await database.db.select().from(reminder).where(eq(reminder.ledgerId, w.ledger.id));

@@ -36,14 +36,17 @@ export function captureLogger(): Logger & { lines: string[] } {
   );
 }
 
-export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey[] } => {
+export const recordingQueue = (): JobQueue & { synced: string[]; inbox: InboxKey[]; rescored: string[] } => {
   const synced: string[] = [];
   const inbox: InboxKey[] = [];
+  const rescored: string[] = [];
   return {
     synced,
     inbox,
+    rescored,
     enqueueSync: async (id) => void synced.push(id),
     enqueueInbox: async (key) => void inbox.push(key),
+    enqueueRescore: async (id) => void rescored.push(id),
   };
 };
 
