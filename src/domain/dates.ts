@@ -34,7 +34,8 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-function isValidTimeZone(tz: string | null | undefined): tz is string {
+/** A zone this runtime knows by its IANA name. */
+export function isValidTimeZone(tz: string | null | undefined): tz is string {
   if (!tz) return false;
   try {
     formatter(tz);

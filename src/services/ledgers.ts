@@ -10,7 +10,8 @@ import {
   riskScore,
   syncCursor,
 } from '../db/schema/index.ts';
-import { NotFoundError } from '../errors.ts';
+import { isValidTimeZone } from '../domain/dates.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
 import { replanContacts } from './reminders/planning.ts';
@@ -84,6 +85,10 @@ export async function updateLedgerSettings({
   input: { ledgerId: string; safeMode?: boolean; ledgerNotes?: LedgerNotes; timezone?: string };
 }) {
   const row = await getLedger(ctx, input.ledgerId);
+  if (input.timezone !== undefined && !isValidTimeZone(input.timezone))
+    throw new ValidationError(`${input.timezone || 'an empty name'} is not a known time zone (e.g. Europe/Paris)`, [
+      { path: 'timezone', message: 'not a known IANA time zone' },
+    ]);
   if (input.timezone !== undefined && input.timezone !== row.timezone) {
     // The owner's word on the zone: kept over the provider's (or our) guess, across reconnects.
     await ctx.db

@@ -66,8 +66,30 @@ describe('the Connections page', () => {
     const page = await (await q.app.request('/connections', { headers: { cookie: q.user.cookie } })).text();
     expect(page).toContain('href="/connect/quickbooks"');
     expect(page).toContain('Riverside Joinery');
-    expect(page).toContain('America/New_York (guessed');
+    expect(page).toContain('America/New_York (guessed from the country');
     const l = await q.ledgerRow();
+    // The owner confirms or corrects the zone on the page; a name no zone has is refused, kept as it was.
+    const setZone = (timezone: string) =>
+      q.app.request(`/ui/connections/ledgers/${l.id}/timezone`, {
+        method: 'POST',
+        headers: { cookie: q.user.cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ timezone }).toString(),
+      });
+    expect(page).toContain(`action="/ui/connections/ledgers/${l.id}/timezone"`);
+    const wrong = await setZone('America/Springfield');
+    expect(decodeURIComponent(wrong.headers.get('location')!)).toContain(
+      'error=America/Springfield is not a known time zone',
+    );
+    expect(await q.ledgerRow()).toMatchObject({ timezone: 'America/New_York' });
+    expect((await setZone('America/Chicago')).headers.get('location')).toBe(
+      '/connections?notice=time%20zone%20set%20to%20America%2FChicago',
+    );
+    expect(await q.ledgerRow()).toMatchObject({
+      timezone: 'America/Chicago',
+      settings: expect.objectContaining({ timezoneSetBy: 'owner', timezoneGuessed: false }),
+    });
+    const confirmed = await (await q.app.request('/connections', { headers: { cookie: q.user.cookie } })).text();
+    expect(confirmed).not.toContain('guessed from the country');
     expect(page).toContain(`action="/ui/connections/ledgers/${l.id}/disconnect"`);
 
     const off = await q.app.request(`/ui/connections/ledgers/${l.id}/disconnect`, {

@@ -1,4 +1,5 @@
 import { disconnectLedger } from '../../services/disconnect.ts';
+import { updateLedgerSettings } from '../../services/ledgers.ts';
 import type { Context } from 'hono';
 import { AppError } from '../../errors.ts';
 import { approveCase } from '../../services/handoff/approve.ts';
@@ -150,6 +151,17 @@ export function uiActions() {
       input: { invoiceId: id, paymentPlan: plan.length ? plan : null },
     });
     return plan.length ? `payment plan of ${plan.length} instalments saved` : 'payment plan removed';
+  });
+
+  // The owner's word on a ledger's zone: a guessed one confirmed, or any one corrected.
+  app.post('/ui/connections/ledgers/:id/timezone', async (c) => {
+    const f = await formFields(c);
+    return act(c, '/connections', async () => {
+      requireRole('admin', c.var.principal);
+      const timezone = f.one('timezone').trim();
+      await updateLedgerSettings({ ctx: serviceCtx(c), input: { ledgerId: c.req.param('id'), timezone } });
+      return `time zone set to ${timezone}`;
+    });
   });
 
   app.post('/ui/connections/ledgers/:id/disconnect', async (c) =>

@@ -12,6 +12,8 @@ import { requireUiAuth } from './guard.ts';
 const nameOf = (provider: string) => moduleOf(provider)?.label ?? 'Demo';
 /** The providers' names as a route pattern: /apps/xero/…, /apps/quickbooks/… */
 const ANY_PROVIDER = EXTERNAL_PROVIDERS.join('|');
+/** Every zone this runtime knows, offered as the zone field's suggestions. */
+const ZONES = Intl.supportedValuesOf('timeZone');
 
 /**
  * The Connections page (every organisation with its state and what to do about it) and the entry
@@ -55,6 +57,7 @@ export function connectionPages() {
     const { config } = c.var.deps;
     const ledgers = await listLedgers({ ctx });
     const providers = EXTERNAL_PROVIDERS.filter((p) => settingsOf(config, p));
+    const canEdit = c.var.principal.role === 'owner' || c.var.principal.role === 'admin';
     return c.html(
       <Layout title="Connections" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
         <p>
@@ -87,8 +90,26 @@ export function connectionPages() {
                   {l.statusReason ? <p class="muted">{l.statusReason}</p> : null}
                 </td>
                 <td>
-                  {l.timezone}
-                  {l.timezoneGuessed ? ' (guessed: confirm it in the API or settings)' : ''}
+                  {canEdit ? (
+                    <form method="post" action={`/ui/connections/ledgers/${l.id}/timezone`}>
+                      <input
+                        name="timezone"
+                        list="zones"
+                        value={l.timezone}
+                        aria-label={`Time zone of ${l.name}`}
+                        required
+                      />{' '}
+                      <button type="submit">{l.timezoneGuessed ? 'Confirm' : 'Change'}</button>
+                    </form>
+                  ) : (
+                    l.timezone
+                  )}
+                  {l.timezoneGuessed ? (
+                    <p class="muted">
+                      {l.timezone} (guessed from the country: reminders go out by this zone's clock; confirm or correct
+                      it)
+                    </p>
+                  ) : null}
                 </td>
                 <td>
                   {l.provider === 'demo' ? null : l.status === 'active' ? (
@@ -104,6 +125,11 @@ export function connectionPages() {
           </tbody>
         </table>
         {ledgers.length === 0 ? <p>No ledgers yet: connect one above.</p> : null}
+        <datalist id="zones">
+          {ZONES.map((z) => (
+            <option value={z} />
+          ))}
+        </datalist>
       </Layout>,
     );
   });
