@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
+  connection,
   contact,
   creditNote,
   historyImport,
@@ -13,6 +14,7 @@ import {
 import { isValidTimeZone } from '../domain/dates.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { audit } from './audit.ts';
+import { credentialsNotice } from './provider-health.ts';
 import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
 import { replanContacts } from './reminders/planning.ts';
 import type { ServiceContext } from './context.ts';
@@ -31,6 +33,14 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
           ),
         )
     : [];
+  const connectionIds = [...new Set(rows.flatMap((r) => (r.connectionId ? [r.connectionId] : [])))];
+  const connections = connectionIds.length
+    ? await ctx.db
+        .select({ id: connection.id, lastError: connection.lastError })
+        .from(connection)
+        .where(inArray(connection.id, connectionIds))
+    : [];
+  const lastErrorOf = new Map(connections.map((c) => [c.id, c.lastError]));
   return rows.map((r) => ({
     id: r.id,
     provider: r.provider,
@@ -43,6 +53,10 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     statusReason: r.status === 'active' ? null : r.statusReason,
     pausedUntil: r.pausedUntil && r.pausedUntil > ctx.clock.now() ? r.pausedUntil.toISOString() : null,
     pauseReason: r.pausedUntil && r.pausedUntil > ctx.clock.now() ? r.pauseReason : null,
+    providerNotice:
+      r.status === 'active' && r.connectionId
+        ? credentialsNotice(r.provider, lastErrorOf.get(r.connectionId) ?? null)
+        : null,
     safeMode: r.safeMode,
     byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ??
       {}) as Record<string, string>,

@@ -6,6 +6,7 @@ import { connection, ledger } from '../db/schema/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
+import { MISCONFIGURED } from './provider-health.ts';
 
 export type TokenRefresher = {
   refresh(refreshToken: string, now: number): Promise<TokenSet>;
@@ -149,7 +150,10 @@ export class ConnectionTokens {
             });
             await tx
               .update(connection)
-              .set({ lastError: `misconfigured: ${err.providerCode ?? 'credentials refused'}`, updatedAt: clock.now() })
+              .set({
+                lastError: `${MISCONFIGURED} ${err.providerCode ?? 'credentials refused'}`,
+                updatedAt: clock.now(),
+              })
               .where(eq(connection.id, row.id));
             refusal = err;
             return '';

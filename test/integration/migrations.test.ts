@@ -61,7 +61,7 @@ describe('migrations', () => {
     expect(await migrationsApplied(bare)).toBe(false);
     const res = await (await testApp(bare)).request('/readyz');
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ ok: false, database: true, migrations: false });
+    expect(await res.json()).toEqual({ ok: false, database: true, migrations: false, providers: [] });
   });
 
   it('creates every table of the data model, and running again changes nothing', async () => {
@@ -82,7 +82,7 @@ describe('migrations', () => {
   it('is ready once migrated (200)', async () => {
     const res = await (await testApp(bare)).request('/readyz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, database: true, migrations: true });
+    expect(await res.json()).toEqual({ ok: true, database: true, migrations: true, providers: [] });
   });
 
   // The webhook inbox is the providers': an event arrives before anyone knows its tenant, and a

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountingConnector } from '../../connectors/types.ts';
 import { connection, ledger } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -12,10 +12,10 @@ import { XeroFake } from '../support/xero/fake.ts';
 
 const server = useMsw();
 let database: TestDatabase;
-beforeAll(async () => {
+beforeEach(async () => {
   database = await createTestDatabase();
 });
-afterAll(() => database.drop());
+afterEach(() => database.drop());
 
 /**
  * What a token endpoint's refusal does to a customer's connection. Only `invalid_grant` means the
@@ -55,6 +55,8 @@ type World = {
   expire(): Promise<void>;
   refuse(status: number, error: string | undefined): void;
   call(): Promise<unknown>;
+  /** GET a path as the firm's signed-in owner. */
+  get(path: string): Promise<Response>;
   connectionId: string;
   ledgerId: string;
   logLines: string[];
@@ -71,6 +73,7 @@ async function xeroWorld(): Promise<World> {
     expire: () => expireAccessToken(database.db, c.connection.id),
     refuse: (status, error) => fake.fail(/^\/connect\/token$/, status, { body: error ? { error } : '' }),
     call: () => connector.fetchOne(c.tenant.tenantId, 'invoices', id),
+    get: async (path) => c.app.request(path, { headers: { cookie: c.user.cookie } }),
     connectionId: c.connection.id,
     ledgerId: c.ledger.id,
     logLines: c.deps.logger.lines,
@@ -88,6 +91,7 @@ async function quickBooksWorld(): Promise<World> {
     refuse: (status, error) =>
       q.fake.fail(/^\/oauth2\/v1\/tokens\/bearer$/, status, { body: error ? JSON.stringify({ error }) : '' }),
     call: () => connector.fetchOne(q.realmId, 'invoices', '1'),
+    get: async (path) => q.app.request(path, { headers: { cookie: q.user.cookie } }),
     connectionId: l.connectionId!,
     ledgerId: l.id,
     logLines: q.deps.logger.lines,
@@ -121,9 +125,24 @@ describe.each([
       expect(
         w.logLines.some((l) => l.includes('"level":"error"') && l.includes('check the provider credentials')),
       ).toBe(true);
+      // /readyz names the provider for the operator, without taking the service out of rotation.
+      const ready = await w.get('/readyz');
+      expect(ready.status).toBe(200);
+      expect((await ready.json()).providers).toEqual([
+        expect.objectContaining({
+          provider: expect.any(String),
+          connections: 1,
+          problem: expect.stringContaining('credentials'),
+        }),
+      ]);
+      // The firm sees why syncing waits, and that it is not theirs to fix.
+      const [shown] = (await (await w.get('/api/v1/ledgers')).json()).ledgers;
+      expect(shown.providerNotice).toContain('nothing to do on your side');
     }
     // The refusal was used up: the same grant refreshes and the call goes through.
     expect(await w.call()).not.toBeNull();
     expect(await states(w)).toMatchObject({ connection: 'active', ledger: 'active', lastError: null });
+    expect((await (await w.get('/readyz')).json()).providers).toEqual([]);
+    expect((await (await w.get('/api/v1/ledgers')).json()).ledgers[0].providerNotice).toBeNull();
   });
 });

@@ -97,7 +97,7 @@ describe('the bundled Worker in workerd', () => {
   it('serves /healthz and /readyz from the same app', async () => {
     expect((await mf.dispatchFetch('http://localhost/healthz')).status).toBe(200);
     const ready = await mf.dispatchFetch('http://localhost/readyz');
-    expect(await ready.json()).toEqual({ ok: true, database: true, migrations: true });
+    expect(await ready.json()).toEqual({ ok: true, database: true, migrations: true, providers: [] });
   });
 
   it('stores a signed Xero webhook in the inbox and processes it from the queue; a bad signature is 401', async () => {

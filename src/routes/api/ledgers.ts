@@ -31,6 +31,10 @@ const LedgerBody = z
       description: 'The provider refuses calls until then (its daily limit); nothing is lost, work resumes',
     }),
     pauseReason: z.string().nullable(),
+    providerNotice: z.string().nullable().openapi({
+      description:
+        "The provider refuses this service's own app credentials: syncing waits for the operator; the customer has nothing to do",
+    }),
     safeMode: z.boolean(),
     sync: z.array(SyncState),
   })

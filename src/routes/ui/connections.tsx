@@ -88,6 +88,7 @@ export function connectionPages() {
                 <td>
                   {l.status === 'active' ? (l.pausedUntil ? `paused: ${l.pauseReason}` : 'connected') : l.status}
                   {l.statusReason ? <p class="muted">{l.statusReason}</p> : null}
+                  {l.providerNotice ? <p class="muted">{l.providerNotice}</p> : null}
                 </td>
                 <td>
                   {canEdit ? (
