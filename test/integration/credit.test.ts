@@ -297,6 +297,22 @@ describe('credit control', () => {
     ]);
   });
 
+  it('deleting an endpoint cancels its pending retries: nothing more is sent to it', async () => {
+    const s = await setup([500, 500, 500]);
+    const hook = await s.call('POST', '/webhook-endpoints', { url: s.receiver.url, events: ['promise.made'] });
+    const inv = await makeInvoice(fresh.database.db, s.c, { dueDate: '2026-11-10' });
+    await s.call('PATCH', `/invoices/${inv.id}/collection`, { promiseToPayUntil: '2026-11-30' });
+    expect(await deliverOutbound(s.outbound)).toEqual({ claimed: 1, delivered: 0 });
+    expect((await s.call('DELETE', `/webhook-endpoints/${hook.body.id}`)).status).toBe(200);
+    s.clock.advance(3_600_000);
+    expect(await deliverOutbound(s.outbound)).toEqual({ claimed: 0, delivered: 0 });
+    expect(s.receiver.received).toHaveLength(1);
+    const log = await s.call('GET', `/webhook-endpoints/${hook.body.id}/deliveries`);
+    expect(log.body.deliveries).toEqual([
+      expect.objectContaining({ status: 'cancelled', attempts: 1, nextAttemptAt: null, lastError: 'endpoint deleted' }),
+    ]);
+  });
+
   it('serves every report as JSON and as CSV that parses back, for a ledger and the portfolio, with pages; 404 for others', async () => {
     const s = await setup();
     await makeInvoice(fresh.database.db, s.c, {

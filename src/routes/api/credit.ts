@@ -162,7 +162,7 @@ export function creditRoutes() {
     createRoute({
       method: 'delete',
       path: '/webhook-endpoints/{id}',
-      summary: 'Stop sending to an endpoint',
+      summary: 'Stop sending to an endpoint; its pending retries are cancelled',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Any, 'stopped') },
     }),

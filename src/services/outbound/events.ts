@@ -75,14 +75,25 @@ export async function listEndpoints({ ctx }: { ctx: ServiceContext }) {
   }));
 }
 
+/**
+ * Deletes an endpoint: no new events are queued for it, and its pending deliveries are cancelled
+ * (kept in its log as such), so a receiver its firm has let go is not called again.
+ */
 export async function deleteEndpoint({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
-  const [row] = await ctx.db
-    .update(webhookEndpoint)
-    .set({ active: false })
-    .where(and(eq(webhookEndpoint.id, input.id), eq(webhookEndpoint.firmId, ctx.firmId)))
-    .returning({ id: webhookEndpoint.id });
-  if (!row) throw new NotFoundError('webhook endpoint');
-  return { id: row.id, active: false };
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhookEndpoint)
+      .set({ active: false })
+      .where(and(eq(webhookEndpoint.id, input.id), eq(webhookEndpoint.firmId, ctx.firmId)))
+      .returning({ id: webhookEndpoint.id });
+    if (!row) throw new NotFoundError('webhook endpoint');
+    const cancelled = await tx
+      .update(outboundDelivery)
+      .set({ status: 'cancelled', nextAttemptAt: null, lastError: 'endpoint deleted' })
+      .where(and(eq(outboundDelivery.endpointId, row.id), eq(outboundDelivery.status, 'pending')))
+      .returning({ id: outboundDelivery.id });
+    return { id: row.id, active: false, cancelledDeliveries: cancelled.length };
+  });
 }
 
 /** The delivery log of one endpoint, newest first. */
@@ -138,6 +149,14 @@ export async function deliverOutbound(deps: OutboundDeps, limit = 20) {
   for (const { id } of claimed) {
     const [d] = await deps.db.select().from(outboundDelivery).where(eq(outboundDelivery.id, id));
     const [e] = await deps.db.select().from(webhookEndpoint).where(eq(webhookEndpoint.id, d!.endpointId));
+    if (!e?.active || d!.status !== 'pending') {
+      // Deleted between the claim and now: cancelled, not sent.
+      await deps.db
+        .update(outboundDelivery)
+        .set({ status: 'cancelled', nextAttemptAt: null, lastError: 'endpoint deleted' })
+        .where(and(eq(outboundDelivery.id, id), eq(outboundDelivery.status, 'pending')));
+      continue;
+    }
     const attempt = d!.attempts + 1;
     let status: number | null = null;
     let error: string | null = null;
