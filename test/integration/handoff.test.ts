@@ -405,6 +405,34 @@ describe('agency hand-off', () => {
     expect((await s.call('POST', `/handoffs/${id}/recall`, {})).status).toBe(409);
   });
 
+  it('names the agency and the data-processing agreement on every audit row of a case', async () => {
+    const s = await setup();
+    await s.call('PATCH', `/agencies/${s.agency.id}`, { dpaReference: 'DPA-2026-014' });
+    const id = (await s.call('POST', '/handoffs', { contactId: s.c.id, agencyId: s.agency.id })).body.id;
+    await s.call('POST', `/handoffs/${id}/approve`);
+    expect(await deliverDueCases(s.delivery)).toEqual({ delivered: 1, failed: 0 });
+    await s.call('GET', `/handoffs/${id}/export?format=json`);
+    await s.call('POST', `/handoffs/${id}/recall`, { reason: 'paid in full' });
+    const rows = await fresh.database.db
+      .select({ action: auditLog.action, data: auditLog.data })
+      .from(auditLog)
+      .where(and(eq(auditLog.subjectType, 'handoff'), eq(auditLog.subjectId, id)));
+    expect(rows.map((r) => r.action).sort()).toEqual(
+      ['handoff.approved', 'handoff.delivered', 'handoff.exported', 'handoff.recalled'].sort(),
+    );
+    for (const r of rows)
+      expect(r.data, r.action).toMatchObject({
+        agencyId: s.agency.id,
+        agencyName: 'Kiwi Recoveries',
+        dpaReference: 'DPA-2026-014',
+      });
+    // What left, and by which way: the fields shared and the delivery method.
+    expect(rows.find((r) => r.action === 'handoff.delivered')!.data).toMatchObject({
+      method: 'webhook',
+      fields: expect.any(Array),
+    });
+  });
+
   it('exports the case file as JSON, CSV that parses back, and an escaped printable statement; each audited; 404 elsewhere', async () => {
     const s = await setup();
     await fresh.database.db.update(ledger).set({ name: 'Harbour Dental' }).where(eq(ledger.id, s.ledger.id));

@@ -95,7 +95,15 @@ export async function approveCase({ ctx, input }: { ctx: ServiceContext; input: 
       ctx,
       'handoff.approved',
       { type: 'handoff', id: row.id },
-      { agencyId: ag.id, amount, currency: row.currency, invoices: invoiceIds.length, fields: ag.fieldAllowList },
+      {
+        agencyId: ag.id,
+        agencyName: ag.name,
+        dpaReference: ag.dpaReference,
+        amount,
+        currency: row.currency,
+        invoices: invoiceIds.length,
+        fields: ag.fieldAllowList,
+      },
       tx,
     );
     return { row: updated!, approved: true as const, agencyName: ag.name };

@@ -330,3 +330,17 @@ export async function assignAgency({ ctx, input }: { ctx: ServiceContext; input:
   await ctx.db.update(handoff).set({ agencyId: a.id, updatedAt: ctx.clock.now() }).where(eq(handoff.id, row.id));
   return getCase({ ctx, input: { id: row.id } });
 }
+
+/**
+ * Who a case went (or goes) to, as every hand-off audit row records it: the agency by id and name
+ * and the data-processing agreement under which the debtor's data is shared.
+ */
+export async function agencyOnRecord(db: Db, agencyId: string | null) {
+  const [ag] = agencyId
+    ? await db
+        .select({ name: agency.name, dpaReference: agency.dpaReference })
+        .from(agency)
+        .where(eq(agency.id, agencyId))
+    : [];
+  return { agencyId, agencyName: ag?.name ?? null, dpaReference: ag?.dpaReference ?? null };
+}

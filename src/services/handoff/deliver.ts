@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client.ts';
-import { agency, handoff, handoffEvent } from '../../db/schema/index.ts';
+import { agency, auditLog, handoff, handoffEvent } from '../../db/schema/index.ts';
 import { restrict } from '../../domain/handoff/case-file.ts';
 import { caseCsv, statementHtml } from '../../domain/handoff/exports.ts';
 import { formatMoney } from '../../domain/money.ts';
@@ -115,6 +115,23 @@ async function deliverOne(deps: CaseDeliveryDeps, id: string): Promise<boolean> 
       await tx
         .insert(handoffEvent)
         .values({ firmId: row.firmId, handoffId: row.id, kind: 'delivered', data: { attempt, ...detail } });
+      // The moment the debtor's data left: on the firm's audit trail with the agency and the DPA.
+      await tx.insert(auditLog).values({
+        firmId: row.firmId,
+        actorType: 'system',
+        actorId: 'handoff-delivery',
+        action: 'handoff.delivered',
+        subjectType: 'handoff',
+        subjectId: row.id,
+        data: {
+          agencyId: ag.id,
+          agencyName: ag.name,
+          dpaReference: ag.dpaReference,
+          fields: ag.fieldAllowList,
+          attempt,
+          ...detail,
+        },
+      });
       await emitEvent(
         tx,
         row.firmId,

@@ -12,7 +12,7 @@ import { failureCode } from '../outbound/signed-post.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { replanContacts } from '../reminders/planning.ts';
 import { type HandoffDeps, ledgerNotes, type Packet } from './approve.ts';
-import { getCase, loadCase } from './cases.ts';
+import { agencyOnRecord, getCase, loadCase } from './cases.ts';
 import { type CaseDeliveryDeps, postSigned } from './deliver.ts';
 
 type CaseRow = typeof handoff.$inferSelect;
@@ -146,7 +146,7 @@ export async function recallCase(
       ctx,
       'handoff.recalled',
       { type: 'handoff', id: r.id },
-      { from: r.status, reason: input.reason ?? null },
+      { from: r.status, reason: input.reason ?? null, ...(await agencyOnRecord(tx, r.agencyId)) },
       tx,
     );
     await emitEvent(
@@ -203,7 +203,12 @@ export async function exportCase({
   const packet = row.packet as Packet | null;
   if (!packet) throw new PreconditionError('the case file is taken when the case is approved');
   const file = restrict(packet.file, packet.allowList);
-  await audit(ctx, 'handoff.exported', { type: 'handoff', id: row.id }, { format: input.format });
+  await audit(
+    ctx,
+    'handoff.exported',
+    { type: 'handoff', id: row.id },
+    { format: input.format, fields: packet.allowList, ...(await agencyOnRecord(ctx.db, row.agencyId)) },
+  );
   const name = file.reference;
   if (input.format === 'json')
     return { filename: `${name}.json`, contentType: 'application/json', body: JSON.stringify(file, null, 2) };
