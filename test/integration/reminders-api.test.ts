@@ -140,6 +140,14 @@ it('a firm default policy and a per-contact assignment decide the steps', async 
     steps: [{ key: 'a', offsetDays: 3, tone: 'firm', template: 'nope' }],
   });
   expect(invalid.status).toBe(400);
+  // Early mornings and Sunday breakfasts are not for debt collection, whatever a policy says.
+  const dawn = await s.call('POST', '/policies', {
+    name: 'Dawn',
+    steps: [{ key: 'a', offsetDays: 3, tone: 'firm', template: 'firm' }],
+    sendWindow: { weekdays: ['06:00', '18:00'], weekends: ['07:00', '12:00'], skipHolidays: true },
+  });
+  expect(dawn.status).toBe(400);
+  expect(JSON.stringify(await dawn.json())).toContain('weekdays sends must fall between 08:00 and 21:00');
 });
 
 it('reports per step how many reminded invoices were paid within 7 days', async () => {

@@ -1,10 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, localDate } from '../../src/domain/dates.ts';
+import { addDays, isoWeekday, localDate } from '../../src/domain/dates.ts';
 import { holidaysFor } from '../../src/domain/cadence/holidays.ts';
 import { planNext, type PlanInput } from '../../src/domain/cadence/planner.ts';
 import { BUILT_IN_POLICIES, type Policy, PolicySchema } from '../../src/domain/cadence/policy.ts';
-import { insideWindow, nextSendInstant } from '../../src/domain/cadence/window.ts';
+import {
+  insideWindow,
+  LEGAL_HOURS,
+  legalWindowProblem,
+  nextSendInstant,
+  wallTime,
+} from '../../src/domain/cadence/window.ts';
 import { contactGates } from '../../src/services/reminders/gates.ts';
 
 const standard = BUILT_IN_POLICIES.standard;
@@ -201,7 +207,7 @@ describe('planner properties (random zones incl. DST changes, due dates, policie
         fc.constantFrom<Policy['sendWindow']>(
           { weekdays: ['08:00', '18:00'], weekends: null, skipHolidays: true },
           { weekdays: ['08:00', '21:00'], weekends: ['09:00', '21:00'], skipHolidays: false },
-          { weekdays: ['01:30', '03:00'], weekends: null, skipHolidays: true },
+          { weekdays: ['06:00', '23:30'], weekends: ['05:00', '23:00'], skipHolidays: true },
         ),
         (tz, country, from, window) => {
           const isHoliday = holidaysFor(country);
@@ -213,6 +219,28 @@ describe('planner properties (random zones incl. DST changes, due dates, policie
           );
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never sends outside the legal hours, whatever window a policy stored before the floors says', () => {
+    const hhmm = fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+    const hours = fc
+      .tuple(hhmm, hhmm)
+      .filter(([a, b]) => a < b)
+      .map(([a, b]) => [a, b] as [string, string]);
+    fc.assert(
+      fc.property(zones, instant, fc.option(hours), fc.option(hours), (tz, from, weekdays, weekends) => {
+        const window = { weekdays, weekends, skipHolidays: false };
+        const at = nextSendInstant(from, tz, window);
+        if (!at) return true;
+        const weekend = isoWeekday(localDate(at, tz)) >= 6;
+        const [open, close] = weekend ? LEGAL_HOURS.weekends : LEGAL_HOURS.weekdays;
+        const time = wallTime(at, tz);
+        return time >= open && time < close && insideWindow(at, tz, window);
+      }),
       { numRuns: 3000 },
     );
   });
@@ -228,6 +256,24 @@ describe('policies', () => {
       { ...standard, steps: [] },
     ];
     for (const b of bad) expect(PolicySchema.safeParse(b).success).toBe(false);
+  });
+
+  it('names the legal floor a send window reaches past (Regulation F, the Australian guideline)', () => {
+    const w = (weekdays: [string, string] | null, weekends: [string, string] | null) => ({
+      weekdays,
+      weekends,
+      skipHolidays: true,
+    });
+    expect(legalWindowProblem(w(['08:00', '21:00'], ['09:00', '21:00']))).toBeNull();
+    expect(legalWindowProblem(w(['07:30', '18:00'], null))).toMatch(
+      /^weekdays sends must fall between 08:00 and 21:00/,
+    );
+    expect(legalWindowProblem(w(['08:00', '21:30'], null))).toMatch(
+      /^weekdays sends must fall between 08:00 and 21:00/,
+    );
+    expect(legalWindowProblem(w(null, ['08:00', '12:00']))).toMatch(
+      /^weekends sends must fall between 09:00 and 21:00/,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { and, eq, isNull, or } from 'drizzle-orm';
 import { cadencePolicy, ledger } from '../../db/schema/index.ts';
 import { BUILT_IN_POLICIES, type Policy } from '../../domain/cadence/policy.ts';
 import { BUILT_IN_TEMPLATES } from '../../domain/cadence/templates.ts';
+import { legalWindowProblem } from '../../domain/cadence/window.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import type { ServiceContext } from '../context.ts';
@@ -35,6 +36,9 @@ export async function createPolicy({
       'unknown template',
       missing.map((s) => ({ path: `steps.${s.key}.template`, message: `no template "${s.template}"` })),
     );
+  const outside = legalWindowProblem(input.sendWindow);
+  if (outside)
+    throw new ValidationError('send window outside the legal hours', [{ path: 'sendWindow', message: outside }]);
   if (input.ledgerId) {
     const [l] = await ctx.db
       .select({ id: ledger.id })
