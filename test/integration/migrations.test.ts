@@ -22,6 +22,7 @@ const TABLES = [
   'sync_cursor',
   'cadence_policy',
   'contact_state',
+  'opt_out_link',
   'collection_state',
   'reminder',
   'reminder_item',

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { contactState, invoice, reminder } from '../../src/db/schema/index.ts';
+import { contactState, invoice, optOutLink, reminder } from '../../src/db/schema/index.ts';
+import { sha256 } from '../../src/lib/secrets.ts';
+import { captureMailer, type Mailer } from '../../src/notify/mailer.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { tick } from '../../src/services/reminders/tick.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -16,7 +18,7 @@ beforeEach(async () => {
 });
 afterEach(() => database.drop());
 
-async function setup(opts: { safeMode?: boolean } = {}) {
+async function setup(opts: { safeMode?: boolean; mailer?: Mailer } = {}) {
   const w = await reminderWorld(database.db, opts);
   const app = createApp(await testDeps(database, { clock: w.clock }));
   const user = await signedIn(database.db, w.firm.id);
@@ -72,15 +74,27 @@ it('a dispute stops the invoice’s reminders; clearing it resumes them; other f
 });
 
 it('the opt-out link confirms on GET, opts out on POST, and stops every reminder', async () => {
-  const s = await setup();
+  const links: string[] = [];
+  const mailer: Mailer = {
+    kind: 'capture',
+    send: async (m) => {
+      links.push(new URL(m.unsubscribeUrl!).pathname);
+      return captureMailer.send(m);
+    },
+  };
+  const s = await setup({ mailer });
   expect(await tick(s.deps)).toMatchObject({ sent: 1 });
-  const [state] = await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id));
-  const link = `/unsubscribe/${state!.optOutToken}`;
+  const link = links[0]!;
+  const token = link.split('/').at(-1)!;
+  // Only the digest is stored: the database alone opens no link.
+  const stored = await database.db.select().from(optOutLink);
+  expect(stored).toEqual([expect.objectContaining({ contactId: s.c.id, digest: sha256(token) })]);
+  expect(JSON.stringify(await database.db.select().from(contactState))).not.toContain(token);
   const page = await s.app.request(link);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<form method="post">');
   expect(
-    (await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]!.optedOutAt,
+    (await database.db.select().from(contactState).where(eq(contactState.contactId, s.c.id)))[0]?.optedOutAt ?? null,
   ).toBeNull();
   expect((await s.app.request(link, { method: 'POST' })).status).toBe(200);
   expect(
@@ -89,6 +103,8 @@ it('the opt-out link confirms on GET, opts out on POST, and stops every reminder
   const pending = await database.db.select().from(reminder).where(eq(reminder.contactId, s.c.id));
   expect(pending.filter((r) => r.status === 'scheduled')).toHaveLength(0);
   expect((await s.app.request('/unsubscribe/not-a-real-token-0123456789', { method: 'POST' })).status).toBe(404);
+  // The same link again (a second click, a mail client's one-click POST) finds the contact still out.
+  expect((await s.app.request(link, { method: 'POST' })).status).toBe(200);
 });
 
 it('pauses a contact through the API, and template preview rejects unknown placeholders', async () => {

@@ -43,10 +43,28 @@ export const contactState = pgTable('contact_state', {
   pausedUntil: tstz('paused_until'),
   excluded: boolean('excluded').notNull().default(false),
   optedOutAt: tstz('opted_out_at'),
-  /** Secret in the contact's opt-out link (random; the link works without signing in). */
-  optOutToken: text('opt_out_token').unique(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * The links in reminders that let a debtor opt out without signing in: one per message, kept only
+ * as the SHA-256 digest of its secret, so the database alone opens no link. Every link a contact
+ * was ever sent keeps working.
+ */
+export const optOutLink = pgTable(
+  'opt_out_link',
+  {
+    digest: text('digest').primaryKey(),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('opt_out_link_contact_idx').on(t.contactId)],
+);
 
 export type Instalment = { dueDate: string; amount: string };
 

@@ -1,12 +1,13 @@
 import { emitEvent } from '../outbound/events.ts';
 import { queueNotes, reminderNoteKind } from '../ledger-notes.ts';
 import { createHash } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   collectionState,
   contact,
   contactState,
+  optOutLink,
   type GateResult,
   invoice,
   ledger,
@@ -20,7 +21,7 @@ import { policyStepKey } from '../../domain/cadence/planner.ts';
 import type { Rendered } from '../../domain/cadence/templates.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { randomToken } from '../../lib/secrets.ts';
+import { randomToken, sha256 } from '../../lib/secrets.ts';
 import { MailError, type Mailer } from '../../notify/mailer.ts';
 import type { ConnectorResolver } from '../connectors.ts';
 import { approvalOf, changedSince } from './approval.ts';
@@ -196,7 +197,7 @@ export async function deliverReminder(
   gates.push({ gate: 'credit', ok: !covered, ...(covered ? { detail: covered } : {}) });
   if (covered) return finish(db, rem, 'needs_review', covered, gates);
 
-  const token = s?.optOutToken ?? (await ensureOptOutToken(db, c.id, c.firmId, c.ledgerId));
+  const token = await issueOptOutLink(db, c.id, c.firmId);
   const unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${token}`;
   const rendered = composeMessage({
     templateKey: rem.templateKey,
@@ -378,18 +379,12 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
   return 'sent';
 }
 
-async function ensureOptOutToken(db: Db, contactId: string, firmId: string, ledgerId: string): Promise<string> {
+/**
+ * A new opt-out link for one message: its secret goes in the email, only its digest is kept, and
+ * every link the contact was sent before keeps working.
+ */
+async function issueOptOutLink(db: Db, contactId: string, firmId: string): Promise<string> {
   const token = randomToken();
-  await db
-    .insert(contactState)
-    .values({ contactId, firmId, ledgerId, optOutToken: token })
-    .onConflictDoUpdate({
-      target: contactState.contactId,
-      set: { optOutToken: sql`coalesce(${contactState.optOutToken}, excluded.opt_out_token)` },
-    });
-  const [row] = await db
-    .select({ t: contactState.optOutToken })
-    .from(contactState)
-    .where(eq(contactState.contactId, contactId));
-  return row!.t!;
+  await db.insert(optOutLink).values({ digest: sha256(token), contactId, firmId });
+  return token;
 }

@@ -1,3 +1,4 @@
+import { sha256 } from '../../lib/secrets.ts';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client.ts';
 import {
@@ -5,6 +6,7 @@ import {
   collectionState,
   contact,
   contactState,
+  optOutLink,
   invoice,
   ledger,
   message,
@@ -254,14 +256,19 @@ export async function optOutByToken(
   deps: { db: ServiceContext['db']; clock: ServiceContext['clock']; logger: ServiceContext['logger'] },
   token: string,
 ) {
-  const rows = await deps.db
-    .update(contactState)
-    .set({ optedOutAt: deps.clock.now() })
-    .where(eq(contactState.optOutToken, token))
-    .returning({ contactId: contactState.contactId });
-  if (rows.length === 0) throw new NotFoundError('opt-out link');
-  await replanContacts(deps, [rows[0]!.contactId]);
-  return rows[0]!;
+  const [link] = await deps.db
+    .select({ contactId: optOutLink.contactId, firmId: optOutLink.firmId, ledgerId: contact.ledgerId })
+    .from(optOutLink)
+    .innerJoin(contact, eq(contact.id, optOutLink.contactId))
+    .where(eq(optOutLink.digest, sha256(token)));
+  if (!link) throw new NotFoundError('opt-out link');
+  const now = deps.clock.now();
+  await deps.db
+    .insert(contactState)
+    .values({ contactId: link.contactId, firmId: link.firmId, ledgerId: link.ledgerId, optedOutAt: now })
+    .onConflictDoUpdate({ target: contactState.contactId, set: { optedOutAt: now } });
+  await replanContacts(deps, [link.contactId]);
+  return { contactId: link.contactId };
 }
 
 /** Per step: invoices reminded, and how many of those were paid within 7 days of the message. */
