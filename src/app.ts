@@ -32,6 +32,7 @@ import { invitePages } from './routes/ui/invite.tsx';
 import { reportPages } from './routes/ui/reports.tsx';
 import { connectionPages } from './routes/ui/connections.tsx';
 import { limitBody, pageSecurityHeaders } from './routes/security.ts';
+import { requestLog } from './routes/request-log.ts';
 
 const API_BODY_MAX = 1024 * 1024;
 const FORM_BODY_MAX = 256 * 1024;
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
     c.set('deps', deps);
     await next();
   });
+  app.use('*', requestLog);
   app.onError(onError);
   app.notFound(onNotFound);
   // Pages carry no script and are never framed; every answer says what it is and keeps its referrer.

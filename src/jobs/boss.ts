@@ -53,8 +53,10 @@ export async function workQueuedTasks(boss: PgBoss, deps: TaskDeps) {
       run(deps: TaskDeps, data: unknown): Promise<void>;
     };
     await boss.work(task.queue, { localConcurrency: task.concurrency }, async ([job]) => {
+      const started = performance.now();
       try {
         await task.run(deps, job!.data);
+        deps.logger.debug('background job done', { task: name, ms: Math.round(performance.now() - started) });
       } catch (err) {
         const final = task.isFinal(err);
         deps.logger.warn('background job failed', {

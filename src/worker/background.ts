@@ -51,7 +51,9 @@ function taskOf(job: JobMessage): { [N in QueuedTaskName]: { name: N; data: Queu
 /** One queued message: its task run, by the catalogue. Throws for the consumer to apply the policy. */
 export async function runJob(d: AppDeps, job: JobMessage): Promise<void> {
   const { name, data } = taskOf(job);
+  const started = performance.now();
   await (QUEUED_TASKS[name].run as (deps: TaskDeps, data: unknown) => Promise<void>)(taskDeps(d), data);
+  d.logger.debug('background job done', { task: name, ms: Math.round(performance.now() - started) });
 }
 
 /**
