@@ -33,16 +33,23 @@ import { reportPages } from './routes/ui/reports.tsx';
 import { connectionPages } from './routes/ui/connections.tsx';
 import { limitBody, pageSecurityHeaders } from './routes/security.ts';
 import { requestLog } from './routes/request-log.ts';
+import { FailureLimiter } from './lib/failure-limiter.ts';
 
 const API_BODY_MAX = 1024 * 1024;
 const FORM_BODY_MAX = 256 * 1024;
 
+/** Ten failed credential checks a minute per address, then 429 until the minute is over. */
+export const authFailureLimiter = (clock: AppDeps['clock']) =>
+  new FailureLimiter({ max: 10, windowMs: 60_000, now: () => clock.now().getTime() });
+
 /** The whole HTTP surface, from injected dependencies; node.ts, worker.ts and tests all call this. */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const authFailures = deps.authFailures ?? authFailureLimiter(deps.clock);
   app.use('*', requestId({ limitLength: 128 }));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('authFailures', authFailures);
     await next();
   });
   app.use('*', requestLog);

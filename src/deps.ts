@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import type { FailureLimiter } from './lib/failure-limiter.ts';
 import type { Database } from './db/client.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
@@ -23,4 +24,9 @@ export type AppDeps = {
    * that refuses addresses inside the network; absent, the runtime's own fetch (Workers).
    */
   fetch?: typeof fetch;
+  /**
+   * Failed credential checks per client address; one per process (createApp makes one when
+   * absent). Workers keep one per isolate across requests.
+   */
+  authFailures?: FailureLimiter;
 };

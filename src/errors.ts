@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'precondition_failed'
   | 'unavailable'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'internal';
 
 export class AppError extends Error {

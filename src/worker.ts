@@ -1,4 +1,5 @@
-import { createApp } from './app.ts';
+import { authFailureLimiter, createApp } from './app.ts';
+import { systemClock } from './lib/clock.ts';
 import { runJob, runScheduled, settleFailure } from './worker/background.ts';
 import { type JobMessage, type WorkerEnv, workerDeps } from './worker/deps.ts';
 
@@ -13,10 +14,13 @@ type Batch = {
   messages: { body: JobMessage; attempts: number; ack(): void; retry(o?: { delaySeconds?: number }): void }[];
 };
 
+/** Failed credential checks, kept by this isolate across the requests it serves. */
+const authFailures = authFailureLimiter(systemClock);
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: Ctx) {
     const deps = await workerDeps(env);
-    const res = await createApp(deps).fetch(request);
+    const res = await createApp({ ...deps, authFailures }).fetch(request);
     ctx.waitUntil(deps.database.close());
     return res;
   },

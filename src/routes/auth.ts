@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { AppError } from '../errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type Principal, SESSION_COOKIE, sessionPrincipal, tokenPrincipal } from '../services/sessions.ts';
+import { assertNotBlocked, noteFailure } from './auth-failures.ts';
 import type { AppEnv } from './env.ts';
 
 export type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { principal: Principal } };
@@ -11,17 +12,20 @@ export type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { principal: P
 export const requireAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
   const { database, clock } = c.var.deps;
   const header = c.req.header('authorization');
+  const cookie = getCookie(c, SESSION_COOKIE);
+  // An address that has been guessing is refused before any credential is looked at.
+  if (header || cookie) assertNotBlocked(c);
   let principal: Principal | null = null;
   if (header?.startsWith('Bearer ')) principal = await tokenPrincipal(database.db, header.slice(7).trim(), clock.now());
-  else {
-    const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) {
-      // A browser's cookie goes with requests other sites make too: a write must come from here.
-      if (!SAFE_METHODS.has(c.req.method)) assertSameSite(c);
-      principal = await sessionPrincipal(database.db, cookie, clock.now());
-    }
+  else if (cookie) {
+    // A browser's cookie goes with requests other sites make too: a write must come from here.
+    if (!SAFE_METHODS.has(c.req.method)) assertSameSite(c);
+    principal = await sessionPrincipal(database.db, cookie, clock.now());
   }
-  if (!principal) throw new AppError('unauthenticated', 'sign in or send an API token');
+  if (!principal) {
+    if (header || cookie) noteFailure(c);
+    throw new AppError('unauthenticated', 'sign in or send an API token');
+  }
   c.set('principal', principal);
   await next();
 };

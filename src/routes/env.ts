@@ -1,12 +1,13 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
+import type { FailureLimiter } from '../lib/failure-limiter.ts';
 import type { AppDeps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import { errorBody, zodIssues } from './error-handler.ts';
 
 /** Hono environment shared by every sub-app: dependencies are in `c.var.deps`. */
-export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps } };
+export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps; authFailures: FailureLimiter } };
 
 type Issues = readonly { path: readonly PropertyKey[]; message: string }[];
 

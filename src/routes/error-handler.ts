@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   precondition_failed: 412,
   unavailable: 503,
   payload_too_large: 413,
+  too_many_requests: 429,
   internal: 500,
 };
 
@@ -37,8 +38,9 @@ export function zodIssues(issues: readonly { path: readonly PropertyKey[]; messa
 /** Maps domain errors to statuses; anything unexpected is logged and answered without internals. */
 export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof AppError) {
-    const issues = (err.details as { issues?: FieldIssue[] } | undefined)?.issues;
-    return c.json(errorBody(c, err.code, err.message, issues), STATUS[err.code]);
+    const details = err.details as { issues?: FieldIssue[]; retryAfterSeconds?: number } | undefined;
+    if (details?.retryAfterSeconds) c.header('retry-after', String(details.retryAfterSeconds));
+    return c.json(errorBody(c, err.code, err.message, details?.issues), STATUS[err.code]);
   }
   if (err instanceof ConnectorError) {
     // A provider failed us: say which and whether trying again may help, never the raw response.

@@ -1,7 +1,8 @@
 import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
-import { AppError } from '../errors.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { assertNotBlocked, noteFailure } from './auth-failures.ts';
 import { sha256 } from '../lib/secrets.ts';
 import { completeConnect, startConnect } from '../services/connect.ts';
 import { SESSION_COOKIE, sessionPrincipal } from '../services/sessions.ts';
@@ -62,13 +63,18 @@ export function oauthRoutes() {
       const deps = c.var.deps;
       const cookie = getCookie(c, SESSION_COOKIE);
       const provider = c.req.valid('param').provider;
+      assertNotBlocked(c);
       const result = await completeConnect(
         {
           ctx: { db: deps.database.db, logger: deps.logger, clock: deps.clock },
           input: { provider, callbackUrl: c.req.url, sessionId: cookie ? sha256(cookie) : null },
         },
         deps,
-      );
+      ).catch((err: unknown) => {
+        // A state that is unknown, used or from another session: counted, as a guess would be.
+        if (err instanceof ValidationError) noteFailure(c);
+        throw err;
+      });
       const added = result.ledgers.filter((l) => l.created).length;
       const skipped = result.unavailable.length ? `&unavailable=${result.unavailable.length}` : '';
       return c.redirect(`/?connected=${provider}&ledgers=${result.ledgers.length}&added=${added}${skipped}`, 302);

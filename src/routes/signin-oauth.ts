@@ -1,7 +1,8 @@
 import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { assertNotBlocked, noteFailure } from './auth-failures.ts';
 import { randomToken } from '../lib/secrets.ts';
 import { completeSignIn, startSignIn } from '../services/signin.ts';
 import { type AppEnv, router } from './env.ts';
@@ -37,10 +38,15 @@ export function signInRoutes() {
     const provider = Provider.safeParse(c.req.param('provider'));
     if (!provider.success) throw new AppError('not_found', 'no such sign-in provider');
     const { database, cipher, integrations, clock } = c.var.deps;
+    assertNotBlocked(c);
     const done = await completeSignIn(
       { db: database.db, cipher, integrations, now: clock.now() },
       { provider: provider.data, callbackUrl: c.req.url, browser: getCookie(c, BROWSER_COOKIE) ?? null },
-    );
+    ).catch((err: unknown) => {
+      // A failed sign-in (unknown or replayed state, another browser's): counted against the address.
+      if (err instanceof ValidationError) noteFailure(c);
+      throw err;
+    });
     deleteCookie(c, BROWSER_COOKIE, { path: '/auth' });
     setSessionCookie(c, done.token);
     // "Sign up with Xero / Intuit": a first sign-in made the person's firm; it has no ledger yet,
