@@ -2,15 +2,20 @@ import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { TaskDeps } from '../tasks/deps.ts';
-import { type QueuedData, QUEUED_TASKS, type QueuedTaskName } from '../tasks/queued.ts';
+import { HEARTBEAT_SECONDS, type QueuedData, QUEUED_TASKS, type QueuedTaskName } from '../tasks/queued.ts';
 
 const NAMES = Object.keys(QUEUED_TASKS) as QueuedTaskName[];
 
 /** A queued task's retry policy as pg-boss options. */
 const queueOptions = (name: QueuedTaskName) => {
   const { limit, delaySeconds, backoff } = QUEUED_TASKS[name].retry;
-  return { retryLimit: limit, retryDelay: delaySeconds, retryBackoff: backoff };
+  // A job whose process died stops its heartbeat: it is failed and retried within a minute rather
+  // than held 'active' (and its ledger's next sync behind it) until a long expiry.
+  return { retryLimit: limit, retryDelay: delaySeconds, retryBackoff: backoff, heartbeatSeconds: HEARTBEAT_SECONDS };
 };
+
+/** How often pg-boss looks for jobs whose heartbeat stopped (and for expired ones). */
+const SUPERVISE_SECONDS = 10;
 
 /**
  * pg-boss on whichever database we run: Postgres through its own pool, embedded PGlite through
@@ -19,10 +24,11 @@ const queueOptions = (name: QueuedTaskName) => {
  * policy takes effect on the next start).
  */
 export async function startBoss(database: Database, logger: Logger): Promise<PgBoss> {
+  const supervision = { superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS };
   const boss =
     database.kind === 'postgres'
-      ? new PgBoss({ connectionString: database.url, schema: 'pgboss', max: 4 })
-      : new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss' });
+      ? new PgBoss({ connectionString: database.url, schema: 'pgboss', max: 4, ...supervision })
+      : new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema: 'pgboss', ...supervision });
   // pg-boss reports maintenance and worker errors as events; they must never crash the process.
   boss.on('error', (err: Error) => logger.error('job engine error', { error: err.name, message: err.message }));
   await boss.start();

@@ -16,6 +16,12 @@ type RetryPolicy = {
   backoff: boolean;
 };
 
+/**
+ * How long a running job may go without a sign of life before it is taken for orphaned (its
+ * process died) and retried: the worker refreshes it every half of this while the job runs.
+ */
+export const HEARTBEAT_SECONDS = 20;
+
 type QueuedTask<Data> = {
   /** The queue's name (pg-boss) and what the logs call it. */
   queue: string;

@@ -1,8 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AccountingConnector, ConnectorError } from '../../connectors/types.ts';
+import { type AccountingConnector, ConnectorError, RESOURCES } from '../../connectors/types.ts';
 import { queryRows } from '../../src/db/client.ts';
-import { startBoss } from '../../src/jobs/boss.ts';
+import { enqueueTask, startBoss, workQueuedTasks } from '../../src/jobs/boss.ts';
+import { ensureDemoLedger } from '../../src/services/demo.ts';
+import { taskDepsOf } from '../../src/tasks/deps.ts';
+import { syncCursor } from '../../src/db/schema/index.ts';
+import { waitUntil } from '../support/wait.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { QUEUED_TASKS } from '../../src/tasks/queued.ts';
 import { CRONS } from '../../src/tasks/scheduled.ts';
@@ -53,6 +57,25 @@ describe('one failure policy per task, in both runtimes', () => {
     );
     await boss.stop({ graceful: false, close: false });
   });
+
+  it('Node: a sync orphaned by a process that died mid-run is retried within a minute, and the ledger completes', async () => {
+    const d = await testDeps(database);
+    const demo = await ensureDemoLedger(database.db, d.clock, 7);
+    const boss = await startBoss(database, silentLogger);
+    await enqueueTask(boss, 'sync', { ledgerId: demo.ledgerId });
+    // The process that took the job died: claimed, never finished, no more heartbeats.
+    const [orphan] = await boss.fetch(QUEUED_TASKS.sync.queue);
+    expect(orphan?.data).toEqual({ ledgerId: demo.ledgerId });
+    const started = Date.now();
+    await workQueuedTasks(boss, taskDepsOf(d));
+    const complete = async () => {
+      const cursors = await database.db.select().from(syncCursor).where(eq(syncCursor.ledgerId, demo.ledgerId));
+      return cursors.length === RESOURCES.length && cursors.every((c) => c.backfillStatus === 'done');
+    };
+    await waitUntil(complete, { what: 'the orphaned sync to be retried and finish', timeoutMs: 90_000 });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    await boss.stop({ graceful: false, close: false });
+  }, 120_000);
 
   it('Workers: a sync the provider fails is retried with the policy’s backoff, then given up; one needing its owner is given up at once', async () => {
     const d = await testDeps(database);
