@@ -1,3 +1,5 @@
+import { inArray, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { AppError } from '../errors.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -19,8 +21,17 @@ export type ServiceContext = {
   ledgerScope?: readonly string[];
 };
 
-/** Refuses a change to a ledger the acting member is not assigned to. */
+/**
+ * Refuses a ledger the acting member is not assigned to, for reading or changing alike: to them
+ * it does not exist (404, as another firm's would), so its ids reveal nothing.
+ */
 export function assertCanAct(ctx: ServiceContext, ledgerId: string) {
   if (ctx.ledgerScope && !ctx.ledgerScope.includes(ledgerId))
-    throw new AppError('forbidden', 'you are not assigned to this ledger');
+    throw new AppError('not_found', 'not found among the ledgers you are assigned to');
+}
+
+/** For members: a condition keeping rows to their ledgers; undefined for the whole firm. */
+export function inLedgerScope(ctx: Pick<ServiceContext, 'ledgerScope'>, column: AnyPgColumn): SQL | undefined {
+  if (!ctx.ledgerScope) return undefined;
+  return ctx.ledgerScope.length ? inArray(column, [...ctx.ledgerScope]) : sql`false`;
 }

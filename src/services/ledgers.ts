@@ -17,11 +17,15 @@ import { audit } from './audit.ts';
 import { credentialsNotice } from './provider-health.ts';
 import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
 import { replanContacts } from './reminders/planning.ts';
-import type { ServiceContext } from './context.ts';
+import { assertCanAct, inLedgerScope, type ServiceContext } from './context.ts';
 
 /** Ledgers the firm can see, with connection health and sync progress. */
 export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefined }) {
-  const rows = await ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
+  const rows = await ctx.db
+    .select()
+    .from(ledger)
+    .where(and(eq(ledger.firmId, ctx.firmId), inLedgerScope(ctx, ledger.id)))
+    .orderBy(ledger.name);
   const cursors = rows.length
     ? await ctx.db
         .select()
@@ -77,7 +81,11 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
 /** One ledger of the firm (404 otherwise), or all of them by name. */
 export async function ledgersOf(ctx: ServiceContext, ledgerId?: string): Promise<(typeof ledger.$inferSelect)[]> {
   if (ledgerId) return [await getLedger(ctx, ledgerId)];
-  return ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
+  return ctx.db
+    .select()
+    .from(ledger)
+    .where(and(eq(ledger.firmId, ctx.firmId), inLedgerScope(ctx, ledger.id)))
+    .orderBy(ledger.name);
 }
 
 export async function getLedger(ctx: ServiceContext, ledgerId: string) {
@@ -86,6 +94,7 @@ export async function getLedger(ctx: ServiceContext, ledgerId: string) {
     .from(ledger)
     .where(and(eq(ledger.id, ledgerId), eq(ledger.firmId, ctx.firmId)));
   if (!row) throw new NotFoundError('ledger');
+  assertCanAct(ctx, row.id);
   return row;
 }
 

@@ -1,10 +1,19 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
-import { auditLog, connection, handoff, invoice, ledger, message, reminder, syncCursor } from '../db/schema/index.ts';
+import {
+  auditLog,
+  connection,
+  handoff,
+  invoice,
+  type ledger,
+  message,
+  reminder,
+  syncCursor,
+} from '../db/schema/index.ts';
 import { addMonths, type IsoDate, localDate, zonedTimeToInstant, addDays } from '../domain/dates.ts';
 import { formatUnits, parseAmount, SCALE } from '../domain/money.ts';
 import { aging, type ArInvoice, dsoCountback, dsoTrend } from '../domain/reports/receivables.ts';
 import type { ServiceContext } from './context.ts';
-import { getLedger } from './ledgers.ts';
+import { getLedger, ledgersOf } from './ledgers.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
 
@@ -56,7 +65,7 @@ const endOfDay = (today: IsoDate, tz: string) => zonedTimeToInstant(addDays(toda
  * approvals waiting and connection health. Amounts are in each ledger's base currency.
  */
 export async function portfolio({ ctx }: { ctx: ServiceContext }) {
-  const ledgers = await ctx.db.select().from(ledger).where(eq(ledger.firmId, ctx.firmId)).orderBy(ledger.name);
+  const ledgers = await ledgersOf(ctx);
   const out = [];
   for (const l of ledgers) {
     const today = localDate(ctx.clock.now(), l.timezone);

@@ -162,9 +162,15 @@ describe('members, invitations and API tokens', () => {
       (await s.call('PATCH', `/contacts/${mine.id}/collection`, { excluded: true }, { cookie: session })).status,
     ).toBe(200);
     const refused = await s.call('PATCH', `/contacts/${theirs.id}/collection`, { excluded: true }, { cookie: session });
+    // The other ledger does not exist for them: 404, as another firm's would be.
     expect(refused).toEqual({
-      status: 403,
-      body: { error: expect.objectContaining({ code: 'forbidden', message: 'you are not assigned to this ledger' }) },
+      status: 404,
+      body: {
+        error: expect.objectContaining({
+          code: 'not_found',
+          message: 'not found among the ledgers you are assigned to',
+        }),
+      },
     });
     expect(await database.db.select().from(contactState).where(eq(contactState.contactId, theirs.id))).toEqual([]);
     // In two firms now: switching goes back to their own, and never into a firm they are not in.

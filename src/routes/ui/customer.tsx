@@ -9,6 +9,7 @@ import { localDate } from '../../domain/dates.ts';
 import { money, pct, when } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
+import { assertCanAct } from '../../services/context.ts';
 import { router } from '../env.ts';
 import { requireUiAuth } from './guard.ts';
 
@@ -25,6 +26,7 @@ export function customerPage() {
       .leftJoin(contactState, eq(contactState.contactId, contact.id))
       .where(and(eq(contact.id, c.req.param('id')), eq(contact.firmId, ctx.firmId)));
     if (!row) throw new NotFoundError('customer');
+    assertCanAct(ctx, row.l.id);
     const tz = row.l.timezone;
     const risk = await getContactRisk({ ctx, input: { contactId: row.c.id } });
     const open = await ctx.db

@@ -21,7 +21,7 @@ import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
 import { ConflictError, NotFoundError, PreconditionError, ValidationError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { assertCanAct, type ServiceContext } from '../context.ts';
+import { assertCanAct, inLedgerScope, type ServiceContext } from '../context.ts';
 import { policiesFor } from '../reminders/policies.ts';
 
 /** A short reference people can quote on the phone: OD- and 8 letters/digits without look-alikes. */
@@ -280,6 +280,7 @@ export async function listCases({
     .where(
       and(
         eq(handoff.firmId, ctx.firmId),
+        inLedgerScope(ctx, handoff.ledgerId),
         input.ledgerId ? eq(handoff.ledgerId, input.ledgerId) : undefined,
         input.status ? eq(handoff.status, input.status) : undefined,
       ),
@@ -302,6 +303,7 @@ export async function loadCase(db: Db, firmId: string, id: string, lock = false)
 
 export async function getCase({ ctx, input }: { ctx: ServiceContext; input: { id: string } }) {
   const row = await loadCase(ctx.db, ctx.firmId, input.id);
+  assertCanAct(ctx, row.ledgerId);
   const [c] = await ctx.db.select({ name: contact.name }).from(contact).where(eq(contact.id, row.contactId));
   const [a] = row.agencyId
     ? await ctx.db.select({ name: agency.name }).from(agency).where(eq(agency.id, row.agencyId))

@@ -200,6 +200,7 @@ export async function exportCase({
   input: { id: string; format: 'json' | 'csv' | 'html' };
 }) {
   const row = await loadCase(ctx.db, ctx.firmId, input.id);
+  assertCanAct(ctx, row.ledgerId);
   const packet = row.packet as Packet | null;
   if (!packet) throw new PreconditionError('the case file is taken when the case is approved');
   const file = restrict(packet.file, packet.allowList);

@@ -16,7 +16,7 @@ import {
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { NotFoundError } from '../../errors.ts';
 import { audit } from '../audit.ts';
-import { assertCanAct, type ServiceContext } from '../context.ts';
+import { assertCanAct, inLedgerScope, type ServiceContext } from '../context.ts';
 import { emitEvent } from '../outbound/events.ts';
 import { approvalOf } from './approval.ts';
 import { composeMessage } from './compose.ts';
@@ -40,6 +40,7 @@ export async function listReminders({
     .where(
       and(
         eq(reminder.firmId, ctx.firmId),
+        inLedgerScope(ctx, reminder.ledgerId),
         input.status ? eq(reminder.status, input.status) : undefined,
         input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
       ),
@@ -99,12 +100,7 @@ export async function approveReminders({
         input.ids ? inArray(reminder.id, input.ids) : undefined,
         input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
         // A member approves only on the ledgers assigned to them.
-        ctx.ledgerScope
-          ? inArray(
-              reminder.ledgerId,
-              ctx.ledgerScope.length ? [...ctx.ledgerScope] : ['00000000-0000-0000-0000-000000000000'],
-            )
-          : undefined,
+        inLedgerScope(ctx, reminder.ledgerId),
       ),
     )
     .returning();
@@ -134,6 +130,7 @@ export async function previewReminder({ ctx, input }: { ctx: ServiceContext; inp
     .from(reminder)
     .where(and(eq(reminder.id, input.id), eq(reminder.firmId, ctx.firmId)));
   if (!rem) throw new NotFoundError('reminder');
+  assertCanAct(ctx, rem.ledgerId);
   const { l, rendered, to } = await mirrorMessage(ctx.db, rem, ctx.clock.now());
   return { to: to.join(', ') || null, fromName: l.legalName ?? l.name, ...rendered };
 }
@@ -307,6 +304,7 @@ export async function listMessages({
     .where(
       and(
         eq(message.firmId, ctx.firmId),
+        inLedgerScope(ctx, message.ledgerId),
         input.ledgerId ? eq(message.ledgerId, input.ledgerId) : undefined,
         input.contactId ? eq(message.contactId, input.contactId) : undefined,
       ),

@@ -89,6 +89,7 @@ export async function getContactRisk({ ctx, input }: { ctx: ServiceContext; inpu
     .from(contact)
     .where(and(eq(contact.id, input.contactId), eq(contact.firmId, ctx.firmId)));
   if (!c) throw new NotFoundError('contact');
+  assertCanAct(ctx, c.ledgerId);
   const [own] = await ctx.db
     .select()
     .from(riskScore)
