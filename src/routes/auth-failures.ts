@@ -12,7 +12,7 @@ type Ctx = {
  * The client's address: the socket's on @hono/node-server, Cloudflare's CF-Connecting-IP on
  * Workers (set by Cloudflare's edge, not by the client); 'unknown' in-process (tests).
  */
-export function clientAddress(c: Ctx): string {
+function clientAddress(c: Ctx): string {
   const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
   if (socket) return socket.remoteAddress ?? 'unknown';
   return c.req.header('cf-connecting-ip') ?? 'unknown';

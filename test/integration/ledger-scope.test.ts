@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { agency, handoff, membershipLedger, reminder } from '../../src/db/schema/index.ts';
+import { agency, handoff, membershipLedger } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
-import { makeContact, makeFirm, makeInvoice, makeLedger } from '../support/factories.ts';
+import { makeContact, makeFirm, makeInvoice, makeLedger, makeReminder } from '../support/factories.ts';
 import { signedIn } from '../support/session.ts';
 
 let database: TestDatabase;
@@ -18,17 +18,7 @@ async function ledgerWith(firmId: string, name: string, agencyId: string) {
   const l = await makeLedger(db, firmId, { name: `${name} Ledger`, externalId: `ext-${name}` });
   const c = await makeContact(db, l, { name: `${name} Customer` });
   const inv = await makeInvoice(db, c, { dueDate: '2026-08-01', number: `INV-${name.toUpperCase()}` });
-  const [r] = await db
-    .insert(reminder)
-    .values({
-      firmId,
-      ledgerId: l.id,
-      contactId: c.id,
-      dueAt: new Date('2026-11-21T00:00:00Z'),
-      status: 'awaiting_approval',
-      stepKey: 'post+3',
-    })
-    .returning();
+  const r = await makeReminder(db, c);
   const [h] = await db
     .insert(handoff)
     .values({
@@ -42,7 +32,7 @@ async function ledgerWith(firmId: string, name: string, agencyId: string) {
       reference: `OD-${name.toUpperCase().padEnd(8, 'X').slice(0, 8)}`,
     })
     .returning();
-  return { l, c, inv, r: r!, h: h!, names: [`${name} Ledger`, `${name} Customer`, `INV-${name.toUpperCase()}`] };
+  return { l, c, inv, r, h: h!, names: [`${name} Ledger`, `${name} Customer`, `INV-${name.toUpperCase()}`] };
 }
 
 it('a member assigned to some ledgers reads nothing of the others: their ids answer 404, lists leave them out', async () => {

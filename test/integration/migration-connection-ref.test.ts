@@ -1,23 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { firm, ledger } from '../../src/db/schema/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { migrationsUpTo } from '../support/migrations.ts';
+import { databaseAtMigration } from '../support/migrations.ts';
 
-let database: TestDatabase;
-const upTo0023 = migrationsUpTo(23);
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: false });
-});
-afterAll(async () => {
-  await database.drop();
-  upTo0023.remove();
-});
+const at0023 = databaseAtMigration(23);
 
 describe('migration 0024: a ledger keeps its provider link under a provider-neutral key', () => {
   it('moves settings.xeroConnectionRef to settings.connectionRef and leaves the other settings alone', async () => {
-    await upTo0023.apply(database);
+    const database = await at0023();
     const [f] = await database.db.insert(firm).values({ name: 'Harbour Books' }).returning();
     const base = { firmId: f!.id, provider: 'xero' as const, baseCurrency: 'NZD', timezone: 'Pacific/Auckland' };
     const [linked] = await database.db

@@ -1,28 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { derivedDedupeKey } from '../../webhooks/events.ts';
 import { storeDelivery } from '../../webhooks/inbox.ts';
 import { parseQuickBooksDelivery } from '../../connectors/quickbooks/webhook.ts';
 import { parseXeroDelivery } from '../../connectors/xero/webhook.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { migrationsUpTo } from '../support/migrations.ts';
+import { databaseAtMigration } from '../support/migrations.ts';
 import { qboLegacy, xeroBatch } from '../support/webhooks/deliver.ts';
 
-let database: TestDatabase;
-const upTo0016 = migrationsUpTo(16);
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: false });
-});
-afterAll(async () => {
-  await database.drop();
-  upTo0016.remove();
-});
+const at0016 = databaseAtMigration(16);
 
 describe('migration 0017: derived dedupe keys become digests', () => {
   it('rewrites keys stored in the readable form as the parsers now derive them, so a redelivery is still a duplicate', async () => {
-    await upTo0016.apply(database);
+    const database = await at0016();
 
     const xero = {
       tenantId: 'c2cc9b6e-9458-4c7d-93cc-f02b81b0594f',

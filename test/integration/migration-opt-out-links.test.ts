@@ -1,27 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { optOutByToken } from '../../src/services/reminders/manage.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeContact, makeFirm, makeLedger } from '../support/factories.ts';
-import { migrationsUpTo } from '../support/migrations.ts';
+import { databaseAtMigration } from '../support/migrations.ts';
 
-let database: TestDatabase;
-const upTo0025 = migrationsUpTo(25);
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: false });
-});
-afterAll(async () => {
-  await database.drop();
-  upTo0025.remove();
-});
+const at0025 = databaseAtMigration(25);
 
 describe('migrations 0026-0027: opt-out tokens leave the database, their links keep working', () => {
   it('keeps a link sent before as a digest and drops the plain token', async () => {
-    await upTo0025.apply(database);
+    const database = await at0025();
     const firm = await makeFirm(database.db);
     const ledger = await makeLedger(database.db, firm.id);
     const contact = await makeContact(database.db, ledger);

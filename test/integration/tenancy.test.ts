@@ -16,7 +16,7 @@ import {
 import { createApiToken } from '../../src/services/sessions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
-import { makeContact, makeFirm, makeInvoice, makeLedger } from '../support/factories.ts';
+import { makeContact, makeFirm, makeInvoice, makeLedger, makeReminder } from '../support/factories.ts';
 import { signedIn } from '../support/session.ts';
 
 let database: TestDatabase;
@@ -37,17 +37,7 @@ async function firmA() {
   const l = await makeLedger(db, f.id, { externalId: randomUUID(), name: 'Alpha Ledger', connectionId: conn!.id });
   const c = await makeContact(db, l, { name: 'Alpha Customer' });
   const inv = await makeInvoice(db, c, { dueDate: '2026-08-01' });
-  const [r] = await db
-    .insert(reminder)
-    .values({
-      firmId: f.id,
-      ledgerId: l.id,
-      contactId: c.id,
-      dueAt: new Date('2026-11-21T00:00:00Z'),
-      status: 'awaiting_approval',
-      stepKey: 'post+3',
-    })
-    .returning();
+  const r = await makeReminder(db, c);
   const [a] = await db
     .insert(agency)
     .values({
@@ -85,7 +75,7 @@ async function firmA() {
     .insert(webhookEndpoint)
     .values({ firmId: f.id, url: 'https://alpha.example/hook', secret: 'x', events: ['reminder.sent'] })
     .returning();
-  return { f, owner, conn: conn!, l, c, inv, r: r!, a: a!, h: h!, i: i!, token, endpoint: e!.id };
+  return { f, owner, conn: conn!, l, c, inv, r, a: a!, h: h!, i: i!, token, endpoint: e!.id };
 }
 
 /** Real ids of firm A for each resource an API path names. */

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
-import { connection, contact, firm, invoice, ledger } from '../../src/db/schema/index.ts';
+import { connection, contact, firm, invoice, ledger, reminder } from '../../src/db/schema/index.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -91,6 +91,27 @@ export async function makeInvoice(
 }
 
 /** Makes a connection's stored access token stale, so the next provider call refreshes it first. */
+/** A reminder for a contact, awaiting approval unless told otherwise. */
+export async function makeReminder(
+  db: Db,
+  c: { id: string; firmId: string; ledgerId: string },
+  over: Partial<typeof reminder.$inferInsert> = {},
+) {
+  const [row] = await db
+    .insert(reminder)
+    .values({
+      firmId: c.firmId,
+      ledgerId: c.ledgerId,
+      contactId: c.id,
+      dueAt: new Date('2026-11-21T00:00:00Z'),
+      status: 'awaiting_approval',
+      stepKey: 'post+3',
+      ...over,
+    })
+    .returning();
+  return row!;
+}
+
 export async function expireAccessToken(db: Db, connectionId: string) {
   await db
     .update(connection)
