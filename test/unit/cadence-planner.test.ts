@@ -278,6 +278,42 @@ describe('policies', () => {
 });
 
 describe('gate properties', () => {
+  it('holds every policy to the legal ceilings: at most 3 messages in 7 days and 10 in 30', () => {
+    // A policy that would allow ten a day; the weekends are open so the window never decides.
+    const eager: Policy = {
+      ...BUILT_IN_POLICIES.standard,
+      frequencyCap: { max: 10, perDays: 1 },
+      sendWindow: { weekdays: ['08:00', '21:00'], weekends: ['09:00', '21:00'], skipHolidays: false },
+    };
+    const day = 86_400_000;
+    fc.assert(
+      fc.property(
+        zones,
+        instant,
+        fc.array(fc.integer({ min: 1, max: 40 * day }), { maxLength: 14 }),
+        (tz, now, agos) => {
+          const recentSends = agos.map((a) => new Date(now.getTime() - a));
+          const d = contactGates({
+            now,
+            contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
+            connectionHealthy: true,
+            tz,
+            policy: eager,
+            isHoliday: () => false,
+            recentSends,
+          });
+          const within = (days: number, at = now) =>
+            recentSends.filter((t) => t.getTime() > at.getTime() - days * day).length;
+          if (d.action === 'send') return within(7) < 3 && within(30) < 10;
+          if (d.action === 'reschedule' && d.reason === 'frequency cap')
+            return (within(7) >= 3 || within(30) >= 10) && within(7, d.at) < 3 && within(30, d.at) < 10;
+          return d.action === 'reschedule'; // outside the legal hours
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never lets a contact get more than the cap in any period, and never plans a settled invoice', () => {
     fc.assert(
       fc.property(

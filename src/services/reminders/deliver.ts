@@ -145,7 +145,8 @@ export async function deliverReminder(
       and(
         eq(message.contactId, c.id),
         inArray(message.status, ['sent', 'captured']),
-        gt(message.sentAt, new Date(now.getTime() - policy.frequencyCap.perDays * 86_400_000)),
+        // Far enough back for the policy's cap and the legal monthly ceiling.
+        gt(message.sentAt, new Date(now.getTime() - Math.max(policy.frequencyCap.perDays, 30) * 86_400_000)),
       ),
     );
   const to = toAddresses(

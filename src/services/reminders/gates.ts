@@ -40,6 +40,15 @@ export type Decision =
   | { action: 'cancel' | 'skip'; gates: GateResult[]; reason: string };
 
 /**
+ * Contacts a debtor may receive whatever the policy says: the Australian debt collection
+ * guideline's at most 3 a week and 10 a month (Regulation F's 7-in-7 concerns calls).
+ */
+const LEGAL_FREQUENCY = [
+  { max: 3, perDays: 7 },
+  { max: 10, perDays: 30 },
+] as const;
+
+/**
  * Contact, connection, window and frequency gates, in that order; each records its result. The
  * frequency cap counts messages already sent to the contact across all invoices.
  */
@@ -101,12 +110,25 @@ export function contactGates(input: {
       : { action: 'skip', gates, reason: 'send window never opens' };
   }
   pass('send_window', `${wallTime(now, tz)} ${tz}`);
-  const { max, perDays } = policy.frequencyCap;
-  const periodStart = now.getTime() - perDays * 86_400_000;
-  const inPeriod = input.recentSends.filter((t) => t.getTime() > periodStart).sort((a, b) => a.getTime() - b.getTime());
-  if (inPeriod.length >= max) {
-    fail('frequency_cap', `${inPeriod.length} of ${max} messages in ${perDays} days`);
-    const frees = new Date(inPeriod[inPeriod.length - max]!.getTime() + perDays * 86_400_000 + 1000);
+  // The policy's cap and the legal ceilings every policy sits under: the send waits until all of
+  // them have room.
+  let frees: Date | null = null;
+  const full: string[] = [];
+  for (const cap of [policy.frequencyCap, ...LEGAL_FREQUENCY]) {
+    const { max, perDays } = cap;
+    const periodStart = now.getTime() - perDays * 86_400_000;
+    const inPeriod = input.recentSends
+      .filter((t) => t.getTime() > periodStart)
+      .sort((a, b) => a.getTime() - b.getTime());
+    if (inPeriod.length < max) continue;
+    full.push(
+      `${inPeriod.length} of ${max} messages in ${perDays} days${cap === policy.frequencyCap ? '' : ' (the legal ceiling)'}`,
+    );
+    const at = new Date(inPeriod[inPeriod.length - max]!.getTime() + perDays * 86_400_000 + 1000);
+    if (!frees || at > frees) frees = at;
+  }
+  if (frees) {
+    fail('frequency_cap', full.join('; '));
     return {
       action: 'reschedule',
       at: nextSendInstant(frees, tz, policy.sendWindow, input.isHoliday) ?? frees,
@@ -114,6 +136,8 @@ export function contactGates(input: {
       reason: 'frequency cap',
     };
   }
+  const { max, perDays } = policy.frequencyCap;
+  const inPeriod = input.recentSends.filter((t) => t.getTime() > now.getTime() - perDays * 86_400_000);
   pass('frequency_cap', `${inPeriod.length} of ${max} in ${perDays} days`);
   return { action: 'send', gates };
 }
