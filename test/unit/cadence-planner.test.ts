@@ -277,6 +277,18 @@ describe('policies', () => {
   });
 });
 
+/** The gates for a reachable, healthy contact with these past sends, on no holiday. */
+const gatesFor = (now: Date, tz: string, policy: Policy, recentSends: Date[]) =>
+  contactGates({
+    now,
+    contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
+    connectionHealthy: true,
+    tz,
+    policy,
+    isHoliday: () => false,
+    recentSends,
+  });
+
 describe('gate properties', () => {
   it('holds every policy to the legal ceilings: at most 3 messages in 7 days and 10 in 30', () => {
     // A policy that would allow ten a day; the weekends are open so the window never decides.
@@ -293,15 +305,7 @@ describe('gate properties', () => {
         fc.array(fc.integer({ min: 1, max: 40 * day }), { maxLength: 14 }),
         (tz, now, agos) => {
           const recentSends = agos.map((a) => new Date(now.getTime() - a));
-          const d = contactGates({
-            now,
-            contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
-            connectionHealthy: true,
-            tz,
-            policy: eager,
-            isHoliday: () => false,
-            recentSends,
-          });
+          const d = gatesFor(now, tz, eager, recentSends);
           const within = (days: number, at = now) =>
             recentSends.filter((t) => t.getTime() > at.getTime() - days * day).length;
           if (d.action === 'send') return within(7) < 3 && within(30) < 10;
@@ -323,15 +327,7 @@ describe('gate properties', () => {
         (tz, now, agos) => {
           const policy = BUILT_IN_POLICIES.standard;
           const recentSends = agos.map((a) => new Date(now.getTime() - a));
-          const d = contactGates({
-            now,
-            contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
-            connectionHealthy: true,
-            tz,
-            policy,
-            isHoliday: () => false,
-            recentSends,
-          });
+          const d = gatesFor(now, tz, policy, recentSends);
           const inWeek = recentSends.filter((t) => t.getTime() > now.getTime() - 7 * 86_400_000).length;
           if (d.action === 'send') return inWeek < policy.frequencyCap.max && insideWindow(now, tz, policy.sendWindow);
           if (d.action === 'reschedule' && d.reason === 'frequency cap') {
