@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import {
   type AccountingConnector,
   ConnectorError,
@@ -135,7 +135,8 @@ export async function syncLedger(
         .set({
           modifiedSince: watermark ?? (newest ? new Date(newest) : cursor.modifiedSince),
           providerCursor: null,
-          backfillStatus: 'done',
+          // A backfill stays 'running' until the ledger is scored and planned below: a process
+          // that dies in between leaves it so, and the retry plans the whole ledger again.
           updatedAt: ctx.clock.now(),
         })
         .where(eq(syncCursor.id, cursor.id));
@@ -151,6 +152,17 @@ export async function syncLedger(
   // contacts' invoices by sequential scan. Refreshed first, for them and for everything after.
   if (changes.everything) await ctx.db.execute(sql`analyze contact, invoice, payment, credit_note`);
   await changes.report(ctx.db, target, onChange);
+  await ctx.db
+    .update(syncCursor)
+    .set({ backfillStatus: 'done', updatedAt: ctx.clock.now() })
+    .where(
+      and(
+        eq(syncCursor.ledgerId, row.id),
+        inArray(syncCursor.resource, [...(input.resources ?? RESOURCES)]),
+        eq(syncCursor.backfillStatus, 'running'),
+        isNull(syncCursor.providerCursor),
+      ),
+    );
   ctx.logger.info('ledger synced', { ledgerId: row.id, result });
   return result;
 }
