@@ -11,7 +11,7 @@ export const fixtureBytes = (path: string) => new Uint8Array(readFileSync(new UR
 export const fixtureText = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
 export const fixtureJson = <T = Record<string, unknown>>(path: string) => JSON.parse(fixtureText(path)) as T;
 
-/** Known-answer vectors for the Standard Webhooks and Intuit legacy signatures. */
+/** Known-answer vectors for webhook signatures: Standard Webhooks, Intuit, Xero (self-made), GitHub. */
 export const vectors = () =>
   fixtureJson<{
     standard_webhooks: {
@@ -21,5 +21,7 @@ export const vectors = () =>
       payload: string;
       'webhook-signature': string;
     };
-    intuit_legacy: { verifierToken: string; 'intuit-signature': string };
+    intuit_legacy: { verifierToken: string; payloadFile: string; 'intuit-signature': string };
+    xero: { webhookKey: string; payloadFile: string; 'x-xero-signature': string };
+    github: { secret: string; payload: string; 'X-Hub-Signature-256': string };
   }>('vectors/webhook-signatures.json');

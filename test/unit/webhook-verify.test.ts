@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   hmacSha256,
@@ -11,56 +10,12 @@ import {
 import { fixtureBytes, vectors } from '../support/fixtures.ts';
 
 const enc = new TextEncoder();
-const flipBit = (bytes: Uint8Array, bit: number) => {
-  const out = bytes.slice();
-  out[Math.floor(bit / 8) % out.length]! ^= 1 << (bit % 8);
-  return out;
-};
-const flipChar = (s: string, i: number) => {
-  const at = i % s.length;
-  const c = s.charCodeAt(at) ^ 1;
-  return s.slice(0, at) + String.fromCharCode(c) + s.slice(at + 1);
-};
 
 describe('webhook signatures: known vectors (reliability #1)', () => {
   it("accepts Intuit's vector over the exact bytes of the SDK's payload", async () => {
     const v = vectors().intuit_legacy;
     const body = fixtureBytes('quickbooks/webhook-legacy-signed.json');
     expect(await verifyHmacBase64(v.verifierToken, body, v['intuit-signature'])).toBe(true);
-  });
-
-  it('rejects the Intuit vector after any one-bit change of body, secret or signature (10,000 cases each)', async () => {
-    const v = vectors().intuit_legacy;
-    const body = fixtureBytes('quickbooks/webhook-legacy-signed.json');
-    const sig = v['intuit-signature'];
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(body.length * 8 - 1),
-        async (bit) => !(await verifyHmacBase64(v.verifierToken, flipBit(body, bit), sig)),
-      ),
-      {
-        numRuns: 10_000,
-      },
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(v.verifierToken.length - 1),
-        async (i) => !(await verifyHmacBase64(flipChar(v.verifierToken, i), body, sig)),
-      ),
-      {
-        numRuns: 10_000,
-      },
-    );
-    const raw = Uint8Array.from(atob(sig), (c) => c.charCodeAt(0));
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(raw.length * 8 - 1),
-        async (bit) => !(await verifyHmacBase64(v.verifierToken, body, toBase64(flipBit(raw, bit)))),
-      ),
-      {
-        numRuns: 10_000,
-      },
-    );
   });
 
   it('rejects the re-serialised Intuit payload: reordered keys, whitespace, \\u escapes (reliability #4)', async () => {
@@ -110,57 +65,6 @@ describe('webhook signatures: known vectors (reliability #1)', () => {
         }),
       ).toBe(false);
     }
-  });
-
-  it('rejects the Standard Webhooks vector after a one-bit change of body, id, timestamp or signature', async () => {
-    const v = vectors().standard_webhooks;
-    const at = new Date(Number(v['webhook-timestamp']) * 1000);
-    const opts = { now: at, toleranceSeconds: 300 };
-    const body = enc.encode(v.payload);
-    const h = { id: v['webhook-id'], timestamp: v['webhook-timestamp'], signature: v['webhook-signature'] };
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(body.length * 8 - 1),
-        async (bit) => !(await verifyStandardWebhook(v.secret, flipBit(body, bit), h, opts)),
-      ),
-      { numRuns: 10_000 },
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(h.id.length - 1),
-        async (i) => !(await verifyStandardWebhook(v.secret, body, { ...h, id: flipChar(h.id, i) }, opts)),
-      ),
-      {
-        numRuns: 2_000,
-      },
-    );
-    // A changed timestamp digit stays inside the window only if it is the last one; still rejected by the HMAC.
-    await fc.assert(
-      fc.asyncProperty(fc.nat(h.timestamp.length - 1), async (i) => {
-        const ts = h.timestamp.slice(0, i) + String((Number(h.timestamp[i]) + 1) % 10) + h.timestamp.slice(i + 1);
-        return !(await verifyStandardWebhook(
-          v.secret,
-          body,
-          { ...h, timestamp: ts },
-          { now: new Date(Number(ts) * 1000), toleranceSeconds: 300 },
-        ));
-      }),
-      { numRuns: 2_000 },
-    );
-    const raw = Uint8Array.from(atob(h.signature.slice(3)), (c) => c.charCodeAt(0));
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(raw.length * 8 - 1),
-        async (bit) =>
-          !(await verifyStandardWebhook(
-            v.secret,
-            body,
-            { ...h, signature: `v1,${toBase64(flipBit(raw, bit))}` },
-            opts,
-          )),
-      ),
-      { numRuns: 2_000 },
-    );
   });
 });
 
