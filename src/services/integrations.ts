@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { TokenCipher } from '../lib/token-cipher.ts';
 import { type ConnectorResolver, createConnectorResolver } from './connectors.ts';
-import { guardConnector, type LedgerHealthDeps } from './ledger-health.ts';
+import { grantLost, guardConnector, type LedgerHealthDeps } from './ledger-health.ts';
 import { sharedLimits } from './shared-limits.ts';
 import { ConnectionTokens } from './tokens.ts';
 
@@ -59,6 +59,7 @@ export function createIntegrations(deps: {
 }): Integrations {
   const limiterClock = deps.limiterClock ?? { now: () => Date.now(), sleep: realSleep };
   const ports: Partial<Record<ExternalProvider, ProviderPort>> = {};
+  const health: LedgerHealthDeps = { db: deps.db, clock: deps.clock, logger: deps.logger, notices: deps.notices };
   // Refreshes go to whichever port the connection's provider has (filled in below).
   const tokens = new ConnectionTokens({
     db: deps.db,
@@ -67,6 +68,7 @@ export function createIntegrations(deps: {
     logger: deps.logger,
     timeoutMs: deps.config.providerTimeoutMs,
     refreshers: ports,
+    onGrantLost: (ledgers) => grantLost(health, ledgers),
   });
   for (const provider of EXTERNAL_PROVIDERS) {
     const settings = settingsOf(deps.config, provider);
@@ -96,7 +98,6 @@ export function createIntegrations(deps: {
     if (!p) throw new PreconditionError(`${PROVIDER_MODULES[provider].label} is not configured on this server`);
     return p;
   };
-  const health: LedgerHealthDeps = { db: deps.db, clock: deps.clock, logger: deps.logger, notices: deps.notices };
   const resolve = createConnectorResolver({
     clock: deps.clock,
     connect: async (row: LedgerRow, provider, lane) => {

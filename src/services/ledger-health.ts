@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Mailer } from '../notify/mailer.ts';
 import { audit } from './audit.ts';
+import { emitEvent } from './outbound/events.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
 
@@ -50,7 +51,43 @@ async function ledgerLost(deps: LedgerHealthDeps, row: LedgerRow, err: Connector
     { type: 'ledger', id: row.id },
     { provider: row.provider, providerCode: err.providerCode ?? null },
   );
-  await tellOwners(deps, row, now, reason);
+  await tellOwners(deps, row, reason, {
+    subject: `${row.name} was disconnected from overdue`,
+    idempotencyKey: `ledger-lost-${row.id}-${now.getTime()}`,
+  });
+}
+
+/**
+ * The provider refused the grant itself (revoked, expired, or a refresh whose answer was lost and
+ * not retried within the provider's grace): the token store has made these ledgers
+ * `needs_reconnect`, which stops their syncs and reminders. The firm is told what to do: the
+ * reason on the ledger, an audit row, a `ledger.needs_reconnect` event to its systems, and an
+ * email to its owners.
+ */
+export async function grantLost(deps: LedgerHealthDeps, rows: LedgerRow[]): Promise<void> {
+  const now = deps.clock.now();
+  for (const row of rows) {
+    const reason = `${nameOf(row.provider)} no longer accepts overdue's access to ${row.name} (the grant was revoked or has expired): reconnect it to resume reminders`;
+    await deps.db.update(ledger).set({ statusReason: reason }).where(eq(ledger.id, row.id));
+    const ctx = { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'provider' } as const };
+    await audit(
+      { ...ctx, clock: deps.clock, logger: deps.logger },
+      'ledger.needs_reconnect',
+      { type: 'ledger', id: row.id },
+      { provider: row.provider },
+    );
+    await emitEvent(
+      deps.db,
+      row.firmId,
+      'ledger.needs_reconnect',
+      { ledgerId: row.id, name: row.name, provider: row.provider, reason },
+      now,
+    );
+    await tellOwners(deps, row, reason, {
+      subject: `${row.name} needs reconnecting to overdue`,
+      idempotencyKey: `ledger-grant-lost-${row.id}-${now.getTime()}`,
+    });
+  }
 }
 
 /**
@@ -76,14 +113,19 @@ async function ledgerParked(deps: LedgerHealthDeps, row: LedgerRow, err: Connect
 export const isParked = (row: Pick<LedgerRow, 'pausedUntil'>, now: Date) =>
   row.pausedUntil !== null && row.pausedUntil > now;
 
-async function tellOwners(deps: LedgerHealthDeps, row: LedgerRow, at: Date, reason: string) {
+/** Emails the firm's owners that a ledger's reminders have stopped, why, and where to reconnect it. */
+async function tellOwners(
+  deps: LedgerHealthDeps,
+  row: LedgerRow,
+  reason: string,
+  mail: { subject: string; idempotencyKey: string },
+) {
   if (!deps.notices) return;
   const link = `${deps.notices.publicUrl}/ledgers/${row.id}`;
   await emailOwners(deps, row.firmId, {
-    subject: `${row.name} was disconnected from overdue`,
+    ...mail,
     text: `${reason}.\n\nNo reminders are sent for ${row.name} until it is reconnected: ${link}\n`,
     html: `<p>${escapeHtml(reason)}.</p><p>No reminders are sent for <b>${escapeHtml(row.name)}</b> until it is reconnected: <a href="${link}">reconnect</a>.</p>`,
-    idempotencyKey: `ledger-lost-${row.id}-${at.getTime()}`,
   });
 }
 

@@ -39,6 +39,8 @@ export class ConnectionTokens {
       refreshers: Partial<Record<Provider, TokenRefresher>>;
       /** How long one token endpoint call may take. */
       timeoutMs?: number;
+      /** After a refused grant has stopped these ledgers (committed): tell the firm. */
+      onGrantLost?: (ledgers: (typeof ledger.$inferSelect)[]) => Promise<void>;
     },
   ) {}
 
@@ -117,6 +119,7 @@ export class ConnectionTokens {
     const { db, cipher, clock, logger } = this.deps;
     const startedAt = clock.now().getTime();
     let refusal: ConnectorError | undefined;
+    let stopped: (typeof ledger.$inferSelect)[] = [];
     const token = await db
       .transaction(async (tx) => {
         // Another process refreshing this grant holds the row; its refresh has a deadline, so a
@@ -164,10 +167,11 @@ export class ConnectionTokens {
               .update(connection)
               .set({ status: 'needs_reconnect', lastError: err.code, updatedAt: clock.now() })
               .where(eq(connection.id, row.id));
-            await tx
+            stopped = await tx
               .update(ledger)
-              .set({ status: 'needs_reconnect', updatedAt: clock.now() })
-              .where(eq(ledger.connectionId, row.id));
+              .set({ status: 'needs_reconnect', statusChangedAt: clock.now(), updatedAt: clock.now() })
+              .where(eq(ledger.connectionId, row.id))
+              .returning();
             logger.warn('connection needs reconnect', {
               connectionId: row.id,
               provider: row.provider,
@@ -195,6 +199,8 @@ export class ConnectionTokens {
           cause: err,
         });
       });
+    // Told once, by the refresh that found the grant gone (the others waited on its lock).
+    if (stopped.length) await this.deps.onGrantLost?.(stopped);
     if (refusal) throw refusal;
     return token;
   }

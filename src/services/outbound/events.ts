@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'dispute.opened',
   'handoff.status_changed',
   'credit.alert',
+  'ledger.needs_reconnect',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

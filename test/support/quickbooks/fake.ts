@@ -8,6 +8,8 @@ const fixture = (name: string) => fixtureText(`quickbooks/${name}`);
 const json = <T = Raw>(name: string) => JSON.parse(fixture(name)) as T;
 const API = 'https://quickbooks.api.intuit.com/v3/company';
 const TOKEN = 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer';
+/** Intuit: a refresh token replaced by a refresh keeps working for 24 hours (the answer may have been lost). */
+export const INTUIT_REFRESH_GRACE_MS = 86_400_000;
 
 /**
  * An in-memory QuickBooks Online behind msw, shaped by Intuit's published examples
@@ -54,8 +56,10 @@ export class QuickBooksFake {
   private readonly rogue = generateKeyPairSync('rsa', { modulusLength: 2048 });
   /** Sign id_tokens with a key the JWKS does not publish (a forged response). */
   forgeIdTokens = false;
-  /** The time CDC responses report. */
+  /** Intuit's clock: the time CDC responses report, and token lifetimes. */
   now = () => new Date();
+  /** Refresh answers to lose after Intuit has rotated the token (the client never sees the new pair). */
+  private lostRefreshAnswers = 0;
 
   /** A company; `region` is its state or province (CompanyAddr.CountrySubDivisionCode). */
   addRealm(realmId: string, name = 'Sandbox Company', country = 'US', currency = 'USD', region?: string) {
@@ -152,6 +156,11 @@ export class QuickBooksFake {
     return new HttpResponse(f.body, { status: f.status, headers: { 'content-type': f.type } });
   }
 
+  /** The next refresh succeeds at Intuit, and its answer is lost on the way back. */
+  loseNextRefreshAnswer() {
+    this.lostRefreshAnswers++;
+  }
+
   killGrant(realmId: string) {
     for (const [, v] of this.refresh) if (v.realmId === realmId) v.diesAt = 0;
   }
@@ -227,10 +236,16 @@ export class QuickBooksFake {
           return realm ? HttpResponse.json(this.issue(realm, request)) : invalid();
         }
         const rt = this.refresh.get(form.get('refresh_token') ?? '');
-        if (!rt || rt.diesAt <= Date.now()) return invalid();
+        const now = this.now().getTime();
+        if (!rt || rt.diesAt <= now) return invalid();
         // Rotation: the old refresh token keeps working for 24 hours.
-        rt.diesAt = Math.min(rt.diesAt, Date.now() + 86_400_000);
-        return HttpResponse.json(this.issue(rt.realmId, request));
+        rt.diesAt = Math.min(rt.diesAt, now + INTUIT_REFRESH_GRACE_MS);
+        const issued = this.issue(rt.realmId, request);
+        if (this.lostRefreshAnswers > 0) {
+          this.lostRefreshAnswers--;
+          return HttpResponse.error();
+        }
+        return HttpResponse.json(issued);
       }),
       http.post('https://developer.api.intuit.com/v2/oauth2/tokens/revoke', async ({ request }) => {
         const body = (await request.json().catch(() => ({}))) as { token?: string };

@@ -24,6 +24,8 @@ export type FakeTenant = {
 type Failure = { match: RegExp; status: number; headers?: Record<string, string>; body?: unknown; times: number };
 
 const API = 'https://api.xero.com/api.xro/2.0';
+/** Xero's FAQ: a refresh token already used still works for 30 minutes (the answer may have been lost). */
+export const XERO_REFRESH_GRACE_MS = 30 * 60_000;
 const b64url = (v: Buffer | string) => Buffer.from(v).toString('base64url');
 
 /**
@@ -36,7 +38,12 @@ export class XeroFake {
   readonly clientSecret = 'xero-test-secret-do-not-log';
   private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private codes = new Map<string, { userId: string; challenge: string; redirectUri: string; authEventId: string }>();
-  private refreshTokens = new Map<string, { userId: string; live: boolean; authEventId: string }>();
+  /** `usedAt`: when a refresh spent it; Xero still honours it for REFRESH_GRACE_MS after. */
+  private refreshTokens = new Map<string, { userId: string; live: boolean; authEventId: string; usedAt?: number }>();
+  /** Xero's clock for token lifetimes; tests move it to cross the refresh grace window. */
+  now: () => number = () => Date.now();
+  /** Refresh answers to lose after Xero has rotated the token (the client never sees the new pair). */
+  private lostRefreshAnswers = 0;
   private accessTokens = new Map<string, { userId: string }>();
   /**
    * Each user's organisations, and for each the consent (authentication event) that connected it:
@@ -165,7 +172,16 @@ export class XeroFake {
 
   /** Kills every refresh token of a user (as when they revoke access in Xero). */
   revokeUser(userId: string) {
-    for (const [, v] of this.refreshTokens) if (v.userId === userId) v.live = false;
+    for (const [, v] of this.refreshTokens)
+      if (v.userId === userId) {
+        v.live = false;
+        v.usedAt = undefined;
+      }
+  }
+
+  /** The next refresh succeeds at Xero, and its answer is lost on the way back. */
+  loseNextRefreshAnswer() {
+    this.lostRefreshAnswers++;
   }
 
   /** Tokens as a completed consent would leave them (for benchmarks that skip the browser flow). */
@@ -274,9 +290,18 @@ export class XeroFake {
           const injected = this.injected('/connect/token');
           if (injected) return injected;
           const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
-          if (!rt?.live) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
-          rt.live = false; // single use
+          // Single use, but a client that lost the answer may use it again for 30 minutes.
+          const inGrace = rt?.usedAt !== undefined && this.now() - rt.usedAt <= XERO_REFRESH_GRACE_MS;
+          if (!rt || (!rt.live && !inGrace)) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
+          if (rt.live) {
+            rt.live = false;
+            rt.usedAt = this.now();
+          }
           const t = this.issue(rt.userId, rt.authEventId);
+          if (this.lostRefreshAnswers > 0) {
+            this.lostRefreshAnswers--;
+            return HttpResponse.error();
+          }
           return HttpResponse.json({
             access_token: t.access,
             refresh_token: t.refresh,
@@ -291,7 +316,10 @@ export class XeroFake {
         const token = form.get('token') ?? '';
         this.revoked.push(token);
         const rt = this.refreshTokens.get(token);
-        if (rt) rt.live = false;
+        if (rt) {
+          rt.live = false;
+          rt.usedAt = undefined;
+        }
         return new HttpResponse(null, { status: 200 });
       }),
       http.get('https://api.xero.com/connections', ({ request }) => {
