@@ -6,6 +6,7 @@ import { startupBench } from './startup.ts';
 import { webhookAck } from './webhook-ack.ts';
 import { webhookAckPglite } from './webhook-ack-pglite.ts';
 import { sharedLimitsBench } from './shared-limits.ts';
+import { nonceBench } from './nonces.ts';
 
 /** `npm run bench`: every benchmark, each printed as a table and written to bench/results/<name>.json. */
 await backfillBenchmarks();
@@ -16,3 +17,4 @@ await stopFirstBench();
 await riskBench();
 await startupBench();
 await sharedLimitsBench();
+await nonceBench();

@@ -30,17 +30,45 @@ export type TokenCipher = {
   rewrap(ciphertext: string, rowId: string): Promise<string>;
 };
 
+/** Only AES-256 keys: a shorter key is refused, not padded or used. */
+export async function importKey(id: string, key: Uint8Array): Promise<CryptoKey> {
+  if (key.length !== 32) throw new Error(`key ${id} must be 32 bytes`);
+  return crypto.subtle.importKey('raw', new Uint8Array(key), 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+/** AES-GCM with a 96-bit nonce and a 128-bit tag appended: the only parameters this cipher uses. */
+export async function seal(key: CryptoKey, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array) {
+  if (nonce.length !== 12) throw new Error('nonce must be 12 bytes');
+  return new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(aad) },
+      key,
+      new Uint8Array(plain),
+    ),
+  );
+}
+
+/** Opens what `seal` made; anything else (other nonce sizes, short or altered tags) is refused. */
+export async function open(key: CryptoKey, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array) {
+  if (nonce.length !== 12 || body.length < 16) throw new DecryptError('malformed');
+  try {
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: new Uint8Array(nonce), additionalData: new Uint8Array(aad) },
+        key,
+        new Uint8Array(body),
+      ),
+    );
+  } catch {
+    throw new DecryptError('auth_failed');
+  }
+}
+
 /** The first key encrypts; every key decrypts (rotation: put the new key first, rewrap, then drop the old). */
 export async function createTokenCipher(keys: KeyMaterial[]): Promise<TokenCipher> {
   if (keys.length === 0) throw new Error('token cipher needs at least one key');
   const ring = new Map<string, CryptoKey>();
-  for (const k of keys) {
-    if (k.key.length !== 32) throw new Error(`key ${k.id} must be 32 bytes`);
-    ring.set(
-      k.id,
-      await crypto.subtle.importKey('raw', new Uint8Array(k.key), 'AES-GCM', false, ['encrypt', 'decrypt']),
-    );
-  }
+  for (const k of keys) ring.set(k.id, await importKey(k.id, k.key));
   const primaryKeyId = keys[0]!.id;
   const aad = (keyId: string, rowId: string) => utf8.encode(`overdue:v1:${keyId}:${rowId}`);
 
@@ -49,36 +77,20 @@ export async function createTokenCipher(keys: KeyMaterial[]): Promise<TokenCiphe
     if (parts.length !== 4 || parts[0] !== 'v1' || !parts[1] || !parts[2] || !parts[3]) {
       throw new DecryptError('malformed');
     }
-    const nonce = fromB64url(parts[2]);
-    const body = fromB64url(parts[3]);
-    if (nonce.length !== 12 || body.length < 16) throw new DecryptError('malformed');
-    return { keyId: parts[1], nonce, body };
+    return { keyId: parts[1], nonce: fromB64url(parts[2]), body: fromB64url(parts[3]) };
   };
 
   const encrypt = async (plaintext: string, rowId: string) => {
     const nonce = crypto.getRandomValues(new Uint8Array(12));
-    const sealed = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv: nonce, additionalData: aad(primaryKeyId, rowId) },
-      ring.get(primaryKeyId)!,
-      utf8.encode(plaintext),
-    );
-    return `v1.${primaryKeyId}.${b64url(nonce)}.${b64url(new Uint8Array(sealed))}`;
+    const sealed = await seal(ring.get(primaryKeyId)!, nonce, aad(primaryKeyId, rowId), utf8.encode(plaintext));
+    return `v1.${primaryKeyId}.${b64url(nonce)}.${b64url(sealed)}`;
   };
 
   const decrypt = async (ciphertext: string, rowId: string) => {
     const { keyId, nonce, body } = parse(ciphertext);
     const key = ring.get(keyId);
     if (!key) throw new DecryptError('unknown_key');
-    try {
-      const plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: nonce, additionalData: aad(keyId, rowId) },
-        key,
-        body,
-      );
-      return new TextDecoder().decode(plain);
-    } catch {
-      throw new DecryptError('auth_failed');
-    }
+    return new TextDecoder().decode(await open(key, nonce, aad(keyId, rowId), body));
   };
 
   return {
