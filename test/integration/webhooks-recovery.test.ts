@@ -1,16 +1,19 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoice } from '../../src/db/schema/index.ts';
-import { reconcileAll } from '../../src/services/background.ts';
+import { invoice, ledger, reminder, reminderItem } from '../../src/db/schema/index.ts';
+import { mirrorHandlers, reconcileAll } from '../../src/services/background.ts';
 import type { MirrorChange } from '../../src/services/mirror-changes.ts';
 import { syncLedger } from '../../src/services/sync.ts';
+import { tick } from '../../src/services/reminders/tick.ts';
+import type { fixedClock } from '../../src/lib/clock.ts';
+import { tickDepsOf } from '../support/due-reminder.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { useMsw } from '../support/msw.ts';
 import { recordingQueue } from '../support/deps.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
 import { XeroFake } from '../support/xero/fake.ts';
 import { connectXero } from '../support/xero/connected.ts';
-import { msDate } from '../support/xero/fixtures.ts';
+import { msDate, templates } from '../support/xero/fixtures.ts';
 
 /** Reliability #11: every webhook of a 6-hour window is lost; reconciliation restores the ledger. */
 const server = useMsw();
@@ -21,6 +24,16 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 const HOUR = 3_600_000;
+/** Invoices (external ids) that pending reminders of the ledger still chase. */
+const pendingItems = async (ledgerId: string) =>
+  (
+    await database.db
+      .select({ externalId: invoice.externalId })
+      .from(reminderItem)
+      .innerJoin(reminder, eq(reminder.id, reminderItem.reminderId))
+      .innerJoin(invoice, eq(invoice.id, reminderItem.invoiceId))
+      .where(and(eq(reminder.ledgerId, ledgerId), inArray(reminder.status, ['scheduled', 'awaiting_approval'])))
+  ).map((r) => r.externalId);
 const mirrored = (ledgerId: string) =>
   database.db
     .select({ externalId: invoice.externalId, status: invoice.status, amountDue: invoice.amountDue })
@@ -35,7 +48,25 @@ describe('a 6-hour webhook blackout', () => {
     const c = await connectXero(database, fake);
     const start = new Date('2026-11-20T00:00:00Z');
     fake.seedInvoices(c.tenant, 40, { start: new Date('2026-11-01T00:00:00Z') });
-    await syncLedger({ ctx: c.ctx, input: { ledgerId: c.ledger.id } }, await c.deps.integrations.resolve(c.ledger));
+    // Overdue invoices of a customer who can be emailed: the initial sync plans their reminders.
+    const payer = String((c.tenant.Invoices[0]!.Contact as { ContactID: string }).ContactID);
+    c.tenant.Contacts.push({
+      ...templates().contact,
+      ContactID: payer,
+      EmailAddress: 'accounts@payer.example',
+      UpdatedDateUTC: msDate(new Date('2026-11-01T00:00:00Z')),
+    });
+    for (const inv of c.tenant.Invoices)
+      Object.assign(inv, { DueDate: msDate(new Date('2026-11-12T00:00:00Z')), DueDateString: '2026-11-12T00:00:00' });
+    // Sending without approval, so the tick below would send whatever is still planned.
+    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, c.ledger.id));
+    const handlers = mirrorHandlers({ db: database.db, clock: c.deps.clock, logger: c.deps.logger });
+    await syncLedger(
+      { ctx: c.ctx, input: { ledgerId: c.ledger.id } },
+      await c.deps.integrations.resolve(c.ledger),
+      handlers,
+    );
+    expect(await pendingItems(c.ledger.id)).toHaveLength(40);
 
     // The blackout: changes spread over 6 hours, none of them announced.
     const paid: string[] = [];
@@ -60,7 +91,10 @@ describe('a 6-hour webhook blackout', () => {
     await syncLedger(
       { ctx: c.ctx, input: { ledgerId: c.ledger.id } },
       await c.deps.integrations.resolve(c.ledger),
-      async (ch) => void changes.push(ch),
+      async (ch) => {
+        changes.push(ch);
+        await handlers(ch);
+      },
     );
 
     const rows = await mirrored(c.ledger.id);
@@ -80,6 +114,20 @@ describe('a 6-hour webhook blackout', () => {
       .where(eq(invoice.ledgerId, c.ledger.id));
     for (const id of [...paid, String(voided.InvoiceID)])
       expect(reported.has(ids.find((r) => r.externalId === id)!.id)).toBe(true);
+
+    // Checklist #11's last clause: what was paid or voided in the gap is no longer chased, and the
+    // next reminder goes out for the rest only.
+    const closed = new Set([...paid, String(voided.InvoiceID)]);
+    const chased = await pendingItems(c.ledger.id);
+    expect(chased.filter((id) => closed.has(id))).toEqual([]);
+    expect(chased).toHaveLength(45 - closed.size);
+    const numberOf = new Map(c.tenant.Invoices.map((i) => [String(i.InvoiceID), String(i.InvoiceNumber)]));
+    const clock = c.deps.clock as ReturnType<typeof fixedClock>;
+    clock.set('2026-11-22T19:01:00Z');
+    expect(await tick(tickDepsOf(database, c.deps))).toMatchObject({ claimed: 1, sent: 1 });
+    const mail = c.deps.mailer.sent.map((m) => m.text).join('\n');
+    for (const id of chased) expect(mail).toContain(numberOf.get(id));
+    for (const id of closed) expect(mail).not.toContain(numberOf.get(id));
   });
 
   it('QuickBooks: Change Data Capture since the last run recovers paid and deleted invoices', async () => {
