@@ -1,5 +1,5 @@
 import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id } from './columns.ts';
+import { createdAt, id, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 
 /** Who did what to which record, and when. Append-only. */
@@ -18,5 +18,5 @@ export const auditLog = pgTable(
     data: jsonb('data').$type<unknown>(),
     at: createdAt(),
   },
-  (t) => [index('audit_log_firm_idx').on(t.firmId, t.at)],
+  (t) => [firmIsolation(t.firmId), index('audit_log_firm_idx').on(t.firmId, t.at)],
 );

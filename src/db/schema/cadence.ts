@@ -1,5 +1,5 @@
 import { boolean, date, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
@@ -25,26 +25,30 @@ export const cadencePolicy = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('cadence_policy_scope_idx').on(t.firmId, t.ledgerId)],
+  (t) => [firmIsolation(t.firmId), index('cadence_policy_scope_idx').on(t.firmId, t.ledgerId)],
 );
 
 /** Per-contact collection controls: policy override, pause, opt-out, exclusion. */
-export const contactState = pgTable('contact_state', {
-  contactId: uuid('contact_id')
-    .primaryKey()
-    .references(() => contact.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
-  pausedUntil: tstz('paused_until'),
-  excluded: boolean('excluded').notNull().default(false),
-  optedOutAt: tstz('opted_out_at'),
-  updatedAt: updatedAt(),
-});
+export const contactState = pgTable(
+  'contact_state',
+  {
+    contactId: uuid('contact_id')
+      .primaryKey()
+      .references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
+    pausedUntil: tstz('paused_until'),
+    excluded: boolean('excluded').notNull().default(false),
+    optedOutAt: tstz('opted_out_at'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);
 
 /**
  * The links in reminders that let a debtor opt out without signing in: one per message, kept only
@@ -63,27 +67,31 @@ export const optOutLink = pgTable(
       .references(() => firm.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [index('opt_out_link_contact_idx').on(t.contactId)],
+  (t) => [firmIsolation(t.firmId), index('opt_out_link_contact_idx').on(t.contactId)],
 );
 
 export type Instalment = { dueDate: string; amount: string };
 
 /** Per-invoice collection state: dispute, promise-to-pay, payment plan, exclusion, handoff. */
-export const collectionState = pgTable('collection_state', {
-  invoiceId: uuid('invoice_id')
-    .primaryKey()
-    .references(() => invoice.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  disputedAt: tstz('disputed_at'),
-  disputeReason: text('dispute_reason'),
-  promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),
-  paymentPlan: jsonb('payment_plan').$type<Instalment[] | null>(),
-  excluded: boolean('excluded').notNull().default(false),
-  handedOffAt: tstz('handed_off_at'),
-  updatedAt: updatedAt(),
-});
+export const collectionState = pgTable(
+  'collection_state',
+  {
+    invoiceId: uuid('invoice_id')
+      .primaryKey()
+      .references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    disputedAt: tstz('disputed_at'),
+    disputeReason: text('dispute_reason'),
+    promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),
+    paymentPlan: jsonb('payment_plan').$type<Instalment[] | null>(),
+    excluded: boolean('excluded').notNull().default(false),
+    handedOffAt: tstz('handed_off_at'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);

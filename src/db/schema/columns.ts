@@ -1,4 +1,5 @@
-import { customType, numeric, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { type AnyPgColumn, customType, numeric, pgPolicy, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Shared column builders: every row has an id and timestamps; money is numeric, read as a string. */
 export const id = () => uuid('id').primaryKey().defaultRandom();
@@ -21,3 +22,18 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 export const key = customType<{ data: string }>({
   dataType: () => 'text COLLATE "C"',
 });
+
+/** The firm the transaction acts for (`set_config('overdue.firm_id', id, true)`); null when none. */
+const currentFirm = sql`nullif(current_setting('overdue.firm_id', true), '')::uuid`;
+
+/**
+ * Row-level security on a tenant table: a role that neither owns the tables nor is a superuser
+ * reads and writes only the rows of the transaction's firm, and no rows when none is set.
+ */
+export const firmIsolation = (firmColumn: AnyPgColumn) =>
+  pgPolicy('firm_isolation', {
+    for: 'all',
+    to: 'public',
+    using: sql`${firmColumn} = ${currentFirm}`,
+    withCheck: sql`${firmColumn} = ${currentFirm}`,
+  });

@@ -1,5 +1,5 @@
 import { index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 import { PROVIDERS_ALL } from '../../../connectors/types.ts';
 
@@ -38,5 +38,5 @@ export const connection = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('connection_firm_idx').on(t.firmId)],
+  (t) => [firmIsolation(t.firmId), index('connection_firm_idx').on(t.firmId)],
 );

@@ -1,3 +1,4 @@
+import { firmIsolation } from './columns.ts';
 import { index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { mirrorColumns } from './mirror-columns.ts';
 
@@ -31,6 +32,7 @@ export const contact = pgTable(
     parentExternalId: text('parent_external_id'),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('contact_ledger_external_uq').on(t.ledgerId, t.externalId),
     index('contact_firm_idx').on(t.firmId),
   ],

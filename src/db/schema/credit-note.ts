@@ -1,5 +1,5 @@
 import { date, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { money } from './columns.ts';
+import { money, firmIsolation } from './columns.ts';
 import { mirrorColumns } from './mirror-columns.ts';
 import type { Allocation } from './payment.ts';
 
@@ -17,6 +17,7 @@ export const creditNote = pgTable(
     allocations: jsonb('allocations').$type<Allocation[]>().notNull().default([]),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('credit_note_ledger_external_uq').on(t.ledgerId, t.externalId),
     index('credit_note_contact_idx').on(t.ledgerId, t.contactExternalId),
   ],

@@ -1,24 +1,28 @@
 import { boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, money, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, money, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
 import { ledger } from './ledger.ts';
 
 /** A customer's credit limit as set by a person (suggestions are computed, never stored). */
-export const creditLimit = pgTable('credit_limit', {
-  contactId: uuid('contact_id')
-    .primaryKey()
-    .references(() => contact.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  amount: money('amount').notNull(),
-  updatedAt: updatedAt(),
-});
+export const creditLimit = pgTable(
+  'credit_limit',
+  {
+    contactId: uuid('contact_id')
+      .primaryKey()
+      .references(() => contact.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    amount: money('amount').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);
 
 /** A new invoice that broke the credit policy: over the limit, for a high-risk or handed-off customer. */
 export const creditAlert = pgTable(
@@ -42,6 +46,7 @@ export const creditAlert = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('credit_alert_invoice_kind_uq').on(t.invoiceId, t.kind),
     index('credit_alert_ledger_idx').on(t.ledgerId, t.createdAt),
   ],
@@ -63,7 +68,7 @@ export const forecastSnapshot = pgTable(
     weeks: jsonb('weeks').$type<{ weekStart: string; low: string; expected: string; high: string }[]>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('forecast_ledger_day_uq').on(t.ledgerId, t.asOf)],
+  (t) => [firmIsolation(t.firmId), uniqueIndex('forecast_ledger_day_uq').on(t.ledgerId, t.asOf)],
 );
 
 /** A firm's own endpoint for outbound events (Standard Webhooks signed). */
@@ -80,7 +85,7 @@ export const webhookEndpoint = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
   },
-  (t) => [index('webhook_endpoint_firm_idx').on(t.firmId)],
+  (t) => [firmIsolation(t.firmId), index('webhook_endpoint_firm_idx').on(t.firmId)],
 );
 
 /** One event for one endpoint, with its delivery attempts (the delivery log). */
@@ -105,6 +110,7 @@ export const outboundDelivery = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     index('outbound_delivery_due_idx').on(t.nextAttemptAt),
     index('outbound_delivery_endpoint_idx').on(t.endpointId, t.createdAt),
   ],

@@ -1,16 +1,20 @@
 import { index, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 
 export const roleEnum = pgEnum('member_role', ['owner', 'admin', 'member', 'viewer']);
 
 /** A business, or a bookkeeping practice that manages many client ledgers. */
-export const firm = pgTable('firm', {
-  id: id(),
-  name: text('name').notNull(),
-  legalName: text('legal_name'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const firm = pgTable(
+  'firm',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    legalName: text('legal_name'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [firmIsolation(t.id)],
+);
 
 export const appUser = pgTable(
   'app_user',
@@ -35,7 +39,11 @@ export const membership = pgTable(
     role: roleEnum('role').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.firmId, t.userId] }), index('membership_user_idx').on(t.userId)],
+  (t) => [
+    firmIsolation(t.firmId),
+    primaryKey({ columns: [t.firmId, t.userId] }),
+    index('membership_user_idx').on(t.userId),
+  ],
 );
 
 /** API tokens are stored as SHA-256 hashes; the plaintext is shown once at creation. */
@@ -54,7 +62,11 @@ export const apiToken = pgTable(
     revokedAt: tstz('revoked_at'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('api_token_hash_uq').on(t.tokenHash), index('api_token_firm_idx').on(t.firmId)],
+  (t) => [
+    firmIsolation(t.firmId),
+    uniqueIndex('api_token_hash_uq').on(t.tokenHash),
+    index('api_token_firm_idx').on(t.firmId),
+  ],
 );
 
 /** An invitation by email link: single use, expires, stored as a hash of its token. */
@@ -76,7 +88,11 @@ export const invite = pgTable(
     revokedAt: tstz('revoked_at'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('invite_token_uq').on(t.tokenHash), index('invite_firm_idx').on(t.firmId)],
+  (t) => [
+    firmIsolation(t.firmId),
+    uniqueIndex('invite_token_uq').on(t.tokenHash),
+    index('invite_firm_idx').on(t.firmId),
+  ],
 );
 
 /** A sign-in identity at Xero or Intuit (the OpenID subject), linked to one user. */

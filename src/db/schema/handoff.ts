@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, money, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, money, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { appUser, firm } from './firm.ts';
 import { ledger } from './ledger.ts';
@@ -36,7 +36,7 @@ export const agency = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('agency_firm_idx').on(t.firmId)],
+  (t) => [firmIsolation(t.firmId), index('agency_firm_idx').on(t.firmId)],
 );
 
 /** A collection case: the packet is a snapshot taken at approval and never edited afterwards. */
@@ -80,6 +80,7 @@ export const handoff = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     index('handoff_ledger_idx').on(t.ledgerId, t.status),
     index('handoff_delivery_idx').on(t.nextAttemptAt),
     // One live case per customer and currency: rules running twice cannot open a second one.
@@ -106,6 +107,7 @@ export const handoffEvent = pgTable(
     at: createdAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     index('handoff_event_case_idx').on(t.handoffId, t.at),
     uniqueIndex('handoff_event_dedupe_uq').on(t.handoffId, t.dedupeKey),
   ],

@@ -1,5 +1,5 @@
 import { boolean, date, index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { money, tstz } from './columns.ts';
+import { money, tstz, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { mirrorColumns } from './mirror-columns.ts';
 
@@ -33,6 +33,7 @@ export const invoice = pgTable(
     paidAt: tstz('paid_at'),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('invoice_ledger_external_uq').on(t.ledgerId, t.externalId),
     index('invoice_open_due_idx').on(t.ledgerId, t.status, t.dueDate),
     index('invoice_contact_idx').on(t.ledgerId, t.contactExternalId),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz } from './columns.ts';
+import { createdAt, id, tstz, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
 import { ledger } from './ledger.ts';
@@ -33,7 +33,7 @@ export const ledgerNote = pgTable(
     createdAt: createdAt(),
     writtenAt: tstz('written_at'),
   },
-  (t) => [index('ledger_note_pending_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`)],
+  (t) => [firmIsolation(t.firmId), index('ledger_note_pending_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`)],
 );
 
 /**
@@ -41,15 +41,19 @@ export const ledgerNote = pgTable(
  * any provider call, and cleared once the invoice has been read. A reminder whose pre-send read is
  * older than the hold is not sent; the read that follows decides (paid: cancelled; unchanged: sent).
  */
-export const invoiceHold = pgTable('invoice_hold', {
-  invoiceId: uuid('invoice_id')
-    .primaryKey()
-    .references(() => invoice.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  heldAt: tstz('held_at').notNull(),
-});
+export const invoiceHold = pgTable(
+  'invoice_hold',
+  {
+    invoiceId: uuid('invoice_id')
+      .primaryKey()
+      .references(() => invoice.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    heldAt: tstz('held_at').notNull(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);

@@ -1,6 +1,6 @@
 import { boolean, index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { connection, providerEnum } from './connection.ts';
-import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 
 export const ledgerStatusEnum = pgEnum('ledger_status', ['active', 'needs_reconnect', 'disconnected']);
@@ -39,6 +39,7 @@ export const ledger = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('ledger_provider_external_uq').on(t.firmId, t.provider, t.externalId),
     index('ledger_external_idx').on(t.provider, t.externalId),
   ],

@@ -1,3 +1,4 @@
+import { firmIsolation } from './columns.ts';
 import { pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
 import { appUser, firm } from './firm.ts';
 import { ledger } from './ledger.ts';
@@ -16,5 +17,5 @@ export const membershipLedger = pgTable(
       .notNull()
       .references(() => ledger.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.firmId, t.userId, t.ledgerId] })],
+  (t) => [firmIsolation(t.firmId), primaryKey({ columns: [t.firmId, t.userId, t.ledgerId] })],
 );

@@ -1,5 +1,5 @@
 import { date, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { money } from './columns.ts';
+import { money, firmIsolation } from './columns.ts';
 import { mirrorColumns } from './mirror-columns.ts';
 
 /** How a payment or credit is split across invoices (QuickBooks payments can settle several). */
@@ -17,6 +17,7 @@ export const payment = pgTable(
     allocations: jsonb('allocations').$type<Allocation[]>().notNull().default([]),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('payment_ledger_external_uq').on(t.ledgerId, t.externalId),
     index('payment_contact_idx').on(t.ledgerId, t.contactExternalId),
   ],

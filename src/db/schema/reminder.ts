@@ -1,5 +1,5 @@
 import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './columns.ts';
+import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
@@ -62,7 +62,11 @@ export const reminder = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('reminder_due_idx').on(t.status, t.dueAt), index('reminder_contact_idx').on(t.contactId)],
+  (t) => [
+    firmIsolation(t.firmId),
+    index('reminder_due_idx').on(t.status, t.dueAt),
+    index('reminder_contact_idx').on(t.contactId),
+  ],
 );
 
 /** The invoices a reminder covers. Unique (invoice, step): at most one message per invoice and step. */
@@ -81,6 +85,7 @@ export const reminderItem = pgTable(
     stepKey: text('step_key').notNull(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     primaryKey({ columns: [t.reminderId, t.invoiceId] }),
     uniqueIndex('reminder_item_invoice_step_uq').on(t.invoiceId, t.stepKey),
   ],
@@ -120,6 +125,7 @@ export const message = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('message_idempotency_uq').on(t.idempotencyKey),
     index('message_contact_idx').on(t.contactId, t.createdAt),
     index('message_ledger_idx').on(t.ledgerId, t.createdAt),

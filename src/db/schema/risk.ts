@@ -11,7 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, id, money, tstz } from './columns.ts';
+import { createdAt, id, money, tstz, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 import { ledger } from './ledger.ts';
 
@@ -42,6 +42,7 @@ export const riskScore = pgTable(
     computedAt: tstz('computed_at').notNull(),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('risk_score_subject_uq').on(t.subjectType, t.subjectId),
     index('risk_score_ledger_idx').on(t.ledgerId, t.subjectType, t.pLate),
   ],
@@ -51,32 +52,40 @@ export const riskScore = pgTable(
  * The ledger's fitted model (coefficients and priors), refitted by the full rescoring job, so
  * incremental rescoring of one contact reuses it instead of refitting on every webhook.
  */
-export const riskModel = pgTable('risk_model', {
-  ledgerId: uuid('ledger_id')
-    .primaryKey()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  version: text('version').notNull(),
-  params: jsonb('params').$type<unknown>().notNull(),
-  fittedAt: tstz('fitted_at').notNull(),
-});
+export const riskModel = pgTable(
+  'risk_model',
+  {
+    ledgerId: uuid('ledger_id')
+      .primaryKey()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    params: jsonb('params').$type<unknown>().notNull(),
+    fittedAt: tstz('fitted_at').notNull(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);
 
 /** One CSV import of older invoice history (e.g. from before the ledger moved to this provider). */
-export const historyImport = pgTable('history_import', {
-  id: id(),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
-  filename: text('filename'),
-  rows: integer('rows').notNull(),
-  createdBy: uuid('created_by'),
-  createdAt: createdAt(),
-});
+export const historyImport = pgTable(
+  'history_import',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firm.id, { onDelete: 'cascade' }),
+    ledgerId: uuid('ledger_id')
+      .notNull()
+      .references(() => ledger.id, { onDelete: 'cascade' }),
+    filename: text('filename'),
+    rows: integer('rows').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [firmIsolation(t.firmId)],
+);
 
 /**
  * Imported invoice history. Used only for risk scoring, never chased; an invoice the mirror
@@ -105,6 +114,7 @@ export const historyInvoice = pgTable(
     disputed: boolean('disputed').notNull().default(false),
   },
   (t) => [
+    firmIsolation(t.firmId),
     uniqueIndex('history_invoice_ledger_ref_uq').on(t.ledgerId, t.invoiceRef),
     index('history_invoice_customer_idx').on(t.ledgerId, t.customerRef),
   ],

@@ -1,5 +1,5 @@
 import { integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, tstz, updatedAt } from './columns.ts';
+import { id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { firm } from './firm.ts';
 import { ledger } from './ledger.ts';
 
@@ -30,5 +30,5 @@ export const syncCursor = pgTable(
     lastError: text('last_error'),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('sync_cursor_ledger_resource_uq').on(t.ledgerId, t.resource)],
+  (t) => [firmIsolation(t.firmId), uniqueIndex('sync_cursor_ledger_resource_uq').on(t.ledgerId, t.resource)],
 );
