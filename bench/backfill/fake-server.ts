@@ -11,7 +11,8 @@ import { XeroLimits } from '../../test/support/xero/limits.ts';
  * The original URL travels in `x-original-url` (bench/backfill/forward.ts sets it).
  * Usage: fake-server.ts xero|quickbooks INVOICES CONTACTS; prints `READY <port>`.
  * BENCH_ENFORCE_LIMITS=1 (Xero): refuses calls past Xero's limits, and reports the refusals and
- * peaks at /__bench/limits.
+ * peaks at /__bench/limits. Xero: token endpoint calls and the refresh token issued last at
+ * /__bench/tokens (the four-process refresh race, test/integration/refresh-race.test.ts).
  */
 const [provider, invoicesArg, contactsArg] = process.argv.slice(2);
 const INVOICES = Number(invoicesArg);
@@ -52,9 +53,11 @@ function xero() {
     handlers: fake.handlers(),
     calls: () => fake.apiCalls,
     limits: () => (fake.limits ? { refused: fake.limits.refused, peak: fake.limits.peak } : null),
+    tokens: () => ({ refreshCalls: fake.tokenCalls.refresh_token, lastRefreshToken: fake.lastRefreshToken }),
     setup: () => ({
       grant: fake.grant('bench'),
       tenantId: tenant.tenantId,
+      invoiceId: String(tenant.Invoices[0]?.InvoiceID ?? ''),
       clientId: fake.clientId,
       clientSecret: fake.clientSecret,
     }),
@@ -114,6 +117,7 @@ const server = createServer(async (req, res) => {
     if (req.url === '/__bench/setup') return void res.end(JSON.stringify(fake.setup()));
     if (req.url === '/__bench/calls') return void res.end(JSON.stringify({ apiCalls: fake.calls() }));
     if (req.url === '/__bench/limits') return void res.end(JSON.stringify(fake.limits()));
+    if (req.url === '/__bench/tokens' && 'tokens' in fake) return void res.end(JSON.stringify(fake.tokens()));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers = new Headers();

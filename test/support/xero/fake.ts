@@ -53,6 +53,8 @@ export class XeroFake {
   readonly tenants = new Map<string, FakeTenant>();
   readonly failures: Failure[] = [];
   tokenCalls = { authorization_code: 0, refresh_token: 0 };
+  /** The refresh token issued last: what a client must have stored after its refreshes. */
+  lastRefreshToken?: string;
   apiCalls = 0;
   /** Runs before each accounting API request is answered (fault injection at a chosen call). */
   onRequest?: (path: string) => void | Promise<void>;
@@ -196,6 +198,7 @@ export class XeroFake {
     const refresh = `xrt_${randomUUID()}`;
     this.accessTokens.set(access, { userId });
     this.refreshTokens.set(refresh, { userId, live: true, authEventId });
+    this.lastRefreshToken = refresh;
     return { access, refresh };
   }
 
