@@ -8,13 +8,18 @@ type Ctx = {
   var: { authFailures: FailureLimiter };
 };
 
+/** The peer's address on @hono/node-server (its socket); undefined in-process or on Workers. */
+export function socketAddress(env: unknown): string | undefined {
+  return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
 /**
  * The client's address: the socket's on @hono/node-server, Cloudflare's CF-Connecting-IP on
  * Workers (set by Cloudflare's edge, not by the client); 'unknown' in-process (tests).
  */
 function clientAddress(c: Ctx): string {
-  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
-  if (socket) return socket.remoteAddress ?? 'unknown';
+  const hasSocket = (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket !== undefined;
+  if (hasSocket) return socketAddress(c.env) ?? 'unknown';
   return c.req.header('cf-connecting-ip') ?? 'unknown';
 }
 

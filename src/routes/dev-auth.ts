@@ -3,15 +3,11 @@ import { appUser, membership } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import { DEMO_USER_EMAIL } from '../services/demo.ts';
 import { createSession } from '../services/sessions.ts';
+import { socketAddress } from './auth-failures.ts';
 import { setSessionCookie } from './session-cookie.ts';
 import { router } from './env.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
-/** The client's address on @hono/node-server; undefined in-process (tests) or elsewhere. */
-function remoteAddress(env: unknown): string | undefined {
-  return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-}
 
 /**
  * Development sign-in for the embedded default only: signs in as the demo user. Not mounted at
@@ -21,7 +17,7 @@ export function devAuthRoutes() {
   const app = router();
   app.get('/auth/dev', async (c) => {
     // Anyone who can reach it becomes the demo firm's owner: only a browser on this machine may.
-    const from = remoteAddress(c.env);
+    const from = socketAddress(c.env);
     if (from && !LOOPBACK.test(from))
       throw new AppError('forbidden', 'the demo sign-in is open only to a browser on the same machine');
     const { database, clock } = c.var.deps;

@@ -114,12 +114,14 @@ export function contactGates(input: {
   // them have room.
   let frees: Date | null = null;
   const full: string[] = [];
+  let policyCount = 0;
   for (const cap of [policy.frequencyCap, ...LEGAL_FREQUENCY]) {
     const { max, perDays } = cap;
     const periodStart = now.getTime() - perDays * 86_400_000;
     const inPeriod = input.recentSends
       .filter((t) => t.getTime() > periodStart)
       .sort((a, b) => a.getTime() - b.getTime());
+    if (cap === policy.frequencyCap) policyCount = inPeriod.length;
     if (inPeriod.length < max) continue;
     full.push(
       `${inPeriod.length} of ${max} messages in ${perDays} days${cap === policy.frequencyCap ? '' : ' (the legal ceiling)'}`,
@@ -137,7 +139,6 @@ export function contactGates(input: {
     };
   }
   const { max, perDays } = policy.frequencyCap;
-  const inPeriod = input.recentSends.filter((t) => t.getTime() > now.getTime() - perDays * 86_400_000);
-  pass('frequency_cap', `${inPeriod.length} of ${max} in ${perDays} days`);
+  pass('frequency_cap', `${policyCount} of ${max} in ${perDays} days`);
   return { action: 'send', gates };
 }
