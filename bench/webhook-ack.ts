@@ -72,7 +72,7 @@ export type Target = 'bare' | 'xero' | 'quickbooks';
  * A fresh, correctly signed delivery for every request: no request is a duplicate. The bare
  * route gets the same bodies, so the load generator does the same work for every target.
  */
-function delivery(target: Target, accounts: 'connected' | 'unknown') {
+export function delivery(target: Target, accounts: 'connected' | 'unknown') {
   const tenant = accounts === 'unknown' ? randomUUID() : target === 'quickbooks' ? QBO_REALM : XERO_TENANT;
   return () => {
     const id = randomUUID();
