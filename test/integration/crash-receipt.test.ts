@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, count, eq, ne } from 'drizzle-orm';
 import { openDatabase } from '../../src/db/client.ts';
+import { webhookEvent } from '../../src/db/schema/index.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
 import { sha256 } from '../../src/lib/secrets.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/db.ts';
+import { makeFirm, makeLedger } from '../support/factories.ts';
 import { startService } from '../support/process.ts';
 import { waitUntil } from '../support/wait.ts';
 import { sign, webhookEnv, XERO_KEY, xeroBatch } from '../support/webhooks/deliver.ts';
@@ -12,7 +17,8 @@ import { storedBodies } from '../support/webhooks/stored.ts';
 
 /**
  * Reliability #7: a 2xx to a webhook means the delivery is durably stored. The real service takes
- * signed deliveries from SENDERS concurrent clients and is killed with SIGKILL at a random moment,
+ * signed deliveries (half for a connected organisation, whose events are queued for processing,
+ * half for unknown ones, settled on receipt) from SENDERS concurrent clients and is killed with SIGKILL at a random moment,
  * again and again until CRASH_POINTS deliveries were in flight at a kill. Each of them is a crash
  * point: the process died somewhere between reading its body and its answer leaving (reading,
  * verifying, storing, answering). After each kill, every acknowledged delivery must be in the
@@ -31,9 +37,19 @@ const MAX_KILLS = 30;
 
 let dataDir: string;
 let pg: TestDatabase | undefined;
+/** A Xero organisation with a connected ledger: its events are queued for processing on receipt. */
+const CONNECTED = randomUUID();
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'overdue-crash-'));
   if (onPostgres()) pg = await createTestDatabase({ migrate: false });
+  const database = pg ?? (await openDatabase({ pgliteDir: join(dataDir, 'pglite') }));
+  try {
+    await runMigrations(database);
+    const firm = await makeFirm(database.db);
+    await makeLedger(database.db, firm.id, { provider: 'xero', externalId: CONNECTED, settings: {} });
+  } finally {
+    if (!pg) await database.close();
+  }
 });
 afterAll(async () => {
   await pg?.drop();
@@ -63,6 +79,7 @@ describe('SIGKILL during webhook receipt', () => {
     const crashed = { stored: 0, notStored: 0 };
     const unexpected: string[] = [];
     let sent = 0;
+    let ackedConnected = 0;
     let kills = 0;
     for (; crashed.stored + crashed.notStored < CRASH_POINTS && kills < MAX_KILLS; kills++) {
       const service = await startService(env());
@@ -72,7 +89,9 @@ describe('SIGKILL during webhook receipt', () => {
       const cut: string[] = [];
       const sender = async () => {
         while (!stopping) {
-          const body = xeroBatch([{ tenantId: `tenant-${sent++}` }]);
+          // Every other delivery is for the connected organisation (stored and queued), the rest
+          // for organisations nobody connected (stored already settled).
+          const body = sent++ % 2 ? xeroBatch([{ tenantId: CONNECTED }]) : xeroBatch([{ tenantId: `tenant-${sent}` }]);
           const res = await fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-xero-signature': sign(XERO_KEY, body) },
@@ -83,6 +102,7 @@ describe('SIGKILL during webhook receipt', () => {
           if (!res) (stopping ? cut : unexpected).push(sha256(body));
           else if (res.ok) {
             acked.add(sha256(body));
+            if (body.includes(CONNECTED)) ackedConnected++;
             roundAcks++;
           }
           await res?.arrayBuffer().catch(() => undefined);
@@ -104,6 +124,18 @@ describe('SIGKILL during webhook receipt', () => {
       for (const d of cut) crashed[stored.has(d) ? 'stored' : 'notStored']++;
     }
     expect(unexpected, 'requests that failed before any kill').toEqual([]);
+    expect(ackedConnected, 'deliveries for the connected organisation acknowledged').toBeGreaterThan(CRASH_POINTS / 4);
+    // Those took the queued path: stored to be processed, not settled on receipt.
+    const database = pg ?? (await openDatabase({ pgliteDir: join(dataDir, 'pglite') }));
+    try {
+      const [queued] = await database.db
+        .select({ n: count() })
+        .from(webhookEvent)
+        .where(and(eq(webhookEvent.accountRef, CONNECTED), ne(webhookEvent.status, 'ignored')));
+      expect(queued!.n).toBeGreaterThanOrEqual(ackedConnected);
+    } finally {
+      if (!pg) await database.close();
+    }
     expect(
       crashed.stored + crashed.notStored,
       `crash points in ${kills} kills: ${JSON.stringify(crashed)}`,
