@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { DEFAULT_PROVIDER_TIMEOUT_MS, withDeadline } from '../../connectors/shared/deadline.ts';
 import { ConnectorError, type Provider, type TokenSet } from '../../connectors/types.ts';
 import { type Db, dbError } from '../db/client.ts';
@@ -170,7 +170,7 @@ export class ConnectionTokens {
             stopped = await tx
               .update(ledger)
               .set({ status: 'needs_reconnect', statusChangedAt: clock.now(), updatedAt: clock.now() })
-              .where(eq(ledger.connectionId, row.id))
+              .where(and(eq(ledger.connectionId, row.id), eq(ledger.status, 'active')))
               .returning();
             logger.warn('connection needs reconnect', {
               connectionId: row.id,
@@ -200,7 +200,11 @@ export class ConnectionTokens {
         });
       });
     // Told once, by the refresh that found the grant gone (the others waited on its lock).
-    if (stopped.length) await this.deps.onGrantLost?.(stopped);
+    // The refusal is recorded either way: a notice that fails is logged, not thrown in its place.
+    if (stopped.length)
+      await this.deps
+        .onGrantLost?.(stopped)
+        .catch((e: Error) => logger.error('grant loss not told', { connectionId, error: e.name, message: e.message }));
     if (refusal) throw refusal;
     return token;
   }
