@@ -1,15 +1,13 @@
-import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { firmRef } from './refs.ts';
+import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, firmIsolation } from './columns.ts';
-import { firm } from './firm.ts';
 
 /** Who did what to which record, and when. Append-only. */
 export const auditLog = pgTable(
   'audit_log',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),

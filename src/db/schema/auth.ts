@@ -1,3 +1,4 @@
+import { firmRef } from './refs.ts';
 import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { providerEnum } from './connection.ts';
 import { createdAt, tstz, firmIsolation } from './columns.ts';
@@ -11,9 +12,7 @@ export const session = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => appUser.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     createdAt: createdAt(),
     expiresAt: tstz('expires_at').notNull(),
   },

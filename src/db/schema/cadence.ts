@@ -1,7 +1,7 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import { boolean, date, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
-import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
 import { ledger } from './ledger.ts';
 
@@ -12,9 +12,7 @@ export const cadencePolicy = pgTable(
   'cadence_policy',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     ledgerId: uuid('ledger_id').references(() => ledger.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     isDefault: boolean('is_default').notNull().default(false),
@@ -35,12 +33,8 @@ export const contactState = pgTable(
     contactId: uuid('contact_id')
       .primaryKey()
       .references(() => contact.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     policyId: uuid('policy_id').references(() => cadencePolicy.id, { onDelete: 'set null' }),
     pausedUntil: tstz('paused_until'),
     excluded: boolean('excluded').notNull().default(false),
@@ -62,9 +56,7 @@ export const optOutLink = pgTable(
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contact.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     createdAt: createdAt(),
   },
   (t) => [firmIsolation(t.firmId), index('opt_out_link_contact_idx').on(t.contactId)],
@@ -79,12 +71,8 @@ export const collectionState = pgTable(
     invoiceId: uuid('invoice_id')
       .primaryKey()
       .references(() => invoice.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     disputedAt: tstz('disputed_at'),
     disputeReason: text('dispute_reason'),
     promiseToPayUntil: date('promise_to_pay_until', { mode: 'string' }),

@@ -1,6 +1,6 @@
-import { index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { firmRef } from './refs.ts';
+import { index, integer, pgEnum, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
-import { firm } from './firm.ts';
 import { PROVIDERS_ALL } from '../../../connectors/types.ts';
 
 export const providerEnum = pgEnum('provider', PROVIDERS_ALL);
@@ -15,9 +15,7 @@ export const connection = pgTable(
   'connection',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     provider: providerEnum('provider').notNull(),
     /** Provider-side identity of the grant (Xero user/auth-event id, Intuit sub). */
     externalId: text('external_id'),

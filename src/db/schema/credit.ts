@@ -1,9 +1,8 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import { boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, money, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
-import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
-import { ledger } from './ledger.ts';
 
 /** A customer's credit limit as set by a person (suggestions are computed, never stored). */
 export const creditLimit = pgTable(
@@ -12,12 +11,8 @@ export const creditLimit = pgTable(
     contactId: uuid('contact_id')
       .primaryKey()
       .references(() => contact.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     amount: money('amount').notNull(),
     updatedAt: updatedAt(),
   },
@@ -29,12 +24,8 @@ export const creditAlert = pgTable(
   'credit_alert',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contact.id, { onDelete: 'cascade' }),
@@ -57,12 +48,8 @@ export const forecastSnapshot = pgTable(
   'forecast_snapshot',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     asOf: date('as_of', { mode: 'string' }).notNull(),
     currency: text('currency').notNull(),
     weeks: jsonb('weeks').$type<{ weekStart: string; low: string; expected: string; high: string }[]>().notNull(),
@@ -76,9 +63,7 @@ export const webhookEndpoint = pgTable(
   'webhook_endpoint',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     url: text('url').notNull(),
     secret: text('secret_enc').notNull(),
     events: text('events').array().notNull(),
@@ -93,9 +78,7 @@ export const outboundDelivery = pgTable(
   'outbound_delivery',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     endpointId: uuid('endpoint_id')
       .notNull()
       .references(() => webhookEndpoint.id, { onDelete: 'cascade' }),

@@ -1,9 +1,9 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, money, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
-import { appUser, firm } from './firm.ts';
-import { ledger } from './ledger.ts';
+import { appUser } from './firm.ts';
 
 export const handoffStatusEnum = pgEnum('handoff_status', [
   'pending_approval',
@@ -21,9 +21,7 @@ export const agency = pgTable(
   'agency',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     name: text('name').notNull(),
     contactEmail: text('contact_email'),
     delivery: jsonb('delivery').$type<AgencyDelivery>().notNull(),
@@ -44,12 +42,8 @@ export const handoff = pgTable(
   'handoff',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contact.id, { onDelete: 'cascade' }),
@@ -94,9 +88,7 @@ export const handoffEvent = pgTable(
   'handoff_event',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     handoffId: uuid('handoff_id')
       .notNull()
       .references(() => handoff.id, { onDelete: 'cascade' }),

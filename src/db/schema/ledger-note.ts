@@ -1,9 +1,8 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, firmIsolation } from './columns.ts';
-import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
-import { ledger } from './ledger.ts';
 
 /**
  * History notes waiting to be written to the ledger's invoices (the only thing overdue writes
@@ -15,12 +14,8 @@ export const ledgerNote = pgTable(
   'ledger_note',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     invoiceExternalId: text('invoice_external_id').notNull(),
     body: text('body').notNull(),
     /** `reminder`, `escalation` (a firm or final reminder) or `handoff`: what a ledger's setting keeps. */
@@ -47,12 +42,8 @@ export const invoiceHold = pgTable(
     invoiceId: uuid('invoice_id')
       .primaryKey()
       .references(() => invoice.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     heldAt: tstz('held_at').notNull(),
   },
   (t) => [firmIsolation(t.firmId)],

@@ -1,7 +1,6 @@
-import { jsonb, text, uuid } from 'drizzle-orm/pg-core';
+import { firmRef, ledgerRef } from './refs.ts';
+import { jsonb, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './columns.ts';
-import { firm } from './firm.ts';
-import { ledger } from './ledger.ts';
 
 /**
  * Columns every mirror row carries. Rows are keyed (ledger_id, external_id); the provider's own
@@ -9,12 +8,8 @@ import { ledger } from './ledger.ts';
  */
 export const mirrorColumns = () => ({
   id: id(),
-  firmId: uuid('firm_id')
-    .notNull()
-    .references(() => firm.id, { onDelete: 'cascade' }),
-  ledgerId: uuid('ledger_id')
-    .notNull()
-    .references(() => ledger.id, { onDelete: 'cascade' }),
+  firmId: firmRef(),
+  ledgerId: ledgerRef(),
   externalId: text('external_id').notNull(),
   providerUpdatedAt: tstz('provider_updated_at').notNull(),
   raw: jsonb('raw').$type<unknown>(),

@@ -1,9 +1,8 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
-import { firm } from './firm.ts';
 import { invoice } from './invoice.ts';
-import { ledger } from './ledger.ts';
 
 export const reminderStatusEnum = pgEnum('reminder_status', [
   'scheduled',
@@ -34,12 +33,8 @@ export const reminder = pgTable(
   'reminder',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     contactId: uuid('contact_id')
       .notNull()
       .references(() => contact.id, { onDelete: 'cascade' }),
@@ -79,9 +74,7 @@ export const reminderItem = pgTable(
     invoiceId: uuid('invoice_id')
       .notNull()
       .references(() => invoice.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     stepKey: text('step_key').notNull(),
   },
   (t) => [
@@ -98,12 +91,8 @@ export const message = pgTable(
   'message',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     contactId: uuid('contact_id').references(() => contact.id, { onDelete: 'set null' }),
     reminderId: uuid('reminder_id').references(() => reminder.id, { onDelete: 'set null' }),
     channel: text('channel').notNull().default('email'),

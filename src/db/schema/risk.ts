@@ -1,3 +1,4 @@
+import { firmRef, ledgerRef } from './refs.ts';
 import {
   boolean,
   date,
@@ -12,7 +13,6 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, money, tstz, firmIsolation } from './columns.ts';
-import { firm } from './firm.ts';
 import { ledger } from './ledger.ts';
 
 export const riskSubjectEnum = pgEnum('risk_subject', ['contact', 'invoice']);
@@ -24,12 +24,8 @@ export const riskScore = pgTable(
   'risk_score',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     subjectType: riskSubjectEnum('subject_type').notNull(),
     subjectId: uuid('subject_id').notNull(),
     pLate: numeric('p_late', { precision: 5, scale: 4, mode: 'string' }).notNull(),
@@ -58,9 +54,7 @@ export const riskModel = pgTable(
     ledgerId: uuid('ledger_id')
       .primaryKey()
       .references(() => ledger.id, { onDelete: 'cascade' }),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
     version: text('version').notNull(),
     params: jsonb('params').$type<unknown>().notNull(),
     fittedAt: tstz('fitted_at').notNull(),
@@ -73,12 +67,8 @@ export const historyImport = pgTable(
   'history_import',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     filename: text('filename'),
     rows: integer('rows').notNull(),
     createdBy: uuid('created_by'),
@@ -95,12 +85,8 @@ export const historyInvoice = pgTable(
   'history_invoice',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     importId: uuid('import_id')
       .notNull()
       .references(() => historyImport.id, { onDelete: 'cascade' }),

@@ -1,7 +1,6 @@
-import { integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { firmRef, ledgerRef } from './refs.ts';
+import { integer, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, tstz, updatedAt, firmIsolation } from './columns.ts';
-import { firm } from './firm.ts';
-import { ledger } from './ledger.ts';
 
 export const syncResourceEnum = pgEnum('sync_resource', ['contacts', 'invoices', 'payments', 'credit_notes']);
 export const backfillStatusEnum = pgEnum('backfill_status', ['pending', 'running', 'done', 'failed']);
@@ -11,12 +10,8 @@ export const syncCursor = pgTable(
   'sync_cursor',
   {
     id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firm.id, { onDelete: 'cascade' }),
-    ledgerId: uuid('ledger_id')
-      .notNull()
-      .references(() => ledger.id, { onDelete: 'cascade' }),
+    firmId: firmRef(),
+    ledgerId: ledgerRef(),
     resource: syncResourceEnum('resource').notNull(),
     /** Newest provider update seen; the next incremental run asks for changes since then. */
     modifiedSince: tstz('modified_since'),
