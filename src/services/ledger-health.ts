@@ -44,13 +44,7 @@ async function ledgerLost(deps: LedgerHealthDeps, row: LedgerRow, err: Connector
     provider: row.provider,
     providerCode: err.providerCode,
   });
-  const ctx = { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'provider' } as const };
-  await audit(
-    { ...ctx, clock: deps.clock, logger: deps.logger },
-    'ledger.disconnected_by_provider',
-    { type: 'ledger', id: row.id },
-    { provider: row.provider, providerCode: err.providerCode ?? null },
-  );
+  await auditByProvider(deps, row, 'ledger.disconnected_by_provider', { providerCode: err.providerCode ?? null });
   await tellOwners(deps, row, reason, {
     subject: `${row.name} was disconnected from overdue`,
     idempotencyKey: `ledger-lost-${row.id}-${now.getTime()}`,
@@ -69,13 +63,7 @@ export async function grantLost(deps: LedgerHealthDeps, rows: LedgerRow[]): Prom
   for (const row of rows) {
     const reason = `${nameOf(row.provider)} no longer accepts overdue's access to ${row.name} (the grant was revoked or has expired): reconnect it to resume reminders`;
     await deps.db.update(ledger).set({ statusReason: reason }).where(eq(ledger.id, row.id));
-    const ctx = { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'provider' } as const };
-    await audit(
-      { ...ctx, clock: deps.clock, logger: deps.logger },
-      'ledger.needs_reconnect',
-      { type: 'ledger', id: row.id },
-      { provider: row.provider },
-    );
+    await auditByProvider(deps, row, 'ledger.needs_reconnect');
     await emitEvent(
       deps.db,
       row.firmId,
@@ -112,6 +100,17 @@ async function ledgerParked(deps: LedgerHealthDeps, row: LedgerRow, err: Connect
 /** Whether the ledger is parked now (by this or another process). */
 export const isParked = (row: Pick<LedgerRow, 'pausedUntil'>, now: Date) =>
   row.pausedUntil !== null && row.pausedUntil > now;
+
+/** An audit row for a change the provider caused to a ledger (no person acted). */
+function auditByProvider(deps: LedgerHealthDeps, row: LedgerRow, action: string, data: Record<string, unknown> = {}) {
+  const ctx = { db: deps.db, firmId: row.firmId, actor: { type: 'system', name: 'provider' } as const };
+  return audit(
+    { ...ctx, clock: deps.clock, logger: deps.logger },
+    action,
+    { type: 'ledger', id: row.id },
+    { provider: row.provider, ...data },
+  );
+}
 
 /** Emails the firm's owners that a ledger's reminders have stopped, why, and where to reconnect it. */
 async function tellOwners(
