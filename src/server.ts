@@ -4,6 +4,7 @@ import { type App, createApp } from './app.ts';
 import { type Config, ConfigError } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
+import { requestIsolationProblems } from './db/isolation.ts';
 import type { AppDeps } from './deps.ts';
 import { enqueueTask, startBoss, workQueuedTasks } from './jobs/boss.ts';
 import { inboxDispatcher } from './jobs/inbox.ts';
@@ -50,6 +51,11 @@ export async function startServer(
   const cipher = await createTokenCipher(config.encryptionKeys ?? loadOrCreateLocalKeys(config.dataDir));
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir }));
   await runMigrations(database);
+  // Every signed-in request runs as the service's role under row-level security: never start
+  // where that role would see beyond its firm.
+  const isolation = await requestIsolationProblems(database.db);
+  if (isolation.length)
+    throw new ConfigError('DATABASE_URL', `tenant isolation would not hold: ${isolation.join('; ')}`);
   logger.info('database ready', { kind: database.kind });
   // A key put first in ENCRYPTION_KEYS takes over every stored secret, so the old one can go.
   await rewrapSecrets(database.db, cipher, logger);

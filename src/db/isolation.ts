@@ -31,14 +31,54 @@ export async function ensureAppRole(db: Db, role = APP_ROLE): Promise<void> {
   await db.execute(sql`grant usage on schema public to ${name}`);
   await db.execute(sql`grant select, insert, update, delete on all tables in schema public to ${name}`);
   await db.execute(sql`grant usage, select on all sequences in schema public to ${name}`);
+  // The service's own login takes on the role for each request (asFirm): it must be a member.
+  // (A DO block takes no parameters; the name is checked above.)
+  await db.execute(
+    sql.raw(`do $$ begin
+      if not pg_has_role(current_user, '${role}', 'member') then
+        execute format('grant %I to %I', '${role}', current_user);
+      end if;
+    end $$`),
+  );
 }
 
-/** Runs `fn` in one transaction acting for `firmId`: the setting ends with the transaction. */
-export function inFirm<T>(db: Db, firmId: string, fn: (tx: Db) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction as the service's role, acting for `firmId`: every statement in it
+ * sees and writes that firm's rows only, whatever filter it forgot. Role and firm end with the
+ * transaction, so nothing leaks to the next user of a pooled connection.
+ */
+export function asFirm<T>(db: Db, firmId: string, fn: (tx: Db) => Promise<T>, role = APP_ROLE): Promise<T> {
   return db.transaction(async (tx) => {
+    await tx.execute(sql`set local role ${ident(role)}`);
     await tx.execute(sql`select set_config('overdue.firm_id', ${firmId}, true)`);
     return fn(tx as unknown as Db);
   });
+}
+
+/**
+ * The one way for work done for a firm to read or write beyond it (the firms a user belongs to,
+ * accepting another firm's invitation, signing in to it): named by `why`, logged, and back under
+ * the firm's role when `fn` ends. Outside asFirm it changes nothing.
+ */
+export async function acrossFirms<T>(
+  db: Db,
+  why: string,
+  logger: { info(msg: string, data?: Record<string, unknown>): void },
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  const [me] = await queryRows<{ role: string; scoped: boolean }>(
+    db,
+    sql`select current_user as role, current_user <> session_user as scoped`,
+  );
+  if (!me?.scoped) return fn(db);
+  logger.info('across firms', { why });
+  await db.execute(sql`set local role none`);
+  try {
+    return await fn(db);
+  } finally {
+    // Fails only when an error has aborted the transaction, which then rolls back whole anyway.
+    await db.execute(sql`set local role ${ident(me.role)}`).catch(() => {});
+  }
 }
 
 /**
@@ -61,7 +101,7 @@ export async function tenantTables(db: Pick<Db, 'execute'>): Promise<string[]> {
  * What keeps row-level security from holding for the role the connection runs as, one line each,
  * naming it: empty when isolation holds. The service will refuse to start on any of these.
  */
-export async function isolationProblems(db: Pick<Db, 'execute'>): Promise<string[]> {
+export async function isolationProblems(db: Pick<Db, 'execute'>, opts: { forced?: boolean } = {}): Promise<string[]> {
   const problems: string[] = [];
   const [me] = await queryRows<{ role: string; superuser: boolean; bypass: boolean }>(
     db,
@@ -90,7 +130,19 @@ export async function isolationProblems(db: Pick<Db, 'execute'>): Promise<string
   const of = new Map(flags.map((f) => [f.name, f]));
   for (const t of tables) {
     if (!of.get(t)?.rls) problems.push(`table ${t} has no row-level security`);
-    else if (!of.get(t)?.forced) problems.push(`table ${t} does not force row-level security`);
+    else if (opts.forced !== false && !of.get(t)?.forced) problems.push(`table ${t} does not force row-level security`);
   }
   return problems;
+}
+
+/**
+ * What keeps row-level security from holding for the role requests run as (`asFirm`), one line
+ * each: empty when a request can see its own firm only. That role owns no table, so the policies
+ * bind it whether or not they are forced. The service refuses to start on any of these.
+ */
+export async function requestIsolationProblems(db: Db, role = APP_ROLE): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local role ${ident(role)}`);
+    return isolationProblems(tx as unknown as Db, { forced: false });
+  });
 }

@@ -2,13 +2,18 @@ import { fileURLToPath } from 'node:url';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { Database } from './client.ts';
+import { ensureAppRole } from './isolation.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-/** Applies the migrations drizzle-kit generated into drizzle/. Safe to run from many processes. */
+/**
+ * Applies the migrations drizzle-kit generated into drizzle/, then grants the role requests run as
+ * (isolation.ts) what it needs on the tables they made. Safe to run from many processes.
+ */
 export async function runMigrations(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    await ensureAppRole(database.db);
     return;
   }
   // Two processes starting together must not both apply a migration: serialise on a session lock
@@ -20,6 +25,8 @@ export async function runMigrations(database: Database): Promise<void> {
   try {
     await lockConn`select pg_advisory_lock(7411420913)`;
     await migratePostgres(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    // Under the lock too: two processes granting at once can fail with "tuple concurrently updated".
+    await ensureAppRole(database.db);
   } finally {
     await lockConn`select pg_advisory_unlock(7411420913)`.catch(() => {});
     lockConn.release();

@@ -4,9 +4,16 @@ import { AppError } from '../errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type Principal, SESSION_COOKIE, sessionPrincipal, tokenPrincipal } from '../services/sessions.ts';
 import { assertNotBlocked, noteFailure } from './auth-failures.ts';
+import { firmScoped } from './firm-scope.ts';
 import type { AppEnv } from './env.ts';
 
-export type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { principal: Principal } };
+export type AuthEnv = AppEnv & {
+  Variables: AppEnv['Variables'] & {
+    principal: Principal;
+    firmScoped?: boolean;
+    afterCommit?: ServiceContext['afterCommit'];
+  };
+};
 
 /** Session cookie (browser) or `Authorization: Bearer odt_…` (API). Mounted after public routes. */
 export const requireAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
@@ -27,7 +34,7 @@ export const requireAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
     throw new AppError('unauthenticated', 'sign in or send an API token');
   }
   c.set('principal', principal);
-  await next();
+  await firmScoped(c, next);
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -53,8 +60,9 @@ export function requireRole(min: keyof typeof RANK, p: Principal) {
 
 /** The service context for the signed-in principal: every query below is scoped to its firm. */
 export function serviceCtx(c: { var: AuthEnv['Variables'] }): ServiceContext {
-  const { deps, principal } = c.var;
+  const { deps, principal, afterCommit } = c.var;
   return {
+    afterCommit,
     db: deps.database.db,
     firmId: principal.firmId,
     actor: principal.actor,

@@ -19,7 +19,21 @@ export type ServiceContext = {
   clock: Clock;
   /** For members: the ledgers they may act on. Absent: the whole firm. */
   ledgerScope?: readonly string[];
+  /**
+   * In a request, which runs in one transaction (routes/firm-scope.ts): queues work for once that
+   * transaction has committed, given a handle outside it. Absent: there is no such transaction.
+   */
+  afterCommit?: (fn: (db: Db) => Promise<void>) => void;
 };
+
+/**
+ * Work that must not wait inside a request's transaction nor be undone with it (a call to the
+ * provider, what it changed at the provider): after the commit in a request, at once elsewhere.
+ */
+export async function onceCommitted(ctx: ServiceContext, fn: (db: Db) => Promise<void>): Promise<void> {
+  if (ctx.afterCommit) ctx.afterCommit(fn);
+  else await fn(ctx.db);
+}
 
 /**
  * Refuses a ledger the acting member is not assigned to, for reading or changing alike: to them

@@ -2,7 +2,8 @@ import { and, eq, ne } from 'drizzle-orm';
 import { connection, ledger } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { audit } from './audit.ts';
-import type { ServiceContext } from './context.ts';
+import { onceCommitted, type ServiceContext } from './context.ts';
+import type { Db } from '../db/client.ts';
 import type { Integrations } from './integrations.ts';
 import { getLedger, purgeLedger } from './ledgers.ts';
 
@@ -15,7 +16,8 @@ const REASON = 'disconnected in overdue: connect it again to resume reminders';
 /**
  * Disconnects a grant: removes each organisation from it at the provider, revokes the token, and
  * keeps the mirrored data read-only (or purges it when asked). Provider failures are logged, not
- * fatal: the user's intent to leave wins.
+ * fatal: the user's intent to leave wins. The provider calls come once the local change has
+ * committed: they hold no transaction open, and what they did at the provider is never undone here.
  */
 export async function disconnectConnection(
   { ctx, input }: { ctx: ServiceContext; input: { connectionId: string; purge: boolean } },
@@ -27,8 +29,10 @@ export async function disconnectConnection(
     .where(and(eq(connection.id, input.connectionId), eq(connection.firmId, ctx.firmId)));
   if (!conn) throw new NotFoundError('connection');
   const ledgers = await ctx.db.select().from(ledger).where(eq(ledger.connectionId, conn.id));
-  await removeAtProvider(ctx, deps, conn, ledgers);
-  await revokeGrant(ctx, deps, conn);
+  await onceCommitted(ctx, async (db) => {
+    await removeAtProvider(ctx, deps, conn, ledgers);
+    await revokeGrant(ctx, db, deps, conn);
+  });
   await markDisconnected(ctx, ledgers);
   await audit(ctx, 'connection.disconnected', { type: 'connection', id: conn.id }, { purge: input.purge });
   if (input.purge) for (const l of ledgers) await purgeLedger({ ctx, input: { ledgerId: l.id } });
@@ -51,15 +55,15 @@ export async function disconnectLedger(
   if (row.status === 'active' && row.connectionId) {
     const [conn] = await ctx.db.select().from(connection).where(eq(connection.id, row.connectionId));
     if (conn) {
-      await removeAtProvider(ctx, deps, conn, [row]);
       const others = await ctx.db
         .select({ id: ledger.id })
         .from(ledger)
         .where(and(eq(ledger.connectionId, conn.id), ne(ledger.id, row.id), eq(ledger.status, 'active')));
-      if (others.length === 0) {
-        await revokeGrant(ctx, deps, conn);
-        revoked = true;
-      }
+      revoked = others.length === 0;
+      await onceCommitted(ctx, async (db) => {
+        await removeAtProvider(ctx, deps, conn, [row]);
+        if (revoked) await revokeGrant(ctx, db, deps, conn);
+      });
     }
   }
   await markDisconnected(ctx, [row]);
@@ -89,11 +93,11 @@ async function removeAtProvider(ctx: ServiceContext, deps: Deps, conn: Connectio
   }
 }
 
-async function revokeGrant(ctx: ServiceContext, deps: Deps, conn: ConnectionRow) {
+async function revokeGrant(ctx: ServiceContext, db: Db, deps: Deps, conn: ConnectionRow) {
   await deps.integrations.tokens
     .revoke(conn.id)
     .catch((err: Error) => ctx.logger.warn('token revoke failed', { connectionId: conn.id, message: err.message }));
-  await ctx.db
+  await db
     .update(connection)
     .set({ status: 'disconnected', accessToken: null, refreshToken: null, updatedAt: ctx.clock.now() })
     .where(eq(connection.id, conn.id));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, dbError, openDatabase, queryRows } from '../../src/db/client.ts';
-import { APP_ROLE, ensureAppRole, inFirm, isolationProblems, tenantTables } from '../../src/db/isolation.ts';
+import { APP_ROLE, asFirm, ensureAppRole, isolationProblems, tenantTables } from '../../src/db/isolation.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeFirm } from '../support/factories.ts';
 import { rowsForFirm } from '../support/tenant-rows.ts';
@@ -24,11 +24,11 @@ const firmColumn = (table: string) => sql.identifier(table === 'firm' ? 'id' : '
 
 /** One transaction as `role`, acting for `firmId` (none: no firm set). */
 function asRole<T>(db: Db, role: string, firmId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> {
-  const run = async (tx: Db) => {
+  if (firmId) return asFirm(db, firmId, fn, role);
+  return db.transaction(async (tx) => {
     await tx.execute(sql`set local role ${sql.identifier(role)}`);
-    return fn(tx);
-  };
-  return firmId ? inFirm(db, firmId, run) : db.transaction((tx) => run(tx as unknown as Db));
+    return fn(tx as unknown as Db);
+  });
 }
 const one = async (db: Db, q: SQL) => Number((await queryRows<{ n: number }>(db, q))[0]!.n);
 const refusal = (p: Promise<unknown>) =>

@@ -234,4 +234,4 @@ it('converges to the ledger for any order, duplication and interleaving of event
   );
   // The check above bites only if reminders go out: in a good share of runs, they do.
   expect(ticksThatSent).toBeGreaterThan(15);
-});
+}, 180_000);

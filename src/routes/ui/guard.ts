@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { SESSION_COOKIE, sessionPrincipal } from '../../services/sessions.ts';
 import type { AuthEnv } from '../auth.ts';
+import { firmScoped } from '../firm-scope.ts';
 
 /** Pages need a browser session; without one the user is sent to sign in and brought back. */
 export const requireUiAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
@@ -13,7 +14,7 @@ export const requireUiAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
     return c.redirect(`/signin?next=${encodeURIComponent(next)}`, 303);
   }
   c.set('principal', principal);
-  await next();
+  await firmScoped(c, next);
 };
 
 /**

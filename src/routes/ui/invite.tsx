@@ -1,3 +1,4 @@
+import { acrossFirms } from '../../db/isolation.ts';
 import { acceptInvite, findInvite } from '../../services/firm-admin.ts';
 import { createSession } from '../../services/sessions.ts';
 import { Layout } from '../../ui/layout.tsx';
@@ -11,8 +12,11 @@ export function invitePages() {
   const app = router<AuthEnv>();
   app.use('/invite/*', requireUiAuth);
   app.get('/invite/:token', async (c) => {
-    const { database, clock } = c.var.deps;
-    const found = await findInvite(database.db, c.req.param('token'), clock.now());
+    const { database, clock, logger } = c.var.deps;
+    // An invitation is another firm's row until it is accepted.
+    const found = await acrossFirms(database.db, 'reading an invitation', logger, (db) =>
+      findInvite(db, c.req.param('token'), clock.now()),
+    );
     if (!found) {
       return c.html(
         <Layout
@@ -37,12 +41,15 @@ export function invitePages() {
     );
   });
   app.post('/invite/:token', formCsrf(), async (c) => {
-    const { database, clock } = c.var.deps;
+    const { database, clock, logger } = c.var.deps;
     const actor = c.var.principal.actor;
     if (actor.type !== 'user') return c.redirect('/signin', 303);
-    const joined = await acceptInvite(database.db, c.req.param('token'), actor.userId, clock.now());
-    // The session moves to the firm just joined.
-    setSessionCookie(c, await createSession(database.db, actor.userId, joined.firmId, clock.now()));
+    const { joined, token } = await acrossFirms(database.db, 'accepting an invitation', logger, async (db) => {
+      const joined = await acceptInvite(db, c.req.param('token'), actor.userId, clock.now());
+      // The session moves to the firm just joined.
+      return { joined, token: await createSession(db, actor.userId, joined.firmId, clock.now()) };
+    });
+    setSessionCookie(c, token);
     return c.redirect(`/?notice=${encodeURIComponent(`You joined ${joined.firmName} as ${joined.role}.`)}`, 303);
   });
   return app;

@@ -7,6 +7,7 @@ import { listLedgers, setSafeMode } from '../../services/ledgers.ts';
 import { createPolicy, listPolicies, setRiskBandPolicies } from '../../services/reminders/policy-admin.ts';
 import { previewTemplate } from '../../services/reminders/templates.ts';
 import { Layout } from '../../ui/layout.tsx';
+import { acrossFirms } from '../../db/isolation.ts';
 import { firmsOf } from '../../services/firm-admin.ts';
 import { createSession } from '../../services/sessions.ts';
 import { setSessionCookie } from '../session-cookie.ts';
@@ -53,7 +54,10 @@ async function page(
     listAgencies({ ctx }),
   ]);
   const actor = c.var.principal.actor;
-  const firms = actor.type === 'user' ? await firmsOf(ctx.db, actor.userId) : [];
+  const firms =
+    actor.type === 'user'
+      ? await acrossFirms(ctx.db, 'the firms a user belongs to', ctx.logger, (db) => firmsOf(db, actor.userId))
+      : [];
   return c.html(
     <Layout
       title="Settings"
@@ -241,12 +245,15 @@ export function settingsPages() {
   app.post('/ui/switch-firm', async (c) => {
     const f = await formFields(c);
     const actor = c.var.principal.actor;
-    const { database, clock } = c.var.deps;
-    const mine = actor.type === 'user' ? await firmsOf(database.db, actor.userId) : [];
-    const target = mine.find((m) => m.id === f.one('firmId'));
-    if (!target || actor.type !== 'user')
+    const { database, clock, logger } = c.var.deps;
+    if (actor.type !== 'user')
       return c.redirect(`/settings?error=${encodeURIComponent('you are not in that firm')}`, 303);
-    setSessionCookie(c, await createSession(database.db, actor.userId, target.id, clock.now()));
+    const { target, token } = await acrossFirms(database.db, 'switching a user to another firm', logger, async (db) => {
+      const target = (await firmsOf(db, actor.userId)).find((m) => m.id === f.one('firmId'));
+      return { target, token: target ? await createSession(db, actor.userId, target.id, clock.now()) : null };
+    });
+    if (!target || !token) return c.redirect(`/settings?error=${encodeURIComponent('you are not in that firm')}`, 303);
+    setSessionCookie(c, token);
     return c.redirect(`/?notice=${encodeURIComponent(`Now working in ${target.name}.`)}`, 303);
   });
 
