@@ -7,6 +7,7 @@ import {
   invoice,
   ledger,
   payment,
+  reminder,
   riskModel,
   riskScore,
   syncCursor,
@@ -16,6 +17,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { credentialsNotice } from './provider-health.ts';
 import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
+import { ZONE_HOLD } from './reminders/gates.ts';
 import { replanContacts } from './reminders/planning.ts';
 import { assertCanAct, inLedgerScope, type ServiceContext } from './context.ts';
 
@@ -112,17 +114,30 @@ export async function updateLedgerSettings({
     throw new ValidationError(`${input.timezone || 'an empty name'} is not a known time zone (e.g. Europe/Paris)`, [
       { path: 'timezone', message: 'not a known IANA time zone' },
     ]);
-  if (input.timezone !== undefined && input.timezone !== row.timezone) {
+  // A guessed zone sent back unchanged is the owner confirming it.
+  if (input.timezone !== undefined && (input.timezone !== row.timezone || row.settings.timezoneGuessed === true)) {
+    const now = ctx.clock.now();
     // The owner's word on the zone: kept over the provider's (or our) guess, across reconnects.
     await ctx.db
       .update(ledger)
       .set({
         timezone: input.timezone,
         settings: sql`${ledger.settings} || ${JSON.stringify({ timezoneSetBy: 'owner', timezoneGuessed: false })}::jsonb`,
-        updatedAt: ctx.clock.now(),
+        updatedAt: now,
       })
       .where(eq(ledger.id, row.id));
-    await audit(ctx, 'ledger.timezone', { type: 'ledger', id: row.id }, { from: row.timezone, to: input.timezone });
+    // What waited for a known zone goes on the next tick, in the debtor's window by this zone.
+    const released = await ctx.db
+      .update(reminder)
+      .set({ dueAt: now, statusReason: null, updatedAt: now })
+      .where(and(eq(reminder.ledgerId, row.id), eq(reminder.status, 'scheduled'), eq(reminder.statusReason, ZONE_HOLD)))
+      .returning({ id: reminder.id });
+    await audit(
+      ctx,
+      'ledger.timezone',
+      { type: 'ledger', id: row.id },
+      { from: row.timezone, to: input.timezone, released: released.length },
+    );
   }
   if (input.ledgerNotes !== undefined && input.ledgerNotes !== ledgerNotesOf(row.settings)) {
     await ctx.db

@@ -1,4 +1,10 @@
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contact, ledger, reminder } from '../../src/db/schema/index.ts';
+import type { fixedClock } from '../../src/lib/clock.ts';
+import { ZONE_HOLD } from '../../src/services/reminders/gates.ts';
+import { tick } from '../../src/services/reminders/tick.ts';
+import { dueReminder, tickDepsOf } from '../support/due-reminder.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { useMsw } from '../support/msw.ts';
 import { quickBooksSetup } from '../support/quickbooks/connected.ts';
@@ -64,3 +70,66 @@ describe('the zone of a QuickBooks company', () => {
     expect(await us.listed()).toMatchObject({ timezone: 'America/Chicago' });
   });
 });
+
+describe('a debtor whose local time nobody knows (reliability #26)', () => {
+  it('is held, not sent to, while the zone is a guess; confirming it releases the reminder', async () => {
+    const us = await company('US');
+    us.fake.seedInvoices(us.realmId, 3);
+    await us.sync();
+    us.fake.realms.get(us.realmId)!.Customer.push(debtor);
+    const l = await us.ledgerRow();
+    // Out of safe mode (a new connection's default), so what passes the gates is sent.
+    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, l.id));
+    // 15:00 on a Tuesday in New York, the guess: inside any send window there.
+    (us.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-24T20:00:00Z');
+    const { reminder: r } = await dueReminder(database, us.deps, l);
+    const tickDeps = tickDepsOf(database, us.deps);
+    await tick(tickDeps);
+    const held = await reminderRow(r.id);
+    expect(us.deps.mailer.sent).toEqual([]);
+    expect(held).toMatchObject({ status: 'scheduled', statusReason: ZONE_HOLD });
+    expect(held.dueAt.getTime() - us.deps.clock.now().getTime()).toBe(24 * 3_600_000);
+    expect(held.gateResults).toContainEqual(expect.objectContaining({ gate: 'time_zone', ok: false }));
+
+    // The owner confirms the guess as it stands: the reminder goes on the next tick.
+    const res = await us.patch({ timezone: 'America/New_York' });
+    expect(res.status).toBe(200);
+    expect(await us.listed()).toMatchObject({ timezone: 'America/New_York', timezoneGuessed: false });
+    expect(await reminderRow(r.id)).toMatchObject({
+      status: 'scheduled',
+      statusReason: null,
+      dueAt: us.deps.clock.now(),
+    });
+    await tick(tickDeps);
+    expect(us.deps.mailer.sent).toHaveLength(1);
+    expect(await reminderRow(r.id)).toMatchObject({ status: 'sent' });
+  });
+
+  it("goes by the debtor's own zone when the ledger's is a guess", async () => {
+    const us = await company('US');
+    us.fake.seedInvoices(us.realmId, 3);
+    await us.sync();
+    us.fake.realms.get(us.realmId)!.Customer.push(debtor);
+    const l = await us.ledgerRow();
+    // Out of safe mode (a new connection's default), so what passes the gates is sent.
+    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, l.id));
+    (us.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-24T20:00:00Z');
+    const { reminder: r, contact: who } = await dueReminder(database, us.deps, l);
+    await database.db.update(contact).set({ timezone: 'America/Chicago' }).where(eq(contact.id, who.id));
+    await tick(tickDepsOf(database, us.deps));
+    expect(us.deps.mailer.sent).toHaveLength(1);
+    expect((await reminderRow(r.id)).statusReason).not.toBe(ZONE_HOLD);
+  });
+});
+
+/** The customer of the seeded invoices (Intuit's example names customer 1), as the ledger has it. */
+const debtor = {
+  Id: '1',
+  DisplayName: "Amy's Bird Sanctuary",
+  PrimaryEmailAddr: { Address: 'birds@intuit.example.com' },
+  MetaData: { LastUpdatedTime: '2026-10-01T00:00:00Z' },
+};
+
+async function reminderRow(id: string) {
+  return (await database.db.select().from(reminder).where(eq(reminder.id, id)))[0]!;
+}

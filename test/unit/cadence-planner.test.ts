@@ -11,7 +11,7 @@ import {
   nextSendInstant,
   wallTime,
 } from '../../src/domain/cadence/window.ts';
-import { contactGates } from '../../src/services/reminders/gates.ts';
+import { contactGates, ZONE_HOLD } from '../../src/services/reminders/gates.ts';
 
 const standard = BUILT_IN_POLICIES.standard;
 const base = (over: Partial<PlanInput> = {}): PlanInput => ({
@@ -278,18 +278,33 @@ describe('policies', () => {
 });
 
 /** The gates for a reachable, healthy contact with these past sends, on no holiday. */
-const gatesFor = (now: Date, tz: string, policy: Policy, recentSends: Date[]) =>
+const gatesFor = (now: Date, tz: string, policy: Policy, recentSends: Date[], zoneKnown = true) =>
   contactGates({
     now,
     contact: { email: 'a@b.c', optedOut: false, excluded: false, pausedUntil: null },
     connectionHealthy: true,
     tz,
+    zoneKnown,
     policy,
     isHoliday: () => false,
     recentSends,
   });
 
 describe('gate properties', () => {
+  it('holds, never sends to, a debtor whose local time nobody knows, at any hour in any zone (reliability #26)', () => {
+    fc.assert(
+      fc.property(zones, instant, fc.constantFrom(...Object.values(BUILT_IN_POLICIES)), (tz, now, policy) => {
+        const d = gatesFor(now, tz, policy, [], false);
+        expect(d).toMatchObject({ action: 'reschedule', reason: ZONE_HOLD });
+        expect(d.gates.at(-1)).toMatchObject({ gate: 'time_zone', ok: false });
+        // Known, the same moment is decided by the window alone.
+        const known = gatesFor(now, tz, policy, [], true);
+        expect(known.action === 'send').toBe(insideWindow(now, tz, policy.sendWindow));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('holds every policy to the legal ceilings: at most 3 messages in 7 days and 10 in 30', () => {
     // A policy that would allow ten a day; the weekends are open so the window never decides.
     const eager: Policy = {

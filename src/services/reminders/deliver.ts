@@ -15,7 +15,7 @@ import {
   reminder,
   reminderItem,
 } from '../../db/schema/index.ts';
-import { localDate, resolveTimeZone } from '../../domain/dates.ts';
+import { isValidTimeZone, localDate, resolveTimeZone } from '../../domain/dates.ts';
 import { holidaysFor } from '../../domain/cadence/holidays.ts';
 import { policyStepKey } from '../../domain/cadence/planner.ts';
 import type { Rendered } from '../../domain/cadence/templates.ts';
@@ -165,6 +165,7 @@ export async function deliverReminder(
     },
     connectionHealthy: healthy,
     tz,
+    zoneKnown: isValidTimeZone(c.timezone) || l.settings.timezoneGuessed !== true,
     policy,
     isHoliday,
     recentSends: recent.map((r) => r.at!).filter(Boolean),

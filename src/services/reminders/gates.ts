@@ -33,6 +33,13 @@ export type ContactFacts = {
   archived?: boolean;
 };
 
+/**
+ * Why a reminder waits when nobody knows the debtor's local time: neither the debtor's zone nor a
+ * ledger zone anyone has confirmed. Confirming the zone releases every reminder held for this.
+ */
+export const ZONE_HOLD = "held until the ledger's time zone is confirmed (it was guessed from the country)";
+const ZONE_RECHECK_MS = 24 * 3_600_000;
+
 /** What to do with a reminder whose contact-level gates are evaluated at `now`. */
 export type Decision =
   | { action: 'send'; gates: GateResult[] }
@@ -49,7 +56,7 @@ const LEGAL_FREQUENCY = [
 ] as const;
 
 /**
- * Contact, connection, window and frequency gates, in that order; each records its result. The
+ * Contact, connection, time zone, window and frequency gates, in that order; each records its result. The
  * frequency cap counts messages already sent to the contact across all invoices.
  */
 export function contactGates(input: {
@@ -57,6 +64,8 @@ export function contactGates(input: {
   contact: ContactFacts;
   connectionHealthy: boolean;
   tz: string;
+  /** Whether `tz` is the debtor's, or a ledger zone the provider or the owner stated (not guessed). */
+  zoneKnown: boolean;
   policy: Policy;
   isHoliday: HolidayCheck;
   /** Send times of this contact's messages within the cap's period, oldest first. */
@@ -102,6 +111,12 @@ export function contactGates(input: {
     return { action: 'reschedule', at: new Date(now.getTime() + 3_600_000), gates, reason: 'connection unhealthy' };
   }
   pass('connection');
+  // A send window in a guessed zone may be the middle of the debtor's night: wait to be told.
+  if (!input.zoneKnown) {
+    fail('time_zone', `the debtor's local time is not known (${tz} is a guess)`);
+    return { action: 'reschedule', at: new Date(now.getTime() + ZONE_RECHECK_MS), gates, reason: ZONE_HOLD };
+  }
+  pass('time_zone');
   if (!insideWindow(now, tz, policy.sendWindow, input.isHoliday)) {
     fail('send_window', `${wallTime(now, tz)} in ${tz} is outside the send window`);
     const at = nextSendInstant(now, tz, policy.sendWindow, input.isHoliday);
