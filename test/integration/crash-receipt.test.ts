@@ -31,6 +31,11 @@ import { storedBodies } from '../support/webhooks/stored.ts';
  */
 const SENDERS = 96;
 const ACKS_BEFORE_KILL = 10;
+/**
+ * And this many for the connected organisation, so every round exercises the queued path whatever
+ * the machine's speed: at 96 cut deliveries a kill, 11 kills or more give over 250 in all.
+ */
+const CONNECTED_BEFORE_KILL = 30;
 const CRASH_POINTS = 1_000;
 /** About 70 (Postgres) to 96 (PGlite) crash points a kill: room to spare. */
 const MAX_KILLS = 30;
@@ -86,6 +91,7 @@ describe('SIGKILL during webhook receipt', () => {
       const url = `http://127.0.0.1:${service.port}/webhooks/xero`;
       let stopping = false;
       let roundAcks = 0;
+      let roundConnected = 0;
       const cut: string[] = [];
       const sender = async () => {
         while (!stopping) {
@@ -102,15 +108,18 @@ describe('SIGKILL during webhook receipt', () => {
           if (!res) (stopping ? cut : unexpected).push(sha256(body));
           else if (res.ok) {
             acked.add(sha256(body));
-            if (body.includes(CONNECTED)) ackedConnected++;
+            if (body.includes(CONNECTED)) {
+              ackedConnected++;
+              roundConnected++;
+            }
             roundAcks++;
           }
           await res?.arrayBuffer().catch(() => undefined);
         }
       };
       const senders = Array.from({ length: SENDERS }, sender);
-      await waitUntil(() => roundAcks >= ACKS_BEFORE_KILL, {
-        what: `${ACKS_BEFORE_KILL} acknowledgements before kill ${kills + 1}`,
+      await waitUntil(() => roundAcks >= ACKS_BEFORE_KILL && roundConnected >= CONNECTED_BEFORE_KILL, {
+        what: `${ACKS_BEFORE_KILL} acknowledgements (${CONNECTED_BEFORE_KILL} connected) before kill ${kills + 1}`,
         timeoutMs: 60_000,
       });
       // The crash point itself: a random moment while every sender has a delivery in flight.
