@@ -73,16 +73,7 @@ describe('the zone of a QuickBooks company', () => {
 
 describe('a debtor whose local time nobody knows (reliability #26)', () => {
   it('is held, not sent to, while the zone is a guess; confirming it releases the reminder', async () => {
-    const us = await company('US');
-    us.fake.seedInvoices(us.realmId, 3);
-    await us.sync();
-    us.fake.realms.get(us.realmId)!.Customer.push(debtor);
-    const l = await us.ledgerRow();
-    // Out of safe mode (a new connection's default), so what passes the gates is sent.
-    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, l.id));
-    // 15:00 on a Tuesday in New York, the guess: inside any send window there.
-    (us.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-24T20:00:00Z');
-    const { reminder: r } = await dueReminder(database, us.deps, l);
+    const { us, r } = await guessedCompanyWithDueReminder();
     const tickDeps = tickDepsOf(database, us.deps);
     await tick(tickDeps);
     const held = await reminderRow(r.id);
@@ -106,15 +97,7 @@ describe('a debtor whose local time nobody knows (reliability #26)', () => {
   });
 
   it("goes by the debtor's own zone when the ledger's is a guess", async () => {
-    const us = await company('US');
-    us.fake.seedInvoices(us.realmId, 3);
-    await us.sync();
-    us.fake.realms.get(us.realmId)!.Customer.push(debtor);
-    const l = await us.ledgerRow();
-    // Out of safe mode (a new connection's default), so what passes the gates is sent.
-    await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, l.id));
-    (us.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-24T20:00:00Z');
-    const { reminder: r, contact: who } = await dueReminder(database, us.deps, l);
+    const { us, r, who } = await guessedCompanyWithDueReminder();
     await database.db.update(contact).set({ timezone: 'America/Chicago' }).where(eq(contact.id, who.id));
     await tick(tickDepsOf(database, us.deps));
     expect(us.deps.mailer.sent).toHaveLength(1);
@@ -129,6 +112,22 @@ const debtor = {
   PrimaryEmailAddr: { Address: 'birds@intuit.example.com' },
   MetaData: { LastUpdatedTime: '2026-10-01T00:00:00Z' },
 };
+
+/**
+ * A US company without a state (its zone guessed: New York), out of safe mode (a new connection's
+ * default) so what passes the gates is sent, at 15:00 on a Tuesday in New York, with a reminder due.
+ */
+async function guessedCompanyWithDueReminder() {
+  const us = await company('US');
+  us.fake.seedInvoices(us.realmId, 3);
+  await us.sync();
+  us.fake.realms.get(us.realmId)!.Customer.push(debtor);
+  const l = await us.ledgerRow();
+  await database.db.update(ledger).set({ safeMode: false }).where(eq(ledger.id, l.id));
+  (us.deps.clock as ReturnType<typeof fixedClock>).set('2026-11-24T20:00:00Z');
+  const { reminder: r, contact: who } = await dueReminder(database, us.deps, l);
+  return { us, r, who };
+}
 
 async function reminderRow(id: string) {
   return (await database.db.select().from(reminder).where(eq(reminder.id, id)))[0]!;
