@@ -6,6 +6,7 @@ import type { InboxKey } from '../services/jobs.ts';
 import { rescoreLedger } from '../services/risk/scoring.ts';
 import { syncLedger } from '../services/sync.ts';
 import type { TaskDeps } from './deps.ts';
+import { inLedgerFirm } from './ledger-scope.ts';
 
 /** How a failed run is retried, by pg-boss on Node and by the Queue consumer on Workers alike. */
 type RetryPolicy = {
@@ -81,7 +82,7 @@ export const QUEUED_TASKS = {
     },
   } satisfies QueuedTask<InboxKey>,
 
-  /** Full risk rescoring (model refit) of one ledger. */
+  /** Full risk rescoring (model refit) of one ledger, under its firm's row-level security. */
   rescore: {
     queue: 'rescore-ledger',
     retry: { limit: 3, delaySeconds: 30, backoff: true },
@@ -89,7 +90,8 @@ export const QUEUED_TASKS = {
     singletonKey: (d) => d.ledgerId,
     isFinal: () => false,
     async run(deps, data) {
-      deps.logger.info('ledger rescored', await rescoreLedger(deps, data.ledgerId));
+      const r = await inLedgerFirm(deps.db, data.ledgerId, (db) => rescoreLedger({ ...deps, db }, data.ledgerId));
+      if (r) deps.logger.info('ledger rescored', r);
     },
   } satisfies QueuedTask<LedgerJob>,
 };

@@ -11,6 +11,7 @@ import { deliverOutbound } from '../services/outbound/events.ts';
 import { prefetchPayLinks } from '../services/reminders/presend.ts';
 import { recoverStuckSending, tick } from '../services/reminders/tick.ts';
 import type { RunLimits, TaskDeps } from './deps.ts';
+import { inLedgerFirm } from './ledger-scope.ts';
 
 /** The Cron Triggers wrangler.toml declares (Workers); Node runs each task on its own interval. */
 export const CRONS = { minute: '* * * * *', quarter: '*/15 * * * *', nightly: '0 3 * * *' } as const;
@@ -151,7 +152,7 @@ export const SCHEDULED_TASKS = {
     },
   },
 
-  /** Each ledger's hand-off rule: opens cases that wait for approval. */
+  /** Each ledger's hand-off rule, under its firm's row-level security: opens cases that wait for approval. */
   handoffRules: {
     everyMs: (c) => c.reconcileIntervalMs,
     atStart: true,
@@ -160,7 +161,7 @@ export const SCHEDULED_TASKS = {
       let casesProposed = 0;
       for (const l of await activeLedgers(deps)) {
         if (limits.stopped()) break;
-        casesProposed += await proposeForLedger(deps, l.id);
+        casesProposed += (await inLedgerFirm(deps.db, l.id, (db) => proposeForLedger({ ...deps, db }, l.id))) ?? 0;
       }
       return { casesProposed };
     },
