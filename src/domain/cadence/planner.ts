@@ -1,9 +1,8 @@
 import { addDays, type IsoDate, localDate, zonedTimeToInstant } from '../dates.ts';
 import { compare, parseAmount } from '../money.ts';
+import type { Instalment } from './payment-plan.ts';
 import { type Policy, type Step, TONES, type Tone } from './policy.ts';
 import { type HolidayCheck, nextSendInstant } from './window.ts';
-
-type Instalment = { dueDate: IsoDate; amount: string };
 
 export type PlanInput = {
   invoice: { status: string; dueDate: IsoDate | null; issueDate: IsoDate; total: string; amountDue: string };

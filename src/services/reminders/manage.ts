@@ -14,7 +14,8 @@ import {
   reminderItem,
 } from '../../db/schema/index.ts';
 import { localDate, resolveTimeZone } from '../../domain/dates.ts';
-import { NotFoundError } from '../../errors.ts';
+import { paymentPlanProblems } from '../../domain/cadence/payment-plan.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import { assertCanAct, inLedgerScope, type ServiceContext } from '../context.ts';
 import { emitEvent } from '../outbound/events.ts';
@@ -173,6 +174,14 @@ export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext
     .where(and(eq(invoice.id, input.invoiceId), eq(invoice.firmId, ctx.firmId)));
   if (!inv) throw new NotFoundError('invoice');
   assertCanAct(ctx, inv.ledgerId);
+  if (input.paymentPlan) {
+    const problems =
+      inv.status === 'open'
+        ? paymentPlanProblems(input.paymentPlan, inv)
+        : [{ path: 'paymentPlan', message: `the invoice is ${inv.status}, not open` }];
+    if (problems.length)
+      throw new ValidationError(`payment plan refused: ${problems.map((p) => p.message).join('; ')}`, problems);
+  }
   const set = {
     ...(input.dispute !== undefined
       ? { disputedAt: input.dispute ? ctx.clock.now() : null, disputeReason: input.dispute?.reason ?? null }

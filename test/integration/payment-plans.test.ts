@@ -1,0 +1,109 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { auditLog, collectionState, reminder } from '../../src/db/schema/index.ts';
+import { replanContacts } from '../../src/services/reminders/planning.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { testDeps } from '../support/deps.ts';
+import { makeContact, makeInvoice } from '../support/factories.ts';
+import { reminderWorld } from '../support/reminders.ts';
+import { signedIn } from '../support/session.ts';
+
+/**
+ * A payment plan is chased instalment by instalment, with the amounts it names: one that does not
+ * add up to what the invoice still owes would make every later reminder name the wrong
+ * instalment and amount. Refused with the reason, from the API and the dashboard alike, and
+ * nothing already agreed is lost.
+ */
+let database: TestDatabase;
+beforeEach(async () => {
+  database = await createTestDatabase();
+});
+afterEach(() => database.drop());
+
+async function setup() {
+  const w = await reminderWorld(database.db);
+  const app = createApp(await testDeps(database, { clock: w.clock }));
+  const user = await signedIn(database.db, w.firm.id);
+  const c = await makeContact(database.db, w.ledger, { name: 'Tanaka Shoji' });
+  const inv = await makeInvoice(database.db, c, {
+    currency: 'JPY',
+    total: '104188',
+    amountDue: '104188',
+    dueDate: '2026-11-10',
+  });
+  w.stub.put(inv);
+  await replanContacts(w.deps, [c.id]);
+  const call = (body: unknown, id = inv.id) =>
+    app.request(`/api/v1/invoices/${id}/collection`, {
+      method: 'PATCH',
+      headers: { cookie: user.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const form = (plan: string) =>
+    app.request(`/ui/invoices/${inv.id}/plan`, {
+      method: 'POST',
+      headers: { cookie: user.cookie, origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ plan, back: `/customers/${c.id}` }).toString(),
+    });
+  const state = async () =>
+    (await database.db.select().from(collectionState).where(eq(collectionState.invoiceId, inv.id)))[0];
+  const reminders = async () =>
+    (await database.db.select().from(reminder).where(eq(reminder.contactId, c.id))).map((r) => r.stepKey).sort();
+  return { ...w, app, c, inv, call, form, state, reminders };
+}
+
+const halves = [
+  { dueDate: '2026-12-20', amount: '52094' },
+  { dueDate: '2027-01-20', amount: '52094' },
+];
+
+describe('payment plans add up to what is owed', () => {
+  it('refuses JP¥1 + JP¥1 for a JP¥104,188 balance with both sums, and changes nothing', async () => {
+    const s = await setup();
+    const before = await s.reminders();
+    const res = await s.call({
+      paymentPlan: [
+        { dueDate: '2026-12-20', amount: '1' },
+        { dueDate: '2027-01-20', amount: '1' },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toMatchObject({
+      code: 'validation_failed',
+      message: "payment plan refused: the instalments add up to JP¥2, but the invoice's balance is JP¥104,188",
+      issues: [{ path: 'paymentPlan', message: expect.stringContaining('JP¥104,188') }],
+    });
+    expect(body.error.requestId).toEqual(expect.any(String));
+    expect(await s.state()).toBeUndefined();
+    expect(await s.reminders()).toEqual(before);
+    expect(await database.db.select().from(auditLog).where(eq(auditLog.action, 'invoice.collection'))).toHaveLength(0);
+  });
+
+  it('keeps an exact plan and chases its first instalment; a bad form later loses nothing', async () => {
+    const s = await setup();
+    const ok = await s.call({ paymentPlan: halves });
+    expect(ok.status).toBe(200);
+    expect((await s.state())?.paymentPlan).toEqual(halves);
+    expect((await s.reminders()).every((k) => k.startsWith('plan1:'))).toBe(true);
+    // The dashboard's form: a yen amount with decimals, and a sum that does not match.
+    const res = await s.form('2026-12-20 52094.50\n2027-01-20 1');
+    const location = decodeURIComponent(res.headers.get('location') ?? '');
+    expect(res.status).toBe(303);
+    expect(location).toContain('error=payment plan refused: instalment 1: 52094.50 cannot be paid in JPY');
+    expect(location).toContain("the instalments add up to 52095.5 JPY, but the invoice's balance is JP¥104,188");
+    expect((await s.state())?.paymentPlan).toEqual(halves);
+    // Clearing a plan needs no sum.
+    expect((await s.call({ paymentPlan: null })).status).toBe(200);
+    expect((await s.state())?.paymentPlan).toBeNull();
+  });
+
+  it('refuses a plan for an invoice that is paid', async () => {
+    const s = await setup();
+    const paid = await makeInvoice(database.db, s.c, { status: 'paid', amountDue: '0', amountPaid: '115.0000' });
+    const res = await s.call({ paymentPlan: [{ dueDate: '2026-12-20', amount: '115' }] }, paid.id);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toBe('payment plan refused: the invoice is paid, not open');
+  });
+});
