@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import type { AppDeps } from './deps.ts';
-import { onError, onNotFound } from './routes/error-handler.ts';
+import { onError, onNotFound } from './routes/error-handler.tsx';
 import { type AppEnv, validationHook } from './routes/env.ts';
 import { ledgerRoutes } from './routes/api/ledgers.ts';
 import { requireAuth } from './routes/auth.ts';

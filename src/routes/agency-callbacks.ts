@@ -6,7 +6,7 @@ import { agencySecret, findAgency } from '../services/handoff/agencies.ts';
 import { applyCallback } from '../services/handoff/status.ts';
 import { verifyStandardWebhook } from '../../webhooks/verify.ts';
 import { type AppEnv, router } from './env.ts';
-import { errorBody, zodIssues } from './error-handler.ts';
+import { errorBody, zodIssues } from './error-handler.tsx';
 
 const Callback = z.object({
   type: z.literal('case.status'),

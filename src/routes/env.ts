@@ -4,7 +4,7 @@ import type { RequestIdVariables } from 'hono/request-id';
 import type { FailureLimiter } from '../lib/failure-limiter.ts';
 import type { AppDeps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
-import { errorBody, zodIssues } from './error-handler.ts';
+import { errorBody, zodIssues } from './error-handler.tsx';
 
 /** Hono environment shared by every sub-app: dependencies are in `c.var.deps`. */
 export type AppEnv = { Variables: RequestIdVariables & { deps: AppDeps; authFailures: FailureLimiter } };

@@ -10,7 +10,7 @@ import { contact, ledger } from '../../db/schema/index.ts';
 import { addDays, zonedTimeToInstant } from '../../domain/dates.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
-import { formCsrf, formFields, requireUiAuth, safeNext } from './guard.ts';
+import { formCsrf, formFields, requireUiAuth, safeNext, ID } from './guard.ts';
 
 type C = Context<AuthEnv>;
 
@@ -48,7 +48,7 @@ export function uiActions() {
     });
   });
 
-  app.post('/ui/handoffs/:id/approve', async (c) =>
+  app.post(`/ui/handoffs/:id{${ID}}/approve`, async (c) =>
     act(c, '/#approvals', async () => {
       requireRole('admin', c.var.principal);
       await approveCase({ ctx: serviceCtx(c), input: { id: c.req.param('id') } });
@@ -60,7 +60,7 @@ export function uiActions() {
     path: string,
     run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>,
   ) =>
-    app.post(`/ui/customers/:id/${path}`, async (c) => {
+    app.post(`/ui/customers/:id{${ID}}/${path}`, async (c) => {
       const id = c.req.param('id');
       const f = await formFields(c);
       return act(c, `/customers/${id}`, async () => {
@@ -106,7 +106,7 @@ export function uiActions() {
     path: string,
     run: (c: C, id: string, f: Awaited<ReturnType<typeof formFields>>) => Promise<string>,
   ) =>
-    app.post(`/ui/invoices/:id/${path}`, async (c) => {
+    app.post(`/ui/invoices/:id{${ID}}/${path}`, async (c) => {
       const f = await formFields(c);
       return act(c, f.one('back') || '/', async () => {
         requireRole('member', c.var.principal);
@@ -154,7 +154,7 @@ export function uiActions() {
   });
 
   // The owner's word on a ledger's zone: a guessed one confirmed, or any one corrected.
-  app.post('/ui/connections/ledgers/:id/timezone', async (c) => {
+  app.post(`/ui/connections/ledgers/:id{${ID}}/timezone`, async (c) => {
     const f = await formFields(c);
     return act(c, '/connections', async () => {
       requireRole('admin', c.var.principal);
@@ -164,7 +164,7 @@ export function uiActions() {
     });
   });
 
-  app.post('/ui/connections/ledgers/:id/disconnect', async (c) =>
+  app.post(`/ui/connections/ledgers/:id{${ID}}/disconnect`, async (c) =>
     act(c, '/connections', async () => {
       requireRole('admin', c.var.principal);
       const input = { ledgerId: c.req.param('id'), purge: false };

@@ -11,13 +11,13 @@ import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { assertCanAct } from '../../services/context.ts';
 import { router } from '../env.ts';
-import { requireUiAuth } from './guard.ts';
+import { requireUiAuth, ID } from './guard.ts';
 
 /** A customer: risk with reasons, invoices with their controls, the communication log. */
 export function customerPage() {
   const app = router<AuthEnv>();
   app.use('/customers/*', requireUiAuth);
-  app.get('/customers/:id', async (c) => {
+  app.get(`/customers/:id{${ID}}`, async (c) => {
     const ctx = serviceCtx(c);
     const [row] = await ctx.db
       .select({ c: contact, s: contactState, l: ledger })

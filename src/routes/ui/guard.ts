@@ -45,3 +45,9 @@ export async function formFields(c: { req: { parseBody: (o: { all: true }) => Pr
 /** Same-site paths only, so a crafted link cannot bounce a user to another site. */
 export const safeNext = (next: string | undefined | null, fallback = '/') =>
   next && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : fallback;
+
+/**
+ * A page's or form's `:id` as a route pattern (`/customers/:id{${ID}}`): a link with anything but
+ * a UUID there matches no route and gets the not-found page, rather than reaching the database.
+ */
+export const ID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';

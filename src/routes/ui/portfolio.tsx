@@ -13,7 +13,7 @@ import { router } from '../env.ts';
 
 /** "Xero or QuickBooks": every provider a firm can connect. */
 const PROVIDER_LABELS = EXTERNAL_PROVIDERS.map((p) => PROVIDER_MODULES[p].label).join(' or ');
-import { requireUiAuth } from './guard.ts';
+import { requireUiAuth, ID } from './guard.ts';
 
 /** A reminder's invoices on one line: number and amount due of each. */
 const invoiceList = (invoices: { number: string | null; amountDue: string; currency: string }[]) =>
@@ -202,7 +202,7 @@ export function portfolioPages() {
     );
   });
 
-  app.get('/ledgers/:id', async (c) => {
+  app.get(`/ledgers/:id{${ID}}`, async (c) => {
     const ctx = serviceCtx(c);
     const o = await ledgerOverview({ ctx, input: { ledgerId: c.req.param('id') } });
     const l = o.ledger;

@@ -9,7 +9,7 @@ import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 import { setCreditLimit } from '../../services/credit/limits.ts';
-import { formCsrf, formFields, requireUiAuth } from './guard.ts';
+import { formCsrf, formFields, requireUiAuth, ID } from './guard.ts';
 
 const TITLES: Record<(typeof REPORTS)[number], string> = {
   aging: 'Aged receivables',
@@ -63,10 +63,12 @@ export function reportPages() {
   app.get('/reports/:name', async (c) => {
     const name = z.enum(REPORTS).safeParse(c.req.param('name'));
     if (!name.success) throw new AppError('not_found', 'no such report');
-    const ledgerId = z
+    const id = z
       .uuid()
       .optional()
-      .parse(c.req.query('ledgerId') || undefined);
+      .safeParse(c.req.query('ledgerId') || undefined);
+    if (!id.success) throw new AppError('validation_failed', 'ledgerId is not the id of a ledger');
+    const ledgerId = id.data;
     const r = await report({ ctx: serviceCtx(c), input: { name: name.data, ledgerId } });
     const csv = `/api/v1/reports/${r.name}?format=csv${ledgerId ? `&ledgerId=${ledgerId}` : ''}`;
     return c.html(
@@ -107,7 +109,7 @@ export function reportPages() {
     );
   });
 
-  app.get('/ledgers/:id/credit', async (c) => {
+  app.get(`/ledgers/:id{${ID}}/credit`, async (c) => {
     const ctx = serviceCtx(c);
     const ledgerId = c.req.param('id');
     const credit = await listCredit({ ctx, input: { ledgerId } });
@@ -183,7 +185,7 @@ export function reportPages() {
     );
   });
 
-  app.post('/ui/contacts/:id/credit-limit', async (c) => {
+  app.post(`/ui/contacts/:id{${ID}}/credit-limit`, async (c) => {
     const f = await formFields(c);
     const back = /^\/ledgers\/[0-9a-f-]{36}\/credit$/.test(f.one('back')) ? f.one('back') : '/reports';
     try {

@@ -13,7 +13,7 @@ import { createSession } from '../../services/sessions.ts';
 import { setSessionCookie } from '../session-cookie.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
-import { formCsrf, formFields, requireUiAuth } from './guard.ts';
+import { formCsrf, formFields, requireUiAuth, ID } from './guard.ts';
 
 type Preview = { subject: string; body: string; rendered?: Rendered; error?: string };
 const BANDS = ['low', 'medium', 'high'] as const;
@@ -277,7 +277,7 @@ export function settingsPages() {
     }
   };
 
-  app.post('/ui/settings/ledgers/:id', async (c) => {
+  app.post(`/ui/settings/ledgers/:id{${ID}}`, async (c) => {
     const f = await formFields(c);
     return attempt(c, async () => {
       requireRole('admin', c.var.principal);
