@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { handoffStatusEnum } from '../../db/schema/index.ts';
 import { HandoffRuleSchema } from '../../domain/handoff/rules.ts';
-import { AGENCY_STATUSES } from '../../domain/handoff/status.ts';
+import { AGENCY_STATUSES, CASE_STAGES } from '../../domain/handoff/status.ts';
 import { approveCase, approveCases } from '../../services/handoff/approve.ts';
 import { assignAgency, createCase, getCase, listCases, proposeForLedger } from '../../services/handoff/cases.ts';
 import { getHandoffRule, setHandoffRule } from '../../services/handoff/rules.ts';
@@ -80,6 +80,8 @@ export function handoffRoutes() {
         query: z.object({
           ledgerId: z.uuid().optional(),
           status: z.enum(handoffStatusEnum.enumValues).optional(),
+          /** Like status, with cases waiting for approval told apart from approved ones still being sent. */
+          stage: z.enum(CASE_STAGES).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
       },

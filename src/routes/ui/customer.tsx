@@ -1,3 +1,4 @@
+import { STAGE_WORDS } from '../../domain/handoff/status.ts';
 import { and, asc, eq } from 'drizzle-orm';
 import { collectionState, contact, contactState, invoice, ledger } from '../../db/schema/index.ts';
 import { NotFoundError } from '../../errors.ts';
@@ -115,7 +116,7 @@ export function customerPage() {
               </button>
             </form>
             {cases.map((h) => (
-              <p>{`Case ${h.reference}: ${h.status.replace('_', ' ')}, ${money(h.amount, h.currency)}${h.agencyName ? ` with ${h.agencyName}` : ''}`}</p>
+              <p>{`Case ${h.reference}: ${STAGE_WORDS[h.stage]}, ${money(h.amount, h.currency)}${h.agencyName ? ` with ${h.agencyName}` : ''}${h.delivery.lastError && (h.stage === 'approved' || h.stage === 'undelivered') ? ` (${h.delivery.lastError})` : ''}`}</p>
             ))}
           </section>
         </div>

@@ -45,7 +45,7 @@ export function portfolioPages() {
     rows.sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) * (dir === 'asc' ? 1 : -1));
     const queue = await listReminders({ ctx, input: { status: 'awaiting_approval', limit: 200 } });
     const held = await listReminders({ ctx, input: { status: 'needs_review', limit: 100 } });
-    const cases = await listCases({ ctx, input: { status: 'pending_approval', limit: 100 } });
+    const cases = await listCases({ ctx, input: { stage: 'awaiting_approval', limit: 100 } });
     const names = new Map(rows.map((r) => [r.id, r.name]));
     const zones = new Map(rows.map((r) => [r.id, r.timezone]));
     return c.html(

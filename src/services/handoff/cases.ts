@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   agency,
@@ -16,7 +16,7 @@ import {
 } from '../../db/schema/index.ts';
 import { localDate } from '../../domain/dates.ts';
 import { type CandidateInvoice, HandoffRuleSchema, proposeCases } from '../../domain/handoff/rules.ts';
-import { ACTIVE_STATUSES, type CaseStatus } from '../../domain/handoff/status.ts';
+import { ACTIVE_STATUSES, type CaseStage, type CaseStatus, caseStage } from '../../domain/handoff/status.ts';
 import { add, formatUnits, parseAmount, SCALE } from '../../domain/money.ts';
 import { ConflictError, NotFoundError, PreconditionError, ValidationError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -247,6 +247,7 @@ const caseView = (r: CaseRow, contactName: string | null, agencyName: string | n
   agencyId: r.agencyId,
   agencyName,
   status: r.status,
+  stage: caseStage(r),
   origin: r.origin,
   invoiceIds: r.invoiceIds,
   amount: r.amount,
@@ -270,8 +271,20 @@ export async function listCases({
   input,
 }: {
   ctx: ServiceContext;
-  input: { ledgerId?: string; status?: CaseStatus; limit: number };
+  input: { ledgerId?: string; status?: CaseStatus; stage?: CaseStage; limit: number };
 }) {
+  // Stages split pending_approval by approval and by whether delivery is still being retried.
+  const pending = eq(handoff.status, 'pending_approval');
+  const stage =
+    input.stage === 'awaiting_approval'
+      ? and(pending, isNull(handoff.approvedAt))
+      : input.stage === 'approved'
+        ? and(pending, isNotNull(handoff.approvedAt), isNotNull(handoff.nextAttemptAt))
+        : input.stage === 'undelivered'
+          ? and(pending, isNotNull(handoff.approvedAt), isNull(handoff.nextAttemptAt))
+          : input.stage
+            ? eq(handoff.status, input.stage)
+            : undefined;
   const rows = await ctx.db
     .select({ h: handoff, contactName: contact.name, agencyName: agency.name })
     .from(handoff)
@@ -283,6 +296,7 @@ export async function listCases({
         inLedgerScope(ctx, handoff.ledgerId),
         input.ledgerId ? eq(handoff.ledgerId, input.ledgerId) : undefined,
         input.status ? eq(handoff.status, input.status) : undefined,
+        stage,
       ),
     )
     .orderBy(desc(handoff.createdAt))
