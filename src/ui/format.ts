@@ -8,6 +8,12 @@ export const money = (amount: string, currency: string) => {
   }
 };
 export const pct = (p: number) => `${Math.round(p * 100)}%`;
-/** Instants as the reader's ledger sees them: date and time in its zone, with the zone named. */
-export const when = (iso: string, tz: string) =>
-  new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(new Date(iso));
+/** "Auckland time" for Pacific/Auckland, "UTC" for UTC: which clock a time on a page is read on. */
+const zoneLabel = (tz: string) =>
+  tz === 'UTC' || tz === 'Etc/UTC' ? 'UTC' : `${(tz.split('/').at(-1) ?? tz).replace(/_/g, ' ')} time`;
+/**
+ * Instants as the ledger (or the debtor) sees them: date and time in that zone, with the zone
+ * named, so "09:00" is never read on the reader's own clock.
+ */
+export const when = (iso: string | Date, tz: string) =>
+  `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(new Date(iso))} ${zoneLabel(tz)}`;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listAlerts, listCredit } from '../../services/credit/limits.ts';
-import { REPORTS, report } from '../../services/credit/reports.ts';
+import { REPORTS, type Report, report } from '../../services/credit/reports.ts';
 import { listLedgers } from '../../services/ledgers.ts';
 import { AppError } from '../../errors.ts';
 import { SeriesChart } from '../../ui/charts.tsx';
@@ -20,6 +20,15 @@ const TITLES: Record<(typeof REPORTS)[number], string> = {
   provision: 'Bad-debt provision',
   forecast: 'Cash-flow forecast',
 };
+
+/** A report cell for people: amounts in their row's currency with its own decimals; CSV keeps them raw. */
+function cell(r: Report, row: Report['rows'][number], i: number): string {
+  const v = row[i];
+  if (v === null || v === undefined) return '—';
+  const currency = row[r.columns.indexOf('currency')];
+  if (r.money?.includes(r.columns[i]!) && typeof currency === 'string') return money(String(v), currency);
+  return String(v);
+}
 
 /** Reports (each a chart, a table and its CSV) and the credit-control page of a ledger. */
 export function reportPages() {
@@ -94,9 +103,9 @@ export function reportPages() {
             <tbody>
               {r.rows.map((row) => (
                 <tr>
-                  {row.map((v) => (
+                  {row.map((v, i) => (
                     <td class={typeof v === 'number' || /^-?\d+(\.\d+)?$/.test(String(v ?? '')) ? 'n' : ''}>
-                      {v === null ? '—' : String(v)}
+                      {cell(r, row, i)}
                     </td>
                   ))}
                 </tr>
@@ -174,7 +183,7 @@ export function reportPages() {
           <ul>
             {alerts.map((a) => (
               <li>
-                {`${when(a.createdAt, 'UTC')} UTC · ${a.contactName}: invoice ${a.invoiceNumber ?? ''} `}
+                {`${when(a.createdAt, 'UTC')} · ${a.contactName}: invoice ${a.invoiceNumber ?? ''} `}
                 <b>{a.kind.replace('_', ' ')}</b>
               </li>
             ))}

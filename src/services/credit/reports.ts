@@ -16,6 +16,8 @@ export type Report = {
   title: string;
   note?: string;
   columns: string[];
+  /** Columns holding amounts in the row's `currency` column (formatted for people on pages; raw in CSV). */
+  money?: string[];
   rows: (string | number | null)[][];
   chart: { labels: string[]; series: { name: string; values: number[] }[] } | null;
 };
@@ -79,6 +81,7 @@ export async function report({
         name: 'aging',
         title: 'Aged receivables',
         columns: ['ledger', 'currency', ...BUCKETS],
+        money: [...BUCKETS],
         rows,
         chart: {
           labels: [...BUCKETS],
@@ -206,6 +209,7 @@ export async function report({
         name: 'top-overdue',
         title: 'Top overdue customers',
         columns: ['ledger', 'customer', 'currency', 'overdue', 'oldest_days', 'risk'],
+        money: ['overdue'],
         rows: top,
         chart: {
           labels: top.map((r) => String(r[1])),
@@ -258,6 +262,7 @@ export async function report({
         title: 'Bad-debt provision (suggested)',
         note: PROVISION_METHOD,
         columns: ['ledger', 'customer', 'currency', 'open', 'provision'],
+        money: ['open', 'provision'],
         rows,
         chart: {
           labels: rows.slice(0, 15).map((r) => String(r[1])),
@@ -287,6 +292,7 @@ export async function report({
         title: 'Cash-flow forecast, next 13 weeks',
         note: `Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).${accuracyNote ? ` ${accuracyNote}` : ''}`,
         columns: ['currency', 'week_start', 'low', 'expected', 'high'],
+        money: ['low', 'expected', 'high'],
         rows,
         chart: first
           ? {

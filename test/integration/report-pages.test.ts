@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { replanContacts } from '../../src/services/reminders/planning.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { testDeps } from '../support/deps.ts';
+import { makeContact, makeFirm, makeInvoice, makeLedger } from '../support/factories.ts';
+import { signedIn } from '../support/session.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+
+/**
+ * Pages show money and time as a bookkeeper reads them: amounts in the row's currency with that
+ * currency's own decimals (no "18636.8200", no yen with cents), times with the zone they are in.
+ * The CSV keeps the raw amounts for spreadsheets.
+ */
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+async function yenLedger() {
+  const clock = fixedClock('2026-11-23T01:00:00Z'); // Monday 10:00 in Tokyo
+  const deps = await testDeps(database, { clock });
+  const app = createApp(deps);
+  const firm = await makeFirm(database.db);
+  const l = await makeLedger(database.db, firm.id, {
+    name: 'Tanaka Shoji KK',
+    baseCurrency: 'JPY',
+    timezone: 'Asia/Tokyo',
+    country: 'JP',
+    settings: {},
+  });
+  const c = await makeContact(database.db, l, { name: 'Sato Trading' });
+  await makeInvoice(database.db, c, {
+    currency: 'JPY',
+    total: '104188',
+    amountDue: '104188',
+    dueDate: '2026-10-01',
+  });
+  await replanContacts({ db: database.db, clock, logger: silentLogger }, [c.id]);
+  const user = await signedIn(database.db, firm.id);
+  const page = async (path: string) => (await app.request(path, { headers: { cookie: user.cookie } })).text();
+  return { app, l, c, user, page };
+}
+
+describe('report pages read like money', () => {
+  it('amounts in the row’s currency with its own decimals; the CSV stays raw', async () => {
+    const s = await yenLedger();
+    const aging = await s.page(`/reports/aging?ledgerId=${s.l.id}`);
+    expect(aging).toContain('¥104,188<');
+    expect(aging).not.toContain('104188.0000');
+    expect(aging).not.toMatch(/¥104,188\.\d/);
+    const top = await s.page(`/reports/top-overdue?ledgerId=${s.l.id}`);
+    expect(top).toContain('¥104,188<');
+    const csv = await (
+      await s.app.request(`/api/v1/reports/aging?format=csv&ledgerId=${s.l.id}`, { headers: { cookie: s.user.cookie } })
+    ).text();
+    expect(csv).toContain('104188.0000');
+  });
+
+  it('times on a ledger’s page name the zone they are in', async () => {
+    const s = await yenLedger();
+    const overview = await s.page(`/ledgers/${s.l.id}`);
+    expect(overview).toMatch(/\d{2}:\d{2} Tokyo time/);
+  });
+});
