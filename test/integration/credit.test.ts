@@ -87,24 +87,32 @@ describe('credit control', () => {
       pVeryLate: '0.9',
       pSevere: '0.5',
     });
+    // Five months overdue, and the model gives it no date: unlikely to be paid without action.
+    const stale = await makeInvoice(fresh.database.db, s.c, {
+      issueDate: '2026-05-01',
+      dueDate: '2026-05-31',
+      total: '700.0000',
+      amountDue: '700.0000',
+    });
+    await score(fresh.database.db, s, 'invoice', stale.id, { predictedPayDate: null, pVeryLate: '1', pSevere: '0.5' });
     const first = await s.call('GET', `/ledgers/${s.ledger.id}/forecast`);
     expect(first.body.asOf).toBe('2026-11-17');
-    // This week: half of the 500 (its chance of being paid at all), both by their due dates at best.
+    // This week: half of the 500 (its chance of being paid at all); at best that and the stale 700.
     expect(first.body.weeks[0]).toEqual({
       weekStart: '2026-11-16',
-      low: '0.0000',
+      low: '50.0000',
       expected: '250.0000',
-      high: '1500.0000',
+      high: '1200.0000',
     });
     expect(first.body.weeks[1]).toEqual({
       weekStart: '2026-11-23',
-      low: '0.0000',
+      low: '800.0000',
       expected: '950.0000',
-      high: '0.0000',
+      high: '1000.0000',
     });
     expect(first.body.weeks[2]).toEqual({
       weekStart: '2026-11-30',
-      low: '50.0000',
+      low: '0.0000',
       expected: '0.0000',
       high: '0.0000',
     });

@@ -5,7 +5,8 @@ import { backtest, metrics } from '../../src/domain/risk/backtest.ts';
 import { readHistoryCsv } from '../../src/domain/risk/csv.ts';
 import { features, GLOBAL_PRIORS, ledgerPriors } from '../../src/domain/risk/features.ts';
 import type { HistInvoice } from '../../src/domain/risk/history.ts';
-import { score, trainModel } from '../../src/domain/risk/model.ts';
+import { payDate, score, trainModel } from '../../src/domain/risk/model.ts';
+import fc from 'fast-check';
 
 const inv = (
   id: string,
@@ -29,6 +30,23 @@ describe('risk scoring', () => {
     );
     const extra = [...changed, inv('future-1', contact, '2026-06-01', '2026-07-01', '2026-09-30')];
     expect(score(trainModel(extra, asOf), extra, contact, asOf)).toEqual(before);
+  });
+
+  it('never predicts a pay date before today, and gives none for long-overdue debt', () => {
+    expect(payDate('2026-11-01', '2026-11-20', 30)).toBe('2026-12-01');
+    // Past what the history predicts, a little late: expected any day now.
+    expect(payDate('2026-11-01', '2026-11-20', 5)).toBe('2026-11-20');
+    // 400 and 311 days late: no date ("unlikely to pay without action"), never "today".
+    expect(payDate('2025-10-16', '2026-11-20', 12)).toBeNull();
+    expect(payDate('2026-01-13', '2026-11-20', 0)).toBeNull();
+    fc.assert(
+      fc.property(fc.integer({ min: -400, max: 400 }), fc.integer({ min: 0, max: 200 }), (dueIn, late) => {
+        const asOf = '2026-11-20';
+        const d = payDate(addDays(asOf, dueIn), asOf, late);
+        if (d !== null) expect(d >= asOf).toBe(true);
+        if (-dueIn > 30 + late) expect(d).toBeNull();
+      }),
+    );
   });
 
   it('is deterministic', () => {

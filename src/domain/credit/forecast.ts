@@ -1,11 +1,16 @@
 import { addDays, daysBetween, type IsoDate, isoWeekday } from '../dates.ts';
 import { add, formatUnits, mulRatio, parseAmount, SCALE, type Units } from '../money.ts';
 
-/** An open invoice as the forecast sees it on its date: what is due and what the risk model said. */
+/**
+ * An open invoice as the forecast sees it on its date: what is due and what the risk model said.
+ * `predictedPayDate` null: not scored yet (its due date stands in), unless `unlikely`: the model
+ * gives it no date, it will not be paid without action.
+ */
 export type ForecastInvoice = {
   amountDue: string;
   dueDate: IsoDate;
   predictedPayDate: IsoDate | null;
+  unlikely?: boolean;
   pVeryLate: number;
   pSevere: number;
 };
@@ -20,10 +25,11 @@ export const weekStart = (date: IsoDate): IsoDate => addDays(date, 1 - isoWeekda
 
 /**
  * Expected receipts by week for the 13 weeks from `asOf`, from open invoices only (nothing after
- * `asOf` is read). Expected: each invoice's amount times the chance it is paid at all (1 − p
- * severe), in the week of its predicted pay date. Band: high, everything paid by its due date
- * (or now if past due); low, only what is not very late (1 − p very late), two weeks after the
- * prediction. Past-due amounts expected before `asOf` land in the first week.
+ * `asOf` is read). Each invoice lands in the week of its predicted pay date (past-due ones in the
+ * first week): expected, its amount times the chance it is paid at all (1 − p severe); low, only
+ * what is not very late (1 − p very late); high, all of it. Very late is within severe, so every
+ * week reads low ≤ expected ≤ high. An invoice unlikely to be paid without action adds to high
+ * only, in the first week (were it paid now).
  */
 export function forecast(invoices: ForecastInvoice[], asOf: IsoDate): ForecastWeek[] {
   const first = weekStart(asOf);
@@ -40,13 +46,17 @@ export function forecast(invoices: ForecastInvoice[], asOf: IsoDate): ForecastWe
   for (const i of invoices) {
     const due = parseAmount(i.amountDue);
     if (due <= 0n) continue;
-    const predicted = i.predictedPayDate ?? i.dueDate;
-    const e = slot(predicted);
-    if (e) e.expected += mulRatio(due, 10_000n - bp(i.pSevere), 10_000n);
-    const h = slot(i.dueDate);
-    if (h) h.high += due;
-    const l = slot(addDays(predicted, 14));
-    if (l) l.low += mulRatio(due, 10_000n - bp(i.pVeryLate), 10_000n);
+    if (i.unlikely) {
+      const w = slot(asOf);
+      if (w) w.high += due;
+      continue;
+    }
+    const w = slot(i.predictedPayDate ?? i.dueDate);
+    if (!w) continue;
+    const severe = bp(i.pSevere);
+    w.expected += mulRatio(due, 10_000n - severe, 10_000n);
+    w.low += mulRatio(due, 10_000n - (bp(i.pVeryLate) > severe ? bp(i.pVeryLate) : severe), 10_000n);
+    w.high += due;
   }
   const f = (u: Units) => formatUnits(u, SCALE);
   return weeks.map((w) => ({ weekStart: w.weekStart, low: f(w.low), expected: f(w.expected), high: f(w.high) }));

@@ -124,7 +124,7 @@ export function score(
   p.severe = Math.min(p.severe, p.veryLate);
   const band = p.severe >= 0.2 || p.veryLate >= 0.5 ? 'high' : p.late >= 0.5 || p.veryLate >= 0.25 ? 'medium' : 'low';
   const whenLate = f.meanDaysLate / Math.max(f.lateRatio, 0.05);
-  const predictedPayDate = target ? maxDate(asOf, addDays(target.dueDate, Math.round(p.late * whenLate))) : null;
+  const predictedPayDate = target ? payDate(target.dueDate, asOf, Math.round(p.late * whenLate)) : null;
   return {
     pLate: round(p.late),
     pVeryLate: round(p.veryLate),
@@ -137,7 +137,18 @@ export function score(
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
-const maxDate = (a: IsoDate, b: IsoDate) => (a > b ? a : b);
+
+/**
+ * When an open invoice is likely to be paid: its due date plus the days late the customer's
+ * history suggests, never before `asOf`. Null (no date: "unlikely without action") once it is
+ * more than SEVERE days overdue and already past that prediction: the history no longer says
+ * when, and "pays today" for a debt 400 days old would be false.
+ */
+export function payDate(dueDate: IsoDate, asOf: IsoDate, expectedDaysLate: number): IsoDate | null {
+  const predicted = addDays(dueDate, expectedDaysLate);
+  if (predicted >= asOf) return predicted;
+  return daysBetween(dueDate, asOf) > SEVERE ? null : asOf;
+}
 
 /** Plain words for what weighed most, from the contact's actual record (not model internals). */
 function reasons(

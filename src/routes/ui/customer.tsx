@@ -144,7 +144,11 @@ export function customerPage() {
                     <td>{label}</td>
                     <td>{inv.dueDate ?? '—'}</td>
                     <td class="n">{money(inv.amountDue, inv.currency)}</td>
-                    <td>{s ? `${pct(s.pLate)} late · pays ~${s.predictedPayDate ?? '?'}` : ''}</td>
+                    <td>
+                      {s
+                        ? `${pct(s.pLate)} late · ${s.predictedPayDate ? `pays ~${s.predictedPayDate}` : 'unlikely to pay without action'}`
+                        : ''}
+                    </td>
                     <td>
                       {[
                         st?.disputedAt ? `disputed: ${st.disputeReason ?? ''}` : null,

@@ -38,6 +38,8 @@ export async function forecastFor(ctx: ServiceContext, l: LedgerRow) {
           amountDue: o.amountDue,
           dueDate: o.dueDate!,
           predictedPayDate: o.predicted,
+          // A scored invoice without a date is one the model says will not be paid without action.
+          unlikely: o.pVeryLate !== null && o.predicted === null,
           pVeryLate: Number(o.pVeryLate ?? 0),
           pSevere: Number(o.pSevere ?? 0),
         })),

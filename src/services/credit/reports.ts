@@ -290,7 +290,7 @@ export async function report({
       return {
         name: 'forecast',
         title: 'Cash-flow forecast, next 13 weeks',
-        note: `Expected: each open invoice times its chance of being paid at all, in the week of its predicted pay date. Band: low (only what is not very late, two weeks after the prediction) to high (everything by its due date).${accuracyNote ? ` ${accuracyNote}` : ''}`,
+        note: `Each open invoice in the week of its predicted pay date. Expected: its amount times its chance of being paid at all. Band: low (only what is not very late) to high (all of it). Invoices unlikely to be paid without action count in high only, in the first week.${accuracyNote ? ` ${accuracyNote}` : ''}`,
         columns: ['currency', 'week_start', 'low', 'expected', 'high'],
         money: ['low', 'expected', 'high'],
         rows,
