@@ -64,4 +64,57 @@ describe('report pages read like money', () => {
     const overview = await s.page(`/ledgers/${s.l.id}`);
     expect(overview).toMatch(/\d{2}:\d{2} Tokyo time/);
   });
+
+  it('no currency’s money is left out: aging, top overdue, provision and credit show every one', async () => {
+    const clock = fixedClock('2026-11-23T10:00:00Z');
+    const app = createApp(await testDeps(database, { clock }));
+    const firm = await makeFirm(database.db);
+    const l = await makeLedger(database.db, firm.id, {
+      name: 'Harbour Supplies Ltd',
+      baseCurrency: 'GBP',
+      settings: {},
+    });
+    const local = await makeContact(database.db, l, { name: 'Local Ltd' });
+    const tokyo = await makeContact(database.db, l, { name: 'Sato Trading' });
+    await makeInvoice(database.db, local, {
+      currency: 'GBP',
+      total: '1200.50',
+      amountDue: '1200.50',
+      dueDate: '2026-11-01',
+    });
+    // 400 days overdue in yen, the ledger's oldest debt.
+    await makeInvoice(database.db, tokyo, {
+      currency: 'JPY',
+      total: '325794',
+      amountDue: '325794',
+      dueDate: '2025-10-19',
+    });
+    const user = await signedIn(database.db, firm.id);
+    const api = async (path: string) =>
+      (await app.request(`/api/v1${path}`, { headers: { cookie: user.cookie } })).json();
+    const aging = await api(`/reports/aging?ledgerId=${l.id}`);
+    expect(aging.rows).toEqual([
+      ['Harbour Supplies Ltd', 'GBP', '0.0000', '1200.5000', '0.0000', '0.0000', '0.0000'],
+      ['Harbour Supplies Ltd', 'JPY', '0.0000', '0.0000', '0.0000', '0.0000', '325794.0000'],
+    ]);
+    const top = await api(`/reports/top-overdue?ledgerId=${l.id}`);
+    expect(top.rows.map((r: unknown[]) => r.slice(1, 4))).toEqual(
+      expect.arrayContaining([
+        ['Local Ltd', 'GBP', '1200.5000'],
+        ['Sato Trading', 'JPY', '325794.0000'],
+      ]),
+    );
+    const provision = await api(`/reports/provision?ledgerId=${l.id}`);
+    expect(provision.rows.map((r: unknown[]) => r.slice(1, 4))).toEqual(
+      expect.arrayContaining([['Sato Trading', 'JPY', '325794.0000']]),
+    );
+    const credit = await api(`/ledgers/${l.id}/credit`);
+    expect(credit.customers.find((k: { name: string }) => k.name === 'Sato Trading')).toMatchObject({
+      currency: 'GBP',
+      openBalance: '0.0000',
+      otherCurrencies: [{ currency: 'JPY', openBalance: '325794.0000' }],
+    });
+    const page = await (await app.request(`/ledgers/${l.id}/credit`, { headers: { cookie: user.cookie } })).text();
+    expect(page).toContain('+ JP¥325,794');
+  });
 });

@@ -11,7 +11,7 @@ const AGE_RATES: Record<Bucket, number> = {
   '90+': 0.5,
 };
 export const PROVISION_METHOD =
-  "Per open invoice, the higher of the age-band loss rate (not yet due 1%, 1-30 days 3%, 31-60 10%, 61-90 25%, over 90 50%) and the risk model's probability of paying more than 30 days late or never; disputed invoices 100%. Summed per customer.";
+  "Per open invoice, the higher of the age-band loss rate (not yet due 1%, 1-30 days 3%, 31-60 10%, 61-90 25%, over 90 50%) and the risk model's probability of paying more than 30 days late or never; disputed invoices 100%. Summed per customer and currency.";
 
 export type ProvisionInvoice = {
   amountDue: string;

@@ -125,7 +125,7 @@ export function reportPages() {
     const alerts = await listAlerts({ ctx, input: { ledgerId, limit: 50 } });
     return c.html(
       <Layout title="Credit control" user={c.var.principal} notice={c.req.query('notice')} error={c.req.query('error')}>
-        <p class="muted">{`Default terms ${credit.policy.defaultTermsDays} days · high-risk customers pay ${credit.policy.highRiskDepositPercent}% up front · suggested limits: ${credit.method}`}</p>
+        <p class="muted">{`Default terms ${credit.policy.defaultTermsDays} days · high-risk customers pay ${credit.policy.highRiskDepositPercent}% up front · suggested limits: ${credit.method} Limits are in the ledger's base currency; what a customer owes in other currencies is shown under its balance and not counted against the limit.`}</p>
         <section class="card scroll" aria-labelledby="limits">
           <h2 id="limits">Credit limits</h2>
           <table>
@@ -153,7 +153,15 @@ export function reportPages() {
                     {k.band ?? '—'}
                     {k.depositPercent ? ` · deposit ${k.depositPercent}%` : ''}
                   </td>
-                  <td class="n">{money(k.openBalance, k.currency)}</td>
+                  <td class="n">
+                    {money(k.openBalance, k.currency)}
+                    {k.otherCurrencies.map((o) => (
+                      <>
+                        <br />
+                        {`+ ${money(o.openBalance, o.currency)}`}
+                      </>
+                    ))}
+                  </td>
                   <td class="n">{k.suggestedLimit ? money(k.suggestedLimit, k.currency) : '—'}</td>
                   <td>
                     <form class="inline" method="post" action={`/ui/contacts/${k.contactId}/credit-limit`}>

@@ -61,11 +61,19 @@ export async function listCredit({ ctx, input }: { ctx: ServiceContext; input: {
     customers: contacts.map((c) => {
       const mine = invs.filter((i) => i.contactId === c.id && i.currency === l.baseCurrency);
       const open = sumDecimal(mine.filter((i) => i.status === 'open').map((i) => i.amountDue));
+      // Owed in other currencies: shown beside the balance, never hidden; the limit is in the base
+      // currency and is held against base-currency debt only.
+      const foreign = invs.filter((i) => i.contactId === c.id && i.status === 'open' && i.currency !== l.baseCurrency);
+      const otherCurrencies = [...new Set(foreign.map((i) => i.currency))].sort().map((currency) => ({
+        currency,
+        openBalance: sumDecimal(foreign.filter((i) => i.currency === currency).map((i) => i.amountDue)),
+      }));
       return {
         contactId: c.id,
         name: c.name,
         currency: l.baseCurrency,
         openBalance: open,
+        otherCurrencies,
         limit: c.limit,
         suggestedLimit: suggestLimit(mine, policy.defaultTermsDays, (c.band as Band | null) ?? null, today),
         band: c.band,

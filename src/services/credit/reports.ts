@@ -24,9 +24,19 @@ export type Report = {
 export const REPORTS = ['aging', 'dso', 'cei', 'reminders', 'top-overdue', 'provision', 'forecast'] as const;
 export type ReportName = (typeof REPORTS)[number];
 
-async function arOf(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<ArInvoice[]> {
+/**
+ * The ledger's receivables: open invoices and those paid in the last 13 months, in one currency
+ * or (null) in every currency, each saying its own.
+ */
+async function arOf(
+  ctx: ServiceContext,
+  l: LedgerRow,
+  today: IsoDate,
+  currency: string | null,
+): Promise<(ArInvoice & { currency: string })[]> {
   const rows = await ctx.db
     .select({
+      currency: invoice.currency,
       issueDate: invoice.issueDate,
       dueDate: invoice.dueDate,
       total: invoice.total,
@@ -38,7 +48,7 @@ async function arOf(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<
     .where(
       and(
         eq(invoice.ledgerId, l.id),
-        eq(invoice.currency, l.baseCurrency),
+        currency ? eq(invoice.currency, currency) : undefined,
         inArray(invoice.status, ['open', 'paid']),
         sql`(${invoice.status} = 'open' or ${invoice.issueDate} >= ${addMonths(today, -13)})`,
       ),
@@ -46,6 +56,7 @@ async function arOf(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<
   return rows
     .filter((r) => r.status === 'open' || r.paidAt)
     .map((r) => ({
+      currency: r.currency,
       issueDate: r.issueDate,
       dueDate: r.dueDate,
       total: r.total,
@@ -55,6 +66,19 @@ async function arOf(ctx: ServiceContext, l: LedgerRow, today: IsoDate): Promise<
 }
 
 const num = (s: string) => Number(s);
+
+/**
+ * Amounts in different currencies cannot be ranked against each other without rates: rows are
+ * ranked within their currency (largest first, `limit` each), the currency with most rows first.
+ * No currency's money is left out.
+ */
+function rankedByCurrency(rows: Report['rows'], currencyAt: number, amountAt: number, limit = Infinity) {
+  const groups = new Map<string, Report['rows']>();
+  for (const r of rows) groups.set(String(r[currencyAt]), [...(groups.get(String(r[currencyAt])) ?? []), r]);
+  return [...groups.entries()]
+    .sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b))
+    .flatMap(([, g]) => g.sort((a, b) => num(String(b[amountAt])) - num(String(a[amountAt]))).slice(0, limit));
+}
 
 /** One report, as rows (for CSV and tables) and a chart series. Per ledger, or the portfolio. */
 export async function report({
@@ -71,11 +95,15 @@ export async function report({
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
-        const b = aging(
-          (await arOf(ctx, l, today)).filter((i) => i.paidDate === null),
-          today,
-        );
-        rows.push([l.name, l.baseCurrency, ...BUCKETS.map((k) => b[k])]);
+        // One row per currency the ledger is owed in, its base currency first.
+        const open = (await arOf(ctx, l, today, null)).filter((i) => i.paidDate === null);
+        const currencies = [...new Set([l.baseCurrency, ...open.map((i) => i.currency).sort()])];
+        for (const cur of currencies) {
+          const mine = open.filter((i) => i.currency === cur);
+          if (mine.length === 0 && cur !== l.baseCurrency) continue;
+          const b = aging(mine, today);
+          rows.push([l.name, cur, ...BUCKETS.map((k) => b[k])]);
+        }
       }
       return {
         name: 'aging',
@@ -93,7 +121,7 @@ export async function report({
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
-        for (const p of dsoTrend(await arOf(ctx, l, today), today)) rows.push([l.name, p.date, p.dso]);
+        for (const p of dsoTrend(await arOf(ctx, l, today, l.baseCurrency), today)) rows.push([l.name, p.date, p.dso]);
       }
       const months = [...new Set(rows.map((r) => String(r[1]).slice(0, 7)))];
       return {
@@ -114,7 +142,7 @@ export async function report({
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
         const today = localDate(now, l.timezone);
-        const ar = await arOf(ctx, l, today);
+        const ar = await arOf(ctx, l, today, l.baseCurrency);
         for (let k = 5; k >= 0; k--) {
           const end = k === 0 ? today : addDays(`${addMonths(today, -k + 1).slice(0, 7)}-01`, -1);
           const start = addDays(`${end.slice(0, 7)}-01`, -1);
@@ -177,6 +205,7 @@ export async function report({
         const data = await ctx.db
           .select({
             name: contact.name,
+            currency: invoice.currency,
             overdue: sql<string>`sum(${invoice.amountDue})::text`,
             oldest: sql<string>`min(${invoice.dueDate})`,
             band: sql<string | null>`max(${riskScore.band}::text)`,
@@ -184,36 +213,31 @@ export async function report({
           .from(invoice)
           .innerJoin(contact, eq(contact.id, invoice.contactId))
           .leftJoin(riskScore, and(eq(riskScore.subjectType, 'contact'), eq(riskScore.subjectId, contact.id)))
-          .where(
-            and(
-              eq(invoice.ledgerId, l.id),
-              eq(invoice.status, 'open'),
-              eq(invoice.currency, l.baseCurrency),
-              sql`${invoice.dueDate} < ${today}`,
-            ),
-          )
-          .groupBy(contact.id, contact.name);
+          .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open'), sql`${invoice.dueDate} < ${today}`))
+          .groupBy(contact.id, contact.name, invoice.currency);
         for (const d of data)
           rows.push([
             l.name,
             d.name,
-            l.baseCurrency,
+            d.currency,
             formatUnits(parseAmount(d.overdue), SCALE),
             Math.round((Date.parse(today) - Date.parse(d.oldest)) / 86_400_000),
             d.band,
           ]);
       }
-      rows.sort((a, b) => num(String(b[3])) - num(String(a[3])));
-      const top = rows.slice(0, 20);
+      const top = rankedByCurrency(rows, 2, 3, 20);
+      const firstCurrency = top[0]?.[2];
+      const charted = top.filter((r) => r[2] === firstCurrency);
       return {
         name: 'top-overdue',
         title: 'Top overdue customers',
         columns: ['ledger', 'customer', 'currency', 'overdue', 'oldest_days', 'risk'],
         money: ['overdue'],
         rows: top,
+        note: 'The 20 largest overdue balances in each currency the customers owe in.',
         chart: {
-          labels: top.map((r) => String(r[1])),
-          series: [{ name: 'overdue', values: top.map((r) => num(String(r[3]))) }],
+          labels: charted.map((r) => String(r[1])),
+          series: [{ name: `overdue (${firstCurrency ?? ''})`, values: charted.map((r) => num(String(r[3]))) }],
         },
       };
     }
@@ -225,6 +249,7 @@ export async function report({
           .select({
             contactId: contact.id,
             name: contact.name,
+            currency: invoice.currency,
             amountDue: invoice.amountDue,
             dueDate: invoice.dueDate,
             pSevere: riskScore.pSevere,
@@ -234,9 +259,13 @@ export async function report({
           .innerJoin(contact, eq(contact.id, invoice.contactId))
           .leftJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
           .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
-          .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open'), eq(invoice.currency, l.baseCurrency)));
+          .where(and(eq(invoice.ledgerId, l.id), eq(invoice.status, 'open')));
+        // Per customer and currency: amounts in different currencies are never added up.
         const byContact = new Map<string, typeof data>();
-        for (const d of data) byContact.set(d.contactId, [...(byContact.get(d.contactId) ?? []), d]);
+        for (const d of data) {
+          const key = `${d.contactId}|${d.currency}`;
+          byContact.set(key, [...(byContact.get(key) ?? []), d]);
+        }
         for (const mine of byContact.values()) {
           const p = provision(
             mine.map((d) => ({
@@ -250,23 +279,25 @@ export async function report({
           rows.push([
             l.name,
             mine[0]!.name,
-            l.baseCurrency,
+            mine[0]!.currency,
             formatUnits(add(...mine.map((d) => parseAmount(d.amountDue))), SCALE),
             p.amount,
           ]);
         }
       }
-      rows.sort((a, b) => num(String(b[4])) - num(String(a[4])));
+      const ranked = rankedByCurrency(rows, 2, 4);
+      const firstCurrency = ranked[0]?.[2];
+      const charted = ranked.filter((r) => r[2] === firstCurrency).slice(0, 15);
       return {
         name: 'provision',
         title: 'Bad-debt provision (suggested)',
         note: PROVISION_METHOD,
         columns: ['ledger', 'customer', 'currency', 'open', 'provision'],
         money: ['open', 'provision'],
-        rows,
+        rows: ranked,
         chart: {
-          labels: rows.slice(0, 15).map((r) => String(r[1])),
-          series: [{ name: 'provision', values: rows.slice(0, 15).map((r) => num(String(r[4]))) }],
+          labels: charted.map((r) => String(r[1])),
+          series: [{ name: `provision (${firstCurrency ?? ''})`, values: charted.map((r) => num(String(r[4]))) }],
         },
       };
     }
