@@ -63,6 +63,11 @@ describe('report pages read like money', () => {
     const s = await yenLedger();
     const overview = await s.page(`/ledgers/${s.l.id}`);
     expect(overview).toMatch(/\d{2}:\d{2} Tokyo time/);
+    // Upcoming reminders say what will be sent, not the planner's step key.
+    expect(overview).toMatch(
+      /<td>(Friendly reminder|Reminder|Firm reminder|Final notice) · \d+ days overdue(, repeat \d+)?<\/td>/,
+    );
+    expect(overview).not.toMatch(/<td>(pre|post)[+-]\d+/);
   });
 
   it('no currency’s money is left out: aging, top overdue, provision and credit show every one', async () => {

@@ -1,3 +1,4 @@
+import { stepWords, toneWords } from '../../domain/cadence/step-words.ts';
 import { PROVIDER_MODULES } from '../../../connectors/registry.ts';
 import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
 import { listCases } from '../../services/handoff/cases.ts';
@@ -148,7 +149,7 @@ export function portfolioPages() {
                     <th scope="col">Approve</th>
                     <th scope="col">Customer</th>
                     <th scope="col">Ledger</th>
-                    <th scope="col">Step</th>
+                    <th scope="col">Message</th>
                     <th scope="col">Invoices</th>
                     <th scope="col">Due</th>
                   </tr>
@@ -162,14 +163,14 @@ export function portfolioPages() {
                           name="ids"
                           value={r.id}
                           id={`r-${r.id}`}
-                          aria-label={`Approve reminder to ${r.contactName} (${r.stepKey})`}
+                          aria-label={`Approve reminder to ${r.contactName} (${stepWords(r.stepKey)})`}
                         />
                       </td>
                       <td>
                         <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
                       </td>
                       <td>{names.get(r.ledgerId) ?? ''}</td>
-                      <td>{r.stepKey}</td>
+                      <td>{`${toneWords(r.template, r.kind)} · ${stepWords(r.stepKey)}`}</td>
                       <td>{invoiceList(r.invoices)}</td>
                       <td>{when(r.dueAt, zones.get(r.ledgerId) ?? 'UTC')}</td>
                     </tr>
@@ -303,7 +304,7 @@ export function portfolioPages() {
                 <tr>
                   <th scope="col">When</th>
                   <th scope="col">Customer</th>
-                  <th scope="col">Step</th>
+                  <th scope="col">Message</th>
                   <th scope="col">Status</th>
                 </tr>
               </thead>
@@ -314,7 +315,7 @@ export function portfolioPages() {
                     <td>
                       <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
                     </td>
-                    <td>{r.stepKey}</td>
+                    <td>{`${toneWords(r.template, r.kind)} · ${stepWords(r.stepKey)}`}</td>
                     <td>{r.status.replace('_', ' ')}</td>
                   </tr>
                 ))}
