@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import {
   auditLog,
   connection,
+  contact,
   handoff,
   invoice,
   type ledger,
@@ -9,6 +10,7 @@ import {
   reminder,
   syncCursor,
 } from '../db/schema/index.ts';
+import { activityText } from '../domain/activity.ts';
 import { addMonths, type IsoDate, localDate, zonedTimeToInstant, addDays } from '../domain/dates.ts';
 import { formatUnits, parseAmount, SCALE } from '../domain/money.ts';
 import { aging, type ArInvoice, dsoCountback, dsoTrend } from '../domain/reports/receivables.ts';
@@ -145,18 +147,33 @@ export async function ledgerOverview({ ctx, input }: { ctx: ServiceContext; inpu
     )
     .orderBy(desc(message.createdAt))
     .limit(15);
+  // The ledger's own changes and those to its invoices and customers (disputes, promises,
+  // plans, pauses, exclusions, opt-outs), newest first.
   const audits = await ctx.db
-    .select({ at: auditLog.at, action: auditLog.action })
+    .select({
+      at: auditLog.at,
+      action: auditLog.action,
+      data: auditLog.data,
+      invoiceNumber: invoice.number,
+      contactName: contact.name,
+    })
     .from(auditLog)
-    .where(and(eq(auditLog.firmId, ctx.firmId), eq(auditLog.subjectId, l.id)))
+    .leftJoin(invoice, and(eq(auditLog.subjectType, 'invoice'), sql`${invoice.id}::text = ${auditLog.subjectId}`))
+    .leftJoin(contact, and(eq(auditLog.subjectType, 'contact'), sql`${contact.id}::text = ${auditLog.subjectId}`))
+    .where(
+      and(
+        eq(auditLog.firmId, ctx.firmId),
+        or(eq(auditLog.subjectId, l.id), eq(invoice.ledgerId, l.id), eq(contact.ledgerId, l.id)),
+      ),
+    )
     .orderBy(desc(auditLog.at))
-    .limit(10);
+    .limit(15);
   const feed = [
     ...activity.map((m) => ({
       at: m.at.toISOString(),
       text: `${m.status === 'captured' ? 'Captured' : 'Sent'} “${m.subject}” to ${m.to.join(', ')}`,
     })),
-    ...audits.map((a) => ({ at: a.at.toISOString(), text: a.action.replace(/[._]/g, ' ') })),
+    ...audits.map((a) => ({ at: a.at.toISOString(), text: activityText(a) })),
   ].sort((a, b) => (a.at < b.at ? 1 : -1));
   return {
     ledger: l,

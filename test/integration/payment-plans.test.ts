@@ -5,7 +5,7 @@ import { auditLog, collectionState, reminder } from '../../src/db/schema/index.t
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
-import { makeContact, makeInvoice } from '../support/factories.ts';
+import { makeContact, makeInvoice, makeLedger } from '../support/factories.ts';
 import { reminderWorld } from '../support/reminders.ts';
 import { signedIn } from '../support/session.ts';
 
@@ -50,7 +50,7 @@ async function setup() {
     (await database.db.select().from(collectionState).where(eq(collectionState.invoiceId, inv.id)))[0];
   const reminders = async () =>
     (await database.db.select().from(reminder).where(eq(reminder.contactId, c.id))).map((r) => r.stepKey).sort();
-  return { ...w, app, c, inv, call, form, state, reminders };
+  return { ...w, app, user, c, inv, call, form, state, reminders };
 }
 
 const halves = [
@@ -105,5 +105,33 @@ describe('payment plans add up to what is owed', () => {
     const res = await s.call({ paymentPlan: [{ dueDate: '2026-12-20', amount: '115' }] }, paid.id);
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toBe('payment plan refused: the invoice is paid, not open');
+  });
+
+  it('the ledger’s activity says what was agreed: disputes, promises, plans and pauses', async () => {
+    const s = await setup();
+    await s.call({ dispute: { reason: 'goods returned' } });
+    await s.call({ dispute: null, promiseToPayUntil: '2026-12-20' });
+    await s.call({ paymentPlan: halves });
+    const pause = await s.app.request(`/api/v1/contacts/${s.c.id}/collection`, {
+      method: 'PATCH',
+      headers: { cookie: s.user.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ pausedUntil: '2026-12-31T11:00:00Z' }),
+    });
+    expect(pause.status).toBe(200);
+    const page = await (await s.app.request(`/ledgers/${s.ledger.id}`, { headers: { cookie: s.user.cookie } })).text();
+    const feed = page.slice(page.indexOf('id="feed"'));
+    for (const line of [
+      `Invoice ${s.inv.number} disputed: goods returned`,
+      `Dispute on Invoice ${s.inv.number} resolved; reminders resume; Promise to pay Invoice ${s.inv.number} by 2026-12-20`,
+      `Payment plan of 2 instalments agreed for Invoice ${s.inv.number}`,
+      'Reminders to Tanaka Shoji paused until 2026-12-31',
+    ])
+      expect(feed).toContain(line);
+    // Another ledger of the firm shows none of it.
+    const other = await makeLedger(database.db, s.firm.id, { externalId: 'other', name: 'Other Ltd' });
+    const otherPage = await (
+      await s.app.request(`/ledgers/${other.id}`, { headers: { cookie: s.user.cookie } })
+    ).text();
+    expect(otherPage).not.toContain('goods returned');
   });
 });
