@@ -21,8 +21,10 @@ import { handoffRoutes } from './routes/api/handoffs.ts';
 import { firmRoutes } from './routes/api/firm.ts';
 import { creditRoutes } from './routes/api/credit.ts';
 import { invoiceRoutes } from './routes/api/invoices.ts';
+import { customerRoutes } from './routes/api/customers.ts';
 import { outboxPage } from './routes/ui/outbox.tsx';
 import { invoicePages } from './routes/ui/invoices.tsx';
+import { customerListPage } from './routes/ui/customers.tsx';
 import { uiActions } from './routes/ui/actions.ts';
 import { mountApiDocs } from './routes/ui/api-docs.tsx';
 import { customerPage } from './routes/ui/customer.tsx';
@@ -97,9 +99,11 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', firmRoutes());
   app.route('/api/v1', creditRoutes());
   app.route('/api/v1', invoiceRoutes());
+  app.route('/api/v1', customerRoutes());
   // The dashboard: server-rendered pages and their forms (session cookie, same-site Origin).
   app.route('/', outboxPage());
   app.route('/', invoicePages());
+  app.route('/', customerListPage());
   app.route('/', portfolioPages());
   app.route('/', customerPage());
   app.route('/', settingsPages());

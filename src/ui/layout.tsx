@@ -64,6 +64,7 @@ export function Layout(props: {
             <>
               <nav aria-label="Main">
                 <a href="/">Portfolio</a>
+                <a href="/customers">Customers</a>
                 <a href="/invoices">Invoices</a>
                 <a href="/reports">Reports</a>
                 <a href="/connections">Connections</a>

@@ -4,29 +4,13 @@ import { COLLECTION_STATES, INVOICE_SORTS, InvoiceListQuery, listInvoices } from
 import { listLedgers } from '../../services/ledgers.ts';
 import { money } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
+import { Choice, LedgerChoice, listFilters, listHref, Pager, rangeText } from '../../ui/list-controls.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 import { zodIssues } from '../error-handler.tsx';
 import { requireUiAuth } from './guard.ts';
 
 const FILTERS = ['q', 'ledgerId', 'status', 'currency', 'aging', 'band', 'collection', 'sort', 'dir', 'limit'] as const;
-
-/** A select of a filter, keeping what the reader chose. */
-function Choice(props: { name: string; label: string; value?: string; options: readonly string[]; any?: string }) {
-  return (
-    <label>
-      {props.label}{' '}
-      <select name={props.name}>
-        {props.any ? <option value="">{props.any}</option> : null}
-        {props.options.map((o) => (
-          <option value={o} selected={o === props.value}>
-            {o.replace(/_/g, ' ')}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 /**
  * The invoice list: search, filters, sort and paging as a plain GET form (links can be shared and
@@ -36,21 +20,14 @@ export function invoicePages() {
   const app = router<AuthEnv>();
   app.use('/invoices', requireUiAuth);
   app.get('/invoices', async (c) => {
-    const raw = Object.fromEntries(
-      Object.entries(c.req.query()).filter(
-        ([k, v]) => v !== '' && ((FILTERS as readonly string[]).includes(k) || k === 'offset'),
-      ),
-    );
+    const raw = listFilters(c.req.query(), FILTERS);
     const parsed = InvoiceListQuery.safeParse(raw);
     if (!parsed.success) throw new ValidationError('a filter is not valid', zodIssues(parsed.error.issues));
     const input = parsed.data;
     const ctx = serviceCtx(c);
-    const [list, ledgers] = await Promise.all([listInvoices({ ctx, input }), listLedgers({ ctx })]);
-    const query = (over: Record<string, string | number>) =>
-      new URLSearchParams(
-        Object.entries({ ...raw, ...over }).map(([k, v]) => [k, String(v)] as [string, string]),
-      ).toString();
-    const last = list.offset + list.invoices.length;
+    const list = await listInvoices({ ctx, input });
+    const ledgers = await listLedgers({ ctx });
+    const page = { ...list, shown: list.invoices.length };
     return c.html(
       <Layout title="Invoices" user={c.var.principal}>
         <search>
@@ -58,17 +35,7 @@ export function invoicePages() {
             <label>
               Search <input type="search" name="q" value={input.q ?? ''} placeholder="number, customer or email" />
             </label>
-            <label>
-              Ledger{' '}
-              <select name="ledgerId">
-                <option value="">all ledgers</option>
-                {ledgers.map((l) => (
-                  <option value={l.id} selected={l.id === input.ledgerId}>
-                    {l.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <LedgerChoice ledgers={ledgers} value={input.ledgerId} />
             <Choice name="status" label="Status" value={input.status} options={['open', 'paid', 'voided', 'deleted']} />
             <label>
               Currency <input name="currency" value={input.currency ?? ''} size={4} placeholder="any" />
@@ -86,14 +53,12 @@ export function invoicePages() {
             <Choice name="dir" label="Order" value={input.dir} options={['asc', 'desc']} />
             <p>
               <button type="submit">Show</button> <a href="/invoices">Clear</a> ·{' '}
-              <a href={`/api/v1/invoices?${query({ format: 'csv' })}`}>Download CSV</a>
+              <a href={listHref('/api/v1/invoices', raw, { format: 'csv' })}>Download CSV</a>
             </p>
           </form>
         </search>
         <section class="card scroll" aria-labelledby="found">
-          <h2 id="found">
-            {list.total === 0 ? 'No invoices match' : `${list.offset + 1}–${last} of ${list.total} invoices`}
-          </h2>
+          <h2 id="found">{rangeText(page, 'invoices')}</h2>
           <table>
             <thead>
               <tr>
@@ -128,12 +93,7 @@ export function invoicePages() {
               ))}
             </tbody>
           </table>
-          <nav aria-label="Pages">
-            {list.offset > 0 ? (
-              <a href={`/invoices?${query({ offset: Math.max(0, list.offset - list.limit) })}`}>Previous</a>
-            ) : null}{' '}
-            {last < list.total ? <a href={`/invoices?${query({ offset: last })}`}>Next</a> : null}
-          </nav>
+          <Pager path="/invoices" filters={raw} page={page} />
         </section>
       </Layout>,
     );
