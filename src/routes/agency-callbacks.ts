@@ -1,3 +1,4 @@
+import { amountSchema } from '../domain/amount.ts';
 import { z } from '@hono/zod-openapi';
 import { bodyLimit } from './body-limit.ts';
 import { AGENCY_STATUSES } from '../domain/handoff/status.ts';
@@ -13,10 +14,7 @@ const Callback = z.object({
   data: z.object({
     caseId: z.string().min(1).max(64).describe('our case id or reference'),
     status: z.enum(AGENCY_STATUSES),
-    recoveredAmount: z
-      .string()
-      .regex(/^\d{1,15}(\.\d{1,4})?$/)
-      .optional(),
+    recoveredAmount: amountSchema('1250.00').optional(),
     agencyRef: z.string().max(100).optional(),
     note: z.string().max(1000).optional(),
   }),

@@ -94,6 +94,10 @@ describe('payment plans add up to what is owed', () => {
     expect(location).toContain('error=payment plan refused: instalment 1: 52094.50 cannot be paid in JPY');
     expect(location).toContain("the instalments add up to 52095.5 JPY, but the invoice's balance is JP¥104,188");
     expect((await s.state())?.paymentPlan).toEqual(halves);
+    const typed = await s.form('2026-12-20 ¥52,094');
+    expect(decodeURIComponent(typed.headers.get('location') ?? '')).toContain(
+      'error=plan line 1: ¥52,094 is not an amount like 250.00',
+    );
     // Clearing a plan needs no sum.
     expect((await s.call({ paymentPlan: null })).status).toBe(200);
     expect((await s.state())?.paymentPlan).toBeNull();

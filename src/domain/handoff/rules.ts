@@ -1,8 +1,9 @@
+import { amountSchema } from '../amount.ts';
 import { z } from 'zod';
 import { daysBetween, type IsoDate } from '../dates.ts';
 import { add, formatMoney, formatUnits, parseAmount, SCALE, type Units } from '../money.ts';
 
-const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 250.00');
+const amount = amountSchema('250.00');
 const BANDS = ['low', 'medium', 'high'] as const;
 export type Band = (typeof BANDS)[number];
 

@@ -1,3 +1,4 @@
+import { amountSchema } from '../amount.ts';
 import { z } from 'zod';
 import type { HistInvoice } from './history.ts';
 
@@ -42,7 +43,7 @@ export function parseCsv(text: string): string[][] {
 }
 
 const isoDate = z.iso.date();
-const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 1250.00');
+const amount = amountSchema('1250.00');
 const yesNo = z.enum(['', 'yes', 'no', 'true', 'false', 'y', 'n', '1', '0']);
 
 /**

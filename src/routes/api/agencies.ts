@@ -1,3 +1,4 @@
+import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { CASE_FIELDS } from '../../domain/handoff/case-file.ts';
 import { createAgency, listAgencies, rotateAgencySecret, updateAgency } from '../../services/handoff/agencies.ts';
@@ -17,11 +18,7 @@ const AgencyFields = z.object({
     .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'a fraction between 0 and 1, like 0.25')
     .nullable()
     .optional(),
-  minAmount: z
-    .string()
-    .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 250.00')
-    .nullable()
-    .optional(),
+  minAmount: amountSchema('250.00').nullable().optional(),
   fieldAllowList: z
     .array(z.enum(CASE_FIELDS))
     .max(CASE_FIELDS.length)

@@ -1,10 +1,11 @@
+import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { setContactCollection, setInvoiceCollection } from '../../services/reminders/manage.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
 
 const date = z.iso.date();
-const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal amount');
+const amount = amountSchema();
 
 /** Per-invoice and per-contact collection controls; every change replans the contact. */
 export function collectionRoutes() {

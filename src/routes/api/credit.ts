@@ -1,3 +1,4 @@
+import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { ledger } from '../../db/schema/index.ts';
@@ -19,7 +20,7 @@ import { assertReceiverAllowed, jsonBody, jsonResponse, receiverUrl, router } fr
 
 const IdParam = z.object({ id: z.uuid() });
 const Any = z.record(z.string(), z.unknown());
-const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 5000.00');
+const amount = amountSchema('5000.00');
 
 /** Credit control: limits, policy, alerts, cash forecast, reports (JSON or CSV), outbound webhooks. */
 export function creditRoutes() {

@@ -1,3 +1,4 @@
+import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { handoffStatusEnum } from '../../db/schema/index.ts';
 import { HandoffRuleSchema } from '../../domain/handoff/rules.ts';
@@ -13,7 +14,7 @@ import { jsonBody, jsonResponse, router } from '../env.ts';
 
 const IdParam = z.object({ id: z.uuid() });
 const Case = z.record(z.string(), z.unknown()).openapi('HandoffCase');
-const amount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a positive decimal like 120.00');
+const amount = amountSchema('120.00');
 
 /** Agency hand-off: rules, cases, approval, status, recall, exports. */
 export function handoffRoutes() {

@@ -1,3 +1,4 @@
+import { AMOUNT } from '../../domain/amount.ts';
 import { disconnectLedger } from '../../services/disconnect.ts';
 import { updateLedgerSettings } from '../../services/ledgers.ts';
 import type { Context } from 'hono';
@@ -138,7 +139,9 @@ export function uiActions() {
       .map((l) => l.trim())
       .filter(Boolean);
     const plan = lines.map((l, k) => {
-      const m = /^(\d{4}-\d{2}-\d{2})\s+(\d{1,15}(?:\.\d{1,4})?)$/.exec(l);
+      const m = /^(\d{4}-\d{2}-\d{2})\s+(\S+)$/.exec(l);
+      if (m && !AMOUNT.test(m[2]!))
+        throw new AppError('validation_failed', `plan line ${k + 1}: ${m[2]} is not an amount like 250.00`);
       if (!m)
         throw new AppError(
           'validation_failed',

@@ -1,3 +1,4 @@
+import { AMOUNT } from '../../domain/amount.ts';
 import { z } from 'zod';
 import { listAlerts, listCredit } from '../../services/credit/limits.ts';
 import { REPORTS, type Report, report } from '../../services/credit/reports.ts';
@@ -208,8 +209,7 @@ export function reportPages() {
     try {
       requireRole('member', c.var.principal);
       const amount = f.one('amount');
-      if (amount && !/^\d{1,15}(\.\d{1,4})?$/.test(amount))
-        throw new AppError('validation_failed', 'a limit looks like 5000 or 5000.00');
+      if (amount && !AMOUNT.test(amount)) throw new AppError('validation_failed', 'a limit looks like 5000 or 5000.00');
       await setCreditLimit({ ctx: serviceCtx(c), input: { contactId: c.req.param('id'), amount: amount || null } });
       return c.redirect(
         `${back}?notice=${encodeURIComponent(amount ? `limit set to ${amount}` : 'limit removed')}`,
