@@ -9,6 +9,7 @@ import {
   previewReminder,
   reminderEffectiveness,
 } from '../../services/reminders/manage.ts';
+import { rejectReminders } from '../../services/reminders/reject.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
 
@@ -54,6 +55,31 @@ export function reminderRoutes() {
     async (c) => {
       requireRole('member', c.var.principal);
       return c.json(await approveReminders({ ctx: serviceCtx(c), input: c.req.valid('json') }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/reminders/reject',
+      summary:
+        'Turn down reminders waiting for approval, with the reason (the given ids, or all of a ledger); the cadence moves on to its next step',
+      request: {
+        body: jsonBody(
+          z
+            .object({
+              ids: z.array(z.uuid()).min(1).max(1000).optional(),
+              ledgerId: z.uuid().optional(),
+              reason: z.string().trim().min(1).max(500),
+            })
+            .refine((b) => b.ids || b.ledgerId, 'give ids or ledgerId'),
+        ),
+      },
+      responses: { 200: jsonResponse(z.object({ rejected: z.number() }), 'rejected') },
+    }),
+    async (c) => {
+      requireRole('member', c.var.principal);
+      return c.json(await rejectReminders({ ctx: serviceCtx(c), input: c.req.valid('json') }), 200);
     },
   );
 

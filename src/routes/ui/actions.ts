@@ -1,3 +1,4 @@
+import { rejectReminders } from '../../services/reminders/reject.ts';
 import { AMOUNT } from '../../domain/amount.ts';
 import { disconnectLedger } from '../../services/disconnect.ts';
 import { updateLedgerSettings } from '../../services/ledgers.ts';
@@ -43,9 +44,24 @@ export function uiActions() {
     return act(c, f.one('back') || '/#approvals', async () => {
       requireRole('member', c.var.principal);
       const ids = f.many('ids');
-      if (ids.length === 0) throw new AppError('validation_failed', 'select at least one reminder');
-      const r = await approveReminders({ ctx: serviceCtx(c), input: { ids } });
+      const ledgerId = f.one('ledgerId');
+      if (ledgerId && !new RegExp(`^${ID}$`).test(ledgerId)) throw new AppError('not_found', 'no such ledger');
+      if (ids.length === 0 && !ledgerId) throw new AppError('validation_failed', 'select at least one reminder');
+      const r = await approveReminders({ ctx: serviceCtx(c), input: ledgerId ? { ledgerId } : { ids } });
       return `${r.approved} reminder${r.approved === 1 ? '' : 's'} approved`;
+    });
+  });
+
+  app.post('/ui/reminders/reject', async (c) => {
+    const f = await formFields(c);
+    return act(c, f.one('back') || '/#approvals', async () => {
+      requireRole('member', c.var.principal);
+      const ids = f.many('ids');
+      const reason = f.one('reason');
+      if (ids.length === 0) throw new AppError('validation_failed', 'select at least one reminder');
+      if (!reason) throw new AppError('validation_failed', 'say why these reminders should not go');
+      const r = await rejectReminders({ ctx: serviceCtx(c), input: { ids, reason: reason.slice(0, 500) } });
+      return `${r.rejected} reminder${r.rejected === 1 ? '' : 's'} rejected: the cadence moves on to the next step`;
     });
   });
 

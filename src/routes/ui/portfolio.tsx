@@ -180,7 +180,31 @@ export function portfolioPages() {
               <p>
                 <button type="submit">Approve selected reminders</button>
               </p>
+              <p>
+                <label for="reject-reason">Or turn the selected ones down, saying why</label>
+                <input
+                  id="reject-reason"
+                  name="reason"
+                  maxlength={500}
+                  placeholder="e.g. paid by cheque, not yet banked"
+                />{' '}
+                <button type="submit" class="secondary" formaction="/ui/reminders/reject">
+                  Reject selected
+                </button>
+              </p>
             </form>
+          )}
+          {queue.length === 0 ? null : (
+            <div>
+              {[...new Set(queue.map((r) => r.ledgerId))].map((ledgerId) => (
+                <form class="inline" method="post" action="/ui/reminders/approve">
+                  <input type="hidden" name="ledgerId" value={ledgerId} />
+                  <button type="submit" class="secondary">
+                    {`Approve all waiting for ${names.get(ledgerId) ?? 'this ledger'}`}
+                  </button>
+                </form>
+              ))}
+            </div>
           )}
           {cases.length ? (
             <>
