@@ -65,6 +65,24 @@ export function TrendChart(props: { points: { date: string; dso: number }[] }) {
 
 const PALETTE = ['#1f6feb', '#bc4c00', '#1a7f37', '#8250df', '#cf222e', '#9a6700'];
 
+/** Width of one character of 12px system text, generously: labels are measured by it. */
+export const CHAR_PX = 7;
+
+/**
+ * The x-axis labels of `n` groups `group` px apart that can be shown without touching: every
+ * k-th label, each cut to the room up to the next one shown (with an ellipsis); null where a
+ * label is left out. Readers get every label in full from the chart's description.
+ */
+export function axisLabels(labels: readonly string[], group: number): (string | null)[] {
+  // Room for the longest label (up to 14 characters) decides how many to skip.
+  const longest = Math.min(14, Math.max(4, ...labels.map((l) => l.length + 1)));
+  const every = Math.max(1, Math.ceil((longest * CHAR_PX) / group));
+  const room = Math.max(1, Math.floor((every * group) / CHAR_PX) - 1);
+  return labels.map((label, k) =>
+    k % every !== 0 ? null : label.length > room ? `${label.slice(0, Math.max(1, room - 1))}…` : label,
+  );
+}
+
 /** Grouped bars for any report: one group per label, one bar per series, with a legend. */
 export function SeriesChart(props: { labels: string[]; series: { name: string; values: number[] }[]; title: string }) {
   const n = Math.max(1, props.labels.length);
@@ -73,6 +91,7 @@ export function SeriesChart(props: { labels: string[]; series: { name: string; v
   const h = 220;
   const group = (w - 40) / n;
   const bar = Math.max(2, (group - 6) / Math.max(1, props.series.length));
+  const shown = axisLabels(props.labels, group);
   const summary = props.series
     .map((s) => `${s.name}: ${s.values.map((v, k) => `${props.labels[k]} ${v}`).join(', ')}`)
     .join('; ');
@@ -83,7 +102,7 @@ export function SeriesChart(props: { labels: string[]; series: { name: string; v
       viewBox={`0 0 ${w} ${h + 20 + 16 * props.series.length}`}
       width="100%"
     >
-      {props.labels.map((label, k) => (
+      {shown.map((label, k) => (
         <g>
           {props.series.map((s, j) => {
             const v = s.values[k] ?? 0;
@@ -98,9 +117,9 @@ export function SeriesChart(props: { labels: string[]; series: { name: string; v
               />
             );
           })}
-          {n <= 16 ? (
+          {label ? (
             <text x={30 + k * group} y={h - 4}>
-              {label.length > 12 ? `${label.slice(0, 11)}…` : label}
+              {label}
             </text>
           ) : null}
         </g>
