@@ -112,6 +112,7 @@ function bodyFor(
     'POST /api/v1/webhook-events/replay': json({ from: '2026-01-01T00:00:00Z', to: '2026-12-31T00:00:00Z' }),
     'POST /api/v1/webhook-events/requeue-dead': json({}),
     'POST /api/v1/reminders/approve': json({ ids: [A.r.id] }),
+    'POST /api/v1/reminders/reject': json({ ids: [A.r.id], reason: 'not ours' }),
     'POST /api/v1/templates/preview': json({ template: 'friendly' }),
     'PATCH /api/v1/invoices/{id}/collection': json({ excluded: true }),
     'PATCH /api/v1/contacts/{id}/collection': json({ excluded: true }),
