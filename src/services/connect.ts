@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../domain/ledger-settings.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { ExternalProvider, Ledger } from '../../connectors/types.ts';
 import { connection, ledger, oauthState } from '../db/schema/index.ts';
@@ -163,7 +164,7 @@ async function upsertLedgers(ctx: ServiceContext, provider: ExternalProvider, co
     const prior = byExternal.get(t.externalId);
     if (prior) {
       // A zone the owner set stays theirs: reconnecting does not put the provider's guess back.
-      const ownerZone = prior.settings.timezoneSetBy === 'owner';
+      const ownerZone = ledgerSettings(prior.settings).timezoneSetBy === 'owner';
       await ctx.db
         .update(ledger)
         .set({

@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../domain/ledger-settings.ts';
 import { and, eq, ne } from 'drizzle-orm';
 import { connection, ledger } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
@@ -81,7 +82,7 @@ async function removeAtProvider(ctx: ServiceContext, deps: Deps, conn: Connectio
   const port = deps.integrations.ports[conn.provider];
   if (!port?.disconnectTenant) return;
   try {
-    const refs = ledgers.map((l) => (l.settings as { connectionRef?: string }).connectionRef).filter(Boolean);
+    const refs = ledgers.map((l) => ledgerSettings(l.settings).connectionRef).filter(Boolean);
     if (refs.length === 0) return;
     const token = await deps.integrations.tokens.accessToken(conn.id);
     for (const ref of refs) await port.disconnectTenant(token, ref!);

@@ -1,3 +1,4 @@
+import { type LedgerNotes, ledgerSettings } from '../domain/ledger-settings.ts';
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import { ConnectorError } from '../../connectors/types.ts';
 import type { Db } from '../db/client.ts';
@@ -13,15 +14,7 @@ import type { ConnectorResolver } from './connectors.ts';
  * spent budget delays notes, never a stop or a send.
  */
 
-/** Which notes a ledger keeps: every reminder, only firm/final ones and hand-offs, or none. */
-export const LEDGER_NOTES = ['all', 'escalations', 'off'] as const;
-export type LedgerNotes = (typeof LEDGER_NOTES)[number];
 export type NoteKind = 'reminder' | 'escalation' | 'handoff';
-
-export function ledgerNotesOf(settings: Record<string, unknown>): LedgerNotes {
-  const v = settings.ledgerNotes;
-  return LEDGER_NOTES.includes(v as LedgerNotes) ? (v as LedgerNotes) : 'all';
-}
 
 const keeps = (setting: LedgerNotes, kind: NoteKind) =>
   setting === 'all' || (setting === 'escalations' && kind !== 'reminder');
@@ -39,7 +32,7 @@ export async function queueNotes(
   body: string,
   at: Date,
 ) {
-  if (invoiceExternalIds.length === 0 || !keeps(ledgerNotesOf(l.settings), kind)) return;
+  if (invoiceExternalIds.length === 0 || !keeps(ledgerSettings(l.settings).ledgerNotes, kind)) return;
   await db.insert(ledgerNote).values(
     invoiceExternalIds.map((invoiceExternalId) => ({
       firmId: l.firmId,

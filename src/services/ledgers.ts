@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../domain/ledger-settings.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
   connection,
@@ -16,7 +17,7 @@ import { isValidTimeZone } from '../domain/dates.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { audit } from './audit.ts';
 import { credentialsNotice } from './provider-health.ts';
-import { type LedgerNotes, ledgerNotesOf } from './ledger-notes.ts';
+import type { LedgerNotes } from '../domain/ledger-settings.ts';
 import { ZONE_HOLD } from './reminders/gates.ts';
 import { replanContacts } from './reminders/planning.ts';
 import { assertCanAct, inLedgerScope, type ServiceContext } from './context.ts';
@@ -53,7 +54,7 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
     name: r.name,
     baseCurrency: r.baseCurrency,
     timezone: r.timezone,
-    timezoneGuessed: r.settings.timezoneGuessed === true,
+    timezoneGuessed: ledgerSettings(r.settings).timezoneGuessed,
     country: r.country,
     status: r.status,
     statusReason: r.status === 'active' ? null : r.statusReason,
@@ -64,8 +65,7 @@ export async function listLedgers({ ctx }: { ctx: ServiceContext; input?: undefi
         ? credentialsNotice(r.provider, lastErrorOf.get(r.connectionId) ?? null)
         : null,
     safeMode: r.safeMode,
-    byRiskBand: ((r.settings as { cadence?: { byRiskBand?: Record<string, string> } }).cadence?.byRiskBand ??
-      {}) as Record<string, string>,
+    byRiskBand: ledgerSettings(r.settings).cadence.byRiskBand ?? {},
     sync: cursors
       .filter((c) => c.ledgerId === r.id)
       .map((c) => ({
@@ -115,7 +115,10 @@ export async function updateLedgerSettings({
       { path: 'timezone', message: 'not a known IANA time zone' },
     ]);
   // A guessed zone sent back unchanged is the owner confirming it.
-  if (input.timezone !== undefined && (input.timezone !== row.timezone || row.settings.timezoneGuessed === true)) {
+  if (
+    input.timezone !== undefined &&
+    (input.timezone !== row.timezone || ledgerSettings(row.settings).timezoneGuessed)
+  ) {
     const now = ctx.clock.now();
     // The owner's word on the zone: kept over the provider's (or our) guess, across reconnects.
     await ctx.db
@@ -139,7 +142,7 @@ export async function updateLedgerSettings({
       { from: row.timezone, to: input.timezone, released: released.length },
     );
   }
-  if (input.ledgerNotes !== undefined && input.ledgerNotes !== ledgerNotesOf(row.settings)) {
+  if (input.ledgerNotes !== undefined && input.ledgerNotes !== ledgerSettings(row.settings).ledgerNotes) {
     await ctx.db
       .update(ledger)
       .set({
@@ -153,7 +156,7 @@ export async function updateLedgerSettings({
   return {
     ledgerId: row.id,
     safeMode: input.safeMode ?? row.safeMode,
-    ledgerNotes: input.ledgerNotes ?? ledgerNotesOf(row.settings),
+    ledgerNotes: input.ledgerNotes ?? ledgerSettings(row.settings).ledgerNotes,
     timezone: input.timezone ?? row.timezone,
   };
 }

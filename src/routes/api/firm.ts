@@ -10,7 +10,7 @@ import {
   updateMember,
 } from '../../services/firm-admin.ts';
 import { updateLedgerSettings } from '../../services/ledgers.ts';
-import { LEDGER_NOTES } from '../../services/ledger-notes.ts';
+import { LEDGER_NOTES } from '../../domain/ledger-settings.ts';
 import { ledgerOverview, portfolio } from '../../services/portfolio.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';

@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../../domain/ledger-settings.ts';
 import type { contact, invoice, ledger } from '../../db/schema/index.ts';
 import { daysBetween } from '../../domain/dates.ts';
 import { formatMoney } from '../../domain/money.ts';
@@ -27,8 +28,8 @@ export function composeMessage(args: {
       daysOverdue: i.dueDate ? daysBetween(i.dueDate, args.today) : 0,
       payLink: i.onlineUrl,
     })),
-    discountTerms: typeof l.settings.discountTerms === 'string' ? l.settings.discountTerms : undefined,
-    lateFeeTerms: typeof l.settings.lateFeeTerms === 'string' ? l.settings.lateFeeTerms : undefined,
+    discountTerms: ledgerSettings(l.settings).discountTerms,
+    lateFeeTerms: ledgerSettings(l.settings).lateFeeTerms,
     credits: [...(args.credit ?? [])]
       .filter(([currency, units]) => units > 0n && args.invoices.some((i) => i.currency === currency))
       .map(([currency, units]) => formatMoney(units, currency)),

@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../../domain/ledger-settings.ts';
 import { emitEvent } from '../outbound/events.ts';
 import { queueNotes, reminderNoteKind } from '../ledger-notes.ts';
 import { createHash } from 'node:crypto';
@@ -165,7 +166,7 @@ export async function deliverReminder(
     },
     connectionHealthy: healthy,
     tz,
-    zoneKnown: isValidTimeZone(c.timezone) || l.settings.timezoneGuessed !== true,
+    zoneKnown: isValidTimeZone(c.timezone) || !ledgerSettings(l.settings).timezoneGuessed,
     policy,
     isHoliday,
     recentSends: recent.map((r) => r.at!).filter(Boolean),
@@ -274,7 +275,7 @@ async function send(deps: DeliverDeps, progress: DeliveryProgress, a: SendArgs):
     return holdBack(deps, a.rem, a.gates);
   }
   const to = a.to;
-  const replyTo = (a.ledgerRow.settings.replyTo as string | undefined) ?? undefined;
+  const replyTo = ledgerSettings(a.ledgerRow.settings).replyTo;
   const base = {
     firmId: a.rem.firmId,
     ledgerId: a.rem.ledgerId,

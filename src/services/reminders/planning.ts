@@ -1,3 +1,4 @@
+import { ledgerSettings } from '../../domain/ledger-settings.ts';
 import { randomUUID } from 'node:crypto';
 import { and, eq, exists, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -44,7 +45,7 @@ function thankYou(
   now: Date,
   tz: string,
 ): Planned | null {
-  if (l.settings.thankYou !== true || i.status !== 'paid' || !wasReminded || done?.has(THANK_YOU)) return null;
+  if (!ledgerSettings(l.settings).thankYou || i.status !== 'paid' || !wasReminded || done?.has(THANK_YOU)) return null;
   const dueAt = nextSendInstant(now, tz, policy.sendWindow, holidaysFor(l.country));
   if (!dueAt) return null;
   return {

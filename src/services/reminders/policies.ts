@@ -1,3 +1,4 @@
+import { type LedgerSettings, ledgerSettings } from '../../domain/ledger-settings.ts';
 import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { cadencePolicy, riskScore } from '../../db/schema/index.ts';
@@ -15,10 +16,7 @@ export const toPolicy = (row: PolicyRow): Policy =>
   });
 
 /** Ledger settings that steer cadence assignment (`ledger.settings.cadence`). */
-export type CadenceSettings = {
-  /** Built-in or policy id per risk band: e.g. { high: 'firm', low: 'gentle' }. */
-  byRiskBand?: Partial<Record<'low' | 'medium' | 'high', string>>;
-};
+export type CadenceSettings = LedgerSettings['cadence'];
 
 /**
  * Which policy chases a contact, most specific first: the contact's own assignment; the ledger's
@@ -67,7 +65,7 @@ export async function policiesFor(
   const firmDefault = rows.find((r) => r.ledgerId === null && r.isDefault);
   const out = new Map<string, Policy>();
   for (const c of contacts) {
-    const settings = (ledgers.get(c.ledgerId)?.settings.cadence ?? {}) as CadenceSettings;
+    const settings = ledgerSettings(ledgers.get(c.ledgerId)?.settings).cadence;
     const ledgerDefault = rows.find((r) => r.ledgerId === c.ledgerId && r.isDefault);
     const b = band.get(c.id);
     out.set(
