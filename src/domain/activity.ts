@@ -33,10 +33,11 @@ function invoiceLines(d: Fields, inv: string): string[] {
 
 function contactLines(d: Fields, who: string): string[] {
   const out: string[] = [];
-  if (has(d, 'pausedUntil'))
+  if (has(d, 'pausedThrough')) out.push(`Reminders to ${who} paused through ${d.pausedThrough}`);
+  else if (has(d, 'pausedUntil'))
     out.push(
       d.pausedUntil
-        ? `Reminders to ${who} paused until ${String(d.pausedUntil).slice(0, 10)}`
+        ? `Reminders to ${who} paused until ${String(d.pausedUntil).slice(0, 16).replace('T', ' ')} UTC`
         : `Reminders to ${who} resumed`,
     );
   if (has(d, 'excluded')) out.push(d.excluded ? `${who} excluded from chasing` : `${who} back in chasing`);

@@ -20,7 +20,13 @@ describe('a ledger’s activity in words', () => {
   });
 
   it('says what changed for a customer', () => {
-    expect(who({ pausedUntil: '2026-12-31T11:00:00.000Z' })).toBe('Reminders to Kea Builders paused until 2026-12-31');
+    expect(who({ pausedUntil: '2026-12-31T11:00:00.000Z' })).toBe(
+      'Reminders to Kea Builders paused until 2026-12-31 11:00 UTC',
+    );
+    // From the dashboard: a day in the ledger's zone, said as that day.
+    expect(who({ pausedThrough: '2026-12-31', pausedUntil: '2027-01-01T00:00:00.000Z' })).toBe(
+      'Reminders to Kea Builders paused through 2026-12-31',
+    );
     expect(who({ pausedUntil: null })).toBe('Reminders to Kea Builders resumed');
     expect(who({ optedOut: true })).toBe('Kea Builders opted out of reminders');
     expect(who({ policyId: null })).toBe('Kea Builders back on the default cadence');

@@ -1,13 +1,15 @@
 import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
-import { ledger } from '../../db/schema/index.ts';
 import { toCsv } from '../../domain/csv.ts';
-import { CreditPolicySchema, listAlerts, listCredit, setCreditLimit } from '../../services/credit/limits.ts';
+import {
+  CreditPolicySchema,
+  listAlerts,
+  listCredit,
+  setCreditLimit,
+  setCreditPolicy,
+} from '../../services/credit/limits.ts';
 import { ledgerForecast, portfolioForecast } from '../../services/credit/forecast.ts';
 import { REPORTS, report } from '../../services/credit/reports.ts';
-import { audit } from '../../services/audit.ts';
-import { getLedger } from '../../services/ledgers.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -65,15 +67,8 @@ export function creditRoutes() {
     }),
     async (c) => {
       requireRole('admin', c.var.principal);
-      const ctx = serviceCtx(c);
-      const l = await getLedger(ctx, c.req.valid('param').id);
-      const policy = c.req.valid('json');
-      await ctx.db
-        .update(ledger)
-        .set({ settings: { ...(l.settings as Record<string, unknown>), credit: policy } })
-        .where(eq(ledger.id, l.id));
-      await audit(ctx, 'credit.policy_set', { type: 'ledger', id: l.id }, policy);
-      return c.json(policy, 200);
+      const input = { ledgerId: c.req.valid('param').id, policy: c.req.valid('json') };
+      return c.json(await setCreditPolicy({ ctx: serviceCtx(c), input }), 200);
     },
   );
   app.openapi(

@@ -7,9 +7,6 @@ import { AppError } from '../../errors.ts';
 import { approveCase } from '../../services/handoff/approve.ts';
 import { createCase } from '../../services/handoff/cases.ts';
 import { approveReminders, setContactCollection, setInvoiceCollection } from '../../services/reminders/manage.ts';
-import { and, eq } from 'drizzle-orm';
-import { contact, ledger } from '../../db/schema/index.ts';
-import { addDays, zonedTimeToInstant } from '../../domain/dates.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 import { formCsrf, formFields, requireUiAuth, safeNext, ID } from './guard.ts';
@@ -90,15 +87,7 @@ export function uiActions() {
     const until = f.one('until');
     if (!isDate(until)) throw new AppError('validation_failed', 'choose the date to pause until');
     // Paused through the whole chosen day in the ledger's zone.
-    const [row] = await c.var.deps.database.db
-      .select({ tz: ledger.timezone })
-      .from(contact)
-      .innerJoin(ledger, eq(ledger.id, contact.ledgerId))
-      .where(and(eq(contact.id, id), eq(contact.firmId, c.var.principal.firmId)));
-    await setContactCollection({
-      ctx: serviceCtx(c),
-      input: { contactId: id, pausedUntil: zonedTimeToInstant(addDays(until, 1), '00:00', row?.tz ?? 'UTC') },
-    });
+    await setContactCollection({ ctx: serviceCtx(c), input: { contactId: id, pausedThrough: until } });
     return `reminders paused until ${until}`;
   });
   customerAction('resume', async (c, id) => {

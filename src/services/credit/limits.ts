@@ -256,3 +256,23 @@ export function creditAlertsOnChange(deps: { db: Db; clock: Clock; logger: Logge
     }
   };
 }
+
+/** Sets the ledger's credit policy (`ledger.settings.credit`), leaving its other settings as they are. */
+export async function setCreditPolicy({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: { ledgerId: string; policy: z.infer<typeof CreditPolicySchema> };
+}) {
+  const l = await getLedger(ctx, input.ledgerId);
+  await ctx.db
+    .update(ledger)
+    .set({
+      settings: sql`${ledger.settings} || ${JSON.stringify({ credit: input.policy })}::jsonb`,
+      updatedAt: ctx.clock.now(),
+    })
+    .where(eq(ledger.id, l.id));
+  await audit(ctx, 'credit.policy_set', { type: 'ledger', id: l.id }, input.policy);
+  return input.policy;
+}

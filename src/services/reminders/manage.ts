@@ -13,7 +13,7 @@ import {
   reminder,
   reminderItem,
 } from '../../db/schema/index.ts';
-import { localDate, resolveTimeZone } from '../../domain/dates.ts';
+import { addDays, type IsoDate, localDate, resolveTimeZone, zonedTimeToInstant } from '../../domain/dates.ts';
 import { paymentPlanProblems } from '../../domain/cadence/payment-plan.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { audit } from '../audit.ts';
@@ -222,6 +222,8 @@ export async function setInvoiceCollection({ ctx, input }: { ctx: ServiceContext
 export type ContactCollectionInput = {
   contactId: string;
   pausedUntil?: Date | null;
+  /** A calendar date: paused through the whole of that day in the ledger's zone. */
+  pausedThrough?: IsoDate;
   excluded?: boolean;
   optedOut?: boolean;
   policyId?: string | null;
@@ -241,8 +243,14 @@ export async function setContactCollection({ ctx, input }: { ctx: ServiceContext
       .where(and(eq(cadencePolicy.id, input.policyId), eq(cadencePolicy.firmId, ctx.firmId)));
     if (!p) throw new NotFoundError('policy');
   }
+  const through = input.pausedThrough
+    ? (await ctx.db.select({ tz: ledger.timezone }).from(ledger).where(eq(ledger.id, c.ledgerId)))[0]
+    : undefined;
+  const pausedUntil = input.pausedThrough
+    ? zonedTimeToInstant(addDays(input.pausedThrough, 1), '00:00', through?.tz ?? 'UTC')
+    : input.pausedUntil;
   const set = {
-    ...(input.pausedUntil !== undefined ? { pausedUntil: input.pausedUntil } : {}),
+    ...(pausedUntil !== undefined ? { pausedUntil } : {}),
     ...(input.excluded !== undefined ? { excluded: input.excluded } : {}),
     ...(input.optedOut !== undefined ? { optedOutAt: input.optedOut ? ctx.clock.now() : null } : {}),
     ...(input.policyId !== undefined ? { policyId: input.policyId } : {}),
@@ -252,7 +260,12 @@ export async function setContactCollection({ ctx, input }: { ctx: ServiceContext
     .insert(contactState)
     .values({ contactId: c.id, firmId: c.firmId, ledgerId: c.ledgerId, ...set })
     .onConflictDoUpdate({ target: contactState.contactId, set });
-  await audit(ctx, 'contact.collection', { type: 'contact', id: c.id }, input);
+  await audit(
+    ctx,
+    'contact.collection',
+    { type: 'contact', id: c.id },
+    { ...input, ...(pausedUntil !== undefined ? { pausedUntil } : {}) },
+  );
   await replanContacts(planDeps(ctx), [c.id]);
   return { contactId: c.id, replanned: true };
 }
