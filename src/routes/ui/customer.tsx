@@ -1,7 +1,5 @@
 import { STAGE_WORDS } from '../../domain/handoff/status.ts';
-import { and, asc, eq } from 'drizzle-orm';
-import { collectionState, contact, contactState, invoice, ledger } from '../../db/schema/index.ts';
-import { NotFoundError } from '../../errors.ts';
+import { customerOverview } from '../../services/customer-overview.ts';
 import { listAgencies } from '../../services/handoff/agencies.ts';
 import { listCases } from '../../services/handoff/cases.ts';
 import { listMessages } from '../../services/reminders/manage.ts';
@@ -10,7 +8,6 @@ import { localDate } from '../../domain/dates.ts';
 import { money, pct, when } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
-import { assertCanAct } from '../../services/context.ts';
 import { router } from '../env.ts';
 import { requireUiAuth, ID } from './guard.ts';
 
@@ -20,22 +17,10 @@ export function customerPage() {
   app.use('/customers/*', requireUiAuth);
   app.get(`/customers/:id{${ID}}`, async (c) => {
     const ctx = serviceCtx(c);
-    const [row] = await ctx.db
-      .select({ c: contact, s: contactState, l: ledger })
-      .from(contact)
-      .innerJoin(ledger, eq(ledger.id, contact.ledgerId))
-      .leftJoin(contactState, eq(contactState.contactId, contact.id))
-      .where(and(eq(contact.id, c.req.param('id')), eq(contact.firmId, ctx.firmId)));
-    if (!row) throw new NotFoundError('customer');
-    assertCanAct(ctx, row.l.id);
+    const row = await customerOverview({ ctx, input: { contactId: c.req.param('id') } });
+    const { open } = row;
     const tz = row.l.timezone;
     const risk = await getContactRisk({ ctx, input: { contactId: row.c.id } });
-    const open = await ctx.db
-      .select({ inv: invoice, st: collectionState })
-      .from(invoice)
-      .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
-      .where(and(eq(invoice.contactId, row.c.id), eq(invoice.status, 'open')))
-      .orderBy(asc(invoice.dueDate));
     const log = await listMessages({ ctx, input: { contactId: row.c.id, limit: 50 } });
     const agencies = await listAgencies({ ctx });
     const cases = (await listCases({ ctx, input: { ledgerId: row.l.id, limit: 200 } })).filter(
