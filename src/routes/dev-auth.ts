@@ -1,7 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { appUser, membership } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
-import { DEMO_USER_EMAIL } from '../services/demo.ts';
+import { demoUser } from '../services/demo.ts';
 import { createSession } from '../services/sessions.ts';
 import { socketAddress } from './auth-failures.ts';
 import { setSessionCookie } from './session-cookie.ts';
@@ -21,11 +19,7 @@ export function devAuthRoutes() {
     if (from && !LOOPBACK.test(from))
       throw new AppError('forbidden', 'the demo sign-in is open only to a browser on the same machine');
     const { database, clock } = c.var.deps;
-    const [user] = await database.db
-      .select({ id: appUser.id, firmId: membership.firmId })
-      .from(appUser)
-      .innerJoin(membership, eq(membership.userId, appUser.id))
-      .where(eq(appUser.email, DEMO_USER_EMAIL));
+    const user = await demoUser(database.db);
     if (!user) throw new AppError('not_found', 'the demo firm is not set up yet');
     const token = await createSession(database.db, user.id, user.firmId, clock.now());
     setSessionCookie(c, token);

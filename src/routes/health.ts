@@ -1,7 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
-import { migrationsApplied } from '../db/migration-status.ts';
-import { refusedCredentials } from '../services/provider-health.ts';
+import { readiness } from '../services/readiness.ts';
 import { router } from './env.ts';
 
 const healthz = createRoute({
@@ -46,14 +44,7 @@ export function healthRoutes() {
   const app = router();
   app.openapi(healthz, (c) => c.json({ ok: true as const }, 200));
   app.openapi(readyz, async (c) => {
-    const { database } = c.var.deps;
-    const dbOk = await database.db
-      .execute(sql`select 1`)
-      .then(() => true)
-      .catch(() => false);
-    const migrations = dbOk && (await migrationsApplied(database));
-    const providers = migrations ? await refusedCredentials(database.db).catch(() => []) : [];
-    const body = { ok: dbOk && migrations, database: dbOk, migrations, providers };
+    const body = await readiness(c.var.deps.database);
     return c.json(body, body.ok ? 200 : 503);
   });
   return app;

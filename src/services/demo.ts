@@ -5,7 +5,7 @@ import { appUser, firm, ledger, membership } from '../db/schema/index.ts';
 import { localDate } from '../domain/dates.ts';
 import type { Clock } from '../lib/clock.ts';
 
-export const DEMO_USER_EMAIL = 'demo@overdue.local';
+const DEMO_USER_EMAIL = 'demo@overdue.local';
 
 /**
  * The embedded default's firm, user and demo ledger. Idempotent: a restart finds the same rows,
@@ -47,4 +47,14 @@ export async function ensureDemoLedger(db: Db, clock: Clock, seed: number) {
       .returning();
     return { firmId: f!.id, ledgerId: l!.id, created: true };
   });
+}
+
+/** The demo user's sign-in (the embedded default's /auth/dev): its id and firm, or null before set-up. */
+export async function demoUser(db: Db): Promise<{ id: string; firmId: string } | null> {
+  const [user] = await db
+    .select({ id: appUser.id, firmId: membership.firmId })
+    .from(appUser)
+    .innerJoin(membership, eq(membership.userId, appUser.id))
+    .where(eq(appUser.email, DEMO_USER_EMAIL));
+  return user ?? null;
 }

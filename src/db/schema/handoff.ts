@@ -1,3 +1,4 @@
+import { CASE_STATUSES } from '../../domain/statuses.ts';
 import { firmRef, ledgerRef } from './refs.ts';
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
@@ -5,15 +6,7 @@ import { createdAt, id, money, tstz, updatedAt, firmIsolation } from './columns.
 import { contact } from './contact.ts';
 import { appUser } from './firm.ts';
 
-export const handoffStatusEnum = pgEnum('handoff_status', [
-  'pending_approval',
-  'sent',
-  'acknowledged',
-  'collecting',
-  'recovered',
-  'closed',
-  'recalled',
-]);
+export const handoffStatusEnum = pgEnum('handoff_status', CASE_STATUSES);
 
 export type AgencyDelivery = { method: 'webhook'; url: string } | { method: 'email'; to: string[] };
 

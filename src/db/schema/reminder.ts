@@ -1,19 +1,11 @@
+import { REMINDER_STATUSES } from '../../domain/statuses.ts';
 import { firmRef, ledgerRef } from './refs.ts';
 import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt, firmIsolation } from './columns.ts';
 import { contact } from './contact.ts';
 import { invoice } from './invoice.ts';
 
-export const reminderStatusEnum = pgEnum('reminder_status', [
-  'scheduled',
-  'awaiting_approval',
-  'sending',
-  'sent',
-  'skipped',
-  'cancelled',
-  'failed',
-  'needs_review',
-]);
+export const reminderStatusEnum = pgEnum('reminder_status', REMINDER_STATUSES);
 
 export type GateResult = { gate: string; ok: boolean; detail?: string };
 

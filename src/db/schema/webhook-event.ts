@@ -1,17 +1,10 @@
+import { WEBHOOK_STATUSES } from '../../domain/statuses.ts';
 import { getTableColumns, sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytea, id, key, tstz } from './columns.ts';
 import { providerEnum } from './connection.ts';
 
-export const webhookStatusEnum = pgEnum('webhook_status', [
-  'received',
-  'processing',
-  'processed',
-  'ignored',
-  'quarantined',
-  'failed',
-  'dead',
-]);
+export const webhookStatusEnum = pgEnum('webhook_status', WEBHOOK_STATUSES);
 
 /**
  * A signed delivery exactly as it arrived (bytes and headers), committed before the provider gets

@@ -1,16 +1,11 @@
+import type { CASE_STATUSES } from '../statuses.ts';
+
 /**
  * The life of a collection case. A case waits for approval, is sent to the agency, which
  * acknowledges it and starts collecting, and ends recovered or closed; the business can recall it
  * at any point before it ends. Ended cases never move again.
  */
-export type CaseStatus =
-  | 'pending_approval'
-  | 'sent'
-  | 'acknowledged'
-  | 'collecting'
-  | 'recovered'
-  | 'closed'
-  | 'recalled';
+export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 const NEXT: Record<CaseStatus, readonly CaseStatus[]> = {
   pending_approval: ['sent', 'closed'],

@@ -1,6 +1,6 @@
 import { amountSchema } from '../../domain/amount.ts';
 import { createRoute, z } from '@hono/zod-openapi';
-import { handoffStatusEnum } from '../../db/schema/index.ts';
+import { CASE_STATUSES } from '../../domain/statuses.ts';
 import { HandoffRuleSchema } from '../../domain/handoff/rules.ts';
 import { AGENCY_STATUSES, CASE_STAGES } from '../../domain/handoff/status.ts';
 import { approveCase, approveCases } from '../../services/handoff/approve.ts';
@@ -80,7 +80,7 @@ export function handoffRoutes() {
       request: {
         query: z.object({
           ledgerId: z.uuid().optional(),
-          status: z.enum(handoffStatusEnum.enumValues).optional(),
+          status: z.enum(CASE_STATUSES).optional(),
           /** Like status, with cases waiting for approval told apart from approved ones still being sent. */
           stage: z.enum(CASE_STAGES).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { reminderStatusEnum } from '../../db/schema/index.ts';
+import { REMINDER_STATUSES } from '../../domain/statuses.ts';
 import { BUILT_IN_TEMPLATES } from '../../domain/cadence/templates.ts';
 import { previewTemplate } from '../../services/reminders/templates.ts';
 import {
@@ -26,7 +26,7 @@ export function reminderRoutes() {
       summary: 'Planned and past reminders, by due time',
       request: {
         query: z.object({
-          status: z.enum(reminderStatusEnum.enumValues).optional(),
+          status: z.enum(REMINDER_STATUSES).optional(),
           ledgerId: z.uuid().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),

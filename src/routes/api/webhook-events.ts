@@ -1,11 +1,11 @@
 import { EXTERNAL_PROVIDERS } from '../../../connectors/types.ts';
 import { createRoute, z } from '@hono/zod-openapi';
-import { webhookStatusEnum } from '../../db/schema/index.ts';
+import { WEBHOOK_STATUSES } from '../../domain/statuses.ts';
 import { getWebhookEvent, listWebhookEvents, replayWebhookEvents } from '../../services/webhook-events.ts';
 import { type AuthEnv, requireRole, serviceCtx } from '../auth.ts';
 import { jsonBody, jsonResponse, router } from '../env.ts';
 
-const Status = z.enum(webhookStatusEnum.enumValues);
+const Status = z.enum(WEBHOOK_STATUSES);
 const EventBody = z
   .object({
     id: z.uuid(),
