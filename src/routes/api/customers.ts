@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { toCsv } from '../../domain/csv.ts';
 import { CustomerListQuery, customerCsvRows, listCustomers } from '../../services/customer-list.ts';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
+import { answerList, listResponses, withFormat } from './list-route.ts';
 
 const Customer = z
   .object({
@@ -33,31 +33,19 @@ export function customerRoutes() {
       path: '/customers',
       summary:
         'Customers of a ledger or the portfolio with their open balance: search (name, email), filters, sort, paging; format=csv exports every page of the filter',
-      request: { query: CustomerListQuery.extend({ format: z.enum(['json', 'csv']).default('json') }) },
-      responses: {
-        200: {
-          description: 'the customers',
-          content: {
-            'application/json': {
-              schema: z.object({
-                total: z.number().int(),
-                limit: z.number().int(),
-                offset: z.number().int(),
-                customers: z.array(Customer),
-              }),
-            },
-            'text/csv': { schema: z.string() },
-          },
-        },
-      },
+      request: { query: withFormat(CustomerListQuery) },
+      responses: listResponses('customers', Customer, 'the customers'),
     }),
     async (c) => {
       const { format, ...input } = c.req.valid('query');
-      if (format === 'json') return c.json(await listCustomers({ ctx: serviceCtx(c), input }), 200);
-      return c.body(toCsv(await customerCsvRows({ ctx: serviceCtx(c), input })), 200, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': 'attachment; filename="customers.csv"',
-      });
+      const ctx = serviceCtx(c);
+      return answerList(
+        c,
+        format,
+        'customers.csv',
+        () => listCustomers({ ctx, input }),
+        () => customerCsvRows({ ctx, input }),
+      );
     },
   );
   return app;

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { toCsv } from '../../domain/csv.ts';
 import { InvoiceListQuery, invoiceCsvRows, listInvoices } from '../../services/invoice-list.ts';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
+import { answerList, listResponses, withFormat } from './list-route.ts';
 
 const Invoice = z
   .object({
@@ -34,31 +34,19 @@ export function invoiceRoutes() {
       path: '/invoices',
       summary:
         'Invoices of a ledger or the portfolio: search (number, customer, email), filters, sort, paging; format=csv exports every page of the filter',
-      request: { query: InvoiceListQuery.extend({ format: z.enum(['json', 'csv']).default('json') }) },
-      responses: {
-        200: {
-          description: 'the invoices',
-          content: {
-            'application/json': {
-              schema: z.object({
-                total: z.number().int(),
-                limit: z.number().int(),
-                offset: z.number().int(),
-                invoices: z.array(Invoice),
-              }),
-            },
-            'text/csv': { schema: z.string() },
-          },
-        },
-      },
+      request: { query: withFormat(InvoiceListQuery) },
+      responses: listResponses('invoices', Invoice, 'the invoices'),
     }),
     async (c) => {
       const { format, ...input } = c.req.valid('query');
-      if (format === 'json') return c.json(await listInvoices({ ctx: serviceCtx(c), input }), 200);
-      return c.body(toCsv(await invoiceCsvRows({ ctx: serviceCtx(c), input })), 200, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': 'attachment; filename="invoices.csv"',
-      });
+      const ctx = serviceCtx(c);
+      return answerList(
+        c,
+        format,
+        'invoices.csv',
+        () => listInvoices({ ctx, input }),
+        () => invoiceCsvRows({ ctx, input }),
+      );
     },
   );
   return app;

@@ -22,6 +22,7 @@ import { emitEvent } from '../outbound/events.ts';
 import { approvalOf } from './approval.ts';
 import { composeMessage } from './compose.ts';
 import { replanContacts } from './planning.ts';
+import { waitingFor } from './waiting.ts';
 import { parentEmailOf, toAddresses } from './recipients.ts';
 
 type Status = (typeof reminder.$inferSelect)['status'];
@@ -94,16 +95,7 @@ export async function approveReminders({
   const rows = await ctx.db
     .update(reminder)
     .set({ status: 'scheduled', statusReason: null, updatedAt: ctx.clock.now() })
-    .where(
-      and(
-        eq(reminder.firmId, ctx.firmId),
-        eq(reminder.status, 'awaiting_approval'),
-        input.ids ? inArray(reminder.id, input.ids) : undefined,
-        input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
-        // A member approves only on the ledgers assigned to them.
-        inLedgerScope(ctx, reminder.ledgerId),
-      ),
-    )
+    .where(waitingFor(ctx, input))
     .returning();
   // Each approval records the message as it stands: what goes out later must be the same message.
   const now = ctx.clock.now();

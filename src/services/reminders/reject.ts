@@ -1,7 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import { reminder } from '../../db/schema/index.ts';
 import { audit } from '../audit.ts';
-import { inLedgerScope, type ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import { waitingFor } from './waiting.ts';
 
 /**
  * A person reviewing the approval queue turns reminders down, with the reason: they are not sent,
@@ -18,15 +18,7 @@ export async function rejectReminders({
   const rows = await ctx.db
     .update(reminder)
     .set({ status: 'skipped', statusReason: `rejected: ${input.reason}`, updatedAt: ctx.clock.now() })
-    .where(
-      and(
-        eq(reminder.firmId, ctx.firmId),
-        eq(reminder.status, 'awaiting_approval'),
-        input.ids ? inArray(reminder.id, input.ids) : undefined,
-        input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
-        inLedgerScope(ctx, reminder.ledgerId),
-      ),
-    )
+    .where(waitingFor(ctx, input))
     .returning({ id: reminder.id });
   await audit(
     ctx,
