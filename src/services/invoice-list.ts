@@ -160,14 +160,7 @@ export async function listInvoices({ ctx, input }: { ctx: ServiceContext; input:
     )
     .limit(input.limit)
     .offset(input.offset);
-  const [count] = await ctx.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(invoice)
-    .innerJoin(ledger, eq(ledger.id, invoice.ledgerId))
-    .leftJoin(contact, eq(contact.id, invoice.contactId))
-    .leftJoin(riskScore, and(eq(riskScore.subjectType, 'invoice'), eq(riskScore.subjectId, invoice.id)))
-    .leftJoin(collectionState, eq(collectionState.invoiceId, invoice.id))
-    .where(where);
+  const [count] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(base().as('matching'));
   return {
     total: count?.n ?? 0,
     limit: input.limit,
