@@ -25,6 +25,7 @@ import { customerRoutes } from './routes/api/customers.ts';
 import { outboxPage } from './routes/ui/outbox.tsx';
 import { invoicePages } from './routes/ui/invoices.tsx';
 import { customerListPage } from './routes/ui/customers.tsx';
+import { reminderPage } from './routes/ui/reminder.tsx';
 import { uiActions } from './routes/ui/actions.ts';
 import { mountApiDocs } from './routes/ui/api-docs.tsx';
 import { customerPage } from './routes/ui/customer.tsx';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', outboxPage());
   app.route('/', invoicePages());
   app.route('/', customerListPage());
+  app.route('/', reminderPage());
   app.route('/', portfolioPages());
   app.route('/', customerPage());
   app.route('/', settingsPages());

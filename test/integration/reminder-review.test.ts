@@ -5,7 +5,7 @@ import { auditLog, reminder } from '../../src/db/schema/index.ts';
 import { replanContacts } from '../../src/services/reminders/planning.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { testDeps } from '../support/deps.ts';
-import { makeContact, makeInvoice } from '../support/factories.ts';
+import { makeContact, makeFirm, makeInvoice, makeReminder } from '../support/factories.ts';
 import { reminderWorld } from '../support/reminders.ts';
 import { signedIn } from '../support/session.ts';
 
@@ -96,5 +96,38 @@ describe('reviewing the approval queue', () => {
     expect(approved!.status).toBe('scheduled');
     const bad = await s.form('/ui/reminders/approve', { ledgerId: 'nope' });
     expect(decodeURIComponent(bad.headers.get('location') ?? '')).toContain('error=no such ledger');
+  });
+
+  it('a queued reminder opens in full before it is approved; approving it there goes back to it', async () => {
+    const s = await setup();
+    const [one] = await s.waiting();
+    const queue = await (await s.app.request('/', { headers: { cookie: s.user.cookie } })).text();
+    expect(queue).toContain(`href="/reminders/${one!.id}"`);
+    const page = async (cookie = s.user.cookie) => s.app.request(`/reminders/${one!.id}`, { headers: { cookie } });
+    const html = await (await page()).text();
+    expect(html).toContain('The message, as it would go now');
+    expect(html).toMatch(/<b>Subject<\/b> [^<]+/);
+    expect(html).toContain('<pre class="preview">');
+    expect(html).toContain('Approve this reminder');
+    const approved = await s.form('/ui/reminders/approve', { ids: one!.id, back: `/reminders/${one!.id}` });
+    expect(approved.headers.get('location')).toMatch(new RegExp(`^/reminders/${one!.id}\\?notice=`));
+    expect(await (await page()).text()).not.toContain('Approve this reminder');
+    // Another firm's person finds nothing.
+    const stranger = await signedIn(database.db, (await makeFirm(database.db)).id);
+    expect((await page(stranger.cookie)).status).toBe(404);
+  });
+
+  it('the approval queue pages past 200 reminders', async () => {
+    const s = await setup();
+    const c = s.contacts[0]!;
+    for (let k = 0; k < 200; k++)
+      await makeReminder(database.db, c, { dueAt: new Date(Date.UTC(2026, 10, 21, 0, k)), stepKey: `post+${k}` });
+    const first = await (await s.app.request('/', { headers: { cookie: s.user.cookie } })).text();
+    expect(first).toContain('Reminders 1–200 waiting');
+    expect(first).toContain('href="/?approvals=200#approvals">Next</a>');
+    const second = await (await s.app.request('/?approvals=200', { headers: { cookie: s.user.cookie } })).text();
+    expect(second).toContain('Reminders 201–202 waiting');
+    expect(second).toContain('href="/?approvals=0#approvals">Previous</a>');
+    expect(second).not.toContain('>Next</a>');
   });
 });

@@ -29,6 +29,7 @@ export function reminderRoutes() {
           status: z.enum(REMINDER_STATUSES).optional(),
           ledgerId: z.uuid().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
+          offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
         }),
       },
       responses: {

@@ -31,6 +31,9 @@ const COLUMNS = [
 type SortKey = (typeof COLUMNS)[number][0];
 
 /** The portfolio (every ledger at a glance, one approval queue) and each ledger's page. */
+/** Reminders per page of the approval queue. */
+const QUEUE_PAGE = 200;
+
 export function portfolioPages() {
   const app = router<AuthEnv>();
   app.use('/', requireUiAuth);
@@ -44,7 +47,14 @@ export function portfolioPages() {
     const value = (r: (typeof rows)[number]) =>
       sort === 'name' ? r.name.toLowerCase() : sort === 'overdue' ? Number(r.overdue) : r[sort];
     rows.sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0) * (dir === 'asc' ? 1 : -1));
-    const queue = await listReminders({ ctx, input: { status: 'awaiting_approval', limit: 200 } });
+    // The queue in pages of QUEUE_PAGE (one more read tells whether a next page exists).
+    const qOffset = Math.max(0, Math.min(1_000_000, Number.parseInt(c.req.query('approvals') ?? '0', 10) || 0));
+    const fetched = await listReminders({
+      ctx,
+      input: { status: 'awaiting_approval', limit: QUEUE_PAGE + 1, offset: qOffset },
+    });
+    const queue = fetched.slice(0, QUEUE_PAGE);
+    const moreQueued = fetched.length > QUEUE_PAGE;
     const held = await listReminders({ ctx, input: { status: 'needs_review', limit: 100 } });
     const cases = await listCases({ ctx, input: { stage: 'awaiting_approval', limit: 100 } });
     const names = new Map(rows.map((r) => [r.id, r.name]));
@@ -170,7 +180,11 @@ export function portfolioPages() {
                         <a href={`/customers/${r.contactId}`}>{r.contactName}</a>
                       </td>
                       <td>{names.get(r.ledgerId) ?? ''}</td>
-                      <td>{`${toneWords(r.template, r.kind)} · ${stepWords(r.stepKey)}`}</td>
+                      <td>
+                        <a
+                          href={`/reminders/${r.id}`}
+                        >{`${toneWords(r.template, r.kind)} · ${stepWords(r.stepKey)}`}</a>
+                      </td>
                       <td>{invoiceList(r.invoices)}</td>
                       <td>{when(r.dueAt, zones.get(r.ledgerId) ?? 'UTC')}</td>
                     </tr>
@@ -194,6 +208,13 @@ export function portfolioPages() {
               </p>
             </form>
           )}
+          {qOffset > 0 || moreQueued ? (
+            <nav aria-label="Approval queue pages">
+              {qOffset > 0 ? <a href={`/?approvals=${Math.max(0, qOffset - QUEUE_PAGE)}#approvals`}>Previous</a> : null}{' '}
+              {`Reminders ${qOffset + 1}–${qOffset + queue.length} waiting`}{' '}
+              {moreQueued ? <a href={`/?approvals=${qOffset + QUEUE_PAGE}#approvals`}>Next</a> : null}
+            </nav>
+          ) : null}
           {queue.length === 0 ? null : (
             <div>
               {[...new Set(queue.map((r) => r.ledgerId))].map((ledgerId) => (

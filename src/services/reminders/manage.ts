@@ -33,7 +33,7 @@ export async function listReminders({
   input,
 }: {
   ctx: ServiceContext;
-  input: { status?: Status; ledgerId?: string; limit: number };
+  input: { status?: Status; ledgerId?: string; limit: number; offset?: number };
 }) {
   const rows = await ctx.db
     .select({ r: reminder, contactName: contact.name })
@@ -47,8 +47,9 @@ export async function listReminders({
         input.ledgerId ? eq(reminder.ledgerId, input.ledgerId) : undefined,
       ),
     )
-    .orderBy(reminder.dueAt)
-    .limit(input.limit);
+    .orderBy(reminder.dueAt, reminder.id)
+    .limit(input.limit)
+    .offset(input.offset ?? 0);
   const items = rows.length
     ? await ctx.db
         .select({
