@@ -82,9 +82,13 @@ describe('database connection killed mid-sync', () => {
     };
     const failures = await syncThroughFailures(s.sync);
     expect(killed).toBeGreaterThan(0);
-    expect(failures).toHaveLength(1);
-    // Pages 1–2 were committed with their cursor: only page 3 is fetched again (4 + 1 requests).
-    expect(s.invoicePages()).toBe(5);
+    // A cut that catches one of the run's queries in flight fails the run (always on PGlite, whose
+    // one connection closes); on Postgres a cut that falls between queries is absorbed by the
+    // pool's reconnect, and a loaded machine decides which. Either way nothing is fetched twice
+    // but the page being fetched: pages 1-2 were committed with their cursor.
+    if (database.kind === 'pglite') expect(failures).toHaveLength(1);
+    expect(failures.length).toBeLessThanOrEqual(1);
+    expect(s.invoicePages()).toBe(4 + failures.length);
     await expectMirrorEqualsLedger(s);
   });
 
