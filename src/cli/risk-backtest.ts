@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { backtest, metrics } from '../domain/risk/backtest.ts';
+import { backtest, type Metrics, metrics } from '../domain/risk/backtest.ts';
 import { readHistoryCsv } from '../domain/risk/csv.ts';
+import { MODEL_FAMILY } from '../domain/risk/model.ts';
 import { demoHistory, historyCsv } from '../../connectors/demo/history.ts';
 
 /**
  * npm run risk:backtest -- --csv FILE [--split 0.7]
  * stdout: invoice_id,p_late,p_very_late for every invoice (walk-forward, no look-ahead);
- * stderr: AUC, accuracy, Brier score and calibration on the test part, next to the baseline.
+ * stderr: AUC, Brier score, log loss, accuracy and calibration on the test part, next to two
+ * baselines: the customer's prior late ratio, and a logistic regression on five features.
  */
 function main(): number {
   let args: { csv?: string; split?: string; demo?: string };
@@ -45,22 +47,27 @@ function main(): number {
   process.stdout.write('invoice_id,p_late,p_very_late\n');
   for (const r of rows) process.stdout.write(`${r.id},${r.pLate.toFixed(4)},${r.pVeryLate.toFixed(4)}\n`);
   const test = rows.filter((r) => r.test && r.late !== null);
-  const model = metrics(test.map((r) => ({ p: r.pLate, y: r.late! })));
-  const base = metrics(test.map((r) => ({ p: r.baseline, y: r.late! })));
   const veryTest = rows.filter((r) => r.test && r.veryLate !== null);
-  const very = metrics(veryTest.map((r) => ({ p: r.pVeryLate, y: r.veryLate! })));
+  const model = metrics(test.map((r) => ({ p: r.pLate, y: r.late! })));
   const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   process.stderr.write(`test part: ${test.length} invoices with a known outcome (of ${rows.length}; split ${split})\n`);
-  process.stderr.write(
-    `late (>0 days):       AUC ${f(model.auc)}  accuracy ${f(model.accuracy)}  Brier ${f(model.brier)}\n`,
-  );
-  process.stderr.write(
-    `baseline (customer's prior late ratio): AUC ${f(base.auc)}  accuracy ${f(base.accuracy)}  Brier ${f(base.brier)}\n`,
-  );
-  process.stderr.write(
-    `very late (>10 days): AUC ${f(very.auc)}  accuracy ${f(very.accuracy)}  Brier ${f(very.brier)}\n`,
-  );
-  process.stderr.write('calibration (late): predicted → observed\n');
+  const table = (title: string, lines: [string, Metrics][]) => {
+    process.stderr.write(`${title.padEnd(44)}   AUC  Brier  log loss  accuracy\n`);
+    for (const [name, m] of lines)
+      process.stderr.write(
+        `  ${name.padEnd(42)} ${f(m.auc)}  ${f(m.brier)}     ${f(m.logLoss)}     ${f(m.accuracy)}\n`,
+      );
+  };
+  table('late (>0 days)', [
+    [`model (${MODEL_FAMILY})`, model],
+    ['logistic regression, five features', metrics(test.map((r) => ({ p: r.lrLate, y: r.late! })))],
+    ["customer's prior late ratio", metrics(test.map((r) => ({ p: r.baseline, y: r.late! })))],
+  ]);
+  table('very late (>10 days)', [
+    [`model (${MODEL_FAMILY})`, metrics(veryTest.map((r) => ({ p: r.pVeryLate, y: r.veryLate! })))],
+    ['logistic regression, five features', metrics(veryTest.map((r) => ({ p: r.lrVeryLate, y: r.veryLate! })))],
+  ]);
+  process.stderr.write('calibration (late, model): predicted → observed\n');
   for (const c of model.calibration)
     process.stderr.write(
       `  ${c.bucket.padEnd(9)} n=${String(c.n).padStart(5)}  ${f(c.predicted)} → ${f(c.observed)}\n`,

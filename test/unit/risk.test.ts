@@ -104,6 +104,44 @@ describe('risk scoring', () => {
     // behaviour, invoice size and exposure, which the simulated payers (like real ones) follow.
     const baseline = metrics(rows.map((r) => ({ p: r.baseline, y: r.late! })));
     expect(m.auc).toBeGreaterThan(baseline.auc + 0.02);
+    // The second baseline is a regression of its own, fitted with the same walk: a real rival
+    // (close to the model), not a copy of it and not a strawman.
+    const plain = metrics(rows.map((r) => ({ p: r.lrLate, y: r.late! })));
+    expect(plain.auc).toBeGreaterThan(baseline.auc);
+    expect(rows.some((r) => r.lrLate !== r.pLate)).toBe(true);
+    expect(Math.abs(m.auc - plain.auc)).toBeLessThan(0.05);
+  });
+
+  it('fits a model on chosen features and scores it with those features only', () => {
+    const asOf = '2026-06-01';
+    const five = trainModel(history, asOf, [
+      'lateRatio',
+      'meanDaysLate',
+      'overdueCount',
+      'amountVsAverage',
+      'paidCount',
+    ]);
+    expect(five.models.late!.weights).toHaveLength(5);
+    expect(five.features).toHaveLength(5);
+    // The full model records no list: a stored model from before the list existed reads the same.
+    expect(trainModel(history, asOf).features).toBeUndefined();
+    const slow = history.find((h) => h.behaviour === 'slow')!.contactId;
+    const s = score(five, history, slow, asOf);
+    expect(s.pLate).toBeGreaterThan(0);
+    expect(s.pLate).toBeLessThan(1);
+    expect(s.reasons[0]!.text).toMatch(/^paid \d+ of the last/);
+  });
+
+  it('reports log loss, with certainty clipped so one confident miss is costly but finite', () => {
+    const m = metrics([
+      { p: 0.8, y: true },
+      { p: 0.2, y: false },
+      { p: 0.5, y: true },
+      { p: 0, y: true },
+    ]);
+    const expected = -(Math.log(0.8) + Math.log(0.8) + Math.log(0.5) + Math.log(0.001)) / 4;
+    expect(m.logLoss).toBeCloseTo(expected, 10);
+    expect(metrics([{ p: 1, y: true }]).logLoss).toBeCloseTo(-Math.log(0.999), 10);
   });
 
   it('counts broken promises and instalments as of the scoring date, and says so', () => {

@@ -1,12 +1,17 @@
 import type { IsoDate } from '../dates.ts';
 import { type HistInvoice, outcomeAt } from './history.ts';
+import type { FeatureName } from './features.ts';
 import { type RiskModel, score, trainModel } from './model.ts';
 
 export type BacktestRow = {
   id: string;
   pLate: number;
   pVeryLate: number;
+  /** The customer's share of invoices paid late before this one (baseline 1). */
   baseline: number;
+  /** A plain logistic regression on five features of the customer's record (baseline 2). */
+  lrLate: number;
+  lrVeryLate: number;
   late: boolean | null;
   veryLate: boolean | null;
   test: boolean;
@@ -16,13 +21,25 @@ export type Metrics = {
   auc: number;
   accuracy: number;
   brier: number;
+  logLoss: number;
   calibration: { bucket: string; n: number; predicted: number; observed: number }[];
 };
+
+/** What an analyst would fit first: late ratio, mean days late, overdue now, size, record length. */
+const BASELINE_FEATURES: readonly FeatureName[] = [
+  'lateRatio',
+  'meanDaysLate',
+  'overdueCount',
+  'amountVsAverage',
+  'paidCount',
+];
 
 /**
  * Walk forward in issue-date order: each invoice is scored with a model refitted at the start of
  * its month and features as of its issue date, so nothing after that date is used. Outcomes are
- * read at the end of the data. The last (1 − split) of invoices is the test part.
+ * read at the end of the data. The last (1 − split) of invoices is the test part. Two baselines
+ * are scored alongside, with the same walk: the customer's prior late ratio, and a logistic
+ * regression on BASELINE_FEATURES. The model earns its complexity only where it beats both.
  */
 export function backtest(history: readonly HistInvoice[], split = 0.7): BacktestRow[] {
   const sorted = [...history].sort((a, b) =>
@@ -34,19 +51,26 @@ export function backtest(history: readonly HistInvoice[], split = 0.7): Backtest
   );
   const cut = Math.floor(sorted.length * split);
   let model: RiskModel | null = null;
+  let plain: RiskModel | null = null;
   let month = '';
   return sorted.map((inv, k) => {
     if (inv.issueDate.slice(0, 7) !== month) {
       month = inv.issueDate.slice(0, 7);
-      model = trainModel(history, `${month}-01` < inv.issueDate ? `${month}-01` : inv.issueDate);
+      const asOf = `${month}-01` < inv.issueDate ? `${month}-01` : inv.issueDate;
+      model = trainModel(history, asOf);
+      plain = trainModel(history, asOf, BASELINE_FEATURES);
     }
     // Score as of the day before issue: the invoice itself and its own payment are unknown.
-    const s = score(model!, history, inv.contactId, inv.issueDate, { ...inv, paidDate: null });
+    const open = { ...inv, paidDate: null };
+    const s = score(model!, history, inv.contactId, inv.issueDate, open);
+    const lr = score(plain!, history, inv.contactId, inv.issueDate, open);
     return {
       id: inv.id,
       pLate: s.pLate,
       pVeryLate: s.pVeryLate,
       baseline: baselineLateRatio(history, inv),
+      lrLate: lr.pLate,
+      lrVeryLate: lr.pVeryLate,
       late: outcomeAt(inv, 'late', end),
       veryLate: outcomeAt(inv, 'veryLate', end),
       test: k >= cut,
@@ -63,7 +87,7 @@ function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): n
   return settled.filter((i) => i.paidDate! > i.dueDate).length / settled.length;
 }
 
-/** AUC (rank form, ties count half), accuracy at 0.5, Brier score and decile calibration. */
+/** AUC (rank form, ties count half), accuracy at 0.5, Brier score, log loss and decile calibration. */
 export function metrics(pairs: { p: number; y: boolean }[]): Metrics {
   const n = pairs.length;
   const pos = pairs.filter((x) => x.y);
@@ -93,6 +117,10 @@ export function metrics(pairs: { p: number; y: boolean }[]): Metrics {
     auc,
     accuracy: n ? pairs.filter((x) => x.p >= 0.5 === x.y).length / n : NaN,
     brier: n ? pairs.reduce((s, x) => s + (x.p - (x.y ? 1 : 0)) ** 2, 0) / n : NaN,
+    // Probabilities are clipped to [0.001, 0.999]: a rounded 0 or 1 would make one miss infinite.
+    logLoss: n
+      ? -pairs.reduce((s, x) => s + Math.log(Math.min(0.999, Math.max(0.001, x.y ? x.p : 1 - x.p))), 0) / n
+      : NaN,
     calibration,
   };
 }

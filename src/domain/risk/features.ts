@@ -30,7 +30,7 @@ export const FEATURE_NAMES = [
   'termsDays',
   'daysPastDue',
 ] as const;
-type FeatureName = (typeof FEATURE_NAMES)[number];
+export type FeatureName = (typeof FEATURE_NAMES)[number];
 export type Features = Record<FeatureName, number>;
 
 const shrink = (value: number, n: number, prior: number) => (n * value + SHRINK_K * prior) / (n + SHRINK_K);

@@ -1,5 +1,5 @@
 import { addDays, daysBetween, type IsoDate } from '../dates.ts';
-import { FEATURE_NAMES, type Features, features, type Priors, priorsTimeline } from './features.ts';
+import { FEATURE_NAMES, type FeatureName, type Features, features, type Priors, priorsTimeline } from './features.ts';
 import {
   daysLate,
   type HistInvoice,
@@ -24,6 +24,8 @@ export type RiskModel = {
   version: string;
   asOf: IsoDate;
   priors: Priors;
+  /** The features the models were fitted on, in the order of their weights (all when absent). */
+  features?: readonly FeatureName[];
   models: Partial<Record<Outcome, LogisticModel>>;
   rows: number;
 };
@@ -38,7 +40,7 @@ export type Score = {
   modelVersion: string;
 };
 
-const vector = (f: Features) => FEATURE_NAMES.map((n) => f[n]);
+const vector = (f: Features, names: readonly FeatureName[]) => names.map((n) => f[n]);
 
 function byContact(history: readonly HistInvoice[]) {
   const map = new Map<string, HistInvoice[]>();
@@ -50,7 +52,11 @@ function byContact(history: readonly HistInvoice[]) {
  * Fits the ledger's model as of `asOf`: one example per invoice whose outcome was known by then,
  * with features as of that invoice's issue date (what was known when it was sent).
  */
-export function trainModel(history: readonly HistInvoice[], asOf: IsoDate): RiskModel {
+export function trainModel(
+  history: readonly HistInvoice[],
+  asOf: IsoDate,
+  names: readonly FeatureName[] = FEATURE_NAMES,
+): RiskModel {
   const timeline = priorsTimeline(history);
   const priors = timeline(asOf);
   const contacts = byContact(history);
@@ -61,7 +67,7 @@ export function trainModel(history: readonly HistInvoice[], asOf: IsoDate): Risk
   const models: RiskModel['models'] = {};
   const rows = examples.map((i) => ({
     i,
-    x: vector(features(contacts.get(i.contactId)!, i.contactId, i.issueDate, timeline(i.issueDate), i)),
+    x: vector(features(contacts.get(i.contactId)!, i.contactId, i.issueDate, timeline(i.issueDate), i), names),
   }));
   for (const outcome of OUTCOMES) {
     // Only invoices whose story is over (paid, or unpaid past the "never" horizon): recent unpaid
@@ -78,7 +84,15 @@ export function trainModel(history: readonly HistInvoice[], asOf: IsoDate): Risk
       { lambda: 0.3 },
     );
   }
-  return { version: `${MODEL_FAMILY}@${asOf}/${examples.length}`, asOf, priors, models, rows: examples.length };
+  const version = `${MODEL_FAMILY}@${asOf}/${examples.length}`;
+  return {
+    version,
+    asOf,
+    priors,
+    ...(names === FEATURE_NAMES ? {} : { features: names }),
+    models,
+    rows: examples.length,
+  };
 }
 
 /** Risk of a contact's next invoice (no target) or of one open invoice, as of `asOf`. */
@@ -91,7 +105,8 @@ export function score(
 ): Score {
   const mine = history.filter((i) => i.contactId === contactId);
   const f = features(mine, contactId, asOf, model.priors, target);
-  const x = vector(f);
+  const names = model.features ?? FEATURE_NAMES;
+  const x = vector(f, names);
   const fallback: Record<Outcome, number> = { late: f.lateRatio, veryLate: f.shareOver10, severe: f.shareOver30 };
   const p: Record<Outcome, number> = { late: 0, veryLate: 0, severe: 0 };
   let contributions: number[] = [];
@@ -131,7 +146,7 @@ export function score(
     pSevere: round(p.severe),
     band,
     predictedPayDate,
-    reasons: reasons(mine, asOf, f, contributions, target),
+    reasons: reasons(mine, asOf, f, (name) => contributions[names.indexOf(name)] ?? 0, target),
     modelVersion: model.version,
   };
 }
@@ -155,7 +170,7 @@ function reasons(
   mine: HistInvoice[],
   asOf: IsoDate,
   f: Features,
-  contributions: number[],
+  weight: (name: FeatureName) => number,
   target?: HistInvoice,
 ): Reason[] {
   const settled = mine
@@ -164,7 +179,6 @@ function reasons(
   const last = settled.slice(-10);
   const lateOnes = last.filter((i) => daysLate(i) > 0);
   const avg = lateOnes.length ? Math.round(lateOnes.reduce((s, i) => s + daysLate(i), 0) / lateOnes.length) : 0;
-  const weight = (name: string) => contributions[FEATURE_NAMES.indexOf(name as never)] ?? 0;
   const out: Reason[] = [];
   if (settled.length === 0)
     out.push({ code: 'cold_start', text: "no payment history yet: scored at the ledger's usual rate", weight: 0 });
