@@ -8,6 +8,9 @@ export const money = (amount: string, currency: string) => {
   }
 };
 export const pct = (p: number) => `${Math.round(p * 100)}%`;
+/** A calendar date ("22 May 2026"): no time, so no zone to name. */
+export const day = (date: string) =>
+  new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
 /** "Auckland time" for Pacific/Auckland, "UTC" for UTC: which clock a time on a page is read on. */
 const zoneLabel = (tz: string) =>
   tz === 'UTC' || tz === 'Etc/UTC' ? 'UTC' : `${(tz.split('/').at(-1) ?? tz).replace(/_/g, ' ')} time`;

@@ -63,6 +63,21 @@ describe('risk scoring in the service', () => {
       /^(paid \d+ of the last \d+ invoices late, \d+ days on average|\d+ invoices? overdue now, the oldest \d+ days)$/,
     );
 
+    // Beside the scores: how the same method did on the ledger's own recent invoices, and how
+    // the customers spread over the bands.
+    const e = body.model.evaluation;
+    expect(e.testedFrom < RISK_TODAY).toBe(true);
+    expect(e.n).toBeGreaterThanOrEqual(50);
+    expect(e.calibration.reduce((n: number, b: { n: number }) => n + b.n, 0)).toBe(e.n);
+    expect(e.auc).toBeGreaterThan(e.baselineAuc);
+    expect(e.auc).toBeLessThan(1);
+    const perBand = (b: string) => body.contacts.filter((c: { band: string }) => c.band === b).length;
+    expect(body.bands).toEqual({ high: perBand('high'), medium: perBand('medium'), low: perBand('low') });
+    const page = await (await s.app.request(`/ledgers/${s.ledger.id}`, { headers: { cookie: s.user.cookie } })).text();
+    expect(page).toContain('How reliable the risk scores are');
+    expect(page).toMatch(new RegExp(`Tested on the ${e.n} invoices issued since \\d+ \\w+ 2026`));
+    expect(page).toContain(`ranked above a punctual one ${Math.round(e.auc * 100)}% of the time`);
+
     const high = await s.call('GET', `/ledgers/${s.ledger.id}/risk?band=high`);
     expect((await high.json()).contacts.every((c: { band: string }) => c.band === 'high')).toBe(true);
 

@@ -3,8 +3,9 @@ import { addDays } from '../../src/domain/dates.ts';
 import { demoHistory, historyCsv } from '../../connectors/demo/history.ts';
 import { backtest, metrics } from '../../src/domain/risk/backtest.ts';
 import { readHistoryCsv } from '../../src/domain/risk/csv.ts';
+import { evaluateModel } from '../../src/domain/risk/evaluation.ts';
 import { features, GLOBAL_PRIORS, ledgerPriors } from '../../src/domain/risk/features.ts';
-import type { HistInvoice } from '../../src/domain/risk/history.ts';
+import { type HistInvoice, outcomeAt } from '../../src/domain/risk/history.ts';
 import { payDate, score, trainModel } from '../../src/domain/risk/model.ts';
 import fc from 'fast-check';
 
@@ -165,6 +166,42 @@ describe('risk scoring', () => {
     const model = trainModel(history, '2026-09-20');
     const texts = score(model, all, 'c', '2026-09-20').reasons.map((r) => r.text);
     expect(texts).toContain('broke 1 promise to pay');
+  });
+});
+
+describe('model evaluation on the ledger itself', () => {
+  const asOf = '2026-11-20';
+  const e = evaluateModel(history, asOf)!;
+
+  it('tests the newest invoices with a model fitted before them, against the late-ratio baseline', () => {
+    expect(e.testedFrom < asOf).toBe(true);
+    expect(e.n).toBeGreaterThanOrEqual(50);
+    expect(e.calibration.map((b) => b.n).reduce((a, b) => a + b, 0)).toBe(e.n);
+    expect(e.auc).toBeGreaterThan(e.baselineAuc);
+    // The model under test knew only what was known on testedFrom.
+    const model = trainModel(history, e.testedFrom);
+    const tested = history.filter((i) => i.issueDate > e.testedFrom && outcomeAt(i, 'late', asOf) !== null);
+    const m = metrics(
+      tested.map((i) => ({
+        p: score(model, history, i.contactId, i.issueDate, { ...i, paidDate: null }).pLate,
+        y: outcomeAt(i, 'late', asOf)!,
+      })),
+    );
+    expect(e.n).toBe(m.n);
+    expect(e.auc).toBeCloseTo(m.auc, 3);
+  });
+
+  it('uses nothing after its date: later invoices and payments change nothing', () => {
+    const later = [
+      ...history.map((i) => (i.paidDate === null ? { ...i, paidDate: '2026-12-01' } : i)),
+      inv('later-1', history[0]!.contactId, '2026-11-25', '2026-12-25', '2026-11-26'),
+    ];
+    expect(evaluateModel(later, asOf)).toEqual(e);
+  });
+
+  it('says nothing rather than mislead on a ledger with little settled history', () => {
+    expect(evaluateModel(history.slice(0, 60), asOf)).toBeNull();
+    expect(evaluateModel([], asOf)).toBeNull();
   });
 });
 

@@ -79,7 +79,7 @@ export function backtest(history: readonly HistInvoice[], split = 0.7): Backtest
 }
 
 /** The baseline: the customer's share of invoices paid late before this one was issued. */
-function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): number {
+export function baselineLateRatio(history: readonly HistInvoice[], inv: HistInvoice): number {
   const settled = history.filter(
     (i) => i.contactId === inv.contactId && i.id !== inv.id && i.paidDate !== null && i.paidDate <= inv.issueDate,
   );

@@ -17,6 +17,19 @@ const Score = z
     computedAt: z.string(),
   })
   .openapi('RiskScore');
+const Evaluation = z
+  .object({
+    testedFrom: z.string().describe('invoices issued after this date were scored by a model fitted before it'),
+    n: z.number().int().describe('invoices tested (outcome known)'),
+    auc: z.number().describe('chance that a late payer is ranked above a punctual one (0.5 = guessing)'),
+    brier: z.number(),
+    logLoss: z.number(),
+    baselineAuc: z.number().describe("AUC of the customer's prior late ratio on the same invoices"),
+    calibration: z.array(
+      z.object({ from: z.number(), to: z.number(), n: z.number().int(), predicted: z.number(), observed: z.number() }),
+    ),
+  })
+  .openapi('RiskModelEvaluation');
 const IdParam = z.object({ id: z.uuid() });
 const MAX_CSV_BYTES = 20 * 1024 * 1024;
 
@@ -40,7 +53,14 @@ export function riskRoutes() {
       responses: {
         200: jsonResponse(
           z.object({
-            model: z.object({ version: z.string(), fittedAt: z.string() }).nullable(),
+            model: z
+              .object({
+                version: z.string(),
+                fittedAt: z.string(),
+                evaluation: Evaluation.nullable().describe('null until the ledger has enough settled history'),
+              })
+              .nullable(),
+            bands: z.object({ high: z.number().int(), medium: z.number().int(), low: z.number().int() }),
             contacts: z.array(
               Score.extend({
                 contactId: z.uuid(),

@@ -9,6 +9,7 @@ import { listLedgerRisk } from '../../services/risk/manage.ts';
 import { AgingChart, TrendChart } from '../../ui/charts.tsx';
 import { money, pct, when } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
+import { RiskModelCard } from '../../ui/risk-model.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
 
@@ -368,6 +369,7 @@ export function portfolioPages() {
             </table>
           </section>
         </div>
+        <RiskModelCard model={risk.model} bands={risk.bands} />
         <section class="card" aria-labelledby="feed">
           <h2 id="feed">Activity</h2>
           <ul>

@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { audit } from '../audit.ts';
 import { assertCanAct, type ServiceContext } from '../context.ts';
 import { getLedger } from '../ledgers.ts';
-import { rescoreLedger } from './scoring.ts';
+import { rescoreLedger, type StoredParams } from './scoring.ts';
 
 type Band = 'low' | 'medium' | 'high';
 
@@ -32,9 +32,18 @@ export async function listLedgerRisk({
 }) {
   const ledger = await getLedger(ctx, input.ledgerId);
   const [model] = await ctx.db
-    .select({ version: riskModel.version, fittedAt: riskModel.fittedAt })
+    .select({
+      version: riskModel.version,
+      fittedAt: riskModel.fittedAt,
+      evaluation: sql<StoredParams['evaluation']>`${riskModel.params} -> 'evaluation'`,
+    })
     .from(riskModel)
     .where(eq(riskModel.ledgerId, ledger.id));
+  const bands = await ctx.db
+    .select({ band: riskScore.band, n: sql<number>`count(*)::int` })
+    .from(riskScore)
+    .where(and(eq(riskScore.ledgerId, ledger.id), eq(riskScore.subjectType, 'contact')))
+    .groupBy(riskScore.band);
   const rows = await ctx.db
     .select({ score: riskScore, name: contact.name })
     .from(riskScore)
@@ -71,7 +80,13 @@ export async function listLedgerRisk({
     : [];
   const openBy = new Map(open.map((o) => [o.contactId, o]));
   return {
-    model: model ? { version: model.version, fittedAt: model.fittedAt.toISOString() } : null,
+    model: model
+      ? { version: model.version, fittedAt: model.fittedAt.toISOString(), evaluation: model.evaluation ?? null }
+      : null,
+    /** Customers per band: a band that holds nearly everyone tells a credit controller nothing. */
+    bands: Object.fromEntries(
+      (['high', 'medium', 'low'] as const).map((b) => [b, bands.find((x) => x.band === b)?.n ?? 0]),
+    ) as Record<Band, number>,
     contacts: rows.map((r) => ({
       contactId: r.score.subjectId,
       name: r.name,

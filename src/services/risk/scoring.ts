@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { contact, invoice, ledger as ledgerTable, riskModel, riskScore } from '../../db/schema/index.ts';
 import { excludedSet } from '../../db/upsert.ts';
 import { localDate } from '../../domain/dates.ts';
+import { evaluateModel, type ModelEvaluation } from '../../domain/risk/evaluation.ts';
 import { FEATURE_NAMES } from '../../domain/risk/features.ts';
 import type { HistInvoice } from '../../domain/risk/history.ts';
 import {
@@ -26,7 +27,8 @@ const MODEL_MAX_AGE_MS = 24 * 3600_000;
 const GROWTH_REFIT = 1.2;
 const BATCH = 500;
 
-type StoredParams = { features: readonly string[]; model: RiskModel };
+/** What risk_model.params holds. `evaluation` is absent for models stored before it existed. */
+export type StoredParams = { features: readonly string[]; model: RiskModel; evaluation?: ModelEvaluation | null };
 
 async function ledgerRef(db: Db, ledgerId: string): Promise<LedgerRef | null> {
   const [row] = await db
@@ -36,11 +38,15 @@ async function ledgerRef(db: Db, ledgerId: string): Promise<LedgerRef | null> {
   return row ?? null;
 }
 
-/** Fits the ledger's model on its whole history as of today and stores it. */
+/**
+ * Fits the ledger's model on its whole history as of today and stores it, with how well the same
+ * method predicted the ledger's recent invoices (domain/risk/evaluation.ts).
+ */
 async function fitAndStore(deps: RiskDeps, ledger: LedgerRef, history: HistInvoice[]): Promise<RiskModel> {
   const now = deps.clock.now();
-  const model = trainModel(history, localDate(now, ledger.timezone));
-  const params: StoredParams = { features: FEATURE_NAMES, model };
+  const today = localDate(now, ledger.timezone);
+  const model = trainModel(history, today);
+  const params: StoredParams = { features: FEATURE_NAMES, model, evaluation: evaluateModel(history, today) };
   await deps.db
     .insert(riskModel)
     .values({ ledgerId: ledger.id, firmId: ledger.firmId, version: model.version, params, fittedAt: now })
