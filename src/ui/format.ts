@@ -20,3 +20,24 @@ const zoneLabel = (tz: string) =>
  */
 export const when = (iso: string | Date, tz: string) =>
   `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(new Date(iso))} ${zoneLabel(tz)}`;
+
+/**
+ * When an open invoice is likely to be paid, in words: the median date and the range that holds
+ * 8 payments in 10, or why there is no date.
+ */
+export function payWords(s: {
+  predictedPayDate: string | null;
+  payDateFrom: string | null;
+  payDateTo: string | null;
+  pPaidWithin90: number | null;
+}) {
+  if (!s.predictedPayDate)
+    return s.pPaidWithin90 === null
+      ? 'unlikely to pay without action'
+      : `unlikely to pay without action (${pct(s.pPaidWithin90)} chance within 90 days)`;
+  const range =
+    s.payDateFrom && s.payDateFrom !== s.payDateTo
+      ? ` (likely ${day(s.payDateFrom)} – ${s.payDateTo ? day(s.payDateTo) : 'later than any payment so far'})`
+      : '';
+  return `pays ~${day(s.predictedPayDate)}${range}`;
+}

@@ -88,8 +88,22 @@ describe('risk scoring in the service', () => {
     for (const i of one.invoices) {
       expect(i.score.pLate).toBeGreaterThanOrEqual(i.score.pVeryLate);
       expect(i.score.pVeryLate).toBeGreaterThanOrEqual(i.score.pSevere);
+      if (i.score.predictedPayDate === null) {
+        expect(i.score.pPaidWithin90).toBeLessThan(0.3);
+        continue;
+      }
       expect(i.score.predictedPayDate >= RISK_TODAY).toBe(true);
+      // A range, not one guess: from ≤ median ≤ to, and the chance of payment within 90 days.
+      expect(i.score.payDateFrom <= i.score.predictedPayDate).toBe(true);
+      if (i.score.payDateTo) expect(i.score.predictedPayDate <= i.score.payDateTo).toBe(true);
+      expect(i.score.pPaidWithin90).toBeGreaterThanOrEqual(0.3);
     }
+    const customerPage = await (
+      await s.app.request(`/customers/${defaulter.id}`, { headers: { cookie: s.user.cookie } })
+    ).text();
+    expect(customerPage).toMatch(
+      /pays ~\d+ \w+ 2026 \(likely \d+ \w+ 2026 – |unlikely to pay without action \(\d+% chance within 90 days\)/,
+    );
   });
 
   it('rescores only the contact a change touches, with the stored model, and drops a paid invoice’s score', async () => {

@@ -33,6 +33,10 @@ export const riskScore = pgTable(
     pSevere: numeric('p_severe', { precision: 5, scale: 4, mode: 'string' }).notNull(),
     band: riskBandEnum('band').notNull(),
     predictedPayDate: date('predicted_pay_date', { mode: 'string' }),
+    // The 10–90 % range around the predicted pay date, and the chance of payment within 90 days.
+    payDateFrom: date('pay_date_from', { mode: 'string' }),
+    payDateTo: date('pay_date_to', { mode: 'string' }),
+    pPaidWithin90: numeric('p_paid_within_90', { precision: 5, scale: 4, mode: 'string' }),
     reasons: jsonb('reasons').$type<RiskReason[]>().notNull(),
     modelVersion: text('model_version').notNull(),
     computedAt: tstz('computed_at').notNull(),

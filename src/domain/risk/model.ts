@@ -11,6 +11,7 @@ import {
   VERY_LATE,
 } from './history.ts';
 import { fitLogistic, type LogisticModel, predictLogistic } from './logistic.ts';
+import { ledgerPayCurve, type PayCurve, payTime } from './pay-time.ts';
 
 /** Documented with every score: the method and what it was fitted on. */
 export const MODEL_FAMILY = 'lr-l2-v1';
@@ -27,6 +28,8 @@ export type RiskModel = {
   /** The features the models were fitted on, in the order of their weights (all when absent). */
   features?: readonly FeatureName[];
   models: Partial<Record<Outcome, LogisticModel>>;
+  /** The ledger's days-to-payment curve (pay-time.ts); absent in models stored before it existed. */
+  payCurve?: PayCurve;
   rows: number;
 };
 type Reason = { code: string; text: string; weight: number };
@@ -35,7 +38,13 @@ export type Score = {
   pVeryLate: number;
   pSevere: number;
   band: 'low' | 'medium' | 'high';
+  /** The median pay date of an open invoice; null for a customer, or when unlikely without action. */
   predictedPayDate: IsoDate | null;
+  /** The 10–90 % range around it (`payDateTo` null: later than anything the history shows). */
+  payDateFrom: IsoDate | null;
+  payDateTo: IsoDate | null;
+  /** Chance of payment within 90 days from today, given it is unpaid now. */
+  pPaidWithin90: number | null;
   reasons: Reason[];
   modelVersion: string;
 };
@@ -85,14 +94,9 @@ export function trainModel(
     );
   }
   const version = `${MODEL_FAMILY}@${asOf}/${examples.length}`;
-  return {
-    version,
-    asOf,
-    priors,
-    ...(names === FEATURE_NAMES ? {} : { features: names }),
-    models,
-    rows: examples.length,
-  };
+  const payCurve = ledgerPayCurve(history, asOf);
+  const chosen = names === FEATURE_NAMES ? {} : { features: names };
+  return { version, asOf, priors, ...chosen, models, payCurve, rows: examples.length };
 }
 
 /** Risk of a contact's next invoice (no target) or of one open invoice, as of `asOf`. */
@@ -138,14 +142,23 @@ export function score(
   p.veryLate = Math.min(p.veryLate, p.late);
   p.severe = Math.min(p.severe, p.veryLate);
   const band = p.severe >= 0.2 || p.veryLate >= 0.5 ? 'high' : p.late >= 0.5 || p.veryLate >= 0.25 ? 'medium' : 'low';
+  // The distribution when the ledger has a curve; else one date from the customer's mean lateness.
+  const when = target && model.payCurve ? payTime(model.payCurve, mine, target, asOf) : null;
   const whenLate = f.meanDaysLate / Math.max(f.lateRatio, 0.05);
-  const predictedPayDate = target ? payDate(target.dueDate, asOf, Math.round(p.late * whenLate)) : null;
+  const predictedPayDate = when
+    ? when.median
+    : target
+      ? payDate(target.dueDate, asOf, Math.round(p.late * whenLate))
+      : null;
   return {
     pLate: round(p.late),
     pVeryLate: round(p.veryLate),
     pSevere: round(p.severe),
     band,
     predictedPayDate,
+    payDateFrom: when?.from ?? null,
+    payDateTo: when?.to ?? null,
+    pPaidWithin90: when?.pWithin90 ?? null,
     reasons: reasons(mine, asOf, f, (name) => contributions[names.indexOf(name)] ?? 0, target),
     modelVersion: model.version,
   };

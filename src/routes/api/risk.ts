@@ -11,7 +11,13 @@ const Score = z
     pVeryLate: z.number().describe('probability of paying more than 10 days late'),
     pSevere: z.number().describe('probability of paying more than 30 days late, or not at all'),
     band: z.enum(['low', 'medium', 'high']),
-    predictedPayDate: z.string().nullable(),
+    predictedPayDate: z
+      .string()
+      .nullable()
+      .describe('median pay date of an open invoice; null for a customer, or when unlikely to pay without action'),
+    payDateFrom: z.string().nullable().describe('10 % of such invoices are paid before this date'),
+    payDateTo: z.string().nullable().describe('90 % are paid by this date; null when later than the history shows'),
+    pPaidWithin90: z.number().nullable().describe('chance of payment within 90 days from today'),
     reasons: z.array(z.object({ code: z.string(), text: z.string() })),
     modelVersion: z.string(),
     computedAt: z.string(),

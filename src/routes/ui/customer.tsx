@@ -5,7 +5,7 @@ import { listCases } from '../../services/handoff/cases.ts';
 import { listMessages } from '../../services/reminders/manage.ts';
 import { getContactRisk } from '../../services/risk/manage.ts';
 import { localDate } from '../../domain/dates.ts';
-import { money, pct, when } from '../../ui/format.ts';
+import { money, payWords, pct, when } from '../../ui/format.ts';
 import { Layout } from '../../ui/layout.tsx';
 import { type AuthEnv, serviceCtx } from '../auth.ts';
 import { router } from '../env.ts';
@@ -129,11 +129,7 @@ export function customerPage() {
                     <td>{label}</td>
                     <td>{inv.dueDate ?? '—'}</td>
                     <td class="n">{money(inv.amountDue, inv.currency)}</td>
-                    <td>
-                      {s
-                        ? `${pct(s.pLate)} late · ${s.predictedPayDate ? `pays ~${s.predictedPayDate}` : 'unlikely to pay without action'}`
-                        : ''}
-                    </td>
+                    <td>{s ? `${pct(s.pLate)} late · ${payWords(s)}` : ''}</td>
                     <td>
                       {[
                         st?.disputedAt ? `disputed: ${st.disputeReason ?? ''}` : null,
