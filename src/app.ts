@@ -27,6 +27,7 @@ import { invoicePages } from './routes/ui/invoices.tsx';
 import { customerListPage } from './routes/ui/customers.tsx';
 import { reminderPage } from './routes/ui/reminder.tsx';
 import { uiActions } from './routes/ui/actions.ts';
+import { completeContract, contractInfo } from './routes/openapi.ts';
 import { mountApiDocs } from './routes/ui/api-docs.tsx';
 import { customerPage } from './routes/ui/customer.tsx';
 import { portfolioPages } from './routes/ui/portfolio.tsx';
@@ -113,12 +114,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', invitePages());
   app.route('/', reportPages());
   app.route('/', connectionPages());
-  mountApiDocs(app);
-
-  app.doc31('/api/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'overdue API', version: '1' },
-  });
+  completeContract(app);
+  mountApiDocs(app, contractInfo(deps.config.publicUrl));
+  app.doc31('/api/v1/openapi.json', contractInfo(deps.config.publicUrl));
   return app;
 }
 

@@ -9,16 +9,19 @@ import { verifyStandardWebhook } from '../../webhooks/verify.ts';
 import { type AppEnv, router } from './env.ts';
 import { errorBody, zodIssues } from './error-handler.tsx';
 
-const Callback = z.object({
-  type: z.literal('case.status'),
-  data: z.object({
-    caseId: z.string().min(1).max(64).describe('our case id or reference'),
-    status: z.enum(AGENCY_STATUSES),
-    recoveredAmount: amountSchema('1250.00').optional(),
-    agencyRef: z.string().max(100).optional(),
-    note: z.string().max(1000).optional(),
-  }),
-});
+/** What an agency sends: documented in the API contract (routes/openapi.ts) from this same schema. */
+export const AgencyCallback = z
+  .object({
+    type: z.literal('case.status'),
+    data: z.object({
+      caseId: z.string().min(1).max(64).describe('our case id or reference'),
+      status: z.enum(AGENCY_STATUSES),
+      recoveredAmount: amountSchema('1250.00').optional(),
+      agencyRef: z.string().max(100).optional(),
+      note: z.string().max(1000).optional(),
+    }),
+  })
+  .openapi('AgencyCallback');
 /** Callbacks older or newer than this are refused: a captured request cannot be replayed later. */
 const TOLERANCE_SECONDS = 300;
 
@@ -62,7 +65,7 @@ export function agencyCallbackRoutes() {
     } catch {
       return c.json(errorBody(c, 'validation_failed', 'body is not JSON'), 400);
     }
-    const parsed = Callback.safeParse(json);
+    const parsed = AgencyCallback.safeParse(json);
     if (!parsed.success)
       return c.json(errorBody(c, 'validation_failed', 'callback is invalid', zodIssues(parsed.error.issues)), 400);
     const { caseId, ...update } = parsed.data.data;

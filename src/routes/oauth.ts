@@ -20,7 +20,11 @@ export function oauthRoutes() {
       path: '/connect/{provider}',
       summary: 'Start connecting a ledger (redirects to the provider consent screen)',
       request: { params: Provider },
-      responses: { 302: { description: 'to the provider' }, 303: { description: 'no session: to sign-in, then back' } },
+      responses: {
+        302: { description: 'to the provider' },
+        303: { description: 'no session: to sign-in, then back' },
+        400: { description: 'not a provider this service connects to' },
+      },
     }),
     async (c) => {
       const deps = c.var.deps;

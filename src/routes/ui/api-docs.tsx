@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Layout } from '../../ui/layout.tsx';
 import type { AppEnv } from '../env.ts';
+import type { contractInfo } from '../openapi.ts';
 
 type Op = {
   summary?: string;
@@ -13,9 +14,9 @@ type Op = {
  * /api/v1/docs: the OpenAPI document as a readable page, rendered on the server (no script,
  * nothing fetched from elsewhere). The JSON stays at /api/v1/openapi.json for tools.
  */
-export function mountApiDocs(app: OpenAPIHono<AppEnv>) {
+export function mountApiDocs(app: OpenAPIHono<AppEnv>, info: ReturnType<typeof contractInfo>) {
   app.get('/api/v1/docs', (c) => {
-    const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'overdue API', version: '1' } });
+    const doc = app.getOpenAPI31Document(info);
     const ops = Object.entries(doc.paths ?? {})
       .filter(([path]) => path.startsWith('/api/v1/'))
       .flatMap(([path, item]) =>
