@@ -3,6 +3,7 @@ import { PROVIDER_MODULES } from '../../connectors/registry.ts';
 import { EXTERNAL_PROVIDERS } from '../../connectors/types.ts';
 import { EVENT_TYPES } from '../services/outbound/events.ts';
 import { AgencyCallback } from './agency-callbacks.ts';
+import { CaseFileSchema } from './case-file-schema.ts';
 import { SESSION_COOKIE } from '../services/sessions.ts';
 import type { AppEnv } from './env.ts';
 
@@ -132,6 +133,36 @@ export function completeContract(app: OpenAPIHono<AppEnv>) {
       if (api || status === '500') r.responses[status] ??= errorResponse(description);
   }
   documentReceivers(app);
+  registry.registerWebhook({
+    method: 'post',
+    path: 'case',
+    operationId: 'agencyCase',
+    summary: 'A case sent to a webhook agency, and its recall',
+    description: [
+      "Signed as Standard Webhooks with the agency's secret, like the events below. `case.created`",
+      "carries the case file, cut to the fields the agency is allowed; `case.recalled` the case's id",
+      'and reference. The agency reports progress to /agency/callbacks/{agencyId}.',
+    ].join(' '),
+    tags: ['handoffs'],
+    security: [],
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z.discriminatedUnion('type', [
+              z.object({ type: z.literal('case.created'), data: CaseFileSchema }),
+              z.object({
+                type: z.literal('case.recalled'),
+                data: z.object({ caseId: z.string(), reference: z.string() }),
+              }),
+            ]),
+          },
+        },
+      },
+    },
+    responses: { '200': { description: 'Received; any 2xx will do. Anything else is retried.' } },
+  });
   registry.registerWebhook({
     method: 'post',
     path: 'event',

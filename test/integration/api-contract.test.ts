@@ -95,5 +95,7 @@ describe('the API contract (/api/v1/openapi.json)', () => {
     const event = doc.webhooks?.event?.post;
     expect(event?.operationId).toBe('outboundEvent');
     expect(JSON.stringify(doc.components.schemas.OutboundEvent)).toContain('reminder.sent');
+    expect(JSON.stringify(doc.webhooks?.case?.post)).toContain('#/components/schemas/CaseFile');
+    expect(JSON.stringify(doc.paths['/api/v1/handoffs/{id}/export'])).toContain('#/components/schemas/CaseFile');
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '../../src/db/schema/index.ts';
 import { CASE_FIELDS } from '../../src/domain/handoff/case-file.ts';
 import { CASE_CSV_HEADER } from '../../src/domain/handoff/exports.ts';
+import { CaseFileSchema } from '../../src/routes/case-file-schema.ts';
 import { parseCsv } from '../../src/domain/risk/csv.ts';
 import { captureMailer, smtpMailer } from '../../src/notify/mailer.ts';
 import { deliverDueCases, MAX_DELIVERY_ATTEMPTS } from '../../src/services/handoff/deliver.ts';
@@ -440,6 +441,8 @@ describe('agency hand-off', () => {
     expect((await s.call('GET', `/handoffs/${id}/export`)).status).toBe(412);
     await s.call('POST', `/handoffs/${id}/approve`);
     const json = await s.call('GET', `/handoffs/${id}/export?format=json`);
+    // The export is what the contract says a case file is, field for field.
+    expect(CaseFileSchema.safeParse(json.body).error?.issues ?? []).toEqual([]);
     expect(json.body.debtor).toEqual({
       name: 'Kea & <Sons>',
       legalName: 'Kea & <Sons> Limited',

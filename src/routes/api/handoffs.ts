@@ -1,4 +1,5 @@
 import { amountSchema } from '../../domain/amount.ts';
+import { CaseFileSchema } from '../case-file-schema.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { CASE_STATUSES } from '../../domain/statuses.ts';
 import { HandoffRuleSchema } from '../../domain/handoff/rules.ts';
@@ -235,7 +236,7 @@ export function handoffRoutes() {
         200: {
           description: 'the file',
           content: {
-            'application/json': { schema: z.unknown() },
+            'application/json': { schema: CaseFileSchema },
             'text/csv': { schema: z.string() },
             'text/html': { schema: z.string() },
           },
