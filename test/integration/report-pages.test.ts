@@ -123,3 +123,75 @@ describe('report pages read like money', () => {
     expect(page).toContain('+ JP¥325,794');
   });
 });
+
+describe('the aged-debtors report', () => {
+  it('ages each customer by days past due in the ledger’s today, per currency, with a total per currency', async () => {
+    // 23 Nov 2026 00:30 in London is still 22 Nov in Los Angeles: the ledger's own date decides.
+    const clock = fixedClock('2026-11-23T00:30:00Z');
+    const app = createApp(await testDeps(database, { clock }));
+    const firm = await makeFirm(database.db);
+    const l = await makeLedger(database.db, firm.id, {
+      name: 'Pacific Joinery',
+      baseCurrency: 'USD',
+      timezone: 'America/Los_Angeles',
+      settings: {},
+    });
+    const acme = await makeContact(database.db, l, { name: 'Acme' });
+    const zen = await makeContact(database.db, l, { name: 'Zen Foods' });
+    const open = (c: typeof acme, dueDate: string, amountDue: string, currency = 'USD') =>
+      makeInvoice(database.db, c, { currency, dueDate, total: amountDue, amountDue });
+    await open(acme, '2026-11-22', '100.00'); // due today: current
+    await open(acme, '2026-11-21', '200.00'); // 1 day late
+    await open(acme, '2026-10-23', '300.00'); // 30 days
+    await open(acme, '2026-10-22', '400.00'); // 31 days
+    await open(acme, '2026-08-23', '500.00'); // 91 days
+    await open(zen, '2026-09-01', '104188', 'JPY'); // 82 days, in yen
+    await open(zen, '2026-12-20', '50.00');
+    await makeInvoice(database.db, acme, { status: 'paid', amountDue: '0', total: '999.00', dueDate: '2026-01-01' });
+    await makeInvoice(database.db, zen, {
+      status: 'voided',
+      amountDue: '777.00',
+      total: '777.00',
+      dueDate: '2026-01-01',
+    });
+    const user = await signedIn(database.db, firm.id);
+    const get = (path: string) => app.request(path, { headers: { cookie: user.cookie } });
+
+    const r = await (await get(`/api/v1/reports/aged-debtors?ledgerId=${l.id}`)).json();
+    expect(r.columns).toEqual(['ledger', 'customer', 'currency', 'current', '1-30', '31-60', '61-90', '90+', 'total']);
+    expect(r.rows).toEqual([
+      ['Pacific Joinery', 'Acme', 'USD', '100.0000', '500.0000', '400.0000', '0.0000', '500.0000', '1500.0000'],
+      ['Pacific Joinery', 'Zen Foods', 'USD', '50.0000', '0.0000', '0.0000', '0.0000', '0.0000', '50.0000'],
+      [
+        'Pacific Joinery',
+        'Total (2 customers)',
+        'USD',
+        '150.0000',
+        '500.0000',
+        '400.0000',
+        '0.0000',
+        '500.0000',
+        '1550.0000',
+      ],
+      ['Pacific Joinery', 'Zen Foods', 'JPY', '0.0000', '0.0000', '0.0000', '104188.0000', '0.0000', '104188.0000'],
+      [
+        'Pacific Joinery',
+        'Total (1 customer)',
+        'JPY',
+        '0.0000',
+        '0.0000',
+        '0.0000',
+        '104188.0000',
+        '0.0000',
+        '104188.0000',
+      ],
+    ]);
+    const page = await (await get(`/reports/aged-debtors?ledgerId=${l.id}`)).text();
+    expect(page).toContain('US$1,550.00<');
+    expect(page).toContain('¥104,188<');
+    expect(await (await get('/reports')).text()).toContain('Aged debtors');
+    const csv = await (await get(`/api/v1/reports/aged-debtors?format=csv&ledgerId=${l.id}`)).text();
+    expect(csv.split(/\r?\n/)[0]).toBe('ledger,customer,currency,current,1-30,31-60,61-90,90+,total');
+    expect(csv).toContain('Pacific Joinery,Acme,USD,100.0000,500.0000,400.0000,0.0000,500.0000,1500.0000');
+  });
+});

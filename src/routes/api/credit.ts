@@ -108,7 +108,7 @@ export function creditRoutes() {
       method: 'get',
       path: '/reports/{name}',
       summary:
-        'A report for a ledger or the portfolio: aging, dso, cei, reminders, top-overdue, provision, forecast (JSON or CSV)',
+        'A report for a ledger or the portfolio: aging, aged-debtors, dso, cei, reminders, top-overdue, provision, forecast (JSON or CSV)',
       request: {
         params: z.object({ name: z.enum(REPORTS) }),
         query: z.object({ ledgerId: z.uuid().optional(), format: z.enum(['json', 'csv']).default('json') }),

@@ -14,6 +14,7 @@ import { formCsrf, formFields, requireUiAuth, ID } from './guard.ts';
 
 const TITLES: Record<(typeof REPORTS)[number], string> = {
   aging: 'Aged receivables',
+  'aged-debtors': 'Aged debtors',
   dso: 'DSO trend',
   cei: 'Collection effectiveness',
   reminders: 'Reminder effectiveness',

@@ -8,6 +8,7 @@ import { aging, type ArInvoice, BUCKETS, dsoTrend } from '../../domain/reports/r
 import { queryRows } from '../../db/client.ts';
 import type { ServiceContext } from '../context.ts';
 import { ledgersOf } from '../ledgers.ts';
+import { agedDebtors } from './aged-debtors.ts';
 import { forecastFor, portfolioForecast } from './forecast.ts';
 
 type LedgerRow = typeof ledger.$inferSelect;
@@ -21,7 +22,16 @@ export type Report = {
   rows: (string | number | null)[][];
   chart: { labels: string[]; series: { name: string; values: number[] }[] } | null;
 };
-export const REPORTS = ['aging', 'dso', 'cei', 'reminders', 'top-overdue', 'provision', 'forecast'] as const;
+export const REPORTS = [
+  'aging',
+  'aged-debtors',
+  'dso',
+  'cei',
+  'reminders',
+  'top-overdue',
+  'provision',
+  'forecast',
+] as const;
 export type ReportName = (typeof REPORTS)[number];
 
 /**
@@ -91,6 +101,8 @@ export async function report({
   const ledgers = await ledgersOf(ctx, input.ledgerId);
   const now = ctx.clock.now();
   switch (input.name) {
+    case 'aged-debtors':
+      return agedDebtors(ctx, ledgers, now);
     case 'aging': {
       const rows: Report['rows'] = [];
       for (const l of ledgers) {
