@@ -28,6 +28,7 @@ import { customerListPage } from './routes/ui/customers.tsx';
 import { reminderPage } from './routes/ui/reminder.tsx';
 import { uiActions } from './routes/ui/actions.ts';
 import { completeContract, contractInfo } from './routes/openapi.ts';
+import { messagePage } from './routes/ui/message.tsx';
 import { mountApiDocs } from './routes/ui/api-docs.tsx';
 import { customerPage } from './routes/ui/customer.tsx';
 import { portfolioPages } from './routes/ui/portfolio.tsx';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', invoicePages());
   app.route('/', customerListPage());
   app.route('/', reminderPage());
+  app.route('/', messagePage());
   app.route('/', portfolioPages());
   app.route('/', customerPage());
   app.route('/', settingsPages());

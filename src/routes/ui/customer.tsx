@@ -209,7 +209,9 @@ export function customerPage() {
               {log.map((m) => (
                 <tr>
                   <td>{when(m.sentAt ?? m.createdAt, tz)}</td>
-                  <td>{m.subject}</td>
+                  <td>
+                    <a href={`/messages/${m.id}`}>{m.subject}</a>
+                  </td>
                   <td>{m.to.join(', ')}</td>
                   <td>{m.status}</td>
                 </tr>
