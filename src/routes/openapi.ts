@@ -5,7 +5,7 @@ import { EVENT_TYPES } from '../services/outbound/events.ts';
 import { AgencyCallback } from './agency-callbacks.ts';
 import { CaseFileSchema } from './case-file-schema.ts';
 import { SESSION_COOKIE } from '../services/sessions.ts';
-import type { AppEnv } from './env.ts';
+import { type AppEnv, jsonBody } from './env.ts';
 
 /**
  * What every operation of the API shares, added in one place once all sub-apps are mounted
@@ -146,20 +146,12 @@ export function completeContract(app: OpenAPIHono<AppEnv>) {
     tags: ['handoffs'],
     security: [],
     request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: z.discriminatedUnion('type', [
-              z.object({ type: z.literal('case.created'), data: CaseFileSchema }),
-              z.object({
-                type: z.literal('case.recalled'),
-                data: z.object({ caseId: z.string(), reference: z.string() }),
-              }),
-            ]),
-          },
-        },
-      },
+      body: jsonBody(
+        z.discriminatedUnion('type', [
+          z.object({ type: z.literal('case.created'), data: CaseFileSchema }),
+          z.object({ type: z.literal('case.recalled'), data: z.object({ caseId: z.string(), reference: z.string() }) }),
+        ]),
+      ),
     },
     responses: { '200': { description: 'Received; any 2xx will do. Anything else is retried.' } },
   });
@@ -178,21 +170,16 @@ export function completeContract(app: OpenAPIHono<AppEnv>) {
     // Not a call to this API: we call you, and sign it (above).
     security: [],
     request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: z
-              .object({
-                id: z.string().describe('evt_…, the same on every retry'),
-                type: z.enum(EVENT_TYPES),
-                createdAt: z.string(),
-                data: z.record(z.string(), z.unknown()).describe('what happened: ids, amounts, reasons'),
-              })
-              .openapi('OutboundEvent'),
-          },
-        },
-      },
+      body: jsonBody(
+        z
+          .object({
+            id: z.string().describe('evt_…, the same on every retry'),
+            type: z.enum(EVENT_TYPES),
+            createdAt: z.string(),
+            data: z.record(z.string(), z.unknown()).describe('what happened: ids, amounts, reasons'),
+          })
+          .openapi('OutboundEvent'),
+      ),
     },
     responses: { '200': { description: 'Received; any 2xx will do.' } },
   });
@@ -254,7 +241,7 @@ function documentReceivers(app: OpenAPIHono<AppEnv>) {
     request: {
       params: z.object({ agencyId: z.uuid() }),
       headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
-      body: { required: true, content: { 'application/json': { schema: AgencyCallback } } },
+      body: jsonBody(AgencyCallback),
     },
     responses: {
       '200': {
